@@ -1,0 +1,93 @@
+// The evaluation contract between the daemon/workers and the evaluator.
+//
+// An evaluation has two phases so compiles run ahead of the GPUs (DESIGN.md
+// principle 5): Build (CPU: compile, static and binary checks, machine-code
+// inspection, fingerprint) and Run (one device slot: verify on fresh inputs,
+// benchmark, optionally profile). Both are plain data so they can cross a
+// process boundary as JSON. Every field has a default; readers ignore unknown
+// fields.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksearch/core/verdict.h"
+
+namespace ksearch {
+
+enum class Backend { kHost, kCuda, kHip };
+std::string_view BackendName(Backend b);
+Result<Backend> ParseBackend(std::string_view name);
+
+struct BuildRequest {
+  std::string task_dir;          // configs/tasks/<op>
+  std::string source;            // candidate source text (the whole translation unit)
+  Backend backend = Backend::kHost;
+  std::string arch;              // "sm_90a", "gfx942"; empty for host
+  std::string work_dir;          // where artifacts go (content-addressed inside)
+  double compile_timeout_s = 120;
+  // Instruction families the proposal claims to use (e.g. "wgmma", "cp.async");
+  // checked against the machine code.
+  std::vector<std::string> expected_paths;
+};
+
+struct BuildResult {
+  // Set when the build failed: compile_error, compile_timeout, rejected_static, infra_error.
+  bool ok = false;
+  Verdict verdict;
+  std::string artifact_path;       // the compiled shared library
+  std::string source_hash;         // sha256 of the normalized source
+  std::string machine_code_hash;   // fingerprint of the machine code (empty for host if none)
+  // The compile, static and machine_code sections of the evidence packet.
+  nlohmann::json evidence = nlohmann::json::object();
+};
+
+struct ParentTiming {
+  std::string candidate_id;
+  double time_us = 0;                 // geomean of per-shape medians
+  std::vector<double> shape_median_us; // same order as the task's scored shapes
+};
+
+struct RunRequest {
+  std::string task_dir;
+  std::string artifact_path;       // from BuildResult
+  Backend backend = Backend::kHost;
+  std::string arch;
+  std::string device;              // device index for CUDA_VISIBLE_DEVICES; empty for host
+  uint64_t seed = 0;               // chosen by the trusted side at evaluation time
+  bool profile = false;
+  double run_timeout_s = 60;       // hard wall-clock limit per runner process
+  double noise_threshold = 0.01;   // relative; below it a difference is no_gain
+  double audit_speedup_factor = 3.0;
+  ParentTiming parent;             // empty candidate_id: no parent (seed)
+  ParentTiming baseline;           // measured baseline, if known
+  std::string work_dir;
+};
+
+struct RunResult {
+  Verdict verdict;                 // crash, timeout, incorrect{..}, hack_suspected{..},
+                                   // slower, no_gain, improved, infra_error
+  double time_us = 0;              // geomean of per-shape medians; 0 when not measured
+  double spread = 0;               // max relative (p90-p10)/median over shapes
+  std::vector<double> shape_median_us;
+  double roofline_fraction = 0;    // geomean over shapes
+  std::string bottleneck;          // memory|compute|latency|launch|unknown
+  // validation, performance, profile, environment sections of the packet.
+  nlohmann::json evidence = nlohmann::json::object();
+};
+
+void to_json(nlohmann::json& j, const BuildRequest& r);
+void from_json(const nlohmann::json& j, BuildRequest& r);
+void to_json(nlohmann::json& j, const BuildResult& r);
+void from_json(const nlohmann::json& j, BuildResult& r);
+void to_json(nlohmann::json& j, const ParentTiming& r);
+void from_json(const nlohmann::json& j, ParentTiming& r);
+void to_json(nlohmann::json& j, const RunRequest& r);
+void from_json(const nlohmann::json& j, RunRequest& r);
+void to_json(nlohmann::json& j, const RunResult& r);
+void from_json(const nlohmann::json& j, RunResult& r);
+
+}  // namespace ksearch

@@ -1,0 +1,113 @@
+#include "ksearch/core/eval_protocol.h"
+
+namespace ksearch {
+
+std::string_view BackendName(Backend b) {
+  switch (b) {
+    case Backend::kHost: return "host";
+    case Backend::kCuda: return "cuda";
+    case Backend::kHip: return "hip";
+  }
+  return "host";
+}
+
+Result<Backend> ParseBackend(std::string_view name) {
+  if (name == "host") return Backend::kHost;
+  if (name == "cuda") return Backend::kCuda;
+  if (name == "hip") return Backend::kHip;
+  return Status::InvalidArgument("unknown backend '" + std::string(name) +
+                                 "' (expected host, cuda or hip)");
+}
+
+namespace {
+Backend BackendField(const nlohmann::json& j) {
+  auto b = ParseBackend(j.value("backend", std::string("host")));
+  return b.ok() ? *b : Backend::kHost;
+}
+Verdict VerdictField(const nlohmann::json& j) {
+  auto v = Verdict::Parse(j.value("verdict", std::string("infra_error")));
+  Verdict out = v.ok() ? *v : Verdict{VerdictKind::kInfraError, "bad_verdict", ""};
+  out.detail = j.value("verdict_detail", std::string());
+  return out;
+}
+}  // namespace
+
+void to_json(nlohmann::json& j, const BuildRequest& r) {
+  j = {{"task_dir", r.task_dir}, {"source", r.source}, {"backend", BackendName(r.backend)},
+       {"arch", r.arch}, {"work_dir", r.work_dir}, {"compile_timeout_s", r.compile_timeout_s},
+       {"expected_paths", r.expected_paths}};
+}
+void from_json(const nlohmann::json& j, BuildRequest& r) {
+  r.task_dir = j.value("task_dir", "");
+  r.source = j.value("source", "");
+  r.backend = BackendField(j);
+  r.arch = j.value("arch", "");
+  r.work_dir = j.value("work_dir", "");
+  r.compile_timeout_s = j.value("compile_timeout_s", 120.0);
+  r.expected_paths = j.value("expected_paths", std::vector<std::string>{});
+}
+
+void to_json(nlohmann::json& j, const BuildResult& r) {
+  j = {{"ok", r.ok}, {"verdict", r.verdict.ToString()}, {"verdict_detail", r.verdict.detail},
+       {"artifact_path", r.artifact_path}, {"source_hash", r.source_hash},
+       {"machine_code_hash", r.machine_code_hash}, {"evidence", r.evidence}};
+}
+void from_json(const nlohmann::json& j, BuildResult& r) {
+  r.ok = j.value("ok", false);
+  r.verdict = VerdictField(j);
+  r.artifact_path = j.value("artifact_path", "");
+  r.source_hash = j.value("source_hash", "");
+  r.machine_code_hash = j.value("machine_code_hash", "");
+  r.evidence = j.value("evidence", nlohmann::json::object());
+}
+
+void to_json(nlohmann::json& j, const ParentTiming& r) {
+  j = {{"candidate_id", r.candidate_id}, {"time_us", r.time_us},
+       {"shape_median_us", r.shape_median_us}};
+}
+void from_json(const nlohmann::json& j, ParentTiming& r) {
+  r.candidate_id = j.value("candidate_id", "");
+  r.time_us = j.value("time_us", 0.0);
+  r.shape_median_us = j.value("shape_median_us", std::vector<double>{});
+}
+
+void to_json(nlohmann::json& j, const RunRequest& r) {
+  j = {{"task_dir", r.task_dir}, {"artifact_path", r.artifact_path},
+       {"backend", BackendName(r.backend)}, {"arch", r.arch}, {"device", r.device},
+       {"seed", r.seed}, {"profile", r.profile}, {"run_timeout_s", r.run_timeout_s},
+       {"noise_threshold", r.noise_threshold}, {"audit_speedup_factor", r.audit_speedup_factor},
+       {"parent", r.parent}, {"baseline", r.baseline}, {"work_dir", r.work_dir}};
+}
+void from_json(const nlohmann::json& j, RunRequest& r) {
+  r.task_dir = j.value("task_dir", "");
+  r.artifact_path = j.value("artifact_path", "");
+  r.backend = BackendField(j);
+  r.arch = j.value("arch", "");
+  r.device = j.value("device", "");
+  r.seed = j.value("seed", uint64_t{0});
+  r.profile = j.value("profile", false);
+  r.run_timeout_s = j.value("run_timeout_s", 60.0);
+  r.noise_threshold = j.value("noise_threshold", 0.01);
+  r.audit_speedup_factor = j.value("audit_speedup_factor", 3.0);
+  if (j.contains("parent")) r.parent = j.at("parent").get<ParentTiming>();
+  if (j.contains("baseline")) r.baseline = j.at("baseline").get<ParentTiming>();
+  r.work_dir = j.value("work_dir", "");
+}
+
+void to_json(nlohmann::json& j, const RunResult& r) {
+  j = {{"verdict", r.verdict.ToString()}, {"verdict_detail", r.verdict.detail},
+       {"time_us", r.time_us}, {"spread", r.spread}, {"shape_median_us", r.shape_median_us},
+       {"roofline_fraction", r.roofline_fraction}, {"bottleneck", r.bottleneck},
+       {"evidence", r.evidence}};
+}
+void from_json(const nlohmann::json& j, RunResult& r) {
+  r.verdict = VerdictField(j);
+  r.time_us = j.value("time_us", 0.0);
+  r.spread = j.value("spread", 0.0);
+  r.shape_median_us = j.value("shape_median_us", std::vector<double>{});
+  r.roofline_fraction = j.value("roofline_fraction", 0.0);
+  r.bottleneck = j.value("bottleneck", "");
+  r.evidence = j.value("evidence", nlohmann::json::object());
+}
+
+}  // namespace ksearch

@@ -1,0 +1,265 @@
+// PosixProcessLauncher: fork/exec with pipes, poll(2) for output and deadline,
+// process-group kill on timeout. See process.h for the guarantees.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "ksearch/core/process.h"
+
+extern char** environ;
+
+namespace ksearch {
+namespace {
+
+using Ms = std::chrono::milliseconds;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+void SetCloexec(int fd) { fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC); }
+void SetNonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+std::vector<std::string> BuildEnv(const ProcessSpec& spec) {
+  std::map<std::string, std::string> env;
+  if (!spec.clear_env) {
+    for (char** e = environ; e && *e; ++e) {
+      std::string kv(*e);
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  for (const auto& k : spec.env_unset) env.erase(k);
+  for (const auto& [k, v] : spec.env_set) env[k] = v;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+// Reads what is available on fd into out (up to cap); returns false at EOF.
+bool Drain(int fd, std::string& out, size_t cap, bool& truncated) {
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      size_t room = out.size() < cap ? cap - out.size() : 0;
+      if (size_t(n) > room) truncated = true;
+      out.append(buf, std::min<size_t>(size_t(n), room));
+      continue;
+    }
+    if (n == 0) return false;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK;
+  }
+}
+
+}  // namespace
+
+std::string FindExecutable(const std::string& name) {
+  if (name.empty()) return "";
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (dir.empty()) continue;
+    std::string full = dir + "/" + name;
+    struct stat st;
+    if (stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(full.c_str(), X_OK) == 0)
+      return full;
+  }
+  return "";
+}
+
+std::string ProcessResult::Describe() const {
+  std::ostringstream os;
+  if (!started) {
+    os << "failed to start: " << error;
+  } else if (timed_out) {
+    os.precision(3);
+    os << "timeout after " << wall_seconds << " s";
+  } else if (term_signal != 0) {
+    os << "signal " << term_signal << " (" << strsignal(term_signal) << ")";
+  } else {
+    os << "exit " << exit_code;
+  }
+  return os.str();
+}
+
+ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
+  ProcessResult r;
+  if (spec.argv.empty()) {
+    r.error = "empty argv";
+    return r;
+  }
+  std::string exe = FindExecutable(spec.argv[0]);
+  if (exe.empty()) {
+    r.error = "executable not found: " + spec.argv[0];
+    return r;
+  }
+
+  int out_pipe[2], err_pipe[2], in_pipe[2], exec_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0 || pipe(in_pipe) != 0 || pipe(exec_pipe) != 0) {
+    r.error = std::string("pipe: ") + strerror(errno);
+    return r;
+  }
+  for (int fd : {out_pipe[0], err_pipe[0], in_pipe[1], exec_pipe[0], exec_pipe[1]}) SetCloexec(fd);
+
+  std::vector<std::string> env = BuildEnv(spec);
+  std::vector<char*> argv_c, env_c;
+  for (const auto& a : spec.argv) argv_c.push_back(const_cast<char*>(a.c_str()));
+  argv_c.push_back(nullptr);
+  for (const auto& e : env) env_c.push_back(const_cast<char*>(e.c_str()));
+  env_c.push_back(nullptr);
+
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid < 0) {
+    r.error = std::string("fork: ") + strerror(errno);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1],
+                   exec_pipe[0], exec_pipe[1]})
+      close(fd);
+    return r;
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls from here on.
+    setpgid(0, 0);
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
+      int e = errno;
+      (void)!write(exec_pipe[1], &e, sizeof e);
+      _exit(127);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    execve(exe.c_str(), argv_c.data(), env_c.data());
+    int e = errno;
+    (void)!write(exec_pipe[1], &e, sizeof e);
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from the parent, to close the race with kill below
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  close(in_pipe[0]);
+  close(exec_pipe[1]);
+
+  int exec_errno = 0;
+  ssize_t en = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
+  close(exec_pipe[0]);
+  if (en == sizeof exec_errno) {
+    r.error = std::string("exec ") + exe + ": " + strerror(exec_errno);
+    waitpid(pid, nullptr, 0);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    close(in_pipe[1]);
+    return r;
+  }
+  r.started = true;
+
+  // Feed stdin (non-blocking, interleaved with reading output).
+  SetNonblock(out_pipe[0]);
+  SetNonblock(err_pipe[0]);
+  SetNonblock(in_pipe[1]);
+  size_t in_off = 0;
+  int in_fd = in_pipe[1];
+  if (spec.stdin_data.empty()) {
+    close(in_fd);
+    in_fd = -1;
+  }
+
+  const SteadyTime deadline = start + spec.timeout;
+  SteadyTime kill_at{};
+  bool term_sent = false, kill_sent = false;
+  bool out_open = true, err_open = true;
+  int status = 0;
+  bool reaped = false;
+
+  while (!reaped || out_open || err_open) {
+    auto now = std::chrono::steady_clock::now();
+    if (!reaped && !term_sent && now >= deadline) {
+      r.timed_out = true;
+      kill(-pid, SIGTERM);
+      term_sent = true;
+      kill_at = now + spec.kill_grace;
+    }
+    if (term_sent && !kill_sent && now >= kill_at) {
+      kill(-pid, SIGKILL);
+      kill_sent = true;
+    }
+    // Once the main child is reaped its group has been killed; a process that
+    // escaped the group and still holds a pipe open gets kill_grace, no more.
+    if (reaped && kill_sent && now >= kill_at + spec.kill_grace) break;
+
+    pollfd fds[3];
+    int nfds = 0;
+    int out_idx = -1, err_idx = -1, in_idx = -1;
+    if (out_open) { out_idx = nfds; fds[nfds++] = {out_pipe[0], POLLIN, 0}; }
+    if (err_open) { err_idx = nfds; fds[nfds++] = {err_pipe[0], POLLIN, 0}; }
+    if (in_fd >= 0) { in_idx = nfds; fds[nfds++] = {in_fd, POLLOUT, 0}; }
+    int wait_ms = 20;
+    if (nfds > 0) {
+      int pr = poll(fds, nfds, wait_ms);
+      if (pr < 0 && errno != EINTR) break;
+    } else {
+      std::this_thread::sleep_for(Ms(wait_ms / 4 + 1));
+    }
+    if (out_idx >= 0 && fds[out_idx].revents)
+      out_open = Drain(out_pipe[0], r.stdout_data, spec.max_output_bytes, r.output_truncated);
+    if (err_idx >= 0 && fds[err_idx].revents)
+      err_open = Drain(err_pipe[0], r.stderr_data, spec.max_output_bytes, r.output_truncated);
+    if (in_idx >= 0 && fds[in_idx].revents) {
+      if (fds[in_idx].revents & (POLLERR | POLLHUP)) {
+        close(in_fd);
+        in_fd = -1;
+      } else {
+        ssize_t w = write(in_fd, spec.stdin_data.data() + in_off, spec.stdin_data.size() - in_off);
+        if (w > 0) in_off += size_t(w);
+        if (in_off >= spec.stdin_data.size() || (w < 0 && errno != EAGAIN && errno != EINTR)) {
+          close(in_fd);
+          in_fd = -1;
+        }
+      }
+    }
+    if (!reaped) {
+      struct rusage ru;
+      pid_t w = wait4(pid, &status, WNOHANG, &ru);
+      if (w == pid) {
+        reaped = true;
+        r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+                        ru.ru_stime.tv_usec / 1e6;
+        kill(-pid, SIGKILL);  // no orphans from the group outlive the run
+        kill_sent = true;
+        kill_at = std::chrono::steady_clock::now();
+      }
+    }
+  }
+  if (in_fd >= 0) close(in_fd);
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  if (!reaped) waitpid(pid, &status, 0);
+  r.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (WIFEXITED(status)) {
+    r.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    r.term_signal = WTERMSIG(status);
+  }
+  return r;
+}
+
+PosixProcessLauncher& PosixProcessLauncher::Instance() {
+  static PosixProcessLauncher launcher;
+  return launcher;
+}
+
+}  // namespace ksearch

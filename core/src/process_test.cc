@@ -1,0 +1,73 @@
+#include <catch.hpp>
+
+#include <chrono>
+
+#include "ksearch/core/process.h"
+
+using namespace ksearch;
+using namespace std::chrono_literals;
+
+TEST_CASE("process launcher captures output and exit code", "[core][process]") {
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "echo out; echo err >&2; cat; exit 3"};
+  spec.stdin_data = "from-stdin";
+  spec.env_set = {{"KS_X", "1"}};
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  REQUIRE(r.started);
+  CHECK(r.exit_code == 3);
+  CHECK_FALSE(r.Succeeded());
+  CHECK(r.stdout_data == "out\nfrom-stdin");
+  CHECK(r.stderr_data == "err\n");
+  CHECK(r.Describe() == "exit 3");
+}
+
+TEST_CASE("a hung child and its whole process group are killed at the deadline",
+          "[core][process][fault]") {
+  ProcessSpec spec;
+  // The grandchild `sleep` would keep the pipe open if the group were not killed.
+  spec.argv = {"sh", "-c", "sleep 30 & sleep 30; echo never"};
+  spec.timeout = 300ms;
+  spec.kill_grace = 200ms;
+  auto start = std::chrono::steady_clock::now();
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(r.timed_out);
+  CHECK(r.stdout_data.find("never") == std::string::npos);
+  CHECK(elapsed < 5.0);  // bound is timeout + grace; generous for a loaded machine
+  CHECK(r.Describe().rfind("timeout", 0) == 0);
+}
+
+TEST_CASE("a child that ignores SIGTERM still dies by SIGKILL", "[core][process][fault]") {
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "trap '' TERM; while true; do sleep 0.05; done"};
+  spec.timeout = 200ms;
+  spec.kill_grace = 200ms;
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  CHECK(r.timed_out);
+  CHECK(r.term_signal == 9);
+}
+
+TEST_CASE("a crashing child reports its signal; a missing program does not start",
+          "[core][process][fault]") {
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "kill -SEGV $$"};
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  CHECK(r.term_signal == 11);
+  CHECK(r.Describe().find("signal 11") == 0);
+
+  ProcessSpec missing;
+  missing.argv = {"/nonexistent/ksearch-tool"};
+  auto m = PosixProcessLauncher::Instance().Run(missing);
+  CHECK_FALSE(m.started);
+  CHECK(m.error.find("/nonexistent/ksearch-tool") != std::string::npos);
+}
+
+TEST_CASE("output beyond the cap is dropped and flagged", "[core][process]") {
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "head -c 100000 /dev/zero"};
+  spec.max_output_bytes = 1000;
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  CHECK(r.Succeeded());
+  CHECK(r.stdout_data.size() == 1000);
+  CHECK(r.output_truncated);
+}

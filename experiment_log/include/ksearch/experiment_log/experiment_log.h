@@ -1,0 +1,89 @@
+// ExperimentLog: the append-only SQLite store (DESIGN.md section 7).
+//
+// One file per deployment, WAL mode. Events are appended in batches, each batch
+// one transaction: a batch is either wholly durable or absent. Every event row
+// carries the hash of its predecessor and of its own canonical content;
+// Verify() recomputes the chain. Large texts are content-addressed blobs.
+//
+// Thread-safety: one ExperimentLog object may be used from several threads
+// (calls are serialized internally). Several processes may open the same file:
+// readers see a consistent snapshot while one writer appends.
+// Errors name the database file and the cause (read-only, disk full, corrupt).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ksearch/core/event.h"
+#include "ksearch/core/status.h"
+
+namespace ksearch::experiment_log {
+
+struct OpenOptions {
+  bool read_only = false;
+  bool create_if_missing = true;
+  // synchronous=FULL when true (every commit fsynced), NORMAL otherwise (WAL:
+  // durable against process crash, may lose the last commits on power loss).
+  bool full_sync = false;
+};
+
+struct EventFilter {
+  std::string campaign_id;  // empty: all campaigns
+  std::string attempt_id;   // empty: all attempts
+  std::string kind;         // empty: all kinds
+  int64_t after_seq = 0;    // only events with seq > after_seq
+  int64_t limit = 0;        // 0: no limit
+};
+
+struct VerifyReport {
+  bool ok = true;
+  int64_t events_checked = 0;
+  int64_t first_bad_seq = 0;  // 0 when ok
+  std::string problem;        // what is wrong at first_bad_seq
+};
+
+struct CampaignSummary {
+  std::string campaign_id;
+  std::string task;
+  int64_t started_ms = 0;
+  int64_t events = 0;
+};
+
+class ExperimentLog {
+ public:
+  static Result<std::unique_ptr<ExperimentLog>> Open(const std::string& path,
+                                                     const OpenOptions& options = {});
+  ExperimentLog(const ExperimentLog&) = delete;
+  ExperimentLog& operator=(const ExperimentLog&) = delete;
+  virtual ~ExperimentLog() = default;
+
+  const std::string& path() const { return path_; }
+
+  // Appends the events in one transaction. Fills seq, prev_hash, hash (and
+  // time_ms when 0) in place. REQUIRES: every event has a campaign_id and kind.
+  virtual Status Append(std::vector<Event>& events) = 0;
+  Status Append(Event& event);
+
+  // Stores `content` once; returns its sha256 hex. Idempotent.
+  virtual Result<std::string> PutBlob(std::string_view content) = 0;
+  virtual Result<std::string> GetBlob(const std::string& sha256_hex) = 0;
+
+  virtual Result<std::vector<Event>> ReadEvents(const EventFilter& filter = {}) = 0;
+  virtual Result<std::vector<CampaignSummary>> ListCampaigns() = 0;
+  virtual Result<int64_t> LastSeq() = 0;
+
+  // Recomputes the hash chain over every event; names the first bad row.
+  virtual Result<VerifyReport> Verify() = 0;
+
+ protected:
+  explicit ExperimentLog(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// The canonical content hash of an event (seq, time, ids, kind, payload, prev_hash).
+std::string EventContentHash(const Event& e);
+
+}  // namespace ksearch::experiment_log
