@@ -1,0 +1,63 @@
+// Device discovery, health and the canary drift monitor.
+//
+// GPUs are discovered once at start with nvidia-smi (one slot each, pinned by
+// CUDA_VISIBLE_DEVICES); a machine without nvidia-smi or without GPUs has none.
+// The canary is a fixed, known kernel evaluated on every GPU at start and every
+// `canary_every` evaluations: a slot whose canary fails, or whose canary time
+// drifts beyond `max_drift` from its first measurement, goes out of service.
+// Thread-safety: DiscoverGpus is reentrant; CanaryMonitor is not (one owner).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ksearch/core/eval_protocol.h"
+#include "ksearch/core/process.h"
+#include "ksearch/workers/worker_pool.h"
+
+namespace ksearch::workers {
+
+struct GpuInfo {
+  std::string index;     // nvidia-smi index (CUDA_VISIBLE_DEVICES value)
+  std::string uuid;
+  std::string name;
+  double memory_mib = 0;
+  double temperature_c = 0;
+  std::string driver;
+};
+
+// Parses `nvidia-smi --query-gpu=index,uuid,name,memory.total,temperature.gpu,
+// driver_version --format=csv,noheader,nounits` output. Malformed lines are skipped.
+std::vector<GpuInfo> ParseNvidiaSmi(const std::string& csv);
+
+// Runs nvidia-smi if present. `visible` (e.g. "0,2"), when non-empty, restricts
+// the result to those indices, in that order.
+std::vector<GpuInfo> DiscoverGpus(ProcessLauncher& launcher, const std::string& visible = "");
+
+// Slots for the pool: one per GPU ("gpu<i>") and `host_slots` host slots.
+std::vector<SlotSpec> MakeSlots(const std::vector<GpuInfo>& gpus, int host_slots);
+
+struct CanaryPolicy {
+  double max_drift = 0.15;   // relative change of the canary median time
+  int canary_every = 200;    // evaluations between canaries on a slot
+  double max_temperature_c = 90;
+};
+
+class CanaryMonitor {
+ public:
+  explicit CanaryMonitor(CanaryPolicy policy) : policy_(policy) {}
+
+  // Folds one canary result for `slot`; returns "" when the slot is healthy,
+  // else the reason it must go out of service.
+  std::string Observe(const std::string& slot, const RunResult& canary);
+  bool CanaryDue(const std::string& slot, int64_t evaluations_since_last) const {
+    return evaluations_since_last >= policy_.canary_every;
+  }
+
+ private:
+  CanaryPolicy policy_;
+  std::map<std::string, double> first_time_us_;
+};
+
+}  // namespace ksearch::workers

@@ -1,0 +1,88 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "ksearch/workers/eval_backend.h"
+
+namespace ksearch::workers {
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+std::string Tail(const std::string& text, size_t n) {
+  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
+}
+
+// Maps what happened to the evaluate child onto a verdict when it produced no
+// usable result. `phase` is "build" or "run".
+Verdict ChildFailureVerdict(const ProcessResult& r, const std::string& phase) {
+  if (!r.started) return {VerdictKind::kInfraError, "evaluator_missing", r.error};
+  if (r.timed_out)
+    return {phase == "build" ? VerdictKind::kCompileTimeout : VerdictKind::kTimeout, "hard_limit",
+            "evaluator " + phase + " " + r.Describe()};
+  return {VerdictKind::kInfraError, "evaluator_failed",
+          "ksearch-evaluate " + phase + ": " + r.Describe() + ": " + Tail(r.stderr_data, 400)};
+}
+
+template <typename Result>
+bool ParseChildResult(const ProcessResult& r, Result& out, std::string& why) {
+  if (!r.Succeeded() && r.stdout_data.empty()) return false;
+  try {
+    auto j = nlohmann::json::parse(r.stdout_data);
+    out = j.get<Result>();
+    return true;
+  } catch (const std::exception& e) {
+    why = std::string("unparsable result: ") + e.what();
+    return false;
+  }
+}
+
+}  // namespace
+
+ProcessEvalBackend::ProcessEvalBackend(ProcessLauncher& launcher, ProcessBackendOptions options)
+    : launcher_(launcher), options_(std::move(options)) {}
+
+BuildResult ProcessEvalBackend::Build(const BuildRequest& request) {
+  ProcessSpec spec;
+  spec.argv = {options_.evaluate_binary, "build"};
+  spec.stdin_data = nlohmann::json(request).dump();
+  spec.timeout = Ms(static_cast<int64_t>(request.compile_timeout_s * 1000)) + options_.build_margin;
+  ProcessResult r = launcher_.Run(spec);
+  BuildResult out;
+  std::string why;
+  if (!r.timed_out && ParseChildResult(r, out, why)) return out;
+  out.ok = false;
+  out.verdict = ChildFailureVerdict(r, "build");
+  if (!why.empty() && !r.timed_out) out.verdict.detail += " (" + why + ")";
+  return out;
+}
+
+RunResult ProcessEvalBackend::Run(const RunRequest& request) {
+  ProcessSpec spec;
+  spec.argv = {options_.evaluate_binary, "run"};
+  spec.stdin_data = nlohmann::json(request).dump();
+  spec.timeout = Ms(static_cast<int64_t>(request.run_timeout_s * options_.run_timeout_factor * 1000)) +
+                 options_.run_margin;
+  if (!request.device.empty()) spec.env_set["CUDA_VISIBLE_DEVICES"] = request.device;
+  ProcessResult r = launcher_.Run(spec);
+  RunResult out;
+  std::string why;
+  if (!r.timed_out && ParseChildResult(r, out, why)) return out;
+  out.verdict = ChildFailureVerdict(r, "run");
+  if (!why.empty() && !r.timed_out) out.verdict.detail += " (" + why + ")";
+  return out;
+}
+
+std::string FindEvaluateBinary() {
+  if (const char* env = std::getenv("KSEARCH_EVALUATE"); env && *env) return env;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto sibling = self.parent_path() / "ksearch-evaluate";
+    if (access(sibling.c_str(), X_OK) == 0) return sibling.string();
+  }
+  return FindExecutable("ksearch-evaluate");
+}
+
+}  // namespace ksearch::workers

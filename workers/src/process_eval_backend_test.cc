@@ -1,0 +1,88 @@
+#include <catch.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ksearch/workers/eval_backend.h"
+
+using namespace ksearch;
+using namespace ksearch::workers;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Writes an executable fake `ksearch-evaluate` with the given shell body.
+std::string FakeEvaluate(const std::string& body) {
+  static int n = 0;
+  auto dir = std::filesystem::temp_directory_path() / ("ks_fake_eval_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = dir / ("evaluate" + std::to_string(n++));
+  std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+  chmod(path.c_str(), 0755);
+  return path.string();
+}
+
+ProcessEvalBackend MakeBackend(const std::string& binary) {
+  ProcessBackendOptions o;
+  o.evaluate_binary = binary;
+  o.run_timeout_factor = 1.0;
+  o.run_margin = 200ms;
+  o.build_margin = 200ms;
+  return ProcessEvalBackend(PosixProcessLauncher::Instance(), o);
+}
+
+RunRequest ShortRun() {
+  RunRequest r;
+  r.run_timeout_s = 0.3;
+  r.device = "3";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the backend passes the request on stdin and parses the result", "[workers]") {
+  // Echo back the device pinning and a field of the request to prove both arrive.
+  auto bin = FakeEvaluate(
+      "req=$(cat); seed=$(echo \"$req\" | sed 's/.*\"seed\":\\([0-9]*\\).*/\\1/');"
+      "echo \"{\\\"verdict\\\":\\\"improved\\\",\\\"time_us\\\":$seed,"
+      "\\\"bottleneck\\\":\\\"dev$CUDA_VISIBLE_DEVICES\\\"}\"");
+  auto backend = MakeBackend(bin);
+  RunRequest r = ShortRun();
+  r.seed = 4242;
+  RunResult out = backend.Run(r);
+  CHECK(out.verdict.kind == VerdictKind::kImproved);
+  CHECK(out.time_us == 4242);
+  CHECK(out.bottleneck == "dev3");
+}
+
+TEST_CASE("a hung evaluator is killed and reported as timeout", "[workers][fault]") {
+  auto backend = MakeBackend(FakeEvaluate("sleep 30"));
+  RunResult out = backend.Run(ShortRun());
+  CHECK(out.verdict.kind == VerdictKind::kTimeout);
+  CHECK(out.verdict.reason == "hard_limit");
+
+  BuildRequest b;
+  b.compile_timeout_s = 0.2;
+  BuildResult built = backend.Build(b);
+  CHECK_FALSE(built.ok);
+  CHECK(built.verdict.kind == VerdictKind::kCompileTimeout);
+}
+
+TEST_CASE("a crashing or lying evaluator yields a typed infra_error", "[workers][fault]") {
+  auto crash = MakeBackend(FakeEvaluate("echo dying >&2; kill -SEGV $$"));
+  RunResult c = crash.Run(ShortRun());
+  CHECK(c.verdict.kind == VerdictKind::kInfraError);
+  CHECK(c.verdict.detail.find("signal 11") != std::string::npos);
+
+  auto garbage = MakeBackend(FakeEvaluate("echo 'this is not json'"));
+  RunResult g = garbage.Run(ShortRun());
+  CHECK(g.verdict.kind == VerdictKind::kInfraError);
+  CHECK(g.verdict.detail.find("unparsable") != std::string::npos);
+
+  auto missing = MakeBackend("/nonexistent/ksearch-evaluate");
+  BuildResult m = missing.Build(BuildRequest{});
+  CHECK(m.verdict.kind == VerdictKind::kInfraError);
+  CHECK(m.verdict.reason == "evaluator_missing");
+}
