@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -122,6 +123,7 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   env_c.push_back(nullptr);
 
   auto start = std::chrono::steady_clock::now();
+  const pid_t parent_pid = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     r.error = std::string("fork: ") + strerror(errno);
@@ -133,6 +135,10 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   if (pid == 0) {
     // Child: only async-signal-safe calls from here on.
     setpgid(0, 0);
+    // The child is in its own process group, so a parent killed with SIGKILL
+    // would leave it running: tie its life to the launching thread instead.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent_pid) _exit(127);  // the parent died before prctl
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);

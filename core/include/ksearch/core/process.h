@@ -3,6 +3,8 @@
 // through it, so tests can substitute a fake that hangs, crashes or lies.
 //
 // Guarantees of PosixProcessLauncher:
+//  - the child dies with the thread that launched it (PR_SET_PDEATHSIG), so a
+//    daemon killed with SIGKILL leaves no evaluation running;
 //  - the child runs in its own process group; on timeout or cancellation the
 //    whole group gets SIGTERM, then SIGKILL after `kill_grace`, and is reaped;
 //  - Run() returns within timeout + kill_grace + a few ms, whatever the child does;
