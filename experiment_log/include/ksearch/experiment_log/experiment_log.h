@@ -19,6 +19,7 @@
 
 #include "ksearch/core/event.h"
 #include "ksearch/core/status.h"
+#include "ksearch/experiment_log/views.h"
 
 namespace ksearch::experiment_log {
 
@@ -28,6 +29,8 @@ struct OpenOptions {
   // synchronous=FULL when true (every commit fsynced), NORMAL otherwise (WAL:
   // durable against process crash, may lose the last commits on power loss).
   bool full_sync = false;
+  // How long a call waits for another process's write lock before failing.
+  int busy_timeout_ms = 10000;
 };
 
 struct EventFilter {
@@ -76,14 +79,31 @@ class ExperimentLog {
   virtual Result<int64_t> LastSeq() = 0;
 
   // Recomputes the hash chain over every event; names the first bad row.
+  // Also checks that the derived index tables (campaigns, attempt_outcomes)
+  // agree with the events they were written from.
   virtual Result<VerifyReport> Verify() = 0;
+
+  // Dead ends answered from the attempt_outcomes index without reading
+  // payloads: equal to FilterDeadEnds(BuildMemory(all events).dead_ends, filter),
+  // examples included, in the same order. Fast on large logs (ksearch deadends).
+  virtual Result<std::vector<DeadEnd>> QueryDeadEnds(const DeadEndFilter& filter) = 0;
 
  protected:
   explicit ExperimentLog(std::string path) : path_(std::move(path)) {}
   std::string path_;
 };
 
-// The canonical content hash of an event (seq, time, ids, kind, payload, prev_hash).
+// The canonical content hash of an event (seq, time, ids, kind, payload, prev_hash):
+// hex sha256 of "ksearch.event.v1\n" followed, for each field in that order, by
+// "<byte length>:<bytes>\n"; the payload is CanonicalPayload(e.payload).
 std::string EventContentHash(const Event& e);
+
+// The stored form of a payload: compact JSON, object keys sorted, invalid UTF-8
+// replaced by U+FFFD. Hashing and storage both use exactly this text.
+std::string CanonicalPayload(const nlohmann::json& payload);
+
+// prev_hash of the first event.
+inline constexpr std::string_view kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 }  // namespace ksearch::experiment_log

@@ -1,0 +1,86 @@
+// SIGKILL crash test: a child process appends attempt batches in a loop; the
+// parent kills it at a random moment, reopens the log and checks that the chain
+// verifies and every attempt is whole (attempt_started .. attempt_finished) or absent.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch.hpp>
+#include <map>
+#include <random>
+
+#include "ksearch/experiment_log/experiment_log.h"
+#include "test_events.h"
+
+namespace ksearch::experiment_log {
+namespace {
+
+using testing::AttemptEvents;
+using testing::CampaignStarted;
+using testing::TempDir;
+
+constexpr int kStages = 6;  // events per attempt = kStages + 2
+
+[[noreturn]] void AppendForever(const std::string& path, int round) {
+  auto log = ExperimentLog::Open(path);
+  if (!log.ok()) _exit(3);
+  std::string detail(4000, 'd');
+  for (int i = 0;; ++i) {
+    auto ev = AttemptEvents("c1", {.attempt = "r" + std::to_string(round) + "-" + std::to_string(i),
+                                   .parent = "seed", .axis = "tiling", .verdict = "compile_error",
+                                   .detail = detail, .stages = kStages});
+    if (!(*log)->Append(ev).ok()) _exit(4);
+  }
+}
+
+TEST_CASE("SIGKILL in the middle of appends leaves whole attempts and a valid chain",
+          "[experiment_log][fault][crash]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  {
+    auto log = ExperimentLog::Open(path);
+    REQUIRE(log.ok());
+    std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {"tiling"})};
+    REQUIRE((*log)->Append(b).ok());
+  }
+  std::mt19937 rng(std::random_device{}());
+  int64_t last_total = 1;
+  for (int round = 0; round < 5; ++round) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) AppendForever(path, round);
+    usleep(30000 + rng() % 200000);
+    REQUIRE(kill(pid, SIGKILL) == 0);
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFSIGNALED(status));  // it was still appending, not failed early
+    CHECK(WTERMSIG(status) == SIGKILL);
+
+    auto log = ExperimentLog::Open(path);
+    REQUIRE(log.ok());
+    auto report = (*log)->Verify();
+    REQUIRE(report.ok());
+    CHECK(report->ok);
+    auto events = (*log)->ReadEvents();
+    REQUIRE(events.ok());
+    std::map<std::string, std::vector<std::string>> kinds;
+    for (const auto& e : *events)
+      if (!e.attempt_id.empty()) kinds[e.attempt_id].push_back(e.kind);
+    for (const auto& [attempt, k] : kinds) {
+      INFO("attempt " << attempt);
+      REQUIRE(k.size() == kStages + 2);
+      CHECK(k.front() == "attempt_started");
+      CHECK(k.back() == "attempt_finished");
+    }
+    CHECK(static_cast<int64_t>(events->size()) > last_total);  // the child made progress
+    last_total = static_cast<int64_t>(events->size());
+    // The log stays writable after the crash.
+    auto ev = AttemptEvents("c1", {.attempt = "parent-" + std::to_string(round), .parent = "seed",
+                                   .axis = "tiling", .verdict = "crash", .stages = kStages});
+    REQUIRE((*log)->Append(ev).ok());
+    last_total += kStages + 2;
+  }
+}
+
+}  // namespace
+}  // namespace ksearch::experiment_log

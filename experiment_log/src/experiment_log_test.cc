@@ -1,0 +1,317 @@
+// ExperimentLog on SQLite: append, hash chain, append-only triggers, tamper
+// detection, blobs, concurrent readers, and the dead-ends fast path.
+#include <sqlite3.h>
+
+#include <atomic>
+#include <catch.hpp>
+#include <random>
+#include <thread>
+
+#include "ksearch/experiment_log/experiment_log.h"
+#include "ksearch/experiment_log/views.h"
+#include "test_events.h"
+
+namespace ksearch::experiment_log {
+namespace {
+
+using testing::AttemptEvents;
+using testing::AttemptSpec;
+using testing::CampaignStarted;
+using testing::TempDir;
+
+std::unique_ptr<ExperimentLog> OpenOrDie(const std::string& path, OpenOptions o = {}) {
+  auto log = ExperimentLog::Open(path, o);
+  REQUIRE(log.ok());
+  return std::move(*log);
+}
+
+// Runs SQL through the raw sqlite3 API; returns the error message ("" on success).
+std::string RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  std::string msg = rc == SQLITE_OK ? "" : (err ? err : "error");
+  sqlite3_free(err);
+  sqlite3_close(db);
+  return msg;
+}
+
+int64_t RawCount(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+// A small log: one campaign, three attempts of 4 events (seqs 2-5, 6-9, 10-13).
+void Populate(ExperimentLog& log) {
+  std::vector<Event> batch{CampaignStarted("c1", "gemm", "sm_90", {"tiling", "unroll"})};
+  REQUIRE(log.Append(batch).ok());
+  for (int i = 1; i <= 3; ++i) {
+    auto ev = AttemptEvents("c1", {.attempt = "a" + std::to_string(i), .parent = "seed",
+                                   .axis = "tiling", .verdict = "compile_error{ptxas}",
+                                   .detail = "error line " + std::to_string(i)});
+    REQUIRE(log.Append(ev).ok());
+  }
+}
+
+TEST_CASE("open creates the schema once and records the migration", "[experiment_log]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  OpenOrDie(path);
+  OpenOrDie(path);  // reopening does not re-apply migrations
+  CHECK(RawCount(path, "SELECT count(*) FROM schema_migrations") == 1);
+  CHECK(RawCount(path, "SELECT max(version) FROM schema_migrations") >= 1);
+  CHECK(RawCount(path, "SELECT min(applied_ms) FROM schema_migrations") > 0);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_CASE("append assigns gapless seqs and a verifiable hash chain", "[experiment_log]") {
+  TempDir dir;
+  auto log = OpenOrDie(dir.File("k.db"));
+  std::vector<Event> batch{CampaignStarted("c1", "gemm", "sm_90", {"tiling"})};
+  REQUIRE(log->Append(batch).ok());
+  auto attempt = AttemptEvents("c1", {.attempt = "a1", .parent = "seed", .axis = "tiling",
+                                      .verdict = "improved", .candidate = "k1", .time_us = 80,
+                                      .speedup = 1.25});
+  REQUIRE(log->Append(attempt).ok());
+
+  CHECK(batch[0].seq == 1);
+  CHECK(batch[0].prev_hash == kGenesisHash);
+  CHECK(batch[0].time_ms > 0);
+  for (size_t i = 0; i < attempt.size(); ++i) CHECK(attempt[i].seq == static_cast<int64_t>(i) + 2);
+  CHECK(attempt[0].prev_hash == batch[0].hash);
+  CHECK(attempt[1].prev_hash == attempt[0].hash);
+  CHECK(attempt.back().hash == EventContentHash(attempt.back()));
+
+  auto read = log->ReadEvents();
+  REQUIRE(read.ok());
+  REQUIRE(read->size() == 5);
+  CHECK((*read)[4].payload == attempt.back().payload);
+  CHECK((*read)[4].hash == attempt.back().hash);
+  CHECK(*log->LastSeq() == 5);
+
+  EventFilter f;
+  f.kind = "attempt_stage";
+  CHECK(log->ReadEvents(f)->size() == 2);
+  f = {};
+  f.after_seq = 3;
+  f.limit = 1;
+  auto one = log->ReadEvents(f);
+  REQUIRE(one->size() == 1);
+  CHECK((*one)[0].seq == 4);
+
+  auto report = log->Verify();
+  REQUIRE(report.ok());
+  CHECK(report->ok);
+  CHECK(report->events_checked == 5);
+}
+
+TEST_CASE("an invalid batch is refused whole and leaves the events untouched", "[experiment_log]") {
+  TempDir dir;
+  auto log = OpenOrDie(dir.File("k.db"));
+  Populate(*log);
+  int64_t before = *log->LastSeq();
+  auto batch = AttemptEvents("c1", {.attempt = "a9", .parent = "seed", .axis = "x", .verdict = "crash"});
+  batch[1].campaign_id = "";
+  Status s = log->Append(batch);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.message().find("campaign_id") != std::string::npos);
+  CHECK(*log->LastSeq() == before);
+  CHECK(batch[0].seq == 0);
+
+  SECTION("a second campaign_started for one campaign rolls back its whole batch") {
+    std::vector<Event> dup{AttemptEvents("c1", {.attempt = "a10", .parent = "seed", .axis = "x"})[0],
+                           CampaignStarted("c1", "gemm", "sm_90", {})};
+    Status d = log->Append(dup);
+    CHECK(d.code() == Status::Code::kFailedPrecondition);
+    CHECK(d.message().find("already started") != std::string::npos);
+    CHECK(*log->LastSeq() == before);
+    CHECK(dup[0].seq == 0);
+    CHECK(dup[0].hash.empty());
+  }
+}
+
+TEST_CASE("direct UPDATE and DELETE through SQLite are refused", "[experiment_log]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  {
+    auto log = OpenOrDie(path);
+    Populate(*log);
+    REQUIRE(log->PutBlob("some source").ok());
+  }
+  std::string before = std::to_string(RawCount(path, "SELECT count(*) FROM events"));
+  std::string err = RawExec(path, "UPDATE events SET payload = '{}' WHERE seq = 2");
+  CHECK(err.find("append-only") != std::string::npos);
+  CHECK(RawExec(path, "DELETE FROM events WHERE seq = 2").find("append-only") != std::string::npos);
+  CHECK(RawExec(path, "UPDATE blobs SET size = 0").find("append-only") != std::string::npos);
+  CHECK(RawExec(path, "DELETE FROM blobs").find("append-only") != std::string::npos);
+  CHECK(RawExec(path, "UPDATE attempt_outcomes SET verdict = 'improved'").find("append-only") !=
+        std::string::npos);
+  CHECK(RawExec(path, "DELETE FROM schema_migrations").find("append-only") != std::string::npos);
+  CHECK(std::to_string(RawCount(path, "SELECT count(*) FROM events")) == before);
+  CHECK(OpenOrDie(path)->Verify()->ok);
+}
+
+TEST_CASE("verify names the first tampered row", "[experiment_log][fault]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  {
+    auto log = OpenOrDie(path);
+    Populate(*log);
+  }
+  SECTION("payload changed") {
+    REQUIRE(RawExec(path, "DROP TRIGGER events_no_update").empty());
+    REQUIRE(RawExec(path, "UPDATE events SET payload = json_set(payload, '$.ok', json('false')) "
+                          "WHERE seq = 7").empty());
+    auto r = OpenOrDie(path)->Verify();
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->ok);
+    CHECK(r->first_bad_seq == 7);
+    CHECK(r->problem.find("hash") != std::string::npos);
+    CHECK(r->events_checked == 6);
+  }
+  SECTION("row deleted") {
+    REQUIRE(RawExec(path, "DROP TRIGGER events_no_delete").empty());
+    REQUIRE(RawExec(path, "DELETE FROM events WHERE seq = 9").empty());
+    auto r = OpenOrDie(path)->Verify();
+    CHECK_FALSE(r->ok);
+    CHECK(r->first_bad_seq == 10);
+    CHECK(r->problem.find("missing") != std::string::npos);
+  }
+  SECTION("derived outcome row changed") {
+    REQUIRE(RawExec(path, "DROP TRIGGER attempt_outcomes_no_update").empty());
+    REQUIRE(RawExec(path, "UPDATE attempt_outcomes SET verdict = 'improved' WHERE attempt_id = 'a2'").empty());
+    auto r = OpenOrDie(path)->Verify();
+    CHECK_FALSE(r->ok);
+    CHECK(r->first_bad_seq == 9);  // a2's attempt_finished
+    CHECK(r->problem.find("attempt_outcomes") != std::string::npos);
+  }
+}
+
+TEST_CASE("blobs are content-addressed and stored once", "[experiment_log]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  auto log = OpenOrDie(path);
+  std::string big(100000, 'x');
+  auto h1 = log->PutBlob(big);
+  auto h2 = log->PutBlob(big);
+  REQUIRE(h1.ok());
+  CHECK(*h1 == *h2);
+  CHECK(h1->size() == 64);
+  CHECK(*log->GetBlob(*h1) == big);
+  CHECK(log->GetBlob(std::string(64, '0')).status().IsNotFound());
+  CHECK(RawCount(path, "SELECT count(*) FROM blobs") == 1);
+}
+
+TEST_CASE("campaigns are listed with their event counts", "[experiment_log]") {
+  TempDir dir;
+  auto log = OpenOrDie(dir.File("k.db"));
+  Populate(*log);
+  std::vector<Event> b{CampaignStarted("c2", "softmax", "gfx942", {})};
+  REQUIRE(log->Append(b).ok());
+  auto list = log->ListCampaigns();
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 2);
+  CHECK((*list)[0].campaign_id == "c1");
+  CHECK((*list)[0].task == "gemm");
+  CHECK((*list)[0].events == 13);
+  CHECK((*list)[1].events == 1);
+}
+
+TEST_CASE("a reader sees whole batches while a writer appends", "[experiment_log][concurrency]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  auto writer = OpenOrDie(path);
+  std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {"tiling"})};
+  REQUIRE(writer->Append(b).ok());
+  constexpr int kAttempts = 150;
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    for (int i = 0; i < kAttempts; ++i) {
+      auto ev = AttemptEvents("c1", {.attempt = "a" + std::to_string(i), .parent = "seed",
+                                     .axis = "tiling", .verdict = "slower", .candidate = "k"});
+      REQUIRE(writer->Append(ev).ok());
+    }
+    done = true;
+  });
+  auto reader = OpenOrDie(path, {.read_only = true});
+  int reads = 0;
+  int64_t last_seen = 0;
+  while (!done || reads < 3) {
+    auto events = reader->ReadEvents();
+    REQUIRE(events.ok());
+    // Each attempt is 4 events; a snapshot holds whole attempts only.
+    CHECK((events->size() - 1) % 4 == 0);
+    CHECK(static_cast<int64_t>(events->size()) >= last_seen);
+    last_seen = static_cast<int64_t>(events->size());
+    for (size_t i = 0; i < events->size(); ++i) REQUIRE((*events)[i].seq == static_cast<int64_t>(i) + 1);
+    ++reads;
+  }
+  t.join();
+  CHECK(*reader->LastSeq() == 1 + 4 * kAttempts);
+  CHECK(reader->Verify()->ok);
+}
+
+TEST_CASE("the dead-ends fast path equals the pure view", "[experiment_log][views]") {
+  TempDir dir;
+  auto log = OpenOrDie(dir.File("k.db"));
+  std::mt19937 rng(42);
+  const char* verdicts[] = {"compile_error{ptxas}", "incorrect{mismatch}", "incorrect{nan}", "slower",
+                            "no_gain", "improved", "crash", "duplicate{source}", "infra_error"};
+  const char* axes[] = {"tiling", "vectorize", "unroll"};
+  std::vector<Event> all;
+  int n = 0;
+  for (const auto& [c, task, arch] : {std::tuple{"c1", "gemm", "sm_90"}, {"c2", "gemm", "gfx942"},
+                                       {"c3", "softmax", "sm_90"}}) {
+    std::vector<Event> b{CampaignStarted(c, task, arch, {})};
+    REQUIRE(log->Append(b).ok());
+    for (int i = 0; i < 60; ++i, ++n) {
+      auto ev = AttemptEvents(c, {.attempt = "a" + std::to_string(n), .parent = "seed",
+                                  .axis = axes[rng() % 3], .verdict = verdicts[rng() % 9],
+                                  .detail = "line1 " + std::to_string(n) + "\nline2\nline3\nline4",
+                                  .stages = 0, .time_ms = 1000 + n});
+      REQUIRE(log->Append(ev).ok());
+    }
+  }
+  auto events = log->ReadEvents();
+  REQUIRE(events.ok());
+  Memory memory = BuildMemory(*events);
+  REQUIRE(memory.dead_ends.size() > 10);
+  std::vector<DeadEndFilter> filters = {{}, {.task = "gemm"}, {.arch = "sm_90"},
+                                        {.axis = "unroll"}, {.failure_class = "incorrect"},
+                                        {.failure_class = "compile_error{ptxas}"},
+                                        {.task = "gemm", .arch = "gfx942", .axis = "tiling"}};
+  for (const auto& f : filters) {
+    auto fast = log->QueryDeadEnds(f);
+    REQUIRE(fast.ok());
+    auto slow = FilterDeadEnds(memory.dead_ends, f);
+    REQUIRE(fast->size() == slow.size());
+    for (size_t i = 0; i < slow.size(); ++i) CHECK(ToJson((*fast)[i]) == ToJson(slow[i]));
+  }
+  // since: counts only events at or after the time, as if older events did not exist.
+  DeadEndFilter since{.since_ms = 1100};
+  std::vector<Event> recent;
+  for (const auto& e : *events)
+    if (e.kind == "campaign_started" || e.time_ms >= 1100) recent.push_back(e);
+  auto fast = log->QueryDeadEnds(since);
+  auto slow = FilterDeadEnds(BuildMemory(recent).dead_ends, since);
+  REQUIRE(fast->size() == slow.size());
+  for (size_t i = 0; i < slow.size(); ++i) CHECK(ToJson((*fast)[i]) == ToJson(slow[i]));
+}
+
+}  // namespace
+}  // namespace ksearch::experiment_log

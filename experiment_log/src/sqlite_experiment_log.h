@@ -1,0 +1,52 @@
+// SqliteExperimentLog: the ExperimentLog on one SQLite file (private).
+//
+// Invariants (per file, across processes):
+//   - events.seq is 1, 2, 3... with no gaps; events[n].prev_hash == events[n-1].hash;
+//   - every batch (one Append call) is one IMMEDIATE transaction: all or nothing;
+//   - campaigns and attempt_outcomes rows are written from the events in the same
+//     transaction and never otherwise (derived indexes for fast queries).
+// Thread-safety: every public call takes mu_; one connection per object.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ksearch/experiment_log/experiment_log.h"
+#include "sqlite_db.h"
+
+namespace ksearch::experiment_log {
+
+class SqliteExperimentLog final : public ExperimentLog {
+ public:
+  static Result<std::unique_ptr<SqliteExperimentLog>> OpenFile(const std::string& path,
+                                                               const OpenOptions& options);
+
+  using ExperimentLog::Append;
+  Status Append(std::vector<Event>& events) override;
+  Result<std::string> PutBlob(std::string_view content) override;
+  Result<std::string> GetBlob(const std::string& sha256_hex) override;
+  Result<std::vector<Event>> ReadEvents(const EventFilter& filter) override;
+  Result<std::vector<CampaignSummary>> ListCampaigns() override;
+  Result<int64_t> LastSeq() override;
+  Result<VerifyReport> Verify() override;
+  Result<std::vector<DeadEnd>> QueryDeadEnds(const DeadEndFilter& filter) override;
+
+  // For tests only: runs raw SQL on this object's connection (e.g. PRAGMA max_page_count).
+  Status TEST_Exec(const std::string& sql);
+
+ private:
+  SqliteExperimentLog(std::string path, std::unique_ptr<Db> db)
+      : ExperimentLog(std::move(path)), db_(std::move(db)) {}
+  Status AppendLocked(std::vector<Event>& events);
+  Status InsertEvent(const Event& e, const std::string& payload_text);
+  Status InsertDerived(const Event& e);
+  Status VerifyChainLocked(VerifyReport* report);
+  Status VerifyIndexesLocked(VerifyReport* report);
+
+  std::mutex mu_;
+  std::unique_ptr<Db> db_;  // guarded by mu_
+};
+
+}  // namespace ksearch::experiment_log

@@ -1,0 +1,206 @@
+// Hash chain, Verify and the dead-ends fast path of SqliteExperimentLog.
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "ksearch/core/sha256.h"
+#include "outcome_class.h"
+#include "sqlite_experiment_log.h"
+
+namespace ksearch::experiment_log {
+namespace {
+
+void AddField(Sha256& h, std::string_view field) {
+  std::string len = std::to_string(field.size());
+  h.Update(len);
+  h.Update(":", 1);
+  h.Update(field);
+  h.Update("\n", 1);
+}
+
+}  // namespace
+
+std::string ContentHashOfFields(int64_t seq, int64_t time_ms, std::string_view campaign_id,
+                                std::string_view attempt_id, std::string_view kind,
+                                std::string_view payload_text, std::string_view prev_hash) {
+  Sha256 h;
+  h.Update(std::string_view("ksearch.event.v1\n"));
+  AddField(h, std::to_string(seq));
+  AddField(h, std::to_string(time_ms));
+  AddField(h, campaign_id);
+  AddField(h, attempt_id);
+  AddField(h, kind);
+  AddField(h, payload_text);
+  AddField(h, prev_hash);
+  return h.HexDigest();
+}
+
+std::string CanonicalPayload(const nlohmann::json& payload) {
+  // nlohmann::json objects are std::map-backed: keys come out sorted.
+  return payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string EventContentHash(const Event& e) {
+  return ContentHashOfFields(e.seq, e.time_ms, e.campaign_id, e.attempt_id, e.kind,
+                             CanonicalPayload(e.payload), e.prev_hash);
+}
+
+Result<VerifyReport> SqliteExperimentLog::Verify() {
+  std::lock_guard<std::mutex> lock(mu_);
+  // One read transaction: a consistent snapshot while writers append.
+  KS_RETURN_IF_ERROR(db_->Exec("BEGIN", "verify: begin"));
+  VerifyReport report;
+  Status s = VerifyChainLocked(&report);
+  if (s.ok() && report.ok) s = VerifyIndexesLocked(&report);
+  db_->Exec("COMMIT", "verify: end");
+  if (!s.ok()) return s;
+  return report;
+}
+
+Status SqliteExperimentLog::VerifyChainLocked(VerifyReport* report) {
+  auto stmt = db_->Prepare(
+      "SELECT seq, time_ms, campaign_id, attempt_id, kind, payload, prev_hash, hash "
+      "FROM events ORDER BY seq");
+  if (!stmt.ok()) return stmt.status();
+  Stmt q(*stmt);
+  std::string prev(kGenesisHash);
+  int64_t expected_seq = 1;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    int64_t seq = q.Int(0);
+    auto bad = [&](std::string problem) {
+      report->ok = false;
+      report->first_bad_seq = seq;
+      report->problem = std::move(problem);
+      return Status::Ok();
+    };
+    if (seq != expected_seq)
+      return bad("expected seq " + std::to_string(expected_seq) + ", found " + std::to_string(seq) +
+                 " (rows missing)");
+    std::string_view prev_hash = q.TextView(6);
+    if (prev_hash != prev)
+      return bad("prev_hash " + std::string(prev_hash) + " does not match the hash of seq " +
+                 std::to_string(seq - 1));
+    std::string computed = ContentHashOfFields(seq, q.Int(1), q.TextView(2), q.TextView(3),
+                                               q.TextView(4), q.TextView(5), prev_hash);
+    std::string_view stored = q.TextView(7);
+    if (computed != stored)
+      return bad("content hash mismatch: stored " + std::string(stored) + ", recomputed " + computed +
+                 " (the row was modified)");
+    prev = computed;
+    ++expected_seq;
+    ++report->events_checked;
+  }
+  if (rc != SQLITE_DONE) return db_->Error(rc, "verify: read events");
+  return Status::Ok();
+}
+
+Status SqliteExperimentLog::VerifyIndexesLocked(VerifyReport* report) {
+  // Each derived row must match its event, and each such event must have its row.
+  const char* kChecks[][2] = {
+      {"SELECT e.seq FROM events e LEFT JOIN attempt_outcomes o ON o.seq = e.seq "
+       "WHERE e.kind = 'attempt_finished' AND (o.seq IS NULL OR o.campaign_id != e.campaign_id "
+       "OR o.verdict != coalesce(json_extract(e.payload, '$.verdict'), '') "
+       "OR o.axis != coalesce(json_extract(e.payload, '$.axis'), '')) "
+       "UNION ALL SELECT o.seq FROM attempt_outcomes o LEFT JOIN events e ON e.seq = o.seq "
+       "WHERE e.seq IS NULL OR e.kind != 'attempt_finished' ORDER BY 1 LIMIT 1",
+       "attempt_outcomes row disagrees with its attempt_finished event"},
+      {"SELECT e.seq FROM events e LEFT JOIN campaigns c ON c.seq = e.seq "
+       "WHERE e.kind = 'campaign_started' AND (c.seq IS NULL OR c.campaign_id != e.campaign_id "
+       "OR c.task != coalesce(json_extract(e.payload, '$.task'), '') "
+       "OR c.arch != coalesce(json_extract(e.payload, '$.arch'), '')) "
+       "UNION ALL SELECT c.seq FROM campaigns c LEFT JOIN events e ON e.seq = c.seq "
+       "WHERE e.seq IS NULL OR e.kind != 'campaign_started' ORDER BY 1 LIMIT 1",
+       "campaigns row disagrees with its campaign_started event"},
+  };
+  for (const auto& [sql, problem] : kChecks) {
+    auto stmt = db_->Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    Stmt q(*stmt);
+    int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      report->ok = false;
+      report->first_bad_seq = q.Int(0);
+      report->problem = problem;
+      return Status::Ok();
+    }
+    if (rc != SQLITE_DONE) return db_->Error(rc, "verify: check derived tables");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<DeadEnd>> SqliteExperimentLog::QueryDeadEnds(const DeadEndFilter& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  KS_RETURN_IF_ERROR(db_->Exec("BEGIN", "deadends: begin"));
+  struct EndRead {
+    Db* db;
+    ~EndRead() { db->Exec("COMMIT", "deadends: end"); }
+  } end_read{db_.get()};
+
+  std::map<std::string, std::pair<std::string, std::string>> campaigns;  // id -> task, arch
+  {
+    auto stmt = db_->Prepare("SELECT campaign_id, task, arch FROM campaigns");
+    if (!stmt.ok()) return stmt.status();
+    Stmt q(*stmt);
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) campaigns[q.Text(0)] = {q.Text(1), q.Text(2)};
+    if (rc != SQLITE_DONE) return db_->Error(rc, "deadends: read campaigns");
+  }
+  std::string sql =
+      "SELECT campaign_id, axis, verdict, count(*), min(time_ms), max(time_ms), min(seq) "
+      "FROM attempt_outcomes WHERE dead_end = 1 AND time_ms >= ?1";
+  if (!f.axis.empty()) sql += " AND axis = ?2";
+  if (!f.failure_class.empty()) sql += " AND (verdict = ?3 OR verdict_kind = ?3)";
+  sql += " GROUP BY campaign_id, axis, verdict";
+  auto stmt = db_->Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;
+  std::map<Key, DeadEnd> groups;
+  std::map<Key, int64_t> example_seq;
+  {
+    Stmt q(*stmt);
+    q.Bind(1, f.since_ms);
+    if (!f.axis.empty()) q.Bind(2, std::string_view(f.axis));
+    if (!f.failure_class.empty()) q.Bind(3, std::string_view(f.failure_class));
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      auto it = campaigns.find(q.Text(0));
+      std::string task = it == campaigns.end() ? "" : it->second.first;
+      std::string arch = it == campaigns.end() ? "" : it->second.second;
+      if (!f.task.empty() && task != f.task) continue;
+      if (!f.arch.empty() && arch != f.arch) continue;
+      Key key{task, arch, q.Text(1), q.Text(2)};
+      DeadEnd& d = groups[key];
+      int64_t first = q.Int(4), last = q.Int(5), seq = q.Int(6);
+      if (d.count == 0) {
+        std::tie(d.task, d.arch, d.axis, d.failure_class) = key;
+        d.first_seen_ms = first;
+        d.last_seen_ms = last;
+        example_seq[key] = seq;
+      }
+      d.count += static_cast<int>(q.Int(3));
+      d.first_seen_ms = std::min(d.first_seen_ms, first);
+      d.last_seen_ms = std::max(d.last_seen_ms, last);
+      example_seq[key] = std::min(example_seq[key], seq);
+    }
+    if (rc != SQLITE_DONE) return db_->Error(rc, "deadends: aggregate");
+  }
+  auto ex = db_->Prepare(
+      "SELECT attempt_id, coalesce(json_extract(payload, '$.detail'), '') FROM events WHERE seq = ?");
+  if (!ex.ok()) return ex.status();
+  std::vector<DeadEnd> out;
+  for (auto& [key, d] : groups) {
+    Stmt q(*ex);
+    q.Bind(1, example_seq[key]);
+    int rc = q.Step();
+    if (rc != SQLITE_ROW) return db_->Error(rc, "deadends: read example");
+    d.example_attempt = q.Text(0);
+    d.example_excerpt = Excerpt(q.TextView(1));
+    out.push_back(std::move(d));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const DeadEnd& a, const DeadEnd& b) { return a.count > b.count; });
+  return out;
+}
+
+}  // namespace ksearch::experiment_log
