@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "ksearch/core/process.h"
@@ -63,7 +65,16 @@ bool Drain(int fd, std::string& out, size_t cap, bool& truncated) {
   }
 }
 
+// Process groups of running children, for KillAll().
+std::mutex g_live_mu;
+std::set<pid_t> g_live_groups;
+
 }  // namespace
+
+void PosixProcessLauncher::KillAll() {
+  std::lock_guard<std::mutex> lock(g_live_mu);
+  for (pid_t pgid : g_live_groups) kill(-pgid, SIGKILL);
+}
 
 std::string FindExecutable(const std::string& name) {
   if (name.empty()) return "";
@@ -154,6 +165,10 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     _exit(127);
   }
   setpgid(pid, pid);  // also from the parent, to close the race with kill below
+  {
+    std::lock_guard<std::mutex> lock(g_live_mu);
+    g_live_groups.insert(pid);
+  }
   close(out_pipe[1]);
   close(err_pipe[1]);
   close(in_pipe[0]);
@@ -165,6 +180,10 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   if (en == sizeof exec_errno) {
     r.error = std::string("exec ") + exe + ": " + strerror(exec_errno);
     waitpid(pid, nullptr, 0);
+    {
+      std::lock_guard<std::mutex> lock(g_live_mu);
+      g_live_groups.erase(pid);
+    }
     close(out_pipe[0]);
     close(err_pipe[0]);
     close(in_pipe[1]);
@@ -253,6 +272,10 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   close(out_pipe[0]);
   close(err_pipe[0]);
   if (!reaped) waitpid(pid, &status, 0);
+  {
+    std::lock_guard<std::mutex> lock(g_live_mu);
+    g_live_groups.erase(pid);
+  }
   r.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (WIFEXITED(status)) {

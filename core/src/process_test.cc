@@ -1,6 +1,7 @@
 #include <catch.hpp>
 
 #include <chrono>
+#include <thread>
 
 #include "ksearch/core/process.h"
 
@@ -70,4 +71,19 @@ TEST_CASE("output beyond the cap is dropped and flagged", "[core][process]") {
   CHECK(r.Succeeded());
   CHECK(r.stdout_data.size() == 1000);
   CHECK(r.output_truncated);
+}
+
+TEST_CASE("KillAll ends every running child promptly", "[core][process][fault]") {
+  std::thread killer([] {
+    std::this_thread::sleep_for(300ms);
+    PosixProcessLauncher::Instance().KillAll();
+  });
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "sleep 30"};
+  spec.timeout = std::chrono::milliseconds(20000);
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  killer.join();
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.term_signal == 9);
+  CHECK(r.wall_seconds < 10);
 }

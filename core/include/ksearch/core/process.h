@@ -65,6 +65,9 @@ class ProcessLauncher {
 class PosixProcessLauncher final : public ProcessLauncher {
  public:
   ProcessResult Run(const ProcessSpec& spec) override;
+  // SIGKILLs the process group of every child running now (shutdown); their
+  // Run() calls return promptly with the signal recorded.
+  void KillAll();
   static PosixProcessLauncher& Instance();
 };
 
