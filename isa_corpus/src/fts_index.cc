@@ -1,0 +1,116 @@
+#include "fts_index.h"
+
+#include <cctype>
+#include <set>
+
+namespace ksearch::isa_corpus {
+namespace {
+
+const std::set<std::string> kStopWords = {
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i",
+    "in", "is", "it", "its", "many", "much", "of", "on", "or", "per", "should", "the", "to", "use",
+    "what", "when", "where", "which", "why", "with", "there", "this", "that", "my", "we", "you"};
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
+}  // namespace
+
+std::string BuildFtsQuery(const std::string& text) {
+  std::string out, tok;
+  std::set<std::string> used;
+  auto flush = [&] {
+    if (tok.size() >= 2 && kStopWords.count(tok) == 0 && used.insert(tok).second) {
+      if (!out.empty()) out += " OR ";
+      out += "\"" + tok + "\"";
+    }
+    tok.clear();
+  };
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      tok.push_back(static_cast<char>(std::tolower(u)));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+Result<std::unique_ptr<Corpus::Index>> Corpus::Index::Create() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::Internal("isa index: sqlite open: " + msg);
+  }
+  std::unique_ptr<Index> index(new Index(db));
+  KS_RETURN_IF_ERROR(index->Exec(
+      "CREATE VIRTUAL TABLE passages USING fts5(title, terms, heading, body, "
+      "tokenize = 'porter unicode61')"));
+  return index;
+}
+
+Corpus::Index::~Index() { sqlite3_close(db_); }
+
+Status Corpus::Index::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::Internal("isa index: " + msg + " (is SQLite built with FTS5?)");
+  }
+  return Status::Ok();
+}
+
+Status Corpus::Index::Add(const Chapter& chapter, std::vector<int64_t>* passage_rows) {
+  Stmt st;
+  const char* sql = "INSERT INTO passages(title, terms, heading, body) VALUES (?1, ?2, ?3, ?4)";
+  if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) {
+    return Status::Internal(std::string("isa index: prepare insert: ") + sqlite3_errmsg(db_));
+  }
+  std::string terms;
+  for (const auto& t : chapter.terms) terms += t + " ";
+  for (const auto& t : chapter.topics) terms += t + " ";
+  KS_RETURN_IF_ERROR(Exec("BEGIN"));
+  for (const Passage& p : chapter.passages) {
+    sqlite3_reset(st.s);
+    sqlite3_bind_text(st.s, 1, chapter.title.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.s, 2, terms.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.s, 3, p.heading.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.s, 4, p.text.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st.s) != SQLITE_DONE) {
+      std::string msg = sqlite3_errmsg(db_);
+      Exec("ROLLBACK");
+      return Status::Internal("isa index: insert " + p.id + ": " + msg);
+    }
+    passage_rows->push_back(sqlite3_last_insert_rowid(db_));
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(const std::string& fts_query) const {
+  std::vector<Row> rows;
+  if (fts_query.empty()) return rows;
+  Stmt st;
+  std::string sql = "SELECT rowid, bm25(passages";
+  for (double w : kColumnWeights) sql += ", " + std::to_string(w);
+  sql += ") AS score FROM passages WHERE passages MATCH ?1 ORDER BY score";
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr) != SQLITE_OK) {
+    return Status::Internal(std::string("isa index: prepare match: ") + sqlite3_errmsg(db_));
+  }
+  sqlite3_bind_text(st.s, 1, fts_query.c_str(), -1, SQLITE_TRANSIENT);
+  int rc;
+  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
+    rows.push_back(Row{sqlite3_column_int64(st.s, 0), sqlite3_column_double(st.s, 1)});
+  }
+  if (rc != SQLITE_DONE) {
+    return Status::InvalidArgument("isa index: query '" + fts_query + "': " + sqlite3_errmsg(db_));
+  }
+  return rows;
+}
+
+}  // namespace ksearch::isa_corpus
