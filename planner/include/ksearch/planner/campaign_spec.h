@@ -1,0 +1,84 @@
+// CampaignSpec: the typed, validated form of configs/campaigns/<name>.yaml.
+//
+// Loaded once by the daemon when a campaign starts; the planner only reads it.
+// Every loader error names the file, the line and the key (DESIGN.md section 9).
+// Thread-safety: a value type; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksearch/core/status.h"
+
+namespace ksearch::planner {
+
+// One proposer the campaign may use. `name` is "tuner" for the built-in tuner,
+// otherwise the name of a configured LLM endpoint. `weight` is the bandit's
+// prior share (> 0).
+struct ProposerSpec {
+  std::string name;
+  double weight = 1.0;
+  bool is_tuner() const { return name == "tuner"; }
+};
+
+// Parent-selection mix; the three shares are normalized to sum to 1.
+struct SelectionMix {
+  double exploit = 0.6;   // tournament among the island's confirmed elites
+  double explore = 0.2;   // any measured member of the island, favouring open axes
+  double frontier = 0.2;  // the (member, axis) pair with the highest bandit score
+};
+
+struct Budgets {
+  double wall_seconds = 0;  // 0: unlimited
+  int64_t attempts = 0;     // 0: unlimited; counts attempt_started events
+  double money_usd = 0;     // 0: unlimited; sums llm_call.cost_usd
+};
+
+// Stop when `window` attempts have finished since the last confirmed best
+// (or since the seed was measured) without a new best.
+struct PlateauRule {
+  int window = 0;  // 0: never stop on plateau
+};
+
+// Repair turns (issue #9): how many repairs one lineage may chain.
+struct RepairSpec {
+  int max_per_lineage = 2;
+  // A repair is chosen over a fresh proposal while the observed success rate of
+  // repairs for (axis, failure class) is at least this (prior: 1 of 2 succeed).
+  double min_success_rate = 0.15;
+};
+
+struct CampaignSpec {
+  std::string campaign_id;
+  std::string task;
+  std::string backend;  // host | cuda | hip
+  std::string arch;     // e.g. sm_90, gfx942, x86_64
+  std::vector<std::string> axes;          // empty: every catalogue axis for `arch`
+  std::vector<std::string> exclude_axes;  // removed after `axes` is applied
+  int islands = 2;
+  int elites_per_island = 4;
+  int migration_interval = 20;  // finished attempts between migrations; 0: never
+  SelectionMix selection;
+  Budgets budgets;
+  PlateauRule plateau;
+  double noise_threshold = 0.02;  // relative; smaller differences are not gains
+  std::vector<ProposerSpec> proposers;
+  RepairSpec repair;
+  uint64_t seed = 1;
+
+  // Validates ranges and cross-field rules; errors name the key.
+  Status Validate() const;
+  nlohmann::json ToJson() const;
+};
+
+// Parses YAML text; `source_name` (usually the file path) prefixes every error
+// as "<source_name>:<line>: <key>: <problem>". Unknown keys are errors.
+Result<CampaignSpec> ParseCampaignSpec(const std::string& yaml_text,
+                                       const std::string& source_name);
+// Reads and parses a file.
+Result<CampaignSpec> LoadCampaignSpec(const std::string& path);
+
+}  // namespace ksearch::planner

@@ -1,0 +1,29 @@
+// Novelty keys: what makes two candidates "the same" before evaluation.
+//
+// NormalizeSource strips comments and insignificant whitespace so that edits
+// which change only formatting or comments hash identically. The daemon must
+// put NormalizedSourceHash(source) into attempt_finished.source_hash; the
+// planner's duplicate check and the tuner's tried set rely on it.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ksearch::planner {
+
+// Removes // and /* */ comments (not inside string or char literals), collapses
+// every whitespace run to nothing, except a single space between two
+// identifier/number characters and after a preprocessor line (newline kept).
+std::string NormalizeSource(std::string_view source);
+
+// Lower-case hex sha256 of NormalizeSource(source).
+std::string NormalizedSourceHash(std::string_view source);
+
+// Key of a semantic repeat: the same change (normalized, minimal differing
+// span) along the same axis on the same parent. Two proposals that differ only
+// in comments or formatting share a key.
+std::string SemanticChangeKey(std::string_view parent_candidate, std::string_view axis,
+                              std::string_view parent_source, std::string_view child_source);
+
+}  // namespace ksearch::planner

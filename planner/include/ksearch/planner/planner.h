@@ -1,0 +1,145 @@
+// Planner: decides what to try next, as a pure function of the experiment log.
+//
+// The daemon feeds every event of the campaign, in log order, to Observe()
+// (replaying the whole log at start-up, then each event as it is appended) and
+// asks Next() for the next attempt. Next() is const: it derives its random
+// stream from the campaign seed and the number of events observed, so a planner
+// rebuilt from the log makes the same decisions as the live one did.
+//
+// Protocol (one attempt):
+//   d = Next(now)            -> append attempt_started{parent, axis, proposer,
+//                               island, repair_of} with d's fields, Observe it
+//   ... proposer, dedupe (CheckDuplicate), evaluation ...
+//   j = JudgeMeasurement(d.parent, time, spread) -> verdict of attempt_finished
+//   if j.needs_remeasure: re-measure, r = JudgeRemeasurement(candidate, t, s),
+//       append remeasured{agrees: r.agrees}; if r.promote_best append best_promoted.
+// Call Observe() for attempt_started before calling Next() again, or the same
+// decision comes back.
+//
+// Frontier per (candidate, axis) (DESIGN.md section 7):
+//   untried ──start──► in_flight ──finish──► improved | no_gain | failed(kind)
+//   failed(kind) kExhaustAfter times on one pair ──► exhausted (closed)
+//   a pair closes after kMaxTriesPerPair finished tries (tuner axes: kMaxTunerTries)
+//   a confirmed child inherits its parent's exhausted/no_gain marks, except the
+//   improving axis and its catalogue neighbours, which are reopened (untried).
+//
+// Thread-safety: not thread-safe; call from one thread (the daemon's io_context).
+// Ownership: copies the spec and catalogue; holds no references.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksearch/core/event.h"
+#include "ksearch/core/verdict.h"
+#include "ksearch/planner/axis_catalogue.h"
+#include "ksearch/planner/campaign_spec.h"
+#include "ksearch/planner/promotion.h"
+
+namespace ksearch::planner {
+
+inline constexpr int kExhaustAfter = 3;    // same failure on one pair -> exhausted
+inline constexpr int kMaxTriesPerPair = 3;  // finished LLM tries per (candidate, axis)
+inline constexpr int kMaxTunerTries = 8;    // finished tuner tries per (candidate, axis)
+
+enum class DecisionKind { kEvaluateSeed, kProposal, kRepair };
+std::string_view DecisionKindName(DecisionKind k);
+
+struct Decision {
+  DecisionKind kind = DecisionKind::kProposal;
+  std::string parent;              // candidate id; "" for kEvaluateSeed
+  std::string parent_source_blob;  // blob of the parent's source (seed blob for the seed)
+  std::string axis;                // "" for kEvaluateSeed
+  std::string proposer;            // "tuner", an endpoint name, or "seed"
+  int island = 0;
+  std::string repair_of;           // failed attempt id, for kRepair
+  std::string repair_source_blob;  // the failed attempt's source ("" for patch_failed)
+  std::string repair_evidence_blob;
+  std::string repair_failure;      // verdict wire form of the failed attempt
+  std::string repair_detail;       // its detail line
+  std::string mode;                // seed | exploit | explore | frontier | repair
+  std::string parent_bottleneck;
+  nlohmann::json ToJson() const;
+};
+
+enum class StopReason {
+  kNone, kNotStarted, kCampaignStopped, kBudgetAttempts, kBudgetMoney, kBudgetWall,
+  kPlateau, kExhausted, kWaiting,  // kWaiting: nothing to do until an in-flight attempt ends
+};
+std::string_view StopReasonName(StopReason r);
+
+struct NextStep {
+  std::optional<Decision> decision;
+  StopReason reason = StopReason::kNone;  // set when !decision
+  std::string detail;
+};
+
+class PlannerState;  // planner_state.h (private)
+
+class Planner {
+ public:
+  // REQUIRES: spec.Validate().ok(); `catalogue` already restricted for the campaign.
+  static Result<std::unique_ptr<Planner>> Create(const CampaignSpec& spec,
+                                                 const AxisCatalogue& catalogue);
+  ~Planner();
+  Planner(const Planner&) = delete;
+  Planner& operator=(const Planner&) = delete;
+
+  // Folds one event. Events of other campaigns are ignored. Unknown kinds and
+  // fields are ignored; malformed payload fields read as their defaults.
+  void Observe(const Event& e);
+
+  // The next attempt, or why there is none. `now_unix_ms` is used only for the
+  // wall-time budget.
+  NextStep Next(int64_t now_unix_ms) const;
+
+  // Promotion policy against the parent's (confirmed) measurement.
+  // REQUIRES: `parent` is a measured member (the seed has parent "").
+  Result<MeasurementJudgement> JudgeMeasurement(const std::string& parent, double time_us,
+                                                double spread) const;
+  Result<RemeasureJudgement> JudgeRemeasurement(const std::string& candidate, double time_us,
+                                                double spread) const;
+
+  // A duplicate verdict ("duplicate{source|machine_code|semantic}") when any
+  // non-empty key was seen before in this campaign; nullopt when novel.
+  std::optional<Verdict> CheckDuplicate(const std::string& source_hash,
+                                        const std::string& machine_code_hash,
+                                        const std::string& semantic_key) const;
+  // Normalized-source hashes of every source produced so far (tuner's tried set).
+  const std::set<std::string>& KnownSourceHashes() const;
+
+  // Context for prompts: dead ends for (task, arch, axis) as one-line
+  // summaries, most frequent first; the lineage's last `n` steps, oldest first;
+  // a summary of a member's evidence fields from its attempt_finished.
+  std::vector<std::string> DeadEndLines(const std::string& axis, size_t max_lines) const;
+  std::vector<std::string> LineageLines(const std::string& candidate, size_t n) const;
+  std::string EvidenceSummary(const std::string& candidate) const;
+
+  // Current best confirmed candidate ("" before the seed is measured).
+  std::string BestCandidate() const;
+  double BestTimeUs() const;
+  // Confirmed elites of one island, best first.
+  std::vector<std::string> Elites(int island) const;
+
+  // Full state as JSON with deterministic key order (rebuild-equals-live test).
+  nlohmann::json Snapshot() const;
+
+  const CampaignSpec& spec() const { return spec_; }
+  const AxisCatalogue& catalogue() const { return catalogue_; }
+
+ private:
+  Planner(const CampaignSpec& spec, const AxisCatalogue& catalogue);
+
+  // Constant after construction.
+  const CampaignSpec spec_;
+  const AxisCatalogue catalogue_;
+  std::unique_ptr<PlannerState> state_;
+};
+
+}  // namespace ksearch::planner

@@ -1,0 +1,171 @@
+#include "ksearch/planner/campaign_spec.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "yaml_util.h"
+
+namespace ksearch::planner {
+
+using internal::YamlReader;
+
+Status CampaignSpec::Validate() const {
+  auto bad = [](const std::string& key, const std::string& why) {
+    return Status::InvalidArgument(key + ": " + why);
+  };
+  if (campaign_id.empty()) return bad("campaign_id", "must not be empty");
+  if (task.empty()) return bad("task", "must not be empty");
+  if (backend != "host" && backend != "cuda" && backend != "hip")
+    return bad("backend", "must be host, cuda or hip, got '" + backend + "'");
+  if (arch.empty()) return bad("arch", "must not be empty");
+  if (islands < 1 || islands > 64) return bad("islands", "must be in [1, 64]");
+  if (elites_per_island < 1 || elites_per_island > 64)
+    return bad("elites_per_island", "must be in [1, 64]");
+  if (migration_interval < 0) return bad("migration_interval", "must be >= 0");
+  if (selection.exploit < 0 || selection.explore < 0 || selection.frontier < 0 ||
+      selection.exploit + selection.explore + selection.frontier <= 0)
+    return bad("selection", "shares must be >= 0 and not all zero");
+  if (budgets.wall_seconds < 0) return bad("budgets.wall_seconds", "must be >= 0");
+  if (budgets.attempts < 0) return bad("budgets.attempts", "must be >= 0");
+  if (budgets.money_usd < 0) return bad("budgets.money_usd", "must be >= 0");
+  if (plateau.window < 0) return bad("plateau.window", "must be >= 0");
+  if (noise_threshold < 0 || noise_threshold >= 0.5)
+    return bad("noise_threshold", "must be in [0, 0.5)");
+  if (proposers.empty()) return bad("proposers", "at least one proposer is required");
+  for (size_t i = 0; i < proposers.size(); ++i) {
+    const auto& p = proposers[i];
+    std::string key = "proposers[" + std::to_string(i) + "]";
+    if (p.name.empty()) return bad(key + ".name", "must not be empty");
+    if (!(p.weight > 0)) return bad(key + ".weight", "must be > 0");
+    for (size_t j = 0; j < i; ++j)
+      if (proposers[j].name == p.name) return bad(key + ".name", "duplicate '" + p.name + "'");
+  }
+  if (repair.max_per_lineage < 0) return bad("repair.max_per_lineage", "must be >= 0");
+  if (repair.min_success_rate < 0 || repair.min_success_rate > 1)
+    return bad("repair.min_success_rate", "must be in [0, 1]");
+  return Status::Ok();
+}
+
+nlohmann::json CampaignSpec::ToJson() const {
+  nlohmann::json props = nlohmann::json::array();
+  for (const auto& p : proposers) props.push_back({{"name", p.name}, {"weight", p.weight}});
+  return {{"campaign_id", campaign_id}, {"task", task}, {"backend", backend}, {"arch", arch},
+          {"axes", axes}, {"exclude_axes", exclude_axes}, {"islands", islands},
+          {"elites_per_island", elites_per_island}, {"migration_interval", migration_interval},
+          {"selection", {{"exploit", selection.exploit}, {"explore", selection.explore},
+                         {"frontier", selection.frontier}}},
+          {"budgets", {{"wall_seconds", budgets.wall_seconds}, {"attempts", budgets.attempts},
+                       {"money_usd", budgets.money_usd}}},
+          {"plateau", {{"window", plateau.window}}}, {"noise_threshold", noise_threshold},
+          {"proposers", props},
+          {"repair", {{"max_per_lineage", repair.max_per_lineage},
+                      {"min_success_rate", repair.min_success_rate}}},
+          {"seed", seed}};
+}
+
+namespace {
+
+Status ParseInto(const YAML::Node& root, const YamlReader& r, CampaignSpec* s) {
+  KS_RETURN_IF_ERROR(r.CheckKeys(root, "", {"campaign_id", "task", "backend", "arch", "axes",
+                                            "exclude_axes", "islands", "elites_per_island",
+                                            "migration_interval", "selection", "budgets",
+                                            "plateau", "noise_threshold", "proposers",
+                                            "repair", "seed"}));
+  KS_RETURN_IF_ERROR(r.GetString(root, "", "campaign_id", &s->campaign_id, true));
+  KS_RETURN_IF_ERROR(r.GetString(root, "", "task", &s->task, true));
+  KS_RETURN_IF_ERROR(r.GetString(root, "", "backend", &s->backend, true));
+  KS_RETURN_IF_ERROR(r.GetString(root, "", "arch", &s->arch, true));
+  KS_RETURN_IF_ERROR(r.GetStringList(root, "", "axes", &s->axes));
+  KS_RETURN_IF_ERROR(r.GetStringList(root, "", "exclude_axes", &s->exclude_axes));
+  int64_t v = s->islands;
+  KS_RETURN_IF_ERROR(r.GetInt(root, "", "islands", &v));
+  s->islands = static_cast<int>(v);
+  v = s->elites_per_island;
+  KS_RETURN_IF_ERROR(r.GetInt(root, "", "elites_per_island", &v));
+  s->elites_per_island = static_cast<int>(v);
+  v = s->migration_interval;
+  KS_RETURN_IF_ERROR(r.GetInt(root, "", "migration_interval", &v));
+  s->migration_interval = static_cast<int>(v);
+  KS_RETURN_IF_ERROR(r.GetDouble(root, "", "noise_threshold", &s->noise_threshold));
+  v = static_cast<int64_t>(s->seed);
+  KS_RETURN_IF_ERROR(r.GetInt(root, "", "seed", &v));
+  s->seed = static_cast<uint64_t>(v);
+
+  if (YAML::Node sel = root["selection"]; sel.IsDefined()) {
+    KS_RETURN_IF_ERROR(r.CheckKeys(sel, "selection", {"exploit", "explore", "frontier"}));
+    KS_RETURN_IF_ERROR(r.GetDouble(sel, "selection", "exploit", &s->selection.exploit));
+    KS_RETURN_IF_ERROR(r.GetDouble(sel, "selection", "explore", &s->selection.explore));
+    KS_RETURN_IF_ERROR(r.GetDouble(sel, "selection", "frontier", &s->selection.frontier));
+  }
+  if (YAML::Node b = root["budgets"]; b.IsDefined()) {
+    KS_RETURN_IF_ERROR(r.CheckKeys(b, "budgets", {"wall_seconds", "attempts", "money_usd"}));
+    KS_RETURN_IF_ERROR(r.GetDouble(b, "budgets", "wall_seconds", &s->budgets.wall_seconds));
+    KS_RETURN_IF_ERROR(r.GetInt(b, "budgets", "attempts", &s->budgets.attempts));
+    KS_RETURN_IF_ERROR(r.GetDouble(b, "budgets", "money_usd", &s->budgets.money_usd));
+  }
+  if (YAML::Node p = root["plateau"]; p.IsDefined()) {
+    KS_RETURN_IF_ERROR(r.CheckKeys(p, "plateau", {"window"}));
+    v = s->plateau.window;
+    KS_RETURN_IF_ERROR(r.GetInt(p, "plateau", "window", &v));
+    s->plateau.window = static_cast<int>(v);
+  }
+  if (YAML::Node rp = root["repair"]; rp.IsDefined()) {
+    KS_RETURN_IF_ERROR(r.CheckKeys(rp, "repair", {"max_per_lineage", "min_success_rate"}));
+    v = s->repair.max_per_lineage;
+    KS_RETURN_IF_ERROR(r.GetInt(rp, "repair", "max_per_lineage", &v));
+    s->repair.max_per_lineage = static_cast<int>(v);
+    KS_RETURN_IF_ERROR(r.GetDouble(rp, "repair", "min_success_rate", &s->repair.min_success_rate));
+  }
+  if (YAML::Node ps = root["proposers"]; ps.IsDefined()) {
+    if (!ps.IsSequence()) return r.Error(ps, "proposers", "expected a list");
+    for (size_t i = 0; i < ps.size(); ++i) {
+      std::string path = "proposers[" + std::to_string(i) + "]";
+      ProposerSpec p;
+      if (ps[i].IsScalar()) {
+        p.name = ps[i].Scalar();
+      } else {
+        KS_RETURN_IF_ERROR(r.CheckKeys(ps[i], path, {"name", "weight"}));
+        KS_RETURN_IF_ERROR(r.GetString(ps[i], path, "name", &p.name, true));
+        KS_RETURN_IF_ERROR(r.GetDouble(ps[i], path, "weight", &p.weight));
+      }
+      s->proposers.push_back(p);
+    }
+  }
+  Status st = s->Validate();
+  if (!st.ok()) {
+    // Re-attach a line: find the top-level key the message starts with.
+    std::string msg = st.message();
+    std::string key = msg.substr(0, msg.find_first_of(".[:"));
+    YAML::Node at = root[key];
+    return r.Error(at.IsDefined() ? at : root, msg.substr(0, msg.find(": ")),
+                   msg.substr(msg.find(": ") + 2));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<CampaignSpec> ParseCampaignSpec(const std::string& yaml_text,
+                                       const std::string& source_name) {
+  YamlReader r(source_name);
+  CampaignSpec spec;
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    Status st = ParseInto(root, r, &spec);
+    if (!st.ok()) return st;
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(source_name + ":" + std::to_string(e.mark.line + 1) +
+                                   ": <yaml>: " + e.msg);
+  }
+  return spec;
+}
+
+Result<CampaignSpec> LoadCampaignSpec(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound(path + ": cannot open campaign file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseCampaignSpec(ss.str(), path);
+}
+
+}  // namespace ksearch::planner

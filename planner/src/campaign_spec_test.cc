@@ -1,0 +1,96 @@
+#include <catch.hpp>
+
+#include "ksearch/planner/campaign_spec.h"
+
+using ksearch::planner::ParseCampaignSpec;
+
+namespace {
+const char* kGood = R"(campaign_id: c1
+task: softmax
+backend: cuda
+arch: sm_90
+axes: [vectorized_access, parameter_tuning]
+islands: 3
+elites_per_island: 2
+migration_interval: 10
+selection: {exploit: 0.5, explore: 0.3, frontier: 0.2}
+budgets: {wall_seconds: 3600, attempts: 200, money_usd: 5.5}
+plateau: {window: 40}
+noise_threshold: 0.03
+proposers:
+  - tuner
+  - {name: gpt, weight: 3}
+repair: {max_per_lineage: 1}
+seed: 42
+)";
+}  // namespace
+
+TEST_CASE("campaign spec parses every field", "[planner]") {
+  auto r = ParseCampaignSpec(kGood, "c1.yaml");
+  REQUIRE(r.ok());
+  CHECK(r->campaign_id == "c1");
+  CHECK(r->arch == "sm_90");
+  CHECK(r->axes.size() == 2);
+  CHECK(r->islands == 3);
+  CHECK(r->selection.explore == Approx(0.3));
+  CHECK(r->budgets.attempts == 200);
+  CHECK(r->budgets.money_usd == Approx(5.5));
+  CHECK(r->plateau.window == 40);
+  REQUIRE(r->proposers.size() == 2);
+  CHECK(r->proposers[0].is_tuner());
+  CHECK(r->proposers[1].name == "gpt");
+  CHECK(r->proposers[1].weight == Approx(3));
+  CHECK(r->repair.max_per_lineage == 1);
+  CHECK(r->seed == 42);
+}
+
+TEST_CASE("campaign spec errors name file, line and key", "[planner]") {
+  SECTION("unknown key") {
+    std::string y = std::string(kGood) + "islandz: 4\n";
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("c1.yaml:18: islandz: unknown key") != std::string::npos);
+  }
+  SECTION("wrong type") {
+    std::string y = kGood;
+    y.replace(y.find("islands: 3"), 10, "islands: many");
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("c1.yaml:6: islands: expected an integer, got 'many'") !=
+          std::string::npos);
+  }
+  SECTION("range violation points at the key's line") {
+    std::string y = kGood;
+    y.replace(y.find("noise_threshold: 0.03"), 21, "noise_threshold: 0.9");
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("c1.yaml:12: noise_threshold: must be in [0, 0.5)") !=
+          std::string::npos);
+  }
+  SECTION("nested key") {
+    std::string y = kGood;
+    y.replace(y.find("attempts: 200"), 13, "atempts: 200");
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("budgets.atempts: unknown key") != std::string::npos);
+  }
+  SECTION("missing required key") {
+    std::string y = kGood;
+    y.erase(0, y.find('\n') + 1);
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("campaign_id: required key is missing") != std::string::npos);
+  }
+  SECTION("duplicate proposer") {
+    std::string y = std::string(kGood);
+    y.replace(y.find("  - tuner\n"), 10, "  - gpt\n");
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("proposers[1].name: duplicate 'gpt'") != std::string::npos);
+  }
+  SECTION("syntax error") {
+    auto r = ParseCampaignSpec("a: [1, 2\n", "bad.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().rfind("bad.yaml:", 0) == 0);
+  }
+}

@@ -1,0 +1,37 @@
+#include <catch.hpp>
+
+#include "ksearch/planner/novelty.h"
+
+using namespace ksearch::planner;
+
+TEST_CASE("normalization ignores comments and formatting only", "[planner]") {
+  std::string a = "#define N 4\n__global__ void k(float* x) {\n  x[0] = 1.0f; // set\n}\n";
+  std::string b = "#define N 4   /* size */\n__global__   void k(float *x)\n{\n\tx[0]=1.0f;\n}";
+  CHECK(NormalizeSource(a) == NormalizeSource(b));
+  CHECK(NormalizedSourceHash(a) == NormalizedSourceHash(b));
+  SECTION("a real change is a different hash") {
+    std::string c = a;
+    c.replace(c.find("1.0f"), 4, "2.0f");
+    CHECK(NormalizedSourceHash(a) != NormalizedSourceHash(c));
+  }
+  SECTION("token boundaries are kept") {
+    CHECK(NormalizeSource("unsigned int x;") != NormalizeSource("unsignedint x;"));
+  }
+  SECTION("comment markers inside strings are content") {
+    CHECK(NormalizeSource("const char* s = \"//x\";") != NormalizeSource("const char* s = \"\";"));
+  }
+  SECTION("preprocessor lines stay separate") {
+    CHECK(NormalizeSource("#define A 1\n#define B 2\n") != NormalizeSource("#define A 1 #define B 2\n"));
+  }
+}
+
+TEST_CASE("semantic change key identifies the same change on the same parent", "[planner]") {
+  std::string parent = "void k() {\n  int a = 1;\n  int b = 2;\n}\n";
+  std::string c1 = "void k() {\n  int a = 3;\n  int b = 2;\n}\n";
+  std::string c1_reformatted = "void k() {\n    int a = 3;   // changed\n  int b = 2;\n}\n";
+  std::string c2 = "void k() {\n  int a = 1;\n  int b = 5;\n}\n";
+  CHECK(SemanticChangeKey("p", "ax", parent, c1) == SemanticChangeKey("p", "ax", parent, c1_reformatted));
+  CHECK(SemanticChangeKey("p", "ax", parent, c1) != SemanticChangeKey("p", "ax", parent, c2));
+  CHECK(SemanticChangeKey("p", "ax", parent, c1) != SemanticChangeKey("p", "other", parent, c1));
+  CHECK(SemanticChangeKey("p", "ax", parent, c1) != SemanticChangeKey("q", "ax", parent, c1));
+}

@@ -1,0 +1,112 @@
+#include <catch.hpp>
+
+#include "ksearch/planner/patch.h"
+
+using namespace ksearch::planner;
+
+namespace {
+const std::string kSrc =
+    "__global__ void k(float* y, const float* x, int n) {\n"
+    "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+    "  if (i < n) {\n"
+    "    y[i] = x[i] * 2.0f;\n"
+    "  }\n"
+    "}\n";
+
+std::string Reply(const std::string& search, const std::string& replace) {
+  return "Summary: double to triple\n<<<<<<< SEARCH\n" + search + "\n=======\n" + replace +
+         "\n>>>>>>> REPLACE\n";
+}
+}  // namespace
+
+TEST_CASE("exact SEARCH/REPLACE applies and keeps the rest", "[planner][patch]") {
+  auto r = ParseReply(Reply("    y[i] = x[i] * 2.0f;", "    y[i] = x[i] * 3.0f;"));
+  REQUIRE(r.ok());
+  CHECK(r->summary == "double to triple");
+  REQUIRE(r->blocks.size() == 1);
+  auto out = ApplyReply(kSrc, *r);
+  REQUIRE(out.ok());
+  std::string want = kSrc;
+  want.replace(want.find("2.0f"), 4, "3.0f");
+  CHECK(*out == want);
+}
+
+TEST_CASE("indentation and whitespace drift is tolerated and re-indented", "[planner][patch]") {
+  // The model lost two levels of indentation and doubled a space.
+  auto r = ParseReply(Reply("if (i < n) {\n  y[i] =  x[i] * 2.0f;\n}",
+                            "if (i < n) {\n  y[i] = x[i] * 3.0f;\n  y[i] += 1.0f;\n}"));
+  REQUIRE(r.ok());
+  auto out = ApplyReply(kSrc, *r);
+  REQUIRE(out.ok());
+  CHECK(out->find("  if (i < n) {\n    y[i] = x[i] * 3.0f;\n    y[i] += 1.0f;\n  }\n}") !=
+        std::string::npos);
+  CHECK(out->find("2.0f") == std::string::npos);
+}
+
+TEST_CASE("exact about everything but whitespace", "[planner][patch]") {
+  auto r = ParseReply(Reply("    y[i] = x[i] * 2.0;", "    y[i] = x[i] * 3.0f;"));
+  REQUIRE(r.ok());
+  auto out = ApplyReply(kSrc, *r);
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.status().message() ==
+        "block 1 of 1 matches nothing; first search line: 'y[i] = x[i] * 2.0;'");
+}
+
+TEST_CASE("a block matching twice is a patch failure naming both places", "[planner][patch]") {
+  std::string src = "a = 1;\nb = 2;\n  a = 1;\n";
+  auto r = ParseReply(Reply("a = 1;", "a = 5;"));
+  REQUIRE(r.ok());
+  auto out = ApplyReply(src, *r);
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.status().message().find("block 1 of 1 matches more than one place") == 0);
+  SECTION("drift-tolerant double match") {
+    auto r2 = ParseReply(Reply("a  =  1;", "a = 5;"));
+    auto out2 = ApplyReply(src, *r2);
+    REQUIRE_FALSE(out2.ok());
+    CHECK(out2.status().message().find("matches 2 places (source lines 1 and 3)") != std::string::npos);
+  }
+}
+
+TEST_CASE("blocks apply in order; a later failing block fails the patch", "[planner][patch]") {
+  std::string reply = Reply("    y[i] = x[i] * 2.0f;", "    y[i] = x[i] * 4.0f;") +
+                      Reply("    y[i] = x[i] * 4.0f;", "    y[i] = x[i] * 8.0f;");
+  auto r = ParseReply(reply);
+  REQUIRE(r.ok());
+  REQUIRE(r->blocks.size() == 2);
+  auto out = ApplyReply(kSrc, *r);
+  REQUIRE(out.ok());
+  CHECK(out->find("8.0f") != std::string::npos);
+  auto bad = ParseReply(reply + Reply("nothing like this", "x"));
+  auto out2 = ApplyReply(kSrc, *bad);
+  REQUIRE_FALSE(out2.ok());
+  CHECK(out2.status().message().find("block 3 of 3 matches nothing") == 0);
+}
+
+TEST_CASE("whole file fallback", "[planner][patch]") {
+  auto r = ParseReply("Summary: rewrite\nHere it is:\n```cuda\nint main() {}\n```\nDone.");
+  REQUIRE(r.ok());
+  CHECK(r->is_whole_file);
+  auto out = ApplyReply(kSrc, *r);
+  REQUIRE(out.ok());
+  CHECK(*out == "int main() {}\n");
+}
+
+TEST_CASE("unparsable replies say why", "[planner][patch]") {
+  CHECK(ParseReply("I think you should use shared memory.").status().message() ==
+        "reply has no SEARCH/REPLACE block and no fenced code block");
+  CHECK(ParseReply("```\na\n```\n```\nb\n```").status().message().find("2 code blocks") !=
+        std::string::npos);
+  CHECK(ParseReply("<<<<<<< SEARCH\nx\n>>>>>>> REPLACE\n").status().message().find(
+            "has no ======= divider") != std::string::npos);
+  CHECK(ParseReply("<<<<<<< SEARCH\nx\n=======\ny\n").status().message().find(
+            "no >>>>>>> REPLACE terminator") != std::string::npos);
+  CHECK(ParseReply("<<<<<<< SEARCH\n\n=======\ny\n>>>>>>> REPLACE\n").status().message().find(
+            "empty search part") != std::string::npos);
+}
+
+TEST_CASE("a patch that changes nothing fails", "[planner][patch]") {
+  auto r = ParseReply(Reply("    y[i] = x[i] * 2.0f;", "    y[i] = x[i] * 2.0f;"));
+  auto out = ApplyReply(kSrc, *r);
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.status().message() == "the patch leaves the source unchanged");
+}

@@ -1,0 +1,158 @@
+#include "ksearch/planner/planner.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "planner_state.h"
+
+namespace ksearch::planner {
+
+std::string_view DecisionKindName(DecisionKind k) {
+  switch (k) {
+    case DecisionKind::kEvaluateSeed: return "evaluate_seed";
+    case DecisionKind::kProposal: return "proposal";
+    case DecisionKind::kRepair: return "repair";
+  }
+  return "?";
+}
+
+std::string_view StopReasonName(StopReason r) {
+  switch (r) {
+    case StopReason::kNone: return "none";
+    case StopReason::kNotStarted: return "not_started";
+    case StopReason::kCampaignStopped: return "campaign_stopped";
+    case StopReason::kBudgetAttempts: return "budget_attempts";
+    case StopReason::kBudgetMoney: return "budget_money";
+    case StopReason::kBudgetWall: return "budget_wall";
+    case StopReason::kPlateau: return "plateau";
+    case StopReason::kExhausted: return "exhausted";
+    case StopReason::kWaiting: return "waiting";
+  }
+  return "?";
+}
+
+nlohmann::json Decision::ToJson() const {
+  return {{"kind", DecisionKindName(kind)}, {"parent", parent},
+          {"parent_source_blob", parent_source_blob}, {"axis", axis}, {"proposer", proposer},
+          {"island", island}, {"repair_of", repair_of}, {"repair_source_blob", repair_source_blob},
+          {"repair_evidence_blob", repair_evidence_blob}, {"repair_failure", repair_failure},
+          {"repair_detail", repair_detail}, {"mode", mode},
+          {"parent_bottleneck", parent_bottleneck}};
+}
+
+Planner::Planner(const CampaignSpec& spec, const AxisCatalogue& catalogue)
+    : spec_(spec), catalogue_(catalogue),
+      state_(std::make_unique<PlannerState>(spec_, catalogue_)) {}
+
+Planner::~Planner() = default;
+
+Result<std::unique_ptr<Planner>> Planner::Create(const CampaignSpec& spec,
+                                                 const AxisCatalogue& catalogue) {
+  KS_RETURN_IF_ERROR(spec.Validate());
+  if (catalogue.axes().empty()) return Status::InvalidArgument("axis catalogue is empty");
+  return std::unique_ptr<Planner>(new Planner(spec, catalogue));
+}
+
+void Planner::Observe(const Event& e) { state_->Fold(e); }
+
+Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent, double time_us,
+                                                       double spread) const {
+  if (time_us <= 0) return Status::InvalidArgument("time_us must be > 0");
+  auto it = state_->members.find(parent);
+  if (it == state_->members.end() || !it->second.measured)
+    return Status::NotFound("parent '" + parent + "' is not a measured member");
+  return planner::JudgeMeasurement(it->second.time_us, it->second.spread, time_us, spread,
+                                   spec_.noise_threshold);
+}
+
+Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candidate,
+                                                       double time_us, double spread) const {
+  auto it = state_->members.find(candidate);
+  if (it == state_->members.end()) return Status::NotFound("candidate '" + candidate + "' unknown");
+  auto pit = state_->members.find(it->second.parent);
+  if (pit == state_->members.end() || !pit->second.measured)
+    return Status::NotFound("parent of '" + candidate + "' is not measured");
+  double best_spread = 0;
+  if (auto b = state_->members.find(state_->best_candidate); b != state_->members.end())
+    best_spread = b->second.spread;
+  return planner::JudgeRemeasurement(pit->second.time_us, pit->second.spread,
+                                     state_->best_time_us, best_spread, time_us, spread,
+                                     spec_.noise_threshold);
+}
+
+std::optional<Verdict> Planner::CheckDuplicate(const std::string& source_hash,
+                                               const std::string& machine_code_hash,
+                                               const std::string& semantic_key) const {
+  auto dup = [](const char* reason, std::string detail) {
+    Verdict v;
+    v.kind = VerdictKind::kDuplicate;
+    v.reason = reason;
+    v.detail = std::move(detail);
+    return v;
+  };
+  if (!source_hash.empty() && state_->source_hashes.count(source_hash))
+    return dup("source", "normalized source seen before: " + source_hash.substr(0, 12));
+  if (!semantic_key.empty() && state_->semantic_keys.count(semantic_key))
+    return dup("semantic", "same change on the same parent and axis was tried before");
+  if (!machine_code_hash.empty() && state_->machine_code_hashes.count(machine_code_hash))
+    return dup("machine_code", "machine code seen before: " + machine_code_hash.substr(0, 12));
+  return std::nullopt;
+}
+
+const std::set<std::string>& Planner::KnownSourceHashes() const { return state_->source_hashes; }
+
+std::vector<std::string> Planner::DeadEndLines(const std::string& axis, size_t max_lines) const {
+  std::vector<std::pair<int, std::string>> rows;
+  for (const auto& [key, d] : state_->dead_ends) {
+    if (key.first != axis) continue;
+    std::string line = key.second + " x" + std::to_string(d.count) + " (e.g. " +
+                       d.example_attempt + ": " + d.example_detail + ")";
+    rows.push_back({d.count, line});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows.size() && i < max_lines; ++i) out.push_back(rows[i].second);
+  return out;
+}
+
+std::vector<std::string> Planner::LineageLines(const std::string& candidate, size_t n) const {
+  std::vector<std::string> out;
+  std::string cur = candidate;
+  while (out.size() < n) {
+    auto it = state_->members.find(cur);
+    if (it == state_->members.end() || it->second.parent.empty()) break;
+    const Member& m = it->second;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%.3fx", m.speedup_vs_parent);
+    out.push_back(m.parent + " -> " + m.id + " via " + m.axis + " (" + buf + ", " +
+                  m.verdict + "): " + m.change_summary);
+    cur = m.parent;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::string Planner::EvidenceSummary(const std::string& candidate) const {
+  auto it = state_->members.find(candidate);
+  if (it == state_->members.end() || !it->second.measured) return "";
+  const Member& m = it->second;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "time %.3f us (spread %.1f%%%s), roofline fraction %.2f, bottleneck %s",
+                m.time_us, 100 * m.spread, m.confirmed && m.parent.size() ? ", re-measured" : "",
+                m.roofline_fraction, m.bottleneck.empty() ? "unknown" : m.bottleneck.c_str());
+  return buf;
+}
+
+std::string Planner::BestCandidate() const { return state_->best_candidate; }
+double Planner::BestTimeUs() const { return state_->best_time_us; }
+
+std::vector<std::string> Planner::Elites(int island) const {
+  std::vector<std::string> out;
+  for (const Member* m : state_->Elites(island)) out.push_back(m->id);
+  return out;
+}
+
+nlohmann::json Planner::Snapshot() const { return state_->ToJson(); }
+
+}  // namespace ksearch::planner

@@ -1,0 +1,334 @@
+#include "planner_state.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ksearch/core/verdict.h"
+#include "ksearch/planner/planner.h"
+
+namespace ksearch::planner {
+
+namespace {
+
+std::string Str(const nlohmann::json& p, const char* k) {
+  auto it = p.find(k);
+  return it != p.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+double Num(const nlohmann::json& p, const char* k) {
+  auto it = p.find(k);
+  return it != p.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+int Int(const nlohmann::json& p, const char* k) {
+  auto it = p.find(k);
+  return it != p.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+bool Bool(const nlohmann::json& p, const char* k) {
+  auto it = p.find(k);
+  return it != p.end() && it->is_boolean() && it->get<bool>();
+}
+
+}  // namespace
+
+std::string VerdictClass(const std::string& w) { return w.substr(0, w.find('{')); }
+
+bool IsRepairableFailure(const std::string& w) {
+  std::string c = VerdictClass(w);
+  return c == "compile_error" || c == "incorrect" || c == "crash" ||
+         w == "proposal_failed{patch_failed}";
+}
+
+void PlannerState::Fold(const Event& e) {
+  if (started && e.campaign_id != spec_.campaign_id) return;
+  if (!started && e.kind != event_kind::kCampaignStarted) return;
+  if (e.campaign_id != spec_.campaign_id) return;
+  ++events_seen;
+  last_event_ms = std::max(last_event_ms, e.time_ms);
+  const std::string& k = e.kind;
+  if (k == event_kind::kCampaignStarted) OnCampaignStarted(e);
+  else if (k == event_kind::kCampaignState) campaign_state = Str(e.payload, "state");
+  else if (k == event_kind::kAttemptStarted) OnAttemptStarted(e);
+  else if (k == event_kind::kLlmCall) OnLlmCall(e);
+  else if (k == event_kind::kAttemptFinished) OnAttemptFinished(e);
+  else if (k == event_kind::kRemeasured) OnRemeasured(e);
+  else if (k == event_kind::kBestPromoted) OnBestPromoted(e);
+  else if (k == event_kind::kMigration) OnMigration(e);
+  else if (k == event_kind::kAttemptStage) {
+    // Semantic keys may be reported by the dedupe/patch stage.
+    std::string key = Str(e.payload, "semantic_key");
+    if (!key.empty()) semantic_keys.insert(key);
+  }
+}
+
+void PlannerState::OnCampaignStarted(const Event& e) {
+  if (started) return;  // a second campaign_started is ignored
+  started = true;
+  started_ms = e.time_ms;
+  task = Str(e.payload, "task");
+  arch = Str(e.payload, "arch");
+  backend = Str(e.payload, "backend");
+  seed_candidate = Str(e.payload, "seed_candidate");
+  seed_source_blob = Str(e.payload, "seed_source_blob");
+  Member seed;
+  seed.id = seed_candidate;
+  seed.source_blob = seed_source_blob;
+  for (int i = 0; i < spec_.islands; ++i) seed.islands.insert(i);
+  members[seed.id] = seed;
+}
+
+void PlannerState::OnAttemptStarted(const Event& e) {
+  AttemptInfo a;
+  a.id = e.attempt_id;
+  a.parent = Str(e.payload, "parent");
+  a.axis = Str(e.payload, "axis");
+  a.proposer = Str(e.payload, "proposer");
+  a.island = std::clamp(Int(e.payload, "island"), 0, spec_.islands - 1);
+  a.repair_of = Str(e.payload, "repair_of");
+  if (!a.repair_of.empty()) {
+    repaired.insert(a.repair_of);
+    auto it = attempts.find(a.repair_of);
+    a.repair_depth = it == attempts.end() ? 1 : it->second.repair_depth + 1;
+  }
+  ++attempts_started;
+  if (a.parent.empty()) seed_attempt = a.id;
+  else if (a.repair_of.empty()) ++pairs[{a.parent, a.axis}].in_flight;
+  attempts[a.id] = a;
+}
+
+void PlannerState::OnLlmCall(const Event& e) {
+  double cost = Num(e.payload, "cost_usd");
+  money_spent += cost;
+  std::string endpoint = Str(e.payload, "endpoint");
+  auto it = attempts.find(e.attempt_id);
+  std::string who = it != attempts.end() ? it->second.proposer : endpoint;
+  if (who.empty()) return;
+  proposer_stats[who].cost_usd += cost;
+  proposer_stats[who].calls += 1;
+}
+
+void PlannerState::OnAttemptFinished(const Event& e) {
+  const auto& p = e.payload;
+  auto ait = attempts.find(e.attempt_id);
+  if (ait == attempts.end() || ait->second.finished) return;  // unknown or duplicate terminal
+  AttemptInfo& a = ait->second;
+  a.finished = true;
+  a.verdict = Str(p, "verdict");
+  a.candidate = Str(p, "candidate");
+  a.detail = Str(p, "detail");
+  a.source_blob = Str(p, "source_blob");
+  a.evidence_blob = Str(p, "evidence_blob");
+  ++attempts_finished;
+  a.finish_index = attempts_finished;
+  std::string sh = Str(p, "source_hash"), mh = Str(p, "machine_code_hash");
+  if (!sh.empty()) source_hashes.insert(sh);
+  if (!mh.empty()) machine_code_hashes.insert(mh);
+  std::string sk = Str(p, "semantic_key");
+  if (!sk.empty()) semantic_keys.insert(sk);
+
+  auto kind = Verdict::Parse(a.verdict);
+  bool passing = kind.ok() && IsPassingVerdict(kind->kind);
+  bool failure = kind.ok() && IsFailureVerdict(kind->kind);
+  bool not_counted = !kind.ok() || kind->kind == VerdictKind::kInterrupted ||
+                     kind->kind == VerdictKind::kInfraError ||
+                     a.verdict == "proposal_failed{llm_error}" ||
+                     a.verdict == "proposal_failed{budget}";
+
+  if (a.parent.empty()) {  // the seed's own evaluation
+    Member& seed = members[seed_candidate];
+    if (passing) {
+      seed.measured = seed.confirmed = true;
+      seed.time_us = seed.first_time_us = Num(p, "time_us");
+      seed.spread = Num(p, "spread");
+      seed.bottleneck = Str(p, "bottleneck");
+      seed.roofline_fraction = Num(p, "roofline_fraction");
+      seed.attempt_id = a.id;
+      seed.evidence_blob = a.evidence_blob;
+      seed.source_hash = sh;
+      best_candidate = seed.id;
+      best_time_us = seed.time_us;
+      finished_at_last_best = attempts_finished;
+      seed_failure.clear();
+    } else if (!not_counted) {
+      seed_failure = a.verdict;
+    }
+    MigrateIfDue();
+    return;
+  }
+
+  if (!a.repair_of.empty()) {
+    auto rit = attempts.find(a.repair_of);
+    std::string cls = rit == attempts.end() ? "" : VerdictClass(rit->second.verdict);
+    if (!not_counted) {
+      CountStats& rs = repair_stats[{a.axis, cls}];
+      ++rs.trials;
+      if (passing) ++rs.successes;
+    }
+  } else {
+    PairState& ps = pairs[{a.parent, a.axis}];
+    ps.in_flight = std::max(0, ps.in_flight - 1);
+    if (!not_counted) {
+      ++ps.finished;
+      if (passing) {
+        if (kind->kind == VerdictKind::kImproved || kind->kind == VerdictKind::kNewBest) {
+          ps.outcome = PairOutcome::kImproved;  // tentative until re-measured
+        } else if (ps.outcome != PairOutcome::kImproved) {
+          ps.outcome = PairOutcome::kNoGain;
+        }
+      } else {
+        ++ps.failures;
+        ps.last_failure = a.verdict;
+        int n = ++ps.failure_counts[a.verdict];
+        if (ps.outcome != PairOutcome::kImproved)
+          ps.outcome = n >= kExhaustAfter ? PairOutcome::kExhausted : PairOutcome::kFailed;
+      }
+    }
+  }
+  if (!not_counted) {
+    CountStats& as = axis_stats[a.axis];
+    ++as.trials;
+    if (passing) ++as.passes;
+    ++proposer_stats[a.proposer].trials;
+    bool tentative_gain = passing && (kind->kind == VerdictKind::kImproved ||
+                                      kind->kind == VerdictKind::kNewBest);
+    if (!tentative_gain) {
+      DeadEndStat& d = dead_ends[{a.axis, a.verdict}];
+      if (d.count++ == 0) {
+        d.example_attempt = a.id;
+        d.example_detail = a.detail.substr(0, 200);
+      }
+    }
+  }
+  if (failure && IsRepairableFailure(a.verdict)) failed_attempts.push_back(a.id);
+
+  if (passing && !a.candidate.empty() && !members.count(a.candidate)) {
+    Member m;
+    m.id = a.candidate;
+    m.parent = a.parent;
+    m.axis = a.axis;
+    m.attempt_id = a.id;
+    m.proposer = a.proposer;
+    m.source_blob = a.source_blob;
+    m.evidence_blob = a.evidence_blob;
+    m.source_hash = sh;
+    m.verdict = a.verdict;
+    m.bottleneck = Str(p, "bottleneck");
+    m.change_summary = Str(p, "change_summary");
+    m.islands.insert(a.island);
+    m.time_us = m.first_time_us = Num(p, "time_us");
+    m.spread = Num(p, "spread");
+    m.roofline_fraction = Num(p, "roofline_fraction");
+    m.speedup_vs_parent = Num(p, "speedup_vs_parent");
+    m.measured = true;
+    m.pending_remeasure = kind->kind == VerdictKind::kImproved || kind->kind == VerdictKind::kNewBest;
+    auto pit = members.find(a.parent);
+    m.depth = pit == members.end() ? 1 : pit->second.depth + 1;
+    members[m.id] = m;
+  }
+  MigrateIfDue();
+}
+
+void PlannerState::OnRemeasured(const Event& e) {
+  auto it = members.find(Str(e.payload, "candidate"));
+  if (it == members.end() || !it->second.pending_remeasure) return;
+  Member& m = it->second;
+  m.pending_remeasure = false;
+  m.time_us = Num(e.payload, "time_us");  // unbiased: not the selected measurement
+  m.spread = Num(e.payload, "spread");
+  PairState& ps = pairs[{m.parent, m.axis}];
+  if (Bool(e.payload, "agrees")) {
+    m.confirmed = true;
+    auto pit = members.find(m.parent);
+    double gain = pit != members.end() && m.time_us > 0 ? std::log(pit->second.time_us / m.time_us) : 0;
+    CountStats& as = axis_stats[m.axis];
+    ++as.successes;
+    as.gain_sum += gain;
+    CountStats& ps_stats = proposer_stats[m.proposer];
+    ++ps_stats.successes;
+    ps_stats.gain_sum += gain;
+    if (pit != members.end()) Inherit(pit->second, m);
+  } else {
+    if (ps.outcome == PairOutcome::kImproved) ps.outcome = PairOutcome::kNoGain;
+    DeadEndStat& d = dead_ends[{m.axis, "no_gain"}];
+    if (d.count++ == 0) {
+      d.example_attempt = m.attempt_id;
+      d.example_detail = "improvement refuted by re-measurement";
+    }
+  }
+}
+
+void PlannerState::Inherit(const Member& parent, const Member& child) {
+  std::set<std::string> reopen = {child.axis};
+  if (const Axis* ax = catalogue_.Find(child.axis))
+    reopen.insert(ax->neighbours.begin(), ax->neighbours.end());
+  for (const Axis& ax : catalogue_.axes()) {
+    if (reopen.count(ax.name)) continue;
+    auto it = pairs.find({parent.id, ax.name});
+    if (it == pairs.end()) continue;
+    PairState& cs = pairs[{child.id, ax.name}];
+    if (it->second.outcome == PairOutcome::kExhausted) {
+      cs.outcome = PairOutcome::kExhausted;
+      cs.last_failure = it->second.last_failure;
+    } else if (it->second.outcome == PairOutcome::kNoGain ||
+               it->second.outcome == PairOutcome::kFailed) {
+      cs.inherited_penalty = it->second.finished;
+    }
+  }
+}
+
+void PlannerState::OnBestPromoted(const Event& e) {
+  auto it = members.find(Str(e.payload, "candidate"));
+  if (it == members.end() || !it->second.confirmed) return;  // never a false elite
+  best_candidate = it->second.id;
+  best_time_us = it->second.time_us;
+  finished_at_last_best = attempts_finished;
+}
+
+void PlannerState::OnMigration(const Event& e) {
+  auto it = members.find(Str(e.payload, "candidate"));
+  int to = Int(e.payload, "to_island");
+  if (it == members.end() || to < 0 || to >= spec_.islands) return;
+  it->second.islands.insert(to);
+}
+
+// Every migration_interval finished attempts, each island's best elite is
+// copied to the next island (ring). Deterministic, so no event is needed; a
+// `migration` event written by the daemon is applied idempotently.
+void PlannerState::MigrateIfDue() {
+  int n = spec_.migration_interval;
+  if (n <= 0 || spec_.islands < 2 || attempts_finished % n != 0) return;
+  std::vector<std::string> movers;
+  for (int i = 0; i < spec_.islands; ++i) {
+    auto el = Elites(i);
+    movers.push_back(el.empty() ? "" : el.front()->id);
+  }
+  for (int i = 0; i < spec_.islands; ++i)
+    if (!movers[i].empty()) members[movers[i]].islands.insert((i + 1) % spec_.islands);
+  ++migrations;
+}
+
+std::vector<const Member*> PlannerState::Elites(int island) const {
+  std::vector<const Member*> out;
+  for (const auto& [id, m] : members)
+    if (m.confirmed && m.islands.count(island)) out.push_back(&m);
+  std::sort(out.begin(), out.end(), [](const Member* a, const Member* b) {
+    return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
+  });
+  if (out.size() > static_cast<size_t>(spec_.elites_per_island))
+    out.resize(spec_.elites_per_island);
+  return out;
+}
+
+const PairState* PlannerState::Pair(const std::string& cand, const std::string& axis) const {
+  auto it = pairs.find({cand, axis});
+  return it == pairs.end() ? nullptr : &it->second;
+}
+
+bool PlannerState::PairOpen(const std::string& cand, const Axis& axis) const {
+  const PairState* ps = Pair(cand, axis.name);
+  if (!ps) return true;
+  if (ps->in_flight > 0) return false;
+  if (ps->outcome == PairOutcome::kExhausted || ps->outcome == PairOutcome::kImproved) return false;
+  int cap = axis.tuner_only ? kMaxTunerTries : kMaxTriesPerPair;
+  return ps->finished < cap;
+}
+
+}  // namespace ksearch::planner

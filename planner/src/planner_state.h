@@ -1,0 +1,126 @@
+// PlannerState: everything the planner knows, folded from log events.
+// Private to ksearch_planner. Every field is a function of the ordered events
+// (the rebuild test compares ToJson() of a live and a replayed state).
+// Thread-safety: none; owned by one Planner.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksearch/core/event.h"
+#include "ksearch/planner/axis_catalogue.h"
+#include "ksearch/planner/campaign_spec.h"
+
+namespace ksearch::planner {
+
+enum class PairOutcome { kUntried, kImproved, kNoGain, kFailed, kExhausted };
+
+struct PairState {
+  PairOutcome outcome = PairOutcome::kUntried;
+  int in_flight = 0;
+  int finished = 0;       // finished tries, failures included
+  int failures = 0;
+  int inherited_penalty = 0;  // no_gain marks inherited from the parent
+  std::map<std::string, int> failure_counts;  // verdict wire form -> count
+  std::string last_failure;
+};
+
+struct Member {
+  std::string id, parent, axis, attempt_id, source_blob, evidence_blob, source_hash;
+  std::string verdict, bottleneck, change_summary, proposer;
+  std::set<int> islands;
+  double time_us = 0, spread = 0, first_time_us = 0, roofline_fraction = 0;
+  double speedup_vs_parent = 0;
+  bool measured = false;
+  bool confirmed = false;        // seed, or re-measurement agreed
+  bool pending_remeasure = false;
+  int depth = 0;                 // generations from the seed
+};
+
+struct AttemptInfo {
+  std::string id, parent, axis, proposer, repair_of, verdict, candidate, detail;
+  std::string source_blob, evidence_blob;
+  int island = 0;
+  int repair_depth = 0;          // 0: fresh; n: n-th repair in a chain
+  bool finished = false;
+  int64_t finish_index = 0;      // attempts_finished at its end
+};
+
+struct CountStats {
+  int64_t trials = 0, successes = 0, passes = 0;
+  double gain_sum = 0;  // sum of log speedups of confirmed improvements
+  double cost_usd = 0;
+  int64_t calls = 0;
+};
+
+struct DeadEndStat {
+  int count = 0;
+  std::string example_attempt, example_detail;
+};
+
+class PlannerState {
+ public:
+  PlannerState(const CampaignSpec& spec, const AxisCatalogue& catalogue)
+      : spec_(spec), catalogue_(catalogue) {}
+
+  void Fold(const Event& e);
+  nlohmann::json ToJson() const;
+
+  // Confirmed elites of island, best first (at most elites_per_island).
+  std::vector<const Member*> Elites(int island) const;
+  // Display state of a pair, with in-flight taken into account.
+  const PairState* Pair(const std::string& cand, const std::string& axis) const;
+  bool PairOpen(const std::string& cand, const Axis& axis) const;
+
+  // Constant after construction.
+  const CampaignSpec& spec_;
+  const AxisCatalogue& catalogue_;
+
+  // Folded state.
+  int64_t events_seen = 0;
+  bool started = false;
+  std::string campaign_state = "running";
+  std::string task, arch, backend, seed_candidate, seed_source_blob;
+  int64_t started_ms = 0, last_event_ms = 0;
+  int64_t attempts_started = 0, attempts_finished = 0;
+  double money_spent = 0;
+  std::string seed_attempt, seed_failure;
+  std::string best_candidate;
+  double best_time_us = 0;
+  int64_t finished_at_last_best = 0;
+  int64_t migrations = 0;
+  std::map<std::string, Member> members;
+  std::map<std::pair<std::string, std::string>, PairState> pairs;
+  std::map<std::string, AttemptInfo> attempts;
+  std::vector<std::string> failed_attempts;  // repairable failures, in finish order
+  std::set<std::string> repaired;            // attempts that a repair was started for
+  std::set<std::string> source_hashes, machine_code_hashes, semantic_keys;
+  std::map<std::string, CountStats> axis_stats;      // per axis
+  std::map<std::string, CountStats> proposer_stats;  // per proposer
+  std::map<std::pair<std::string, std::string>, CountStats> repair_stats;  // (axis, class)
+  std::map<std::pair<std::string, std::string>, DeadEndStat> dead_ends;    // (axis, class)
+
+ private:
+  void OnCampaignStarted(const Event& e);
+  void OnAttemptStarted(const Event& e);
+  void OnAttemptFinished(const Event& e);
+  void OnRemeasured(const Event& e);
+  void OnBestPromoted(const Event& e);
+  void OnMigration(const Event& e);
+  void OnLlmCall(const Event& e);
+  void Inherit(const Member& parent, const Member& child);
+  void MigrateIfDue();
+};
+
+// True for failure classes a repair turn may fix (issue #9).
+bool IsRepairableFailure(const std::string& verdict_wire);
+// "incorrect{mismatch}" -> "incorrect".
+std::string VerdictClass(const std::string& verdict_wire);
+
+}  // namespace ksearch::planner

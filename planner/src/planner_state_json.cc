@@ -1,0 +1,88 @@
+// PlannerState::ToJson: the whole folded state, for the rebuild-equals-live
+// test and for debugging (`ksearch` may print it). Maps iterate in key order,
+// so equal states serialize identically.
+#include "planner_state.h"
+
+namespace ksearch::planner {
+
+namespace {
+const char* OutcomeName(PairOutcome o) {
+  switch (o) {
+    case PairOutcome::kUntried: return "untried";
+    case PairOutcome::kImproved: return "improved";
+    case PairOutcome::kNoGain: return "no_gain";
+    case PairOutcome::kFailed: return "failed";
+    case PairOutcome::kExhausted: return "exhausted";
+  }
+  return "?";
+}
+nlohmann::json StatsJson(const CountStats& s) {
+  return {{"trials", s.trials}, {"successes", s.successes}, {"passes", s.passes},
+          {"gain_sum", s.gain_sum}, {"cost_usd", s.cost_usd}, {"calls", s.calls}};
+}
+}  // namespace
+
+nlohmann::json PlannerState::ToJson() const {
+  nlohmann::json j;
+  j["events_seen"] = events_seen;
+  j["started"] = started;
+  j["campaign_state"] = campaign_state;
+  j["task"] = task;
+  j["arch"] = arch;
+  j["backend"] = backend;
+  j["seed_candidate"] = seed_candidate;
+  j["seed_attempt"] = seed_attempt;
+  j["seed_failure"] = seed_failure;
+  j["started_ms"] = started_ms;
+  j["last_event_ms"] = last_event_ms;
+  j["attempts_started"] = attempts_started;
+  j["attempts_finished"] = attempts_finished;
+  j["money_spent"] = money_spent;
+  j["best_candidate"] = best_candidate;
+  j["best_time_us"] = best_time_us;
+  j["finished_at_last_best"] = finished_at_last_best;
+  j["migrations"] = migrations;
+  nlohmann::json mem = nlohmann::json::object();
+  for (const auto& [id, m] : members)
+    mem[id] = {{"parent", m.parent}, {"axis", m.axis}, {"attempt", m.attempt_id},
+               {"source_blob", m.source_blob}, {"source_hash", m.source_hash},
+               {"verdict", m.verdict}, {"bottleneck", m.bottleneck}, {"islands", m.islands},
+               {"time_us", m.time_us}, {"first_time_us", m.first_time_us}, {"spread", m.spread},
+               {"measured", m.measured}, {"confirmed", m.confirmed},
+               {"pending_remeasure", m.pending_remeasure}, {"depth", m.depth}};
+  j["members"] = mem;
+  nlohmann::json fr = nlohmann::json::array();
+  for (const auto& [key, p] : pairs)
+    fr.push_back({{"candidate", key.first}, {"axis", key.second}, {"outcome", OutcomeName(p.outcome)},
+                  {"in_flight", p.in_flight}, {"finished", p.finished}, {"failures", p.failures},
+                  {"inherited_penalty", p.inherited_penalty}, {"failure_counts", p.failure_counts},
+                  {"last_failure", p.last_failure}});
+  j["frontier"] = fr;
+  nlohmann::json at = nlohmann::json::object();
+  for (const auto& [id, a] : attempts)
+    at[id] = {{"parent", a.parent}, {"axis", a.axis}, {"proposer", a.proposer},
+              {"repair_of", a.repair_of}, {"verdict", a.verdict}, {"candidate", a.candidate},
+              {"island", a.island}, {"repair_depth", a.repair_depth}, {"finished", a.finished}};
+  j["attempts"] = at;
+  j["failed_attempts"] = failed_attempts;
+  j["repaired"] = repaired;
+  j["source_hashes"] = source_hashes;
+  j["machine_code_hashes"] = machine_code_hashes;
+  j["semantic_keys"] = semantic_keys;
+  nlohmann::json ax = nlohmann::json::object(), pr = nlohmann::json::object();
+  for (const auto& [k, s] : axis_stats) ax[k] = StatsJson(s);
+  for (const auto& [k, s] : proposer_stats) pr[k] = StatsJson(s);
+  j["axis_stats"] = ax;
+  j["proposer_stats"] = pr;
+  nlohmann::json rs = nlohmann::json::array(), de = nlohmann::json::array();
+  for (const auto& [k, s] : repair_stats)
+    rs.push_back({{"axis", k.first}, {"class", k.second}, {"stats", StatsJson(s)}});
+  for (const auto& [k, d] : dead_ends)
+    de.push_back({{"axis", k.first}, {"class", k.second}, {"count", d.count},
+                  {"example_attempt", d.example_attempt}, {"example_detail", d.example_detail}});
+  j["repair_stats"] = rs;
+  j["dead_ends"] = de;
+  return j;
+}
+
+}  // namespace ksearch::planner

@@ -1,0 +1,359 @@
+#include <catch.hpp>
+
+#include <map>
+
+#include "test_campaign.h"
+
+using namespace ksearch;
+using namespace ksearch::planner;
+using namespace ksearch::planner::testing;
+
+namespace {
+std::string PairOutcome(const Planner& p, const std::string& cand, const std::string& axis) {
+  nlohmann::json snap = p.Snapshot();
+  for (const auto& f : snap["frontier"])
+    if (f["candidate"] == cand && f["axis"] == axis) return f["outcome"];
+  return "untried";
+}
+CampaignSpec OneAxisSpec() {
+  CampaignSpec s = TestSpec();
+  s.proposers = {{"llm_a", 1}};
+  s.repair.max_per_lineage = 0;
+  return s;
+}
+std::unique_ptr<Planner> OneAxisPlanner(CampaignSpec s = OneAxisSpec()) {
+  auto full = TestAxes();
+  auto one = full->Restrict({"unroll"}, {}, "sm_90");
+  return std::move(Planner::Create(s, *one)).value();
+}
+}  // namespace
+
+TEST_CASE("the seed is evaluated first, then proposals start from it", "[planner]") {
+  auto p = MakePlanner();
+  Script s(p.get());
+  CHECK(p->Next(0).reason == StopReason::kNotStarted);
+  s.StartCampaign();
+  NextStep n = p->Next(0);
+  REQUIRE(n.decision);
+  CHECK(n.decision->kind == DecisionKind::kEvaluateSeed);
+  CHECK(n.decision->parent_source_blob == "blob_seed");
+  std::string id = s.Start(*n.decision);
+  CHECK(p->Next(0).reason == StopReason::kWaiting);
+  s.Finish(id, "no_gain", "seed", 100);
+  n = p->Next(0);
+  REQUIRE(n.decision);
+  CHECK(n.decision->kind == DecisionKind::kProposal);
+  CHECK(n.decision->parent == "seed");
+  CHECK(p->BestCandidate() == "seed");
+  CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
+  CHECK(p->Elites(1) == std::vector<std::string>{"seed"});
+}
+
+TEST_CASE("a failed seed stops the campaign as exhausted", "[planner]") {
+  auto p = MakePlanner();
+  Script s(p.get());
+  s.StartCampaign();
+  std::string id = s.Start(*p->Next(0).decision);
+  s.Finish(id, "compile_error", "", 0);
+  NextStep n = p->Next(0);
+  CHECK_FALSE(n.decision);
+  CHECK(n.reason == StopReason::kExhausted);
+  CHECK(n.detail.find("compile_error") != std::string::npos);
+}
+
+TEST_CASE("frontier state machine: in_flight, failed, exhausted", "[planner]") {
+  auto p = OneAxisPlanner();
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  for (int i = 0; i < kExhaustAfter; ++i) {
+    NextStep n = p->Next(0);
+    REQUIRE(n.decision);
+    CHECK(n.decision->axis == "unroll");
+    std::string id = s.Start(*n.decision);
+    CHECK(PairOutcome(*p, "seed", "unroll") == (i == 0 ? "untried" : "failed"));
+    CHECK(p->Snapshot()["frontier"][0]["in_flight"] == 1);
+    // The only pair is in flight: nothing else to do.
+    CHECK(p->Next(0).reason == StopReason::kWaiting);
+    s.Finish(id, "compile_error", "", 0);
+  }
+  CHECK(PairOutcome(*p, "seed", "unroll") == "exhausted");
+  NextStep n = p->Next(0);
+  CHECK_FALSE(n.decision);
+  CHECK(n.reason == StopReason::kExhausted);
+}
+
+TEST_CASE("llm errors do not count against an axis", "[planner]") {
+  auto p = OneAxisPlanner();
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  for (int i = 0; i < 5; ++i) {
+    std::string id = s.Start(*p->Next(0).decision);
+    s.Finish(id, "proposal_failed{llm_error}", "", 0);
+  }
+  CHECK(PairOutcome(*p, "seed", "unroll") == "untried");
+  CHECK(p->Next(0).decision.has_value());
+}
+
+TEST_CASE("no false elite: an improvement is an elite only after re-measurement agrees",
+          "[planner][noise]") {
+  auto p = OneAxisPlanner();
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  Decision first = *p->Next(0).decision;
+  std::string a = s.Start(first);
+  auto j = p->JudgeMeasurement("seed", 80, 0.005);
+  REQUIRE(j.ok());
+  CHECK(j->kind == VerdictKind::kImproved);
+  CHECK(j->needs_remeasure);
+  s.Finish(a, "improved", "c1", 80);
+  CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
+  // A best_promoted for an unconfirmed candidate is refused by the fold.
+  s.Promote("c1", 80);
+  CHECK(p->BestCandidate() == "seed");
+
+  SECTION("refuted re-measurement") {
+    auto r = p->JudgeRemeasurement("c1", 99.5, 0.005);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->agrees);
+    s.Remeasure("c1", 99.5, r->agrees);
+    CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
+    CHECK(PairOutcome(*p, "seed", "unroll") == "no_gain");
+    CHECK(p->BestCandidate() == "seed");
+  }
+  SECTION("confirmed re-measurement, with the unbiased re-measured time") {
+    auto r = p->JudgeRemeasurement("c1", 84, 0.005);
+    REQUIRE(r.ok());
+    CHECK(r->agrees);
+    CHECK(r->promote_best);
+    s.Remeasure("c1", 84, true);
+    s.Promote("c1", 84);
+    CHECK(p->BestCandidate() == "c1");
+    CHECK(p->BestTimeUs() == Approx(84));
+    CHECK(p->Elites(1 - first.island) == std::vector<std::string>{"seed"});
+    auto elites = p->Elites(first.island);
+    REQUIRE(elites.size() == 2);
+    CHECK(elites[0] == "c1");
+  }
+}
+
+TEST_CASE("improvement reopens neighbouring axes on the child, others stay closed", "[planner]") {
+  CampaignSpec spec = TestSpec();
+  spec.repair.max_per_lineage = 0;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  // Exhaust 'vectorize' (neighbour of coalesce) and 'unroll' (not) on the seed.
+  for (const char* axis : {"vectorize", "unroll"}) {
+    for (int i = 0; i < kExhaustAfter; ++i) {
+      Decision d;
+      d.parent = "seed";
+      d.axis = axis;
+      d.proposer = "llm_a";
+      s.Finish(s.Start(d), "incorrect{mismatch}", "", 0);
+    }
+    CHECK(PairOutcome(*p, "seed", axis) == "exhausted");
+  }
+  Decision d;
+  d.parent = "seed";
+  d.axis = "coalesce";
+  d.proposer = "llm_a";
+  s.Finish(s.Start(d), "improved", "child", 70);
+  s.Remeasure("child", 71, true);
+  CHECK(PairOutcome(*p, "child", "unroll") == "exhausted");
+  CHECK(PairOutcome(*p, "child", "vectorize") == "untried");
+  CHECK(PairOutcome(*p, "child", "coalesce") == "untried");
+}
+
+TEST_CASE("duplicates are recognized before evaluation", "[planner][novelty]") {
+  auto p = MakePlanner();
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  std::string a = s.Start(*p->Next(0).decision);
+  s.Emit("attempt_stage", a, {{"stage", "dedupe"}, {"ok", true}, {"semantic_key", "k1"}});
+  s.Finish(a, "no_gain", "c1", 99);
+  auto d = p->CheckDuplicate("h_c1", "", "");
+  REQUIRE(d);
+  CHECK(d->ToString() == "duplicate{source}");
+  CHECK(p->CheckDuplicate("h_new", "m_c1", "")->ToString() == "duplicate{machine_code}");
+  CHECK(p->CheckDuplicate("h_new", "m_new", "k1")->ToString() == "duplicate{semantic}");
+  CHECK_FALSE(p->CheckDuplicate("h_new", "m_new", "k2"));
+  CHECK(p->KnownSourceHashes().count("h_c1") == 1);
+}
+
+TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
+  CampaignSpec spec = OneAxisSpec();
+  SECTION("attempts") {
+    spec.budgets.attempts = 3;
+    auto p = OneAxisPlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100);
+    s.Finish(s.Start(*p->Next(0).decision), "slower", "c1", 120);
+    s.Finish(s.Start(*p->Next(0).decision), "slower", "c2", 120);
+    CHECK(p->Next(0).reason == StopReason::kBudgetAttempts);
+  }
+  SECTION("money") {
+    spec.budgets.money_usd = 1.0;
+    auto p = OneAxisPlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100);
+    std::string a = s.Start(*p->Next(0).decision);
+    s.LlmCall(a, "llm_a", 0.6);
+    CHECK(p->Next(0).decision.has_value() == false);  // pair in flight
+    s.Finish(a, "slower", "c1", 120);
+    CHECK(p->Next(0).decision.has_value());
+    s.LlmCall(a, "llm_a", 0.5);
+    CHECK(p->Next(0).reason == StopReason::kBudgetMoney);
+  }
+  SECTION("wall time") {
+    spec.budgets.wall_seconds = 60;
+    auto p = OneAxisPlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100);
+    int64_t t0 = s.events.front().time_ms;
+    CHECK(p->Next(t0 + 59000).decision.has_value());
+    CHECK(p->Next(t0 + 60000).reason == StopReason::kBudgetWall);
+  }
+  SECTION("plateau") {
+    spec.plateau.window = 2;
+    auto p = OneAxisPlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100);
+    s.Finish(s.Start(*p->Next(0).decision), "no_gain", "c1", 99);
+    CHECK(p->Next(0).decision.has_value());
+    s.Finish(s.Start(*p->Next(0).decision), "slower", "c2", 130);
+    CHECK(p->Next(0).reason == StopReason::kPlateau);
+  }
+}
+
+TEST_CASE("axis choice follows the parent's bottleneck class as a prior", "[planner][selection]") {
+  std::map<std::string, int> memory_picks, compute_picks;
+  CampaignSpec spec = TestSpec();
+  spec.proposers = {{"llm_a", 1}};
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    spec.seed = seed;
+    for (const char* bn : {"memory", "compute"}) {
+      auto p = MakePlanner(spec);
+      Script s(p.get());
+      s.StartCampaign();
+      s.MeasureSeed(100, bn);
+      auto n = p->Next(0);
+      REQUIRE(n.decision);
+      (std::string(bn) == "memory" ? memory_picks : compute_picks)[n.decision->axis]++;
+    }
+  }
+  int mem_axes = memory_picks["coalesce"] + memory_picks["vectorize"];
+  CHECK(mem_axes > 200 / 2);                      // 2 of 4 axes, chosen well above chance
+  CHECK(compute_picks["unroll"] > 200 / 4);       // 1 of 4 axes, above chance
+  CHECK(memory_picks["unroll"] < compute_picks["unroll"]);
+}
+
+TEST_CASE("evidence: an axis that keeps improving is preferred", "[planner][selection]") {
+  CampaignSpec spec = TestSpec();
+  spec.proposers = {{"llm_a", 1}};
+  spec.repair.max_per_lineage = 0;
+  spec.islands = 1;
+  int occupancy = 0;
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    spec.seed = seed;
+    auto p = MakePlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100, "");
+    double t = 100;
+    std::string parent = "seed";
+    for (int i = 0; i < 4; ++i) {  // four confirmed occupancy wins in a chain
+      Decision d;
+      d.parent = parent;
+      d.axis = "occupancy";
+      d.proposer = "llm_a";
+      std::string c = "c" + std::to_string(i);
+      t *= 0.8;
+      s.Finish(s.Start(d), "improved", c, t, "");
+      s.Remeasure(c, t, true);
+      s.Promote(c, t);
+      parent = c;
+    }
+    auto n = p->Next(0);
+    REQUIRE(n.decision);
+    occupancy += n.decision->axis == "occupancy";
+  }
+  CHECK(occupancy > 100 / 4);  // above the uniform share of 4 LLM axes
+}
+
+TEST_CASE("cost-aware endpoint choice prefers the cheaper of equally good endpoints",
+          "[planner][selection]") {
+  CampaignSpec spec = TestSpec();
+  spec.proposers = {{"cheap", 1}, {"pricey", 1}};
+  spec.repair.max_per_lineage = 0;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  // History: both endpoints 10 calls, 2 confirmed wins each, 20x price gap.
+  int k = 0;
+  for (const char* ep : {"cheap", "pricey"}) {
+    for (int i = 0; i < 10; ++i, ++k) {
+      Decision d;
+      d.parent = "seed";
+      d.axis = "unroll";
+      d.proposer = ep;
+      std::string a = s.Start(d);
+      s.LlmCall(a, ep, std::string(ep) == "cheap" ? 0.01 : 0.2);
+      std::string c = "x" + std::to_string(k);
+      if (i < 2) {
+        s.Finish(a, "improved", c, 80 - k);
+        s.Remeasure(c, 80 - k, true);
+      } else {
+        s.Finish(a, "no_gain", c, 100);
+      }
+    }
+  }
+  int cheap = 0, total = 0;
+  for (int i = 0; i < 60; ++i) {
+    auto n = p->Next(0);
+    if (!n.decision || n.decision->proposer == "tuner") {
+      s.Emit("campaign_state", "", {{"state", "running"}});  // advance the random stream
+      continue;
+    }
+    ++total;
+    cheap += n.decision->proposer == "cheap";
+    s.Emit("campaign_state", "", {{"state", "running"}});
+  }
+  REQUIRE(total > 20);
+  CHECK(cheap > total * 3 / 4);
+}
+
+TEST_CASE("periodic migration copies each island's best elite to the next island",
+          "[planner][islands]") {
+  CampaignSpec spec = TestSpec();
+  spec.migration_interval = 4;
+  spec.repair.max_per_lineage = 0;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);  // finished #1
+  Decision d;
+  d.parent = "seed";
+  d.axis = "coalesce";
+  d.proposer = "llm_a";
+  d.island = 1;
+  s.Finish(s.Start(d), "improved", "fast", 60);  // finished #2, island 1
+  s.Remeasure("fast", 61, true);
+  CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
+  d.axis = "unroll";
+  s.Finish(s.Start(d), "slower", "s1", 130);  // #3
+  CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
+  d.axis = "occupancy";
+  s.Finish(s.Start(d), "slower", "s2", 130);  // #4: migration
+  CHECK(p->Elites(0).front() == "fast");
+  CHECK(p->Snapshot()["migrations"] == 1);
+}

@@ -1,0 +1,274 @@
+// Planner::Next: budget and stop checks, repair choice, parent selection
+// (exploit / explore / frontier), axis bandit and cost-aware proposer bandit.
+// Every random draw comes from Rng seeded by (campaign seed, events observed).
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "ksearch/planner/planner.h"
+#include "planner_state.h"
+
+namespace ksearch::planner {
+
+namespace {
+
+class Rng {
+ public:
+  Rng(uint64_t seed, int64_t events) : gen_(seed ^ (0x9E3779B97F4A7C15ULL * (events + 1))) {}
+  double Uniform() { return std::uniform_real_distribution<double>(0, 1)(gen_); }
+  size_t Index(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(gen_); }
+  double Beta(double a, double b) {
+    double x = std::gamma_distribution<double>(a, 1)(gen_);
+    double y = std::gamma_distribution<double>(b, 1)(gen_);
+    return x + y > 0 ? x / (x + y) : 0.5;
+  }
+
+ private:
+  std::mt19937_64 gen_;
+};
+
+struct Ctx {
+  const PlannerState& s;
+  const CampaignSpec& spec;
+  const AxisCatalogue& cat;
+  bool have_tuner = false, have_llm = false;
+};
+
+bool AxisUsable(const Ctx& c, const Axis& a) { return a.tuner_only ? c.have_tuner : c.have_llm; }
+
+std::vector<const Axis*> OpenAxes(const Ctx& c, const Member& m) {
+  std::vector<const Axis*> out;
+  for (const Axis& a : c.cat.axes())
+    if (AxisUsable(c, a) && c.s.PairOpen(m.id, a)) out.push_back(&a);
+  return out;
+}
+
+// Thompson sample of "this axis improves this member": the bottleneck class is
+// the prior, campaign-wide axis results and this pair's own tries the evidence.
+double AxisScore(const Ctx& c, const Member& m, const Axis& a, Rng& rng) {
+  double alpha = 1, beta = 1;
+  if (!m.bottleneck.empty()) {
+    if (a.Addresses(m.bottleneck)) alpha += 1.5; else beta += 1.0;
+  }
+  auto it = c.s.axis_stats.find(a.name);
+  if (it != c.s.axis_stats.end()) {
+    alpha += it->second.successes;
+    beta += 0.5 * static_cast<double>(it->second.trials - it->second.successes);
+  }
+  if (const PairState* ps = c.s.Pair(m.id, a.name)) beta += ps->finished + ps->inherited_penalty;
+  return rng.Beta(alpha, beta);
+}
+
+struct Pick {
+  const Member* member = nullptr;
+  const Axis* axis = nullptr;
+  double score = -1;
+};
+
+Pick BestAxisFor(const Ctx& c, const Member& m, Rng& rng, double weight) {
+  Pick p;
+  for (const Axis* a : OpenAxes(c, m)) {
+    double sc = AxisScore(c, m, *a, rng) * weight;
+    if (sc > p.score) p = {&m, a, sc};
+  }
+  return p;
+}
+
+std::vector<const Member*> IslandMembers(const Ctx& c, int island, bool confirmed_only) {
+  std::vector<const Member*> out;
+  for (const auto& [id, m] : c.s.members)
+    if (m.measured && !m.pending_remeasure && m.islands.count(island) &&
+        (m.confirmed || !confirmed_only))
+      out.push_back(&m);
+  return out;
+}
+
+Pick Exploit(const Ctx& c, int island, Rng& rng) {
+  auto elites = c.s.Elites(island);
+  if (elites.empty()) return {};
+  // Rank-weighted draw (weight 1/(rank+1)^2), then fall through the ranks.
+  double total = 0;
+  for (size_t i = 0; i < elites.size(); ++i) total += 1.0 / ((i + 1.0) * (i + 1.0));
+  double u = rng.Uniform() * total;
+  size_t first = 0;
+  for (; first + 1 < elites.size(); ++first) {
+    u -= 1.0 / ((first + 1.0) * (first + 1.0));
+    if (u <= 0) break;
+  }
+  for (size_t k = 0; k < elites.size(); ++k) {
+    Pick p = BestAxisFor(c, *elites[(first + k) % elites.size()], rng, 1.0);
+    if (p.axis) return p;
+  }
+  return {};
+}
+
+Pick Explore(const Ctx& c, int island, Rng& rng) {
+  std::vector<std::pair<const Member*, std::vector<const Axis*>>> open;
+  for (const Member* m : IslandMembers(c, island, false)) {
+    auto axes = OpenAxes(c, *m);
+    if (!axes.empty()) open.push_back({m, std::move(axes)});
+  }
+  if (open.empty()) return {};
+  auto& [m, axes] = open[rng.Index(open.size())];
+  return {m, axes[rng.Index(axes.size())], 0};
+}
+
+Pick Frontier(const Ctx& c, int island, Rng& rng) {
+  auto members = island < 0 ? std::vector<const Member*>{} : IslandMembers(c, island, true);
+  if (island < 0)
+    for (const auto& [id, m] : c.s.members)
+      if (m.confirmed) members.push_back(&m);
+  double best_t = 0;
+  for (const Member* m : members)
+    if (best_t == 0 || m->time_us < best_t) best_t = m->time_us;
+  Pick best;
+  for (const Member* m : members) {
+    double q = m->time_us > 0 ? std::pow(best_t / m->time_us, 3) : 0;
+    Pick p = BestAxisFor(c, *m, rng, q);
+    if (p.axis && p.score > best.score) best = p;
+  }
+  return best;
+}
+
+// Cost-aware Thompson sampling over LLM endpoints: sampled improvement rate
+// times the configured weight, per expected USD per call.
+std::string PickEndpoint(const Ctx& c, Rng& rng) {
+  double cost_sum = 0, calls = 0;
+  for (const auto& [name, st] : c.s.proposer_stats) {
+    cost_sum += st.cost_usd;
+    calls += st.calls;
+  }
+  double prior_cost = calls > 0 ? cost_sum / calls : 0.01;
+  std::string best;
+  double best_v = -1;
+  for (const ProposerSpec& p : c.spec.proposers) {
+    if (p.is_tuner()) continue;
+    CountStats st;
+    if (auto it = c.s.proposer_stats.find(p.name); it != c.s.proposer_stats.end()) st = it->second;
+    double rate = rng.Beta(1 + st.successes, 1 + static_cast<double>(st.trials - st.successes));
+    double cost = std::max((st.cost_usd + prior_cost) / (st.calls + 1.0), 1e-6);
+    double v = rate * p.weight / cost;
+    if (v > best_v) best_v = v, best = p.name;
+  }
+  return best;
+}
+
+double Rate(int64_t succ, int64_t trials) { return (succ + 1.0) / (trials + 2.0); }
+
+// A repair (issue #9) of the most recent unrepaired repairable failure whose
+// lineage has repairs left, when the observed repair success rate for
+// (axis, failure class) makes it worth at least a fresh proposal on that axis.
+std::optional<Decision> PickRepair(const Ctx& c) {
+  if (c.spec.repair.max_per_lineage <= 0 || !c.have_llm) return std::nullopt;
+  int scanned = 0;
+  for (auto it = c.s.failed_attempts.rbegin(); it != c.s.failed_attempts.rend() && scanned < 16;
+       ++it, ++scanned) {
+    const AttemptInfo& a = c.s.attempts.at(*it);
+    if (c.s.repaired.count(a.id) || a.repair_depth >= c.spec.repair.max_per_lineage) continue;
+    if (a.proposer == "tuner" || !c.s.members.count(a.parent)) continue;
+    bool known = false;
+    for (const auto& p : c.spec.proposers) known |= p.name == a.proposer;
+    if (!known) continue;
+    CountStats rs;
+    if (auto r = c.s.repair_stats.find({a.axis, VerdictClass(a.verdict)}); r != c.s.repair_stats.end())
+      rs = r->second;
+    double repair_rate = Rate(rs.successes, rs.trials);
+    if (repair_rate < c.spec.repair.min_success_rate) continue;
+    CountStats as;
+    if (auto x = c.s.axis_stats.find(a.axis); x != c.s.axis_stats.end()) as = x->second;
+    double fresh_pass = Rate(as.passes, as.trials);
+    if (repair_rate < fresh_pass * 0.5) continue;  // a fresh try is likelier to pass
+    Decision d;
+    d.kind = DecisionKind::kRepair;
+    d.parent = a.parent;
+    d.parent_source_blob = c.s.members.at(a.parent).source_blob;
+    d.axis = a.axis;
+    d.proposer = a.proposer;
+    d.island = a.island;
+    d.repair_of = a.id;
+    d.repair_source_blob = a.source_blob;
+    d.repair_evidence_blob = a.evidence_blob;
+    d.repair_failure = a.verdict;
+    d.repair_detail = a.detail;
+    d.mode = "repair";
+    d.parent_bottleneck = c.s.members.at(a.parent).bottleneck;
+    return d;
+  }
+  return std::nullopt;
+}
+
+NextStep Stop(StopReason r, std::string detail) {
+  NextStep n;
+  n.reason = r;
+  n.detail = std::move(detail);
+  return n;
+}
+
+}  // namespace
+
+NextStep Planner::Next(int64_t now_unix_ms) const {
+  const PlannerState& s = *state_;
+  Ctx c{s, spec_, catalogue_};
+  for (const auto& p : spec_.proposers) (p.is_tuner() ? c.have_tuner : c.have_llm) = true;
+
+  if (!s.started) return Stop(StopReason::kNotStarted, "no campaign_started event observed");
+  if (s.campaign_state != "running")
+    return Stop(StopReason::kCampaignStopped, "campaign is " + s.campaign_state);
+  const Budgets& b = spec_.budgets;
+  if (b.attempts > 0 && s.attempts_started >= b.attempts)
+    return Stop(StopReason::kBudgetAttempts, std::to_string(s.attempts_started) + " attempts started");
+  if (b.money_usd > 0 && s.money_spent >= b.money_usd)
+    return Stop(StopReason::kBudgetMoney, "spent " + std::to_string(s.money_spent) + " USD");
+  if (b.wall_seconds > 0 && now_unix_ms - s.started_ms >= b.wall_seconds * 1000)
+    return Stop(StopReason::kBudgetWall, "wall-time budget spent");
+
+  const Member& seed = s.members.at(s.seed_candidate);
+  if (!seed.measured) {
+    if (!s.seed_failure.empty())
+      return Stop(StopReason::kExhausted, "seed failed: " + s.seed_failure);
+    if (!s.seed_attempt.empty() && !s.attempts.at(s.seed_attempt).finished)
+      return Stop(StopReason::kWaiting, "seed evaluation in flight");
+    Decision d;
+    d.kind = DecisionKind::kEvaluateSeed;
+    d.parent_source_blob = s.seed_source_blob;
+    d.proposer = "seed";
+    d.mode = "seed";
+    return {d, StopReason::kNone, ""};
+  }
+  if (spec_.plateau.window > 0 &&
+      s.attempts_finished - s.finished_at_last_best >= spec_.plateau.window)
+    return Stop(StopReason::kPlateau, std::to_string(s.attempts_finished - s.finished_at_last_best) +
+                                          " attempts finished without a new best");
+
+  Rng rng(spec_.seed, s.events_seen);
+  if (auto r = PickRepair(c)) return {*r, StopReason::kNone, ""};
+
+  int island = static_cast<int>(s.attempts_started % spec_.islands);
+  const SelectionMix& mix = spec_.selection;
+  double u = rng.Uniform() * (mix.exploit + mix.explore + mix.frontier);
+  std::string mode = u < mix.exploit ? "exploit" : u < mix.exploit + mix.explore ? "explore" : "frontier";
+  Pick p = mode == "exploit" ? Exploit(c, island, rng)
+           : mode == "explore" ? Explore(c, island, rng) : Frontier(c, island, rng);
+  if (!p.axis) mode = "frontier", p = Frontier(c, island, rng);
+  if (!p.axis) mode = "frontier_any", p = Frontier(c, -1, rng);
+  if (!p.axis) {
+    for (const auto& [key, ps] : s.pairs)
+      if (ps.in_flight > 0) return Stop(StopReason::kWaiting, "every open pair is in flight");
+    bool pending = false;
+    for (const auto& [id, m] : s.members) pending |= m.pending_remeasure;
+    if (pending) return Stop(StopReason::kWaiting, "waiting for a re-measurement");
+    return Stop(StopReason::kExhausted, "every (candidate, axis) pair is closed");
+  }
+  Decision d;
+  d.kind = DecisionKind::kProposal;
+  d.parent = p.member->id;
+  d.parent_source_blob = p.member->source_blob;
+  d.axis = p.axis->name;
+  d.proposer = p.axis->tuner_only ? "tuner" : PickEndpoint(c, rng);
+  d.island = p.member->islands.count(island) ? island : *p.member->islands.begin();
+  d.mode = mode;
+  d.parent_bottleneck = p.member->bottleneck;
+  return {d, StopReason::kNone, ""};
+}
+
+}  // namespace ksearch::planner
