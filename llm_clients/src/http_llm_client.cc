@@ -272,6 +272,7 @@ class HttpLlmClient::Impl : public std::enable_shared_from_this<Impl> {
       log_->warn("llm.retry endpoint={} attempt_id={} attempt={} kind={} status={} delay_ms={:.0f} reason=\"{}\"",
                  cfg_.name, call->req.attempt_id, call->attempts, LlmErrorKindName(a.kind), a.http_status,
                  delay.count() * 1000, redact_(a.message.substr(0, 200)));
+      stats_.last_backoff_s = delay.count();
       call->backoff = std::make_unique<asio::steady_timer>(io_, std::chrono::duration_cast<steady_clock::duration>(delay));
       call->backoff->async_wait([w = weak_from_this(), id](const boost::system::error_code& ec) {
         auto self = w.lock();
@@ -341,6 +342,7 @@ class HttpLlmClient::Impl : public std::enable_shared_from_this<Impl> {
     acc.cost_usd = Price(call->input_tokens, call->output_tokens);
     acc.latency_ms = call->first_sent ? std::chrono::duration<double, std::milli>(now - *call->first_sent).count() : 0;
     acc.retries = std::max(0, call->attempts - 1);
+    acc.text = redact_(acc.text);  // an endpoint could echo the key back
     acc.request_body = redact_(call->body);
     acc.response_body = redact_(call->last_body);
     if (budget_ != nullptr) budget_->Settle(call->reserved_usd, acc.cost_usd);

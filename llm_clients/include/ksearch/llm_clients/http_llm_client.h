@@ -42,6 +42,7 @@ struct ClientStats {
   int64_t in_flight = 0;   // HTTP attempts now running
   int64_t queued = 0;      // calls waiting for a slot or rate tokens
   double cost_usd = 0;
+  double last_backoff_s = -1;  // the most recent retry delay; -1: none yet
   std::string breaker;     // "closed" | "open" | "half_open"
 };
 
