@@ -9,6 +9,8 @@
 
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/experiment_log/views.h"
+#include "schema.h"
+#include "sqlite_experiment_log.h"
 #include "test_events.h"
 
 namespace ksearch::experiment_log {
@@ -66,8 +68,8 @@ TEST_CASE("open creates the schema once and records the migration", "[experiment
   std::string path = dir.File("k.db");
   OpenOrDie(path);
   OpenOrDie(path);  // reopening does not re-apply migrations
-  CHECK(RawCount(path, "SELECT count(*) FROM schema_migrations") == 1);
-  CHECK(RawCount(path, "SELECT max(version) FROM schema_migrations") >= 1);
+  CHECK(RawCount(path, "SELECT count(*) FROM schema_migrations") == LatestSchemaVersion());
+  CHECK(RawCount(path, "SELECT max(version) FROM schema_migrations") == LatestSchemaVersion());
   CHECK(RawCount(path, "SELECT min(applied_ms) FROM schema_migrations") > 0);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
@@ -77,6 +79,37 @@ TEST_CASE("open creates the schema once and records the migration", "[experiment
   CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+TEST_CASE("a file at schema version 1 is migrated and its dead-end counters backfilled",
+          "[experiment_log]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  {
+    auto log = OpenOrDie(path);
+    Populate(*log);
+  }
+  // Roll the file back to version 1 (what an older ksearch wrote).
+  REQUIRE(RawExec(path, "DROP TABLE dead_end_counts; DROP INDEX outcomes_dead_ends_by_time; "
+                        "DROP TRIGGER schema_migrations_no_delete; "
+                        "DELETE FROM schema_migrations WHERE version > 1").empty());
+  auto log = OpenOrDie(path);
+  CHECK(RawCount(path, "SELECT max(version) FROM schema_migrations") == LatestSchemaVersion());
+  CHECK(RawCount(path, "SELECT count FROM dead_end_counts") == 3);
+  CHECK(log->Verify()->ok);
+  auto dead = log->QueryDeadEnds({});
+  REQUIRE(dead->size() == 1);
+  CHECK(dead->at(0).count == 3);
+  CHECK(dead->at(0).example_attempt == "a1");
+
+  SECTION("a file newer than this build is refused") {
+    log.reset();
+    REQUIRE(RawExec(path, "INSERT INTO schema_migrations VALUES (999, 0, 'future')").empty());
+    auto newer = ExperimentLog::Open(path);
+    REQUIRE_FALSE(newer.ok());
+    CHECK(newer.status().message().find("newer than this ksearch") != std::string::npos);
+    CHECK(newer.status().message().find(path) != std::string::npos);
+  }
 }
 
 TEST_CASE("append assigns gapless seqs and a verifiable hash chain", "[experiment_log]") {
@@ -200,6 +233,13 @@ TEST_CASE("verify names the first tampered row", "[experiment_log][fault]") {
     CHECK(r->first_bad_seq == 9);  // a2's attempt_finished
     CHECK(r->problem.find("attempt_outcomes") != std::string::npos);
   }
+  SECTION("dead-end counter changed") {
+    REQUIRE(RawExec(path, "UPDATE dead_end_counts SET count = count + 1").empty());
+    auto r = OpenOrDie(path)->Verify();
+    CHECK_FALSE(r->ok);
+    CHECK(r->first_bad_seq == 5);  // the group's first attempt_finished (a1)
+    CHECK(r->problem.find("dead_end_counts") != std::string::npos);
+  }
 }
 
 TEST_CASE("blobs are content-addressed and stored once", "[experiment_log]") {
@@ -302,15 +342,29 @@ TEST_CASE("the dead-ends fast path equals the pure view", "[experiment_log][view
     REQUIRE(fast->size() == slow.size());
     for (size_t i = 0; i < slow.size(); ++i) CHECK(ToJson((*fast)[i]) == ToJson(slow[i]));
   }
-  // since: counts only events at or after the time, as if older events did not exist.
-  DeadEndFilter since{.since_ms = 1100};
-  std::vector<Event> recent;
-  for (const auto& e : *events)
-    if (e.kind == "campaign_started" || e.time_ms >= 1100) recent.push_back(e);
-  auto fast = log->QueryDeadEnds(since);
-  auto slow = FilterDeadEnds(BuildMemory(recent).dead_ends, since);
-  REQUIRE(fast->size() == slow.size());
-  for (size_t i = 0; i < slow.size(); ++i) CHECK(ToJson((*fast)[i]) == ToJson(slow[i]));
+  // since: counts only events at or after the time, as if older events did not
+  // exist; checked on both query paths (recent window, counters + straddling groups).
+  auto* sql_log = dynamic_cast<SqliteExperimentLog*>(log.get());
+  REQUIRE(sql_log != nullptr);
+  for (int64_t window_rows : {int64_t{20000}, int64_t{0}}) {
+    sql_log->TEST_SetRecentWindowRows(window_rows);
+    for (int64_t since_ms : {int64_t{1}, int64_t{1000}, int64_t{1050}, int64_t{1100}, int64_t{1179},
+                             int64_t{5000}}) {
+      INFO("window_rows " << window_rows << " since " << since_ms);
+      std::vector<Event> recent;
+      for (const auto& e : *events)
+        if (e.kind == "campaign_started" || e.time_ms >= since_ms) recent.push_back(e);
+      for (DeadEndFilter f : {DeadEndFilter{}, DeadEndFilter{.axis = "tiling"},
+                              DeadEndFilter{.failure_class = "incorrect"}}) {
+        f.since_ms = since_ms;
+        auto fast = log->QueryDeadEnds(f);
+        REQUIRE(fast.ok());
+        auto slow = FilterDeadEnds(BuildMemory(recent).dead_ends, f);
+        REQUIRE(fast->size() == slow.size());
+        for (size_t i = 0; i < slow.size(); ++i) CHECK(ToJson((*fast)[i]) == ToJson(slow[i]));
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -57,6 +57,31 @@ CREATE INDEX outcomes_dead_ends
   return sql;
 }
 
+// v2: per-(campaign, axis, verdict) dead-end counters so `ksearch deadends`
+// answers from a few hundred rows instead of scanning every outcome. This is a
+// cache of attempt_outcomes (not history): it is the one table Append updates,
+// and Verify recomputes it. Backfilled from attempt_outcomes on migration.
+std::string V2() {
+  return R"sql(
+CREATE TABLE dead_end_counts (
+  campaign_id  TEXT NOT NULL,
+  axis         TEXT NOT NULL,
+  verdict      TEXT NOT NULL,
+  verdict_kind TEXT NOT NULL,
+  count        INTEGER NOT NULL,
+  first_ms     INTEGER NOT NULL,
+  last_ms      INTEGER NOT NULL,
+  first_seq    INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, axis, verdict)
+);
+INSERT INTO dead_end_counts
+  SELECT campaign_id, axis, verdict, verdict_kind, count(*), min(time_ms), max(time_ms), min(seq)
+  FROM attempt_outcomes WHERE dead_end = 1 GROUP BY campaign_id, axis, verdict;
+CREATE INDEX outcomes_dead_ends_by_time
+  ON attempt_outcomes(time_ms, campaign_id, axis, verdict, verdict_kind) WHERE dead_end = 1;
+)sql";
+}
+
 int64_t CurrentVersion(Db& db, Status* status) {
   auto stmt = db.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
   if (!stmt.ok()) { *status = stmt.status(); return -1; }
@@ -71,6 +96,7 @@ int64_t CurrentVersion(Db& db, Status* status) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "events, blobs, campaigns, attempt_outcomes; append-only triggers", V1()},
+      {2, "dead_end_counts summary of attempt_outcomes; outcomes index by time", V2()},
   };
   return kMigrations;
 }

@@ -16,6 +16,11 @@ constexpr char kInsertCampaign[] =
 constexpr char kInsertOutcome[] =
     "INSERT INTO attempt_outcomes(seq, campaign_id, attempt_id, axis, verdict, verdict_kind, "
     "dead_end, time_ms) VALUES(?,?,?,?,?,?,?,?)";
+constexpr char kCountDeadEnd[] =
+    "INSERT INTO dead_end_counts(campaign_id, axis, verdict, verdict_kind, count, first_ms, last_ms, "
+    "first_seq) VALUES(?1,?2,?3,?4,1,?5,?5,?6) ON CONFLICT(campaign_id, axis, verdict) DO UPDATE SET "
+    "count = count + 1, first_ms = min(first_ms, excluded.first_ms), "
+    "last_ms = max(last_ms, excluded.last_ms), first_seq = min(first_seq, excluded.first_seq)";
 
 std::string StringField(const nlohmann::json& payload, const char* key) {
   auto it = payload.find(key);
@@ -78,11 +83,18 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events) {
     if (!e.payload.is_object()) return Status::InvalidArgument(where + ": payload is not a JSON object");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<Event> saved = events;  // restored when the batch fails
+  // The fields Append assigns, restored when the batch fails.
+  std::vector<int64_t> saved_time(events.size());
+  for (size_t i = 0; i < events.size(); ++i) saved_time[i] = events[i].time_ms;
   Status s = AppendLocked(events);
   if (!s.ok()) {
     db_->Exec("ROLLBACK", "rollback");  // no-op error when SQLite already rolled back
-    events = std::move(saved);
+    for (size_t i = 0; i < events.size(); ++i) {
+      events[i].seq = 0;
+      events[i].time_ms = saved_time[i];
+      events[i].prev_hash.clear();
+      events[i].hash.clear();
+    }
   }
   return s;
 }
@@ -153,16 +165,31 @@ Status SqliteExperimentLog::InsertDerived(const Event& e) {
     auto stmt = db_->Prepare(kInsertOutcome);
     if (!stmt.ok()) return stmt.status();
     std::string verdict = StringField(e.payload, "verdict");
-    Stmt q(*stmt);
-    q.Bind(1, e.seq);
-    q.Bind(2, std::string_view(e.campaign_id));
-    q.Bind(3, std::string_view(e.attempt_id));
-    q.Bind(4, StringField(e.payload, "axis"));
-    q.Bind(5, std::string_view(verdict));
-    q.Bind(6, VerdictKindPart(verdict));
-    q.Bind(7, int64_t{IsDeadEndVerdict(verdict) ? 1 : 0});
-    q.Bind(8, e.time_ms);
-    return StepDone(*db_, q, "append: insert attempt outcome");
+    std::string axis = StringField(e.payload, "axis");
+    bool dead_end = IsDeadEndVerdict(verdict);
+    {
+      Stmt q(*stmt);
+      q.Bind(1, e.seq);
+      q.Bind(2, std::string_view(e.campaign_id));
+      q.Bind(3, std::string_view(e.attempt_id));
+      q.Bind(4, std::string_view(axis));
+      q.Bind(5, std::string_view(verdict));
+      q.Bind(6, VerdictKindPart(verdict));
+      q.Bind(7, int64_t{dead_end ? 1 : 0});
+      q.Bind(8, e.time_ms);
+      KS_RETURN_IF_ERROR(StepDone(*db_, q, "append: insert attempt outcome"));
+    }
+    if (!dead_end) return Status::Ok();
+    auto count = db_->Prepare(kCountDeadEnd);
+    if (!count.ok()) return count.status();
+    Stmt q(*count);
+    q.Bind(1, std::string_view(e.campaign_id));
+    q.Bind(2, std::string_view(axis));
+    q.Bind(3, std::string_view(verdict));
+    q.Bind(4, VerdictKindPart(verdict));
+    q.Bind(5, e.time_ms);
+    q.Bind(6, e.seq);
+    return StepDone(*db_, q, "append: count dead end");
   }
   return Status::Ok();
 }

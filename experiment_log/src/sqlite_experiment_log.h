@@ -35,6 +35,9 @@ class SqliteExperimentLog final : public ExperimentLog {
 
   // For tests only: runs raw SQL on this object's connection (e.g. PRAGMA max_page_count).
   Status TEST_Exec(const std::string& sql);
+  // For tests only: the --since window size below which QueryDeadEnds aggregates
+  // from the time index (0 forces the counters + straddling-groups path).
+  void TEST_SetRecentWindowRows(int64_t rows) { recent_window_rows_ = rows; }
 
  private:
   SqliteExperimentLog(std::string path, std::unique_ptr<Db> db)
@@ -47,6 +50,9 @@ class SqliteExperimentLog final : public ExperimentLog {
 
   std::mutex mu_;
   std::unique_ptr<Db> db_;  // guarded by mu_
+  // Up to this many outcomes in a --since window, QueryDeadEnds aggregates them
+  // from the time index; beyond, it starts from the counters. Guarded by mu_.
+  int64_t recent_window_rows_ = 20000;
 };
 
 }  // namespace ksearch::experiment_log

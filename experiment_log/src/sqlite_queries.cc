@@ -1,10 +1,5 @@
-// Hash chain, Verify and the dead-ends fast path of SqliteExperimentLog.
-#include <algorithm>
-#include <map>
-#include <tuple>
-
+// Hash chain and Verify of SqliteExperimentLog.
 #include "ksearch/core/sha256.h"
-#include "outcome_class.h"
 #include "sqlite_experiment_log.h"
 
 namespace ksearch::experiment_log {
@@ -112,6 +107,13 @@ Status SqliteExperimentLog::VerifyIndexesLocked(VerifyReport* report) {
        "UNION ALL SELECT c.seq FROM campaigns c LEFT JOIN events e ON e.seq = c.seq "
        "WHERE e.seq IS NULL OR e.kind != 'campaign_started' ORDER BY 1 LIMIT 1",
        "campaigns row disagrees with its campaign_started event"},
+      {"WITH agg AS (SELECT campaign_id, axis, verdict, verdict_kind, count(*), min(time_ms), "
+       "max(time_ms), min(seq) AS first_seq FROM attempt_outcomes WHERE dead_end = 1 "
+       "GROUP BY campaign_id, axis, verdict), "
+       "diff AS (SELECT * FROM (SELECT * FROM agg EXCEPT SELECT * FROM dead_end_counts) "
+       "UNION ALL SELECT * FROM (SELECT * FROM dead_end_counts EXCEPT SELECT * FROM agg)) "
+       "SELECT first_seq FROM diff ORDER BY first_seq LIMIT 1",
+       "dead_end_counts disagrees with attempt_outcomes for the group whose first attempt ends here"},
   };
   for (const auto& [sql, problem] : kChecks) {
     auto stmt = db_->Prepare(sql);
@@ -127,80 +129,6 @@ Status SqliteExperimentLog::VerifyIndexesLocked(VerifyReport* report) {
     if (rc != SQLITE_DONE) return db_->Error(rc, "verify: check derived tables");
   }
   return Status::Ok();
-}
-
-Result<std::vector<DeadEnd>> SqliteExperimentLog::QueryDeadEnds(const DeadEndFilter& f) {
-  std::lock_guard<std::mutex> lock(mu_);
-  KS_RETURN_IF_ERROR(db_->Exec("BEGIN", "deadends: begin"));
-  struct EndRead {
-    Db* db;
-    ~EndRead() { db->Exec("COMMIT", "deadends: end"); }
-  } end_read{db_.get()};
-
-  std::map<std::string, std::pair<std::string, std::string>> campaigns;  // id -> task, arch
-  {
-    auto stmt = db_->Prepare("SELECT campaign_id, task, arch FROM campaigns");
-    if (!stmt.ok()) return stmt.status();
-    Stmt q(*stmt);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) campaigns[q.Text(0)] = {q.Text(1), q.Text(2)};
-    if (rc != SQLITE_DONE) return db_->Error(rc, "deadends: read campaigns");
-  }
-  std::string sql =
-      "SELECT campaign_id, axis, verdict, count(*), min(time_ms), max(time_ms), min(seq) "
-      "FROM attempt_outcomes WHERE dead_end = 1 AND time_ms >= ?1";
-  if (!f.axis.empty()) sql += " AND axis = ?2";
-  if (!f.failure_class.empty()) sql += " AND (verdict = ?3 OR verdict_kind = ?3)";
-  sql += " GROUP BY campaign_id, axis, verdict";
-  auto stmt = db_->Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  using Key = std::tuple<std::string, std::string, std::string, std::string>;
-  std::map<Key, DeadEnd> groups;
-  std::map<Key, int64_t> example_seq;
-  {
-    Stmt q(*stmt);
-    q.Bind(1, f.since_ms);
-    if (!f.axis.empty()) q.Bind(2, std::string_view(f.axis));
-    if (!f.failure_class.empty()) q.Bind(3, std::string_view(f.failure_class));
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      auto it = campaigns.find(q.Text(0));
-      std::string task = it == campaigns.end() ? "" : it->second.first;
-      std::string arch = it == campaigns.end() ? "" : it->second.second;
-      if (!f.task.empty() && task != f.task) continue;
-      if (!f.arch.empty() && arch != f.arch) continue;
-      Key key{task, arch, q.Text(1), q.Text(2)};
-      DeadEnd& d = groups[key];
-      int64_t first = q.Int(4), last = q.Int(5), seq = q.Int(6);
-      if (d.count == 0) {
-        std::tie(d.task, d.arch, d.axis, d.failure_class) = key;
-        d.first_seen_ms = first;
-        d.last_seen_ms = last;
-        example_seq[key] = seq;
-      }
-      d.count += static_cast<int>(q.Int(3));
-      d.first_seen_ms = std::min(d.first_seen_ms, first);
-      d.last_seen_ms = std::max(d.last_seen_ms, last);
-      example_seq[key] = std::min(example_seq[key], seq);
-    }
-    if (rc != SQLITE_DONE) return db_->Error(rc, "deadends: aggregate");
-  }
-  auto ex = db_->Prepare(
-      "SELECT attempt_id, coalesce(json_extract(payload, '$.detail'), '') FROM events WHERE seq = ?");
-  if (!ex.ok()) return ex.status();
-  std::vector<DeadEnd> out;
-  for (auto& [key, d] : groups) {
-    Stmt q(*ex);
-    q.Bind(1, example_seq[key]);
-    int rc = q.Step();
-    if (rc != SQLITE_ROW) return db_->Error(rc, "deadends: read example");
-    d.example_attempt = q.Text(0);
-    d.example_excerpt = Excerpt(q.TextView(1));
-    out.push_back(std::move(d));
-  }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const DeadEnd& a, const DeadEnd& b) { return a.count > b.count; });
-  return out;
 }
 
 }  // namespace ksearch::experiment_log

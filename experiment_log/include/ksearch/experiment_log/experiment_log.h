@@ -66,7 +66,10 @@ class ExperimentLog {
   const std::string& path() const { return path_; }
 
   // Appends the events in one transaction. Fills seq, prev_hash, hash (and
-  // time_ms when 0) in place. REQUIRES: every event has a campaign_id and kind.
+  // time_ms when 0) in place. REQUIRES: every event has a campaign_id and kind
+  // and an object payload (InvalidArgument otherwise, nothing written).
+  // On any error nothing of the batch is stored and seq/prev_hash/hash are
+  // cleared again (time_ms restored): the caller may retry the same vector.
   virtual Status Append(std::vector<Event>& events) = 0;
   Status Append(Event& event);
 

@@ -1,0 +1,219 @@
+// bench_experiment_log: append throughput and dead-ends query latency.
+//
+//   bench_experiment_log append   --dir DIR [--seconds S] [--full-sync]
+//     Appends attempt events (started, 3 stages, finished) for S seconds per
+//     batch size 1, 10, 100, each batch one committed transaction; prints events/s.
+//   bench_experiment_log deadends --db PATH [--events N] [--runs R]
+//     Builds a log of N events at PATH if it holds fewer, then times R runs of
+//     open(read-only) + QueryDeadEnds (what `ksearch deadends` does) and prints
+//     the median, min and max in milliseconds.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ksearch/experiment_log/experiment_log.h"
+
+namespace el = ksearch::experiment_log;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* kVerdicts[] = {"compile_error{ptxas}", "incorrect{mismatch}", "slower", "no_gain",
+                           "improved", "crash", "timeout", "rejected_static{forbidden_import}",
+                           "incorrect{nan}", "duplicate{source}"};
+const char* kAxes[] = {"tiling", "vectorize", "unroll", "async_copy", "tensor_cores", "occupancy"};
+
+ksearch::Event Make(const std::string& campaign, const std::string& attempt, const char* kind,
+                    nlohmann::json payload) {
+  ksearch::Event e;
+  e.campaign_id = campaign;
+  e.attempt_id = attempt;
+  e.kind = kind;
+  e.payload = std::move(payload);
+  return e;
+}
+
+// One attempt: started, `stages` stages, finished (stages + 2 events).
+void AddAttempt(std::vector<ksearch::Event>& out, const std::string& campaign, int64_t n,
+                std::mt19937& rng, int stages) {
+  std::string id = "att-" + std::to_string(n);
+  const char* axis = kAxes[rng() % 6];
+  out.push_back(Make(campaign, id, "attempt_started",
+                     {{"parent", "cand-" + std::to_string(n / 7)}, {"axis", axis},
+                      {"proposer", "llm:model-a"}, {"island", static_cast<int>(n % 4)},
+                      {"repair_of", ""}, {"retry_of", ""}}));
+  for (int s = 0; s < stages; ++s)
+    out.push_back(Make(campaign, id, "attempt_stage",
+                       {{"stage", s == 0 ? "compile" : "verify"}, {"ok", true}, {"seconds", 1.25},
+                        {"detail", "stage ok"}, {"registers", 96}}));
+  const char* verdict = kVerdicts[rng() % 10];
+  out.push_back(Make(campaign, id, "attempt_finished",
+                     {{"verdict", verdict},
+                      {"detail", std::string(verdict) + " at line " + std::to_string(n % 300) +
+                                     "\nnote: second line\nthird line\nfourth line"},
+                      {"candidate", "cand-" + std::to_string(n)},
+                      {"parent", "cand-" + std::to_string(n / 7)},
+                      {"axis", axis}, {"proposer", "llm:model-a"}, {"island", 0},
+                      {"repair_of", ""}, {"source_blob", std::string(64, 'a')},
+                      {"evidence_blob", std::string(64, 'b')}, {"time_us", 123.5},
+                      {"spread", 0.02}, {"speedup_vs_parent", 0.97}, {"speedup_vs_seed", 1.4},
+                      {"cost_usd", 0.01}, {"change_summary", "one change"}}));
+}
+
+std::string Arg(int argc, char** argv, const char* name, const char* fallback) {
+  for (int i = 2; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return fallback;
+}
+bool Flag(int argc, char** argv, const char* name) {
+  for (int i = 2; i < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return true;
+  return false;
+}
+
+int BenchAppend(const std::string& dir, double seconds, bool full_sync) {
+  std::filesystem::create_directories(dir);
+  std::printf("append: sync=%s, %.1f s per batch size, attempt events of ~300-600 bytes\n",
+              full_sync ? "FULL" : "NORMAL", seconds);
+  for (int batch_size : {1, 10, 100}) {
+    std::string path = dir + "/append-" + std::to_string(batch_size) + ".db";
+    for (auto ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+    el::OpenOptions o;
+    o.full_sync = full_sync;
+    auto log = el::ExperimentLog::Open(path, o);
+    if (!log.ok()) return std::fprintf(stderr, "%s\n", log.status().ToString().c_str()), 1;
+    std::vector<ksearch::Event> start{Make("bench", "", "campaign_started",
+                                           {{"task", "gemm"}, {"arch", "sm_90"}})};
+    (void)(*log)->Append(start);
+    std::mt19937 rng(1);
+    int64_t events = 0, attempt = 0, batches = 0;
+    auto t0 = Clock::now();
+    double elapsed = 0;
+    std::vector<ksearch::Event> pending;
+    while (elapsed < seconds) {
+      while (static_cast<int>(pending.size()) < batch_size) AddAttempt(pending, "bench", attempt++, rng, 3);
+      std::vector<ksearch::Event> batch(std::make_move_iterator(pending.begin()),
+                                        std::make_move_iterator(pending.begin() + batch_size));
+      pending.erase(pending.begin(), pending.begin() + batch_size);
+      ksearch::Status s = (*log)->Append(batch);
+      if (!s.ok()) return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
+      events += batch_size;
+      ++batches;
+      elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    auto v = (*log)->Verify();
+    std::printf("  batch %3d: %8.0f events/s  (%lld events, %lld commits, %.2f s, verify %s)\n",
+                batch_size, events / elapsed, static_cast<long long>(events),
+                static_cast<long long>(batches), elapsed, v.ok() && v->ok ? "ok" : "FAILED");
+  }
+  return 0;
+}
+
+int BenchDeadEnds(const std::string& path, int64_t target, int runs) {
+  {
+    auto log = el::ExperimentLog::Open(path);
+    if (!log.ok()) return std::fprintf(stderr, "%s\n", log.status().ToString().c_str()), 1;
+    int64_t have = *(*log)->LastSeq();
+    if (have < target) {
+      std::printf("building log: %lld -> %lld events\n", static_cast<long long>(have),
+                  static_cast<long long>(target));
+      std::mt19937 rng(7);
+      auto t0 = Clock::now();
+      int64_t attempt = have;
+      const char* tasks[] = {"gemm", "softmax", "layernorm"};
+      const char* archs[] = {"sm_90", "gfx942"};
+      int campaigns = 12;
+      if (have == 0) {
+        std::vector<ksearch::Event> starts;
+        for (int c = 0; c < campaigns; ++c)
+          starts.push_back(Make("camp-" + std::to_string(c), "", "campaign_started",
+                                {{"task", tasks[c % 3]}, {"arch", archs[c % 2]}, {"backend", "cuda"}}));
+        (void)(*log)->Append(starts);
+        have = campaigns;
+      }
+      while (have < target) {
+        std::vector<ksearch::Event> batch;
+        while (batch.size() < 1000) {
+          AddAttempt(batch, "camp-" + std::to_string(attempt % campaigns), attempt, rng, 2);
+          ++attempt;
+        }
+        ksearch::Status s = (*log)->Append(batch);
+        if (!s.ok()) return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
+        have += static_cast<int64_t>(batch.size());
+      }
+      std::printf("  built in %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+  }
+  struct Case { const char* name; el::DeadEndFilter f; };
+  std::vector<Case> cases(4);
+  cases[0].name = "all";
+  cases[1].name = "--task gemm --arch sm_90";
+  cases[1].f.task = "gemm";
+  cases[1].f.arch = "sm_90";
+  cases[2].name = "--axis tiling --class incorrect";
+  cases[2].f.axis = "tiling";
+  cases[2].f.failure_class = "incorrect";
+  cases[3].name = "--since (last 1%)";
+  for (auto& c : cases) {
+    std::vector<double> ms;
+    size_t groups = 0;
+    int64_t counted = 0;
+    for (int r = 0; r < runs; ++r) {
+      auto t0 = Clock::now();
+      el::OpenOptions o;
+      o.read_only = true;
+      auto log = el::ExperimentLog::Open(path, o);
+      if (!log.ok()) return std::fprintf(stderr, "%s\n", log.status().ToString().c_str()), 1;
+      if (std::strcmp(c.name, "--since (last 1%)") == 0 && c.f.since_ms == 0) {
+        ksearch::experiment_log::EventFilter ef;
+        ef.after_seq = *(*log)->LastSeq() * 99 / 100;
+        ef.limit = 1;
+        c.f.since_ms = (*(*log)->ReadEvents(ef))[0].time_ms;
+        t0 = Clock::now();
+      }
+      auto d = (*log)->QueryDeadEnds(c.f);
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      if (!d.ok()) return std::fprintf(stderr, "%s\n", d.status().ToString().c_str()), 1;
+      groups = d->size();
+      counted = 0;
+      for (const auto& g : *d) counted += g.count;
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("deadends %-32s median %7.1f ms  min %7.1f  max %7.1f  (%d runs, %zu groups, %lld attempts)\n",
+                c.name, ms[ms.size() / 2], ms.front(), ms.back(), runs, groups,
+                static_cast<long long>(counted));
+  }
+  {
+    el::OpenOptions o;
+    o.read_only = true;
+    auto log = el::ExperimentLog::Open(path, o);
+    auto t0 = Clock::now();
+    auto v = (*log)->Verify();
+    double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!v.ok()) return std::fprintf(stderr, "%s\n", v.status().ToString().c_str()), 1;
+    std::printf("verify: %lld events in %.2f s (%s)\n", static_cast<long long>(v->events_checked), s,
+                v->ok ? "ok" : "FAILED");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "append")
+    return BenchAppend(Arg(argc, argv, "--dir", "/tmp/ksearch-bench"),
+                       std::stod(Arg(argc, argv, "--seconds", "5")), Flag(argc, argv, "--full-sync"));
+  if (mode == "deadends")
+    return BenchDeadEnds(Arg(argc, argv, "--db", "/tmp/ksearch-bench/deadends.db"),
+                         std::stoll(Arg(argc, argv, "--events", "1000000")),
+                         std::stoi(Arg(argc, argv, "--runs", "7")));
+  std::fprintf(stderr, "usage: bench_experiment_log append --dir DIR [--seconds S] [--full-sync]\n"
+                       "       bench_experiment_log deadends --db PATH [--events N] [--runs R]\n");
+  return 2;
+}
