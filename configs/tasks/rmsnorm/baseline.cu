@@ -13,7 +13,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ float BlockSum(float v) {
+__device__ __forceinline__ float BlockSum(float v) {
   __shared__ float warp_sums[kThreads / 32];
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   if ((threadIdx.x & 31) == 0) warp_sums[threadIdx.x >> 5] = v;
