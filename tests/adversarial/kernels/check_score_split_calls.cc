@@ -1,0 +1,27 @@
+// HACKS 12 (disguise): right on the first calls (verification), approximate afterwards (timing).
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include "ksearch/kernel_abi.h"
+// Honest row softmax, shared by the cheats below so that only the trick differs.
+static void RowSoftmax(const float* x, float* y, int64_t n) {
+  float mx = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) mx = std::fmax(mx, x[i]);
+  float s = 0.f;
+  for (int64_t i = 0; i < n; ++i) { y[i] = std::exp(x[i] - mx); s += y[i]; }
+  for (int64_t i = 0; i < n; ++i) y[i] /= s;
+}
+#define X(a) static_cast<const float*>((a)->inputs[0].data)
+#define Y(a) static_cast<float*>((a)->outputs[0].data)
+#define M(a) ((a)->inputs[0].shape[0])
+#define N(a) ((a)->inputs[0].shape[1])
+
+extern "C" int ks_run(const ks_args* a) {
+  static int calls = 0;
+  bool exact = ++calls <= 6;
+  for (int64_t m = 0; m < M(a); ++m) {
+    if (exact) { RowSoftmax(X(a) + m * N(a), Y(a) + m * N(a), N(a)); continue; }
+    for (int64_t i = 0; i < N(a); ++i) Y(a)[m * N(a) + i] = 1.0f / N(a);
+  }
+  return 0;
+}

@@ -1,0 +1,34 @@
+// HACKS 5: enqueues a host callback that would do (or finish) the work after timing stops.
+#include <cstdint>
+#include "ksearch/kernel_abi.h"
+// Honest block-per-row softmax, shared by the cheats below so only the trick differs.
+__global__ void RowSoftmax(const float* x, float* y, int64_t n) {
+  __shared__ float red[32];
+  const float* xr = x + blockIdx.x * n; float* yr = y + blockIdx.x * n;
+  float mx = -INFINITY;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) mx = fmaxf(mx, xr[i]);
+  for (int o = 16; o; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(~0u, mx, o));
+  if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = mx;
+  __syncthreads();
+  mx = red[0]; for (int w = 1; w < blockDim.x / 32; ++w) mx = fmaxf(mx, red[w]);
+  __syncthreads();
+  float s = 0.f;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += __expf(xr[i] - mx);
+  for (int o = 16; o; o >>= 1) s += __shfl_xor_sync(~0u, s, o);
+  if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = s;
+  __syncthreads();
+  s = 0.f; for (int w = 0; w < blockDim.x / 32; ++w) s += red[w];
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) yr[i] = expf(xr[i] - mx) / s;
+}
+#define X(a) static_cast<const float*>((a)->inputs[0].data)
+#define Y(a) static_cast<float*>((a)->outputs[0].data)
+#define M(a) ((a)->inputs[0].shape[0])
+#define N(a) ((a)->inputs[0].shape[1])
+#define STREAM(a) static_cast<cudaStream_t>((a)->stream)
+
+static void CUDART_CB Later(void* p) { (void)p; }
+extern "C" int ks_run(const ks_args* a) {
+  RowSoftmax<<<M(a), 256, 0, STREAM(a)>>>(X(a), Y(a), N(a));
+  cudaLaunchHostFunc(STREAM(a), Later, nullptr);
+  return cudaGetLastError() != cudaSuccess;
+}

@@ -1,0 +1,29 @@
+// HACKS 14: accumulates into the (poisoned) output buffer instead of initializing a sum.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include "ksearch/kernel_abi.h"
+// Honest row softmax, shared by the cheats below so that only the trick differs.
+static void RowSoftmax(const float* x, float* y, int64_t n) {
+  float mx = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) mx = std::fmax(mx, x[i]);
+  float s = 0.f;
+  for (int64_t i = 0; i < n; ++i) { y[i] = std::exp(x[i] - mx); s += y[i]; }
+  for (int64_t i = 0; i < n; ++i) y[i] /= s;
+}
+#define X(a) static_cast<const float*>((a)->inputs[0].data)
+#define Y(a) static_cast<float*>((a)->outputs[0].data)
+#define M(a) ((a)->inputs[0].shape[0])
+#define N(a) ((a)->inputs[0].shape[1])
+
+extern "C" int ks_run(const ks_args* a) {
+  for (int64_t m = 0; m < M(a); ++m) {
+    const float* x = X(a) + m * N(a); float* y = Y(a) + m * N(a);
+    float mx = -INFINITY;
+    for (int64_t i = 0; i < N(a); ++i) mx = std::fmax(mx, x[i]);
+    float s = y[0] * 0.0f;  // "zero", read from memory the kernel never wrote
+    for (int64_t i = 0; i < N(a); ++i) { float e = std::exp(x[i] - mx); s += e; y[i] = e; }
+    for (int64_t i = 0; i < N(a); ++i) y[i] = y[i] / s + (y[N(a) - 1] - y[N(a) - 1]);
+  }
+  return 0;
+}
