@@ -6,7 +6,7 @@
 
 #include "ksearch/kernel_abi.h"
 
-#define BLOCK_X 32  // ksearch:tune {16,32,64,128}
+#define BLOCK_X 32  // ksearch:tune {16,32,64}
 #define BLOCK_Y 8   // ksearch:tune {1,2,4,8,16}
 
 __global__ void TransposeSeed(const float* x, float* y, int64_t M, int64_t N) {
