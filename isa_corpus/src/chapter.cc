@@ -8,17 +8,24 @@
 namespace ksearch::isa_corpus {
 namespace {
 
-struct Split {
-  bool has_front_matter = false;
-  std::string yaml;
-  std::string body;
-  int yaml_first_line = 0;  // 0-based line of the first YAML line in the file
-  bool unterminated = false;
-};
+std::string FirstHeading(std::string_view body) {
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t eol = body.find('\n', pos);
+    std::string_view line = body.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (line.rfind("# ", 0) == 0) return std::string(line.substr(2));
+    if (eol == std::string_view::npos) break;
+    pos = eol + 1;
+  }
+  return "";
+}
 
-// Splits "---\n<yaml>\n---\n<body>". Tolerates a UTF-8 BOM and CRLF.
-Split SplitFrontMatter(std::string_view text) {
-  Split s;
+const std::set<std::string> kChapterKeys = {"id", "title", "vendor", "archs", "topics", "terms", "sources"};
+
+}  // namespace
+
+FrontMatterSplit SplitFrontMatter(std::string_view text) {
+  FrontMatterSplit s;
   std::string t(text);
   if (t.rfind("\xEF\xBB\xBF", 0) == 0) t.erase(0, 3);
   std::string norm;
@@ -28,7 +35,7 @@ Split SplitFrontMatter(std::string_view text) {
     s.body = norm;
     return s;
   }
-  s.has_front_matter = true;
+  s.present = true;
   s.yaml_first_line = 1;
   size_t pos = 4;
   while (pos <= norm.size()) {
@@ -45,22 +52,6 @@ Split SplitFrontMatter(std::string_view text) {
   s.unterminated = true;
   return s;
 }
-
-std::string FirstHeading(std::string_view body) {
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t eol = body.find('\n', pos);
-    std::string_view line = body.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-    if (line.rfind("# ", 0) == 0) return std::string(line.substr(2));
-    if (eol == std::string_view::npos) break;
-    pos = eol + 1;
-  }
-  return "";
-}
-
-const std::set<std::string> kChapterKeys = {"id", "title", "vendor", "archs", "topics", "terms", "sources"};
-
-}  // namespace
 
 bool IsValidId(std::string_view id) {
   if (id.empty() || id[0] == '-') return false;
@@ -123,14 +114,14 @@ std::vector<Passage> SplitPassages(const std::string& chapter_id, std::string_vi
 
 Result<Chapter> ParseChapter(std::string_view text, const std::string& origin, FrontMatter mode,
                              std::string_view default_id_stem) {
-  Split split = SplitFrontMatter(text);
+  FrontMatterSplit split = SplitFrontMatter(text);
   if (split.unterminated) {
     return Status::InvalidArgument(origin + ":1:1: front matter: opening '---' has no closing '---' line");
   }
   Chapter ch;
   ch.body = split.body;
   const bool required = mode == FrontMatter::kRequired;
-  if (!split.has_front_matter) {
+  if (!split.present) {
     if (required) {
       return Status::InvalidArgument(origin + ":1:1: front matter: missing (a chapter starts with a '---' line)");
     }

@@ -51,6 +51,17 @@ enum class FrontMatter {
   kOptional,   // user documents: absent front matter is fine; fields default
 };
 
+// A markdown file split at its YAML front matter ("---" ... "---" or "...").
+// A UTF-8 BOM and CR characters are dropped first.
+struct FrontMatterSplit {
+  bool present = false;       // the text starts with a "---" line
+  bool unterminated = false;  // ... but has no closing line
+  std::string yaml;           // the front matter text (empty if absent)
+  std::string body;           // everything after the closing line
+  int yaml_first_line = 0;    // 0-based file line of yaml's first line (1 when present)
+};
+FrontMatterSplit SplitFrontMatter(std::string_view text);
+
 // Parses `text` (the whole file). `origin` names the file in error messages,
 // which read "<origin>:<line>:<col>: <field>: <problem>" and list every
 // problem found, one per line.
