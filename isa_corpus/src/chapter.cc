@@ -84,9 +84,19 @@ std::vector<Passage> SplitPassages(const std::string& chapter_id, std::string_vi
   std::map<std::string, int> seen;
   Passage cur{chapter_id + "#intro", chapter_id, "", ""};
   bool in_fence = false;  // "## " inside ``` code blocks is not a heading
+  // An intro made only of "# Title" lines and blank lines is not a passage:
+  // it would rank on the chapter title alone and carry no facts.
   auto flush = [&] {
-    bool blank = cur.text.find_first_not_of(" \t\n") == std::string::npos;
-    if (!blank || !cur.heading.empty()) out.push_back(cur);
+    bool has_content = false;
+    size_t p = 0;
+    while (p < cur.text.size() && !has_content) {
+      size_t e = cur.text.find('\n', p);
+      if (e == std::string::npos) e = cur.text.size();
+      std::string_view line(cur.text.data() + p, e - p);
+      has_content = line.find_first_not_of(" \t") != std::string_view::npos && line.rfind("# ", 0) != 0;
+      p = e + 1;
+    }
+    if (has_content || !cur.heading.empty()) out.push_back(cur);
   };
   size_t pos = 0;
   while (pos < body.size()) {

@@ -88,8 +88,16 @@ TEST_CASE("user documents may omit front matter", "[isa_corpus]") {
   CHECK(ch->title == "Split-K notes");
   CHECK(ch->vendor.empty());
   CHECK(ch->archs == std::vector<std::string>{"all"});
-  REQUIRE(ch->passages.size() == 2);
-  CHECK(ch->passages[1].id == "user-team-notes#reduction");
+  // The intro holds only the "# " title line, so it is not a passage.
+  REQUIRE(ch->passages.size() == 1);
+  CHECK(ch->passages[0].id == "user-team-notes#reduction");
+}
+
+TEST_CASE("an intro with text besides the title is a passage", "[isa_corpus]") {
+  auto ps = SplitPassages("c", "# Title\n\nSome facts.\n## A\nx\n");
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].id == "c#intro");
+  CHECK(SplitPassages("c", "# Title\n\n## A\nx\n").size() == 1);
 }
 
 TEST_CASE("headings inside code fences do not split passages", "[isa_corpus]") {
