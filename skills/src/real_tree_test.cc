@@ -62,5 +62,28 @@ TEST_CASE("the real skills tree loads and routes every catalogued axis", "[skill
   CHECK(routed >= 20);
 }
 
+TEST_CASE("every target arch routes to an arch skill, AMD targets to the porting skill", "[skills][tree]") {
+  SkillTreeOptions o;
+  o.tree_dir = SourceDir() + "/skills/tree";
+  auto tree = SkillTree::Load(o);
+  REQUIRE(tree.ok());
+  Router router(*tree);
+  for (const char* arch : {"sm_80", "sm_89", "sm_90a", "sm_100a", "gfx90a", "gfx942", "gfx950"}) {
+    INFO(arch);
+    Route r = router.Pick(Req("", arch, ""));
+    REQUIRE(r.skills.size() == 1);
+    CHECK(r.skills[0].skill->kind == SkillKind::kArch);
+    CHECK(MatchesArch(r.skills[0].skill->applies_to.archs, arch));
+    RouteRequest port = Req("warp_reduction", arch, "");
+    port.porting_from = "cuda";
+    port.axis_skill_ids = {"techniques/warp-reduction"};
+    Route p = router.Pick(port);
+    const bool amd = std::string(arch).rfind("gfx", 0) == 0;
+    bool has_porting = false;
+    for (const auto& s : p.skills) has_porting |= s.skill->kind == SkillKind::kPorting;
+    CHECK(has_porting == amd);
+  }
+}
+
 }  // namespace
 }  // namespace ksearch::skills
