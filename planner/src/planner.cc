@@ -77,7 +77,7 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
     best_spread = b->second.spread;
   return planner::JudgeRemeasurement(pit->second.time_us, pit->second.spread,
                                      state_->best_time_us, best_spread, time_us, spread,
-                                     spec_.noise_threshold);
+                                     spec_.noise_threshold, it->second.remeasures);
 }
 
 std::optional<Verdict> Planner::CheckDuplicate(const std::string& source_hash,

@@ -226,16 +226,26 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   MigrateIfDue();
 }
 
+// remeasured{candidate, time_us, spread, agrees, final}: `final` (default
+// true) is false when the daemon will re-measure again (needs_another).
 void PlannerState::OnRemeasured(const Event& e) {
   auto it = members.find(Str(e.payload, "candidate"));
   if (it == members.end() || !it->second.pending_remeasure) return;
   Member& m = it->second;
+  auto fin = e.payload.find("final");
+  bool final = fin == e.payload.end() || !fin->is_boolean() || fin->get<bool>();
+  bool agrees = Bool(e.payload, "agrees");
+  if (agrees) {
+    ++m.remeasures;
+    m.remeasure_sum += Num(e.payload, "time_us");
+    m.spread = Num(e.payload, "spread");
+    if (!final) return;  // still pending
+  }
   m.pending_remeasure = false;
-  m.time_us = Num(e.payload, "time_us");  // unbiased: not the selected measurement
-  m.spread = Num(e.payload, "spread");
   PairState& ps = pairs[{m.parent, m.axis}];
-  if (Bool(e.payload, "agrees")) {
+  if (agrees) {
     m.confirmed = true;
+    m.time_us = m.remeasure_sum / m.remeasures;  // unbiased: not the selected measurement
     auto pit = members.find(m.parent);
     double gain = pit != members.end() && m.time_us > 0 ? std::log(pit->second.time_us / m.time_us) : 0;
     CountStats& as = axis_stats[m.axis];
@@ -246,6 +256,7 @@ void PlannerState::OnRemeasured(const Event& e) {
     ps_stats.gain_sum += gain;
     if (pit != members.end()) Inherit(pit->second, m);
   } else {
+    m.time_us = Num(e.payload, "time_us");
     if (ps.outcome == PairOutcome::kImproved) ps.outcome = PairOutcome::kNoGain;
     DeadEndStat& d = dead_ends[{m.axis, "no_gain"}];
     if (d.count++ == 0) {

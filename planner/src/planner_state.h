@@ -40,6 +40,8 @@ struct Member {
   bool measured = false;
   bool confirmed = false;        // seed, or re-measurement agreed
   bool pending_remeasure = false;
+  int remeasures = 0;            // agreeing re-measurements so far
+  double remeasure_sum = 0;      // their sum (time_us is their mean once confirmed)
   int depth = 0;                 // generations from the seed
 };
 

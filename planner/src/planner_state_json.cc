@@ -49,7 +49,8 @@ nlohmann::json PlannerState::ToJson() const {
                {"verdict", m.verdict}, {"bottleneck", m.bottleneck}, {"islands", m.islands},
                {"time_us", m.time_us}, {"first_time_us", m.first_time_us}, {"spread", m.spread},
                {"measured", m.measured}, {"confirmed", m.confirmed},
-               {"pending_remeasure", m.pending_remeasure}, {"depth", m.depth}};
+               {"pending_remeasure", m.pending_remeasure}, {"remeasures", m.remeasures},
+               {"remeasure_sum", m.remeasure_sum}, {"depth", m.depth}};
   j["members"] = mem;
   nlohmann::json fr = nlohmann::json::array();
   for (const auto& [key, p] : pairs)

@@ -123,19 +123,33 @@ TEST_CASE("no false elite: an improvement is an elite only after re-measurement 
     CHECK(PairOutcome(*p, "seed", "unroll") == "no_gain");
     CHECK(p->BestCandidate() == "seed");
   }
-  SECTION("confirmed re-measurement, with the unbiased re-measured time") {
+  SECTION("a new best needs two agreeing re-measurements; time is their mean") {
     auto r = p->JudgeRemeasurement("c1", 84, 0.005);
     REQUIRE(r.ok());
     CHECK(r->agrees);
-    CHECK(r->promote_best);
-    s.Remeasure("c1", 84, true);
-    s.Promote("c1", 84);
+    CHECK(r->needs_another);
+    CHECK_FALSE(r->promote_best);
+    s.Remeasure("c1", 84, true, /*final=*/false);
+    CHECK(p->Elites(first.island) == std::vector<std::string>{"seed"});  // still pending
+    auto r2 = p->JudgeRemeasurement("c1", 86, 0.005);
+    REQUIRE(r2.ok());
+    CHECK(r2->promote_best);
+    s.Remeasure("c1", 86, true);
+    s.Promote("c1", 85);
     CHECK(p->BestCandidate() == "c1");
-    CHECK(p->BestTimeUs() == Approx(84));
+    CHECK(p->BestTimeUs() == Approx(85));  // mean of 84 and 86, not the first 80
     CHECK(p->Elites(1 - first.island) == std::vector<std::string>{"seed"});
     auto elites = p->Elites(first.island);
     REQUIRE(elites.size() == 2);
     CHECK(elites[0] == "c1");
+  }
+  SECTION("second re-measurement refutes") {
+    s.Remeasure("c1", 84, true, false);
+    auto r2 = p->JudgeRemeasurement("c1", 99, 0.005);
+    CHECK_FALSE(r2->agrees);
+    s.Remeasure("c1", 99, false);
+    CHECK(p->Elites(first.island) == std::vector<std::string>{"seed"});
+    CHECK(PairOutcome(*p, "seed", "unroll") == "no_gain");
   }
 }
 

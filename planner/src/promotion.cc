@@ -32,17 +32,19 @@ MeasurementJudgement JudgeMeasurement(double parent_time_us, double parent_sprea
 RemeasureJudgement JudgeRemeasurement(double parent_time_us, double parent_spread,
                                       double best_time_us, double best_spread,
                                       double remeasured_us, double spread,
-                                      double noise_threshold) {
+                                      double noise_threshold, int agreed_before) {
   RemeasureJudgement j;
   double m = NoiseMargin(noise_threshold, parent_spread, spread);
   j.agrees = remeasured_us < parent_time_us * (1 - m);
   j.previous_best_us = best_time_us;
   double mb = NoiseMargin(noise_threshold, best_spread, spread);
-  j.promote_best = j.agrees && (best_time_us <= 0 || remeasured_us < best_time_us * (1 - mb));
+  bool beats_best = j.agrees && (best_time_us <= 0 || remeasured_us < best_time_us * (1 - mb));
+  j.needs_another = beats_best && agreed_before + 1 < kBestConfirmations;
+  j.promote_best = beats_best && !j.needs_another;
   char buf[160];
   std::snprintf(buf, sizeof buf, "re-measured %.2f us vs parent %.2f us: %s%s", remeasured_us,
                 parent_time_us, j.agrees ? "confirmed" : "refuted",
-                j.promote_best ? ", new best" : "");
+                j.promote_best ? ", new best" : j.needs_another ? ", re-measure again" : "");
   j.detail = buf;
   return j;
 }

@@ -25,12 +25,18 @@ TEST_CASE("an improvement beyond noise needs a re-measurement", "[planner]") {
 }
 
 TEST_CASE("re-measurement confirms or refutes, and gates the best", "[planner]") {
-  auto ok = JudgeRemeasurement(100, 0.01, 90, 0.01, 85, 0.01, 0.02);
+  auto first = JudgeRemeasurement(100, 0.01, 90, 0.01, 85, 0.01, 0.02);
+  CHECK(first.agrees);
+  CHECK(first.needs_another);  // a new best takes two agreeing re-measurements
+  CHECK_FALSE(first.promote_best);
+  auto ok = JudgeRemeasurement(100, 0.01, 90, 0.01, 85, 0.01, 0.02, 1);
   CHECK(ok.agrees);
+  CHECK_FALSE(ok.needs_another);
   CHECK(ok.promote_best);
   auto not_best = JudgeRemeasurement(100, 0.01, 86, 0.01, 85, 0.01, 0.02);
   CHECK(not_best.agrees);
-  CHECK_FALSE(not_best.promote_best);  // within noise of the current best
+  CHECK_FALSE(not_best.needs_another);  // an elite, but within noise of the current best
+  CHECK_FALSE(not_best.promote_best);
   auto refuted = JudgeRemeasurement(100, 0.01, 90, 0.01, 99, 0.01, 0.02);
   CHECK_FALSE(refuted.agrees);
   CHECK_FALSE(refuted.promote_best);

@@ -46,11 +46,12 @@ void DriveAndCheck(CampaignSpec spec, int steps, uint64_t outcome_seed) {
       auto j = live->JudgeMeasurement(d.parent, t, 0.01);
       REQUIRE(j.ok());
       s.Finish(a, VerdictKindName(j->kind).data(), c, t, u(rng) < 0.5 ? "memory" : "compute", 0.01);
-      if (j->needs_remeasure) {
+      for (bool again = j->needs_remeasure; again;) {
         double t2 = t * (0.95 + 0.15 * u(rng));
         auto rj = live->JudgeRemeasurement(c, t2, 0.01);
         REQUIRE(rj.ok());
-        s.Remeasure(c, t2, rj->agrees);
+        again = rj->needs_another;
+        s.Remeasure(c, t2, rj->agrees, !again);
         if (rj->promote_best) s.Promote(c, t2);
       }
     }

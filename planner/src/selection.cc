@@ -177,7 +177,7 @@ std::optional<Decision> PickRepair(const Ctx& c) {
     CountStats as;
     if (auto x = c.s.axis_stats.find(a.axis); x != c.s.axis_stats.end()) as = x->second;
     double fresh_pass = Rate(as.passes, as.trials);
-    if (repair_rate < fresh_pass * 0.5) continue;  // a fresh try is likelier to pass
+    if (repair_rate < fresh_pass) continue;  // a fresh try on this axis is likelier to pass
     Decision d;
     d.kind = DecisionKind::kRepair;
     d.parent = a.parent;

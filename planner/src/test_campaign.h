@@ -79,8 +79,9 @@ class Script {
           {"machine_code_hash", candidate.empty() ? "" : "m_" + candidate},
           {"time_us", time_us}, {"spread", spread}, {"bottleneck", bottleneck}});
   }
-  void Remeasure(const std::string& cand, double t, bool agrees) {
-    Emit("remeasured", "", {{"candidate", cand}, {"time_us", t}, {"spread", 0.005}, {"agrees", agrees}});
+  void Remeasure(const std::string& cand, double t, bool agrees, bool final = true) {
+    Emit("remeasured", "", {{"candidate", cand}, {"time_us", t}, {"spread", 0.005},
+                            {"agrees", agrees}, {"final", final}});
   }
   void Promote(const std::string& cand, double t) {
     Emit("best_promoted", "", {{"candidate", cand}, {"time_us", t}});
@@ -92,7 +93,7 @@ class Script {
   void MeasureSeed(double t, const std::string& bottleneck = "memory") {
     NextStep n = p_->Next(0);
     std::string id = Start(*n.decision);
-    Finish(id, "no_gain", p_->spec().campaign_id.empty() ? "" : seed_, t, bottleneck);
+    Finish(id, "no_gain", "seed", t, bottleneck);
   }
 
   std::vector<Event> events;
@@ -101,7 +102,6 @@ class Script {
   Planner* p_;
   int64_t seq_ = 0;
   int attempts_ = 0;
-  std::string seed_ = "seed";
 };
 
 inline std::unique_ptr<Planner> MakePlanner(CampaignSpec spec = TestSpec()) {

@@ -1,0 +1,110 @@
+#include "landscape.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace bench {
+
+std::string SimState::Key() const {
+  std::string k;
+  for (int l : levels) k += std::to_string(l) + ",";
+  return k + "t" + std::to_string(tune) + "v" + std::to_string(variant);
+}
+
+Landscape::Landscape(const ksearch::planner::AxisCatalogue& cat, uint64_t seed, SimConfig cfg)
+    : cfg_(cfg) {
+  std::mt19937_64 rng(seed * 7919 + 17);
+  std::uniform_real_distribution<double> u(0, 1);
+  base_[0] = 100;
+  base_[1] = 50 + 50 * u(rng);
+  base_[2] = 40 + 50 * u(rng);
+  base_[3] = 10 + 20 * u(rng);
+  tune_opt_ = static_cast<int>(u(rng) * 5);
+  for (const auto& a : cat.axes()) {
+    SimAxis s;
+    s.name = a.name;
+    s.tuner = a.tuner_only;
+    int claimed = 0;
+    if (!a.bottlenecks.empty())
+      for (int c = 0; c < 4; ++c)
+        if (a.bottlenecks[static_cast<size_t>(u(rng) * a.bottlenecks.size())] == kClasses[c]) claimed = c;
+    s.true_class = u(rng) < 0.8 ? claimed : static_cast<int>(u(rng) * 4);
+    s.max_level = 1 + static_cast<int>(u(rng) * 3);
+    s.gain = u(rng) < 0.2 ? -0.15 * u(rng) : 0.05 + 0.25 * u(rng);
+    s.fail_rate = std::min(0.9, (0.05 + 0.4 * u(rng)) * cfg.fail_scale);
+    axes_.push_back(s);
+  }
+}
+
+int Landscape::AxisIndex(const std::string& name) const {
+  for (size_t i = 0; i < axes_.size(); ++i)
+    if (axes_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+SimState Landscape::Seed() const {
+  SimState s;
+  s.levels.assign(axes_.size(), 0);
+  s.tune = 2;
+  return s;
+}
+
+namespace {
+void ClassTimes(const std::vector<SimAxis>& axes, const double* base, const SimState& s, double* t) {
+  for (int c = 0; c < 4; ++c) t[c] = base[c];
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (!axes[i].tuner) t[axes[i].true_class] *= std::pow(1 - axes[i].gain, s.levels[i]);
+}
+}  // namespace
+
+double Landscape::TrueTime(const SimState& s) const {
+  double t[4];
+  ClassTimes(axes_, base_, s, t);
+  double mx = *std::max_element(t, t + 4), sum = t[0] + t[1] + t[2] + t[3];
+  return (mx + 0.1 * sum) * (1 + 0.06 * std::abs(s.tune - tune_opt_));
+}
+
+int Landscape::Bottleneck(const SimState& s) const {
+  double t[4];
+  ClassTimes(axes_, base_, s, t);
+  return static_cast<int>(std::max_element(t, t + 4) - t);
+}
+
+double Landscape::Measure(const SimState& s, std::mt19937_64& rng) const {
+  double t = TrueTime(s) * (1 + cfg_.noise * std::normal_distribution<double>(0, 1)(rng));
+  if (std::uniform_real_distribution<double>(0, 1)(rng) < cfg_.outlier_rate) t *= 1 - cfg_.outlier_size;
+  return std::max(t, 1e-6);
+}
+
+ProposalResult Landscape::Propose(const SimState& parent, int axis, std::mt19937_64& rng,
+                                  const std::vector<std::string>& tried, int* variant) const {
+  std::uniform_real_distribution<double> u(0, 1);
+  ProposalResult r;
+  r.child = parent;
+  const SimAxis& a = axes_[axis];
+  if (a.tuner) {
+    std::vector<int> opts;
+    for (int d : {-1, 1}) {
+      SimState c = parent;
+      c.tune += d;
+      if (c.tune < 0 || c.tune > 4) continue;
+      if (std::find(tried.begin(), tried.end(), c.Key()) == tried.end()) opts.push_back(c.tune);
+    }
+    if (opts.empty()) return {Outcome::kExhaustedTuner, parent};
+    r.child.tune = opts[static_cast<size_t>(u(rng) * opts.size())];
+    return r;
+  }
+  if (u(rng) < a.fail_rate) {
+    r.outcome = u(rng) < 0.5 ? Outcome::kCompileError : Outcome::kIncorrect;
+    return r;
+  }
+  if (u(rng) < cfg_.no_effect_rate || parent.levels[axis] >= a.max_level) {
+    r.child.variant = ++*variant;  // a different source with the same speed
+    return r;
+  }
+  r.child.levels[axis] += 1;
+  r.child.variant = 0;
+  return r;
+}
+
+}  // namespace bench

@@ -1,0 +1,125 @@
+// planner_bench: compares the planner with random-parent selection, greedy
+// hill climbing and an OpenEvolve-style MAP-Elites policy on synthetic
+// landscapes, over many seeds, at an equal budget of evaluation units.
+//
+// Usage: planner_bench [--seeds N] [--units U] [--noise X] [--outliers X]
+//                      [--fail-scale X] [--remeasure-cost X] [--islands N]
+//                      [--mix exploit,explore,frontier] [--axes PATH]
+// Prints markdown tables (docs/bench-planner.md records them).
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "policies.h"
+
+using namespace bench;
+
+namespace {
+
+int FirstReach(const std::vector<double>& curve, double target) {
+  for (size_t u = 0; u < curve.size(); ++u)
+    if (curve[u] >= target - 1e-12) return static_cast<int>(u);
+  return -1;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seeds = 100, units = 200;
+  double remeasure_cost = 0.25;  // of an attempt
+  PlannerKnobs knobs;
+  SimConfig cfg;
+  std::string axes_path = std::string(KSEARCH_SOURCE_DIR_DEFAULT) + "/configs/axes.yaml";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    double v = std::atof(argv[i + 1]);
+    if (k == "--seeds") seeds = static_cast<int>(v);
+    else if (k == "--units") units = static_cast<int>(v);
+    else if (k == "--noise") cfg.noise = v;
+    else if (k == "--outliers") cfg.outlier_rate = v;
+    else if (k == "--fail-scale") cfg.fail_scale = v;
+    else if (k == "--remeasure-cost") remeasure_cost = v;
+    else if (k == "--islands") knobs.islands = static_cast<int>(v);
+    else if (k == "--mix") {
+      if (std::sscanf(argv[i + 1], "%lf,%lf,%lf", &knobs.exploit, &knobs.explore, &knobs.frontier) != 3) {
+        std::fprintf(stderr, "--mix wants exploit,explore,frontier\n");
+        return 2;
+      }
+    }
+    else if (k == "--axes") axes_path = argv[i + 1];
+    else { std::fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+  }
+  auto loaded = ksearch::planner::AxisCatalogue::Load(axes_path);
+  if (!loaded.ok()) { std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str()); return 1; }
+  auto cat = loaded->Restrict({}, {}, "sm_90");
+  if (!cat.ok()) { std::fprintf(stderr, "%s\n", cat.status().ToString().c_str()); return 1; }
+
+  const char* names[] = {"planner", "random_parent", "greedy", "openevolve_style"};
+  std::vector<std::vector<RunResult>> runs(4);
+  for (int s = 1; s <= seeds; ++s) {
+    Landscape L(*cat, static_cast<uint64_t>(s), cfg);
+    uint64_t rs = 1000003ULL * static_cast<uint64_t>(s);
+    runs[0].push_back(RunPlanner(L, *cat, units, rs,
+                                 static_cast<int>(remeasure_cost * kTicksPerUnit + 0.5), knobs));
+    runs[1].push_back(RunRandomParent(L, units, rs));
+    runs[2].push_back(RunGreedy(L, units, rs));
+    runs[3].push_back(RunOpenEvolve(L, units, rs));
+  }
+  std::printf("seeds=%d units=%d noise=%.3f outliers=%.3f fail_scale=%.2f remeasure_cost=%.2f "
+              "planner_islands=%d axes=%zu\n\n", seeds, units, cfg.noise, cfg.outlier_rate,
+              cfg.fail_scale, remeasure_cost, knobs.islands, cat->axes().size());
+  std::vector<int> marks = {25, 50, 100, 150, units};
+  std::printf("| policy | ");
+  for (int m : marks) std::printf("best@%d | ", m);
+  std::printf("claimed/true best | promotions | false bests | false elites |\n|---|");
+  for (size_t i = 0; i < marks.size() + 4; ++i) std::printf("---|");
+  std::printf("\n");
+  for (int p = 0; p < 4; ++p) {
+    std::printf("| %s | ", names[p]);
+    for (int m : marks) {
+      double sum = 0;
+      for (const auto& r : runs[p])
+        sum += r.best_speedup[std::min<size_t>(m * kTicksPerUnit, r.best_speedup.size() - 1)];
+      std::printf("%.3f | ", sum / seeds);
+    }
+    double claim = 0;
+    for (const auto& r : runs[p]) claim += r.claimed_speedup / r.best_speedup.back();
+    std::printf("%.3f | ", claim / seeds);
+    int prom = 0, fb = 0, fe = 0;
+    for (const auto& r : runs[p]) prom += r.promotions, fb += r.false_bests, fe += r.false_elites;
+    std::printf("%d | %d | %d |\n", prom, fb, fe);
+  }
+  // Units for the planner to reach each baseline's final fitness, vs the
+  // units that baseline itself needed to first reach it.
+  std::printf("\n| baseline | its median units to its final best | planner median units to the same "
+              "fitness | planner reached it (seeds) | median ratio planner/baseline |\n|---|---|---|---|---|\n");
+  for (int b = 1; b < 4; ++b) {
+    std::vector<double> own, mine, ratio;
+    int reached = 0;
+    for (int s = 0; s < seeds; ++s) {
+      const auto& bc = runs[b][s].best_speedup;
+      double target = bc.back();
+      int bu = FirstReach(bc, target), pu = FirstReach(runs[0][s].best_speedup, target);
+      own.push_back(static_cast<double>(bu) / kTicksPerUnit);
+      if (pu >= 0) {
+        ++reached;
+        mine.push_back(static_cast<double>(pu) / kTicksPerUnit);
+        ratio.push_back(bu > 0 ? static_cast<double>(pu) / bu : 1.0);
+      } else {
+        ratio.push_back(1e9);  // counts as worse than any reached seed
+      }
+    }
+    std::printf("| %s | %.0f | %.0f | %d/%d | %s |\n", names[b], Median(own), Median(mine), reached,
+                seeds, Median(ratio) > 1e8 ? "not reached" : std::to_string(Median(ratio)).substr(0, 5).c_str());
+  }
+  return 0;
+}

@@ -1,0 +1,183 @@
+// Drives the real ksearch::planner::Planner on the landscape, writing the
+// events the daemon would write (campaign_started, attempt_started,
+// attempt_finished, remeasured, best_promoted) and following its decisions,
+// promotion judgements and duplicate checks.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "ksearch/core/event.h"
+#include "ksearch/planner/planner.h"
+#include "policies.h"
+
+namespace bench {
+
+using namespace ksearch;
+using namespace ksearch::planner;
+
+namespace {
+
+class Driver {
+ public:
+  Driver(const Landscape& L, Planner& p, int units, uint64_t seed, int remeasure_ticks)
+      : L_(L), p_(p), units_(units), remeasure_ticks_(remeasure_ticks), rng_(seed) {
+    seed_true_ = L.TrueTime(L.Seed());
+    best_true_ = seed_true_;
+    r_.best_speedup.push_back(1.0);
+  }
+
+  RunResult Run() {
+    Emit("campaign_started", "", {{"task", "sim"}, {"arch", "sm_90"}, {"backend", "cuda"},
+                                  {"seed_candidate", "seed"}, {"seed_source_blob", "b_seed"}});
+    states_["seed"] = L_.Seed();
+    while (!Done()) {
+      NextStep n = p_.Next(0);
+      if (!n.decision) {  // stopped: the budget is simply not used
+        while (!Done()) Spend();
+        break;
+      }
+      Step(*n.decision);
+    }
+    return r_;
+  }
+
+ private:
+  bool Done() const { return static_cast<int>(r_.best_speedup.size()) > units_ * kTicksPerUnit; }
+  void Spend(int ticks = kTicksPerUnit) {
+    for (int i = 0; i < ticks; ++i) r_.best_speedup.push_back(seed_true_ / best_true_);
+  }
+
+  void Emit(const char* kind, const std::string& attempt, nlohmann::json payload) {
+    Event e;
+    e.seq = ++seq_;
+    e.time_ms = seq_;
+    e.campaign_id = p_.spec().campaign_id;
+    e.attempt_id = attempt;
+    e.kind = kind;
+    e.payload = std::move(payload);
+    p_.Observe(e);
+  }
+
+  void Finish(const std::string& a, const std::string& verdict, const std::string& cand,
+              const SimState* s, double t) {
+    nlohmann::json j = {{"verdict", verdict}, {"detail", verdict}, {"candidate", cand}};
+    if (s) {
+      j["source_hash"] = s->Key();
+      j["source_blob"] = "b_" + cand;
+      j["time_us"] = t;
+      j["spread"] = kSpreadPerNoise * L_.config().noise;
+      j["bottleneck"] = kClasses[L_.Bottleneck(*s)];
+    }
+    Emit("attempt_finished", a, j);
+    ++counts_[verdict];
+  }
+
+  void Step(const Decision& d) {
+    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "%s %s %s %s\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str());
+    ++counts_[d.mode];
+    std::string a = "a" + std::to_string(++attempts_);
+    Emit("attempt_started", a, {{"parent", d.parent}, {"axis", d.axis}, {"proposer", d.proposer},
+                                {"island", d.island}, {"repair_of", d.repair_of}});
+    Spend();
+    if (d.kind == DecisionKind::kEvaluateSeed) {
+      seed_measured_ = L_.Measure(states_["seed"], rng_);
+      Finish(a, "no_gain", "seed", &states_["seed"], seed_measured_);
+      return;
+    }
+    const SimState& parent = states_.at(d.parent);
+    int axis = L_.AxisIndex(d.axis);
+    ProposalResult pr;
+    if (d.kind == DecisionKind::kRepair) {
+      bool fixed = std::uniform_real_distribution<double>(0, 1)(rng_) < L_.config().repair_success;
+      pr.outcome = fixed ? Outcome::kOk : Outcome::kCompileError;
+      pr.child = intended_.count(d.repair_of) ? intended_[d.repair_of] : parent;
+    } else {
+      std::vector<std::string> tried(p_.KnownSourceHashes().begin(), p_.KnownSourceHashes().end());
+      pr = L_.Propose(parent, axis, rng_, tried, &variants_);
+      if (pr.outcome != Outcome::kOk) {  // what the change would have been, for a repair
+        SimState want = parent;
+        if (!L_.axes()[axis].tuner && want.levels[axis] < L_.axes()[axis].max_level) ++want.levels[axis];
+        intended_[a] = want;
+      }
+    }
+    if (pr.outcome == Outcome::kExhaustedTuner) return Finish(a, "proposal_failed{patch_failed}", "", nullptr, 0);
+    if (pr.outcome == Outcome::kCompileError) return Finish(a, "compile_error", "", nullptr, 0);
+    if (pr.outcome == Outcome::kIncorrect) return Finish(a, "incorrect{mismatch}", "", nullptr, 0);
+    if (auto dup = p_.CheckDuplicate(pr.child.Key(), "", "")) return Finish(a, dup->ToString(), "", nullptr, 0);
+
+    std::string cand = "c" + std::to_string(attempts_);
+    states_[cand] = pr.child;
+    double spread = kSpreadPerNoise * L_.config().noise;
+    double t = L_.Measure(pr.child, rng_);
+    auto j = p_.JudgeMeasurement(d.parent, t, spread);
+    Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t);
+    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t);
+    double child_true = L_.TrueTime(pr.child);
+    for (bool again = j->needs_remeasure; again && !Done();) {
+      Spend(remeasure_ticks_);  // a re-measurement reruns only the benchmark step
+      ++counts_["remeasure"];
+      double t2 = L_.Measure(pr.child, rng_);
+      auto rj = p_.JudgeRemeasurement(cand, t2, spread);
+      again = rj->needs_another;
+      Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
+                              {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
+      if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) ++r_.false_elites;
+      if (rj->promote_best) {
+        Emit("best_promoted", "", {{"candidate", cand}, {"time_us", t2}});
+        r_.claimed_speedup = seed_measured_ / p_.BestTimeUs();
+        ++r_.promotions;
+        if (child_true >= best_true_) ++r_.false_bests;
+        best_true_ = child_true;
+      }
+    }
+  }
+
+  // The simulated evaluator reports spread as the relative half-width of a
+  // ~95% interval of its reported time (2 sd).
+  static constexpr double kSpreadPerNoise = 2.0;
+
+  const Landscape& L_;
+  Planner& p_;
+  int units_;
+  int remeasure_ticks_;
+  std::mt19937_64 rng_;
+  double seed_measured_ = 1;
+  RunResult r_;
+  double seed_true_ = 1, best_true_ = 1;
+  int64_t seq_ = 0;
+  int attempts_ = 0, variants_ = 0;
+  std::map<std::string, SimState> states_;
+  std::map<std::string, SimState> intended_;
+
+ public:
+  std::map<std::string, int> counts_;  // decisions by mode, verdicts, re-measurements
+};
+
+}  // namespace
+
+RunResult RunPlanner(const Landscape& L, const AxisCatalogue& cat, int units, uint64_t seed,
+                     int remeasure_ticks, const PlannerKnobs& knobs) {
+  CampaignSpec spec;
+  spec.campaign_id = "bench";
+  spec.task = "sim";
+  spec.backend = "cuda";
+  spec.arch = "sm_90";
+  spec.islands = knobs.islands;
+  spec.elites_per_island = 4;
+  spec.migration_interval = 20;
+  spec.noise_threshold = 0.005;  // the measured spread sets the margin
+  spec.proposers = {{"tuner", 1}, {"sim_llm", 1}};
+  spec.seed = seed;
+  if (knobs.exploit >= 0) spec.selection = {knobs.exploit, knobs.explore, knobs.frontier};
+  auto p = Planner::Create(spec, cat);
+  if (!p.ok()) std::abort();
+  Driver d(L, **p, units, seed, remeasure_ticks);
+  RunResult r = d.Run();
+  if (std::getenv("PLANNER_BENCH_STATS")) {
+    for (const auto& [k, v] : d.counts_) std::fprintf(stderr, "%s=%d ", k.c_str(), v);
+    std::fprintf(stderr, "\n");
+  }
+  return r;
+}
+
+}  // namespace bench

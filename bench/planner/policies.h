@@ -1,0 +1,38 @@
+// The four search policies compared by planner_bench, all on one Landscape,
+// each with the same budget in evaluation units (one per attempt, one per
+// re-measurement). A policy's result is the true speedup of the candidate it
+// declares best after each unit, and how often a declared best was false.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "landscape.h"
+
+namespace bench {
+
+// Budget accounting is in ticks: one attempt = kTicksPerUnit ticks; a
+// re-measurement (benchmark step only) costs `remeasure_ticks`.
+inline constexpr int kTicksPerUnit = 4;
+
+struct RunResult {
+  std::vector<double> best_speedup;  // [tick] = true speedup of the declared best
+  double claimed_speedup = 1;        // the declared best's speedup by the policy's own measurements
+  int promotions = 0;                // declared-best changes
+  int false_bests = 0;               // promotions whose true time >= previous best's
+  int false_elites = 0;              // admitted elites with true time >= their parent's
+};
+
+RunResult RunRandomParent(const Landscape& L, int units, uint64_t seed);
+RunResult RunGreedy(const Landscape& L, int units, uint64_t seed);
+RunResult RunOpenEvolve(const Landscape& L, int units, uint64_t seed);
+// Campaign settings of the planner run; exploit < 0 keeps the default mix.
+struct PlannerKnobs {
+  int islands = 2;
+  double exploit = -1, explore = 0, frontier = 0;
+};
+
+RunResult RunPlanner(const Landscape& L, const ksearch::planner::AxisCatalogue& cat, int units,
+                     uint64_t seed, int remeasure_ticks, const PlannerKnobs& knobs);
+
+}  // namespace bench
