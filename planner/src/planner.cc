@@ -144,6 +144,13 @@ std::string Planner::EvidenceSummary(const std::string& candidate) const {
   return buf;
 }
 
+std::vector<RepairRate> Planner::RepairRates() const {
+  std::vector<RepairRate> out;
+  for (const auto& [key, st] : state_->repair_stats)
+    out.push_back({key.first, key.second, st.trials, st.successes});
+  return out;
+}
+
 std::string Planner::BestCandidate() const { return state_->best_candidate; }
 double Planner::BestTimeUs() const { return state_->best_time_us; }
 

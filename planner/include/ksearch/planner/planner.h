@@ -41,6 +41,7 @@
 #include "ksearch/planner/axis_catalogue.h"
 #include "ksearch/planner/campaign_spec.h"
 #include "ksearch/planner/promotion.h"
+#include "ksearch/planner/repair.h"
 
 namespace ksearch::planner {
 
@@ -120,6 +121,9 @@ class Planner {
   std::vector<std::string> DeadEndLines(const std::string& axis, size_t max_lines) const;
   std::vector<std::string> LineageLines(const std::string& candidate, size_t n) const;
   std::string EvidenceSummary(const std::string& candidate) const;
+
+  // Repair success per (axis, failure class) so far (issue #9).
+  std::vector<RepairRate> RepairRates() const;
 
   // Current best confirmed candidate ("" before the seed is measured).
   std::string BestCandidate() const;
