@@ -38,8 +38,9 @@ TEST_CASE("campaign: 400 calls with faults lose nothing and stay within budget",
     return FakeResponse::Completion("slow").WithDelay(std::chrono::milliseconds(5)).WithUsage(300, 300);
   });
 
+  auto protocol = GENERATE(Protocol::kOpenAi, Protocol::kAnthropic);
   auto stream = GENERATE(false, true);
-  EndpointConfig cfg = FakeEndpoint(server, Protocol::kOpenAi, stream);
+  EndpointConfig cfg = FakeEndpoint(server, protocol, stream);
   cfg.max_concurrency = 16;
   cfg.timeout_s = 0.25;
   cfg.max_retries = 2;

@@ -347,3 +347,49 @@ TEST_CASE("destroying a client with calls in flight delivers kCancelled", "[llm]
   REQUIRE(out.size() == 1);
   CHECK(out[0].error.kind == LlmErrorKind::kCancelled);
 }
+
+TEST_CASE("Retry-After as an HTTP-date in the past retries at once", "[llm][fault]") {
+  FakeLlmServer server;
+  server.Enqueue(FakeResponse::Error(503, "Wed, 21 Oct 2015 07:28:00 GMT"));
+  server.Enqueue(FakeResponse::Completion("ok"));
+  EndpointConfig cfg = FakeEndpoint(server, Protocol::kAnthropic);
+  cfg.backoff_initial_s = 0.5;  // jitter would almost surely wait > 0
+  cfg.backoff_max_s = 1;
+  Harness h(cfg);
+  REQUIRE(h.Call(SimpleRequest("p")).ok);
+  CHECK(h.client->Stats().last_backoff_s == 0);
+}
+
+TEST_CASE("a Retry-After that passes the deadline fails now with the last error", "[llm][fault]") {
+  FakeLlmServer server;
+  server.Enqueue(FakeResponse::Error(429, "30"));
+  EndpointConfig cfg = FakeEndpoint(server, Protocol::kOpenAi);
+  cfg.backoff_max_s = 60;
+  cfg.deadline_s = 2;
+  Harness h(cfg);
+  CompletionOutcome o = h.Call(SimpleRequest("p"));
+  REQUIRE(!o.ok);
+  CHECK(o.error.kind == LlmErrorKind::kHttpStatus);
+  CHECK(o.error.http_status == 429);
+  CHECK(o.error.message.find("deadline comes first") != std::string::npos);
+  CHECK(server.RequestCount() == 1);
+}
+
+TEST_CASE("tokens_per_minute admits calls by their token estimate", "[llm]") {
+  FakeLlmServer server;
+  // Bill more than the estimate so no refund frees the bucket during the test.
+  server.SetResponder([](const fakes::RecordedRequest&) { return FakeResponse::Completion("x").WithUsage(400, 256); });
+  EndpointConfig cfg = FakeEndpoint(server, Protocol::kOpenAi);
+  cfg.tokens_per_minute = 1000;  // each call estimates ~ 256 + prompt/4 ~ 263 tokens
+  Harness h(cfg);
+  std::vector<CompletionOutcome> out;
+  for (int i = 0; i < 5; ++i) h.Start(SimpleRequest("p"), &out);
+  h.io.run_for(std::chrono::milliseconds(300));
+  CHECK(server.RequestCount() == 3);
+  CHECK(out.size() == 3);
+  CHECK(h.client->Stats().queued == 2);
+  h.client->CancelAll();
+  h.io.restart();
+  h.io.run();
+  CHECK(out.size() == 5);
+}

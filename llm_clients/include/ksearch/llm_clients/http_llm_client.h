@@ -61,6 +61,7 @@ class HttpLlmClient final : public LlmClient {
   double PriceUsd(int64_t input_tokens, int64_t output_tokens) const override;
 
   const EndpointConfig& config() const;
+  // A snapshot; call on the io_context thread like everything else.
   ClientStats Stats() const;
 
   class Impl;  // public only so the .cc files can name it

@@ -69,4 +69,20 @@ class HttpTransport {
   virtual size_t InFlight() const = 0;
 };
 
+// Forwards every call to `inner`, so a test overrides only the call it breaks
+// (leveldb EnvWrapper). `inner` must outlive the wrapper.
+class HttpTransportWrapper : public HttpTransport {
+ public:
+  explicit HttpTransportWrapper(HttpTransport& inner) : inner_(inner) {}
+  uint64_t Start(HttpRequest request, DataCallback on_data, HttpCallback done) override {
+    return inner_.Start(std::move(request), std::move(on_data), std::move(done));
+  }
+  void Cancel(uint64_t id) override { inner_.Cancel(id); }
+  void CancelAll() override { inner_.CancelAll(); }
+  size_t InFlight() const override { return inner_.InFlight(); }
+
+ protected:
+  HttpTransport& inner_;
+};
+
 }  // namespace ksearch::llm
