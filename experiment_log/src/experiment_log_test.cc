@@ -135,6 +135,8 @@ TEST_CASE("append assigns gapless seqs and a verifiable hash chain", "[experimen
   REQUIRE(read->size() == 5);
   CHECK((*read)[4].payload == attempt.back().payload);
   CHECK((*read)[4].hash == attempt.back().hash);
+  // Read-back events hash to their stored hash (canonical payload is stable).
+  for (const Event& e : *read) CHECK(EventContentHash(e) == e.hash);
   CHECK(*log->LastSeq() == 5);
 
   EventFilter f;
