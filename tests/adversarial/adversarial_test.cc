@@ -9,7 +9,8 @@
 //   adversarial_gpu (label gpu): CUDA cases with stage "run", end to end.
 // Each writes adversarial-results-<mode>.json (or $KSEARCH_ADVERSARIAL_OUT) in
 // the working folder; scripts/adversarial-report turns it into
-// docs/honest-evaluation.md. $KSEARCH_ADVERSARIAL_ONLY=id,id restricts the run.
+// docs/honest-evaluation.md. $KSEARCH_ADVERSARIAL_ONLY=id,id restricts the run;
+// $KSEARCH_ADVERSARIAL_TASKS_DIR replaces configs/tasks (debugging only).
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -58,6 +59,8 @@ std::string FirstViolation(const nlohmann::json& evidence) {
 TEST_CASE(KS_ADV_GPU ? "adversarial suite, CUDA cases on a GPU" : "adversarial suite, host and CUDA build",
           "[adversarial]") {
   const std::string root = Env("KSEARCH_SOURCE_DIR", KSEARCH_TEST_SOURCE_DIR);
+  // A different tasks folder only for debugging the suite; reports name it.
+  const std::string tasks_dir = Env("KSEARCH_ADVERSARIAL_TASKS_DIR", root + "/configs/tasks");
   auto cases = LoadManifest(root + "/tests/adversarial/cases.yaml", root);
   INFO(cases.status().ToString());
   REQUIRE(cases.ok());
@@ -75,6 +78,15 @@ TEST_CASE(KS_ADV_GPU ? "adversarial suite, CUDA cases on a GPU" : "adversarial s
 
   nlohmann::json results = nlohmann::json::array();
   int failures = 0, gaps = 0, run_cases = 0;
+  // Rewritten after every case, so a run cut short by a time limit still leaves
+  // the verdicts it reached.
+  const std::string out = Env("KSEARCH_ADVERSARIAL_OUT", "adversarial-results-" + mode + ".json");
+  auto write_results = [&] {
+    nlohmann::json doc = {{"mode", mode}, {"generated_unix", static_cast<int64_t>(std::time(nullptr))},
+                          {"tasks_dir", tasks_dir}, {"cases", results}, {"failures", failures},
+                          {"known_gaps", gaps}};
+    std::ofstream(out) << doc.dump(2) << "\n";
+  };
   for (const Case& c : *cases) {
     if (!only.empty() && !only.count(c.id)) continue;
     bool cuda = c.backend == "cuda";
@@ -83,7 +95,7 @@ TEST_CASE(KS_ADV_GPU ? "adversarial suite, CUDA cases on a GPU" : "adversarial s
     ++run_cases;
 
     BuildRequest breq;
-    breq.task_dir = root + "/configs/tasks/" + c.task;
+    breq.task_dir = tasks_dir + "/" + c.task;
     breq.source = ReadFile(c.file);
     breq.backend = cuda ? Backend::kCuda : Backend::kHost;
     breq.arch = cuda ? "sm_90a" : "";
@@ -147,12 +159,10 @@ TEST_CASE(KS_ADV_GPU ? "adversarial suite, CUDA cases on a GPU" : "adversarial s
                       << " " << r["first_violation"].get<std::string>());
     }
     results.push_back(r);
+    write_results();
   }
 
-  nlohmann::json doc = {{"mode", mode}, {"generated_unix", static_cast<int64_t>(std::time(nullptr))},
-                        {"cases", results}, {"failures", failures}, {"known_gaps", gaps}};
-  std::string out = Env("KSEARCH_ADVERSARIAL_OUT", "adversarial-results-" + mode + ".json");
-  std::ofstream(out) << doc.dump(2) << "\n";
+  write_results();
   WARN("adversarial results: " << out << " (" << run_cases << " cases, " << failures
                                << " wrong, " << gaps << " known gaps)");
   CHECK(run_cases > 0);

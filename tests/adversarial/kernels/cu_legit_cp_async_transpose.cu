@@ -45,7 +45,7 @@ extern "C" int ks_run(const ks_args* a) {
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
   int64_t col_tiles = (N + T - 1) / T, row_tiles = (M + T - 1) / T;
   int64_t gx = col_tiles < 8 ? col_tiles : 8;
-  dim3 grid(unsigned(gx), unsigned(row_tiles)), block(32, 8);
+  dim3 grid{unsigned(gx), unsigned(row_tiles)}, block{32, 8};
   Transpose<<<grid, block, smem, static_cast<cudaStream_t>(a->stream)>>>(
       static_cast<const float*>(a->inputs[0].data), static_cast<float*>(a->outputs[0].data), M, N);
   (void)per_sm; (void)sms;

