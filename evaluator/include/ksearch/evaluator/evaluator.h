@@ -1,0 +1,51 @@
+// The evaluator: one candidate source in, a verdict and evidence out.
+//
+// Build (CPU only): compile with fixed trusted flags under a hard timeout,
+// binary checks, machine-code inspection and fingerprint; artifacts are cached
+// by content hash under work_dir/cache. Run (one device slot): reference and
+// candidate each run in their own ksearch-runner process; the comparison and
+// the verdict happen here, on the trusted side. See docs/evaluator.md.
+//
+// Thread-safety: Build and Run may be called concurrently from several threads
+// (each call uses its own sub-folder of work_dir; the cache is written with an
+// atomic rename). `launcher` must outlive the call.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ksearch/core/eval_protocol.h"
+#include "ksearch/core/process.h"
+
+namespace ksearch::evaluator {
+
+// Where the evaluator finds its tools. Defaults come from the environment:
+//   KSEARCH_CXX (default "c++"), KSEARCH_NVCC (default nvcc on PATH or
+//   /usr/local/cuda/bin/nvcc), KSEARCH_HIPCC ("hipcc"), KSEARCH_RUNNER_DIR
+//   (default: the folder of /proc/self/exe), KSEARCH_CUOBJDUMP, KSEARCH_NCU.
+struct Tools {
+  std::string cxx, nvcc, hipcc, runner_dir, cuobjdump, objdump, ncu;
+  static Tools FromEnvironment();
+};
+
+BuildResult Build(const BuildRequest& request, ProcessLauncher& launcher);
+BuildResult Build(const BuildRequest& request, ProcessLauncher& launcher, const Tools& tools);
+
+RunResult Run(const RunRequest& request, ProcessLauncher& launcher);
+RunResult Run(const RunRequest& request, ProcessLauncher& launcher, const Tools& tools);
+
+// Ceilings (memory bandwidth GB/s, peak GFLOP/s) of the device `request`
+// targets: read from work_dir/ceilings-<backend>-<device>.json, else measured
+// by a runner in "ceilings" mode and cached there.
+Result<nlohmann::json> DeviceCeilings(const RunRequest& request, ProcessLauncher& launcher, const Tools& tools);
+
+// The evidence packet (DESIGN.md section 6) of one evaluation.
+nlohmann::json MakeEvidencePacket(const BuildRequest& build_request, const BuildResult& build,
+                                   const RunRequest& run_request, const RunResult* run);
+
+// A short human summary of a packet: verdict, per-shape time, speedups,
+// fraction of roofline, bottleneck (what `ksearch eval` prints).
+std::string SummarizePacket(const nlohmann::json& packet);
+
+}  // namespace ksearch::evaluator

@@ -1,0 +1,242 @@
+// End-to-end evaluations on the host backend: real g++ compiles, real
+// ksearch-runner processes, real faults.
+#include <catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ksearch/evaluator/evaluator.h"
+#include "test_support.h"
+
+using namespace ksearch;
+using namespace ksearch::evaluator;
+using namespace ksearch::evaluator::testing;
+
+namespace {
+
+const char* kPrelude = "#include <cmath>\n#include \"ksearch/kernel_abi.h\"\n";
+
+// A softmax body with a hook: `tail` runs after the correct result is written.
+std::string Softmax(const std::string& tail, const std::string& before = "", const std::string& last = "N") {
+  return std::string(kPrelude) + before + R"(
+extern "C" KS_EXPORT int ks_run(const ks_args* a) {
+  float* x = static_cast<float*>(a->inputs[0].data);
+  float* y = static_cast<float*>(a->outputs[0].data);
+  const int64_t M = a->inputs[0].shape[0], N = a->inputs[0].shape[1];
+  for (int64_t m = 0; m < M; ++m) {
+    float mx = -INFINITY, s = 0;
+    for (int64_t n = 0; n < N; ++n) mx = x[m * N + n] > mx ? x[m * N + n] : mx;
+    for (int64_t n = 0; n < N; ++n) s += std::exp(x[m * N + n] - mx);
+    for (int64_t n = 0; n < )" + last + R"(; ++n) y[m * N + n] = std::exp(x[m * N + n] - mx) / s;
+  }
+  )" + tail + R"(
+  return 0;
+}
+)";
+}
+
+struct Fixture {
+  std::string task = SmallSoftmaxTask();
+  std::string work = TempDir("eval-work");
+  PosixProcessLauncher launcher;
+
+  BuildResult BuildSource(const std::string& source, const std::string& task_dir = "") {
+    BuildRequest b;
+    b.task_dir = task_dir.empty() ? task : task_dir;
+    b.source = source;
+    b.backend = Backend::kHost;
+    b.work_dir = work;
+    b.compile_timeout_s = 120;
+    return Build(b, launcher);
+  }
+  RunResult RunArtifact(const BuildResult& built, double timeout_s = 60, const std::string& task_dir = "") {
+    RunRequest r;
+    r.task_dir = task_dir.empty() ? task : task_dir;
+    r.artifact_path = built.artifact_path;
+    r.backend = Backend::kHost;
+    r.seed = 12345;
+    r.run_timeout_s = timeout_s;
+    r.work_dir = work;
+    return Run(r, launcher);
+  }
+  RunResult Evaluate(const std::string& source, double timeout_s = 60, const std::string& task_dir = "") {
+    BuildResult b = BuildSource(source, task_dir);
+    INFO(b.verdict.ToString() << " " << b.verdict.detail);
+    REQUIRE(b.ok);
+    return RunArtifact(b, timeout_s, task_dir);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a correct seed passes verification and is measured", "[evaluator][host]") {
+  Fixture f;
+  std::string seed = ReadFile(SourceDir() + "/configs/tasks/softmax/seed.cc");
+  BuildResult b = f.BuildSource(seed);
+  INFO(b.verdict.detail);
+  REQUIRE(b.ok);
+  CHECK(std::filesystem::exists(b.artifact_path));
+  CHECK(b.source_hash.size() == 64);
+  CHECK(b.machine_code_hash.size() == 64);
+  CHECK(b.evidence["machine_code"]["instructions"].get<int>() > 10);
+
+  RunResult r = f.RunArtifact(b);
+  INFO(r.verdict.ToString() << " " << r.verdict.detail);
+  CHECK(r.verdict.kind == VerdictKind::kImproved);  // no parent
+  REQUIRE(r.shape_median_us.size() == 1);
+  CHECK(r.shape_median_us[0] > 0);
+  CHECK(r.time_us > 0);
+  auto& perf = r.evidence["performance"]["shapes"][0];
+  CHECK(perf["reps"].get<int>() >= 10);
+  CHECK(perf["p10_us"].get<double>() <= perf["median_us"].get<double>());
+  CHECK(perf["median_us"].get<double>() <= perf["p90_us"].get<double>());
+  // Held-out shape verified but not timed.
+  REQUIRE(r.evidence["validation"].size() == 2);
+  CHECK(r.evidence["validation"][1]["held_out"] == true);
+  CHECK(r.evidence["validation"][0]["deterministic"] == true);
+
+  SECTION("a parent timing turns the verdict into a comparison") {
+    BuildResult base = f.BuildSource(ReadFile(SourceDir() + "/configs/tasks/softmax/baseline.cc"));
+    REQUIRE(base.ok);
+    RunRequest rr;
+    rr.task_dir = f.task;
+    rr.artifact_path = base.artifact_path;
+    rr.seed = 99;
+    rr.work_dir = f.work;
+    rr.parent = {"seed", r.time_us, r.shape_median_us};
+    RunResult rb = Run(rr, f.launcher);
+    INFO(rb.verdict.ToString() << " " << rb.verdict.detail);
+    CHECK(IsPassingVerdict(rb.verdict.kind));
+    CHECK(rb.verdict.detail.find("vs parent") != std::string::npos);
+    CHECK(rb.evidence["performance"]["shapes"][0].contains("speedup_vs_parent"));
+    nlohmann::json packet = MakeEvidencePacket(BuildRequest{}, base, rr, &rb);
+    CHECK(packet["verdict"]["kind"] == rb.verdict.ToString());
+    CHECK(packet["run_request"]["seed"] == 99);
+  }
+}
+
+TEST_CASE("the artifact cache returns the same library for the same source", "[evaluator][host]") {
+  Fixture f;
+  std::string src = Softmax("");
+  BuildResult a = f.BuildSource(src);
+  BuildResult b = f.BuildSource(src);
+  REQUIRE(a.ok);
+  REQUIRE(b.ok);
+  CHECK(a.artifact_path == b.artifact_path);
+  CHECK(a.evidence["compile"]["cached"] == false);
+  CHECK(b.evidence["compile"]["cached"] == true);
+  CHECK(a.machine_code_hash == b.machine_code_hash);
+}
+
+TEST_CASE("each kind of wrong output gets its own reason", "[evaluator][host][fault]") {
+  Fixture f;
+  struct Case { const char* name; std::string src; const char* reason; };
+  std::vector<Case> cases = {
+      {"mismatch", Softmax("y[M * N / 2] += 0.25f;"), "mismatch"},
+      {"unwritten", Softmax("", "", "N - 1"), "unwritten"},
+      {"nan", Softmax("y[7] = NAN;"), "nan"},
+      {"input_mutated", Softmax("x[0] = 0.5f;"), "input_mutated"},
+      {"nondeterministic", Softmax("y[1] += (calls++ == 1) * 1e-2f;  // only the repeated call of trial 0", "static int calls = 0;\n"), "nondeterministic"},
+  };
+  for (auto& c : cases) {
+    INFO(c.name);
+    RunResult r = f.Evaluate(c.src);
+    INFO(r.verdict.detail);
+    CHECK(r.verdict.kind == VerdictKind::kIncorrect);
+    CHECK(r.verdict.reason == c.reason);
+  }
+}
+
+TEST_CASE("outputs that ignore the inputs are constant_output even under loose tolerance", "[evaluator][host][fault]") {
+  Fixture f;
+  std::string loose = SmallSoftmaxTask("f32: {rel_norm: 1.0e-5, elem_rtol: 1.0e-4, elem_atol: 1.0e-6",
+                                       "f32: {rel_norm: 10.0, elem_rtol: 10.0, elem_atol: 10.0");
+  std::string zeros = std::string(kPrelude) + R"(
+extern "C" KS_EXPORT int ks_run(const ks_args* a) {
+  float* y = static_cast<float*>(a->outputs[0].data);
+  int64_t n = a->outputs[0].shape[0] * a->outputs[0].shape[1];
+  for (int64_t i = 0; i < n; ++i) y[i] = 0.f;
+  return 0;
+})";
+  RunResult r = f.Evaluate(zeros, 60, loose);
+  INFO(r.verdict.detail);
+  CHECK(r.verdict.kind == VerdictKind::kIncorrect);
+  CHECK(r.verdict.reason == "constant_output");
+}
+
+TEST_CASE("a kernel that never returns times out and the next evaluation works", "[evaluator][host][fault]") {
+  Fixture f;
+  RunResult hung = f.Evaluate(Softmax("for (;;) { asm volatile(\"\"); }"), 3);
+  INFO(hung.verdict.detail);
+  CHECK(hung.verdict.kind == VerdictKind::kTimeout);
+  RunResult next = f.Evaluate(Softmax(""));
+  INFO(next.verdict.detail);
+  CHECK(IsPassingVerdict(next.verdict.kind));
+}
+
+TEST_CASE("crashing kernels give typed crash verdicts and do not affect later evaluations", "[evaluator][host][fault]") {
+  Fixture f;
+  RunResult segv = f.Evaluate(Softmax("*(volatile int*)nullptr = 1;"));
+  CHECK(segv.verdict.kind == VerdictKind::kCrash);
+  CHECK(segv.verdict.reason == "sigsegv");
+  CHECK(segv.verdict.detail.find("verify shape=") != std::string::npos);  // located by progress
+
+  RunResult trap = f.Evaluate(Softmax("__builtin_trap();"));
+  CHECK(trap.verdict.kind == VerdictKind::kCrash);
+  CHECK(trap.verdict.reason == "sigill");
+
+  RunResult rc = f.Evaluate(Softmax("return 3;"));
+  CHECK(rc.verdict.kind == VerdictKind::kCrash);
+  CHECK(rc.verdict.reason == "kernel_error");
+
+  RunResult next = f.Evaluate(Softmax(""));
+  CHECK(IsPassingVerdict(next.verdict.kind));
+}
+
+TEST_CASE("a missing or broken runner is an infra error, not a hang", "[evaluator][host][fault]") {
+  Fixture f;
+  BuildResult b = f.BuildSource(Softmax(""));
+  REQUIRE(b.ok);
+  Tools tools = Tools::FromEnvironment();
+  tools.runner_dir = TempDir("no-runner");
+  RunRequest r;
+  r.task_dir = f.task;
+  r.artifact_path = b.artifact_path;
+  r.work_dir = f.work;
+  RunResult res = Run(r, f.launcher, tools);
+  CHECK(res.verdict.kind == VerdictKind::kInfraError);
+
+  // A runner that dies by signal before writing anything.
+  std::ofstream(tools.runner_dir + "/ksearch-runner") << "#!/bin/sh\nkill -9 $$\n";
+  std::filesystem::permissions(tools.runner_dir + "/ksearch-runner", std::filesystem::perms::owner_all);
+  res = Run(r, f.launcher, tools);
+  CHECK(res.verdict.kind == VerdictKind::kInfraError);  // the reference runner died: not the candidate's fault
+  CHECK(res.verdict.reason == "reference_failed");
+}
+
+TEST_CASE("compile errors and hung compilers are typed", "[evaluator][host][fault]") {
+  Fixture f;
+  BuildResult bad = f.BuildSource("this is not C++;");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.verdict.kind == VerdictKind::kCompileError);
+  CHECK(bad.evidence["compile"]["log"].get<std::string>().find("error") != std::string::npos);
+
+  std::string dir = TempDir("fake-cc");
+  std::string cc = dir + "/hung-c++";
+  std::ofstream(cc) << "#!/bin/sh\nif [ \"$1\" = --version ]; then echo fake-c++ 1.0; exit 0; fi\nexec sleep 300\n";
+  std::filesystem::permissions(cc, std::filesystem::perms::owner_all);
+  Tools tools = Tools::FromEnvironment();
+  tools.cxx = cc;
+  BuildRequest b;
+  b.task_dir = f.task;
+  b.source = Softmax("");
+  b.work_dir = f.work;
+  b.compile_timeout_s = 1;
+  BuildResult hung = Build(b, f.launcher, tools);
+  CHECK_FALSE(hung.ok);
+  CHECK(hung.verdict.kind == VerdictKind::kCompileTimeout);
+
+  // The next build with the real compiler works.
+  b.compile_timeout_s = 120;
+  CHECK(Build(b, f.launcher).ok);
+}

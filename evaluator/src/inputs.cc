@@ -1,0 +1,173 @@
+#include "inputs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+
+namespace ksearch::evaluator {
+namespace {
+
+uint64_t SplitMix(uint64_t& s) {
+  uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  double Uniform() { return (SplitMix(s_) >> 11) * (1.0 / 9007199254740992.0); }  // [0,1)
+  double Normal() {
+    double u1 = Uniform(), u2 = Uniform();
+    if (u1 < 1e-300) u1 = 1e-300;
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  uint64_t s_;
+};
+
+// Minifloat formats: exponent bits, mantissa bits, bias, IEEE-style inf/NaN at max exponent.
+struct Minifloat { int e, m, bias; bool ieee_special; };
+constexpr Minifloat kF16{5, 10, 15, true}, kE4M3{4, 3, 7, false}, kE5M2{5, 2, 15, true};
+
+double DecodeMini(uint32_t bits, Minifloat f) {
+  uint32_t sign = (bits >> (f.e + f.m)) & 1, e = (bits >> f.m) & ((1u << f.e) - 1), m = bits & ((1u << f.m) - 1);
+  double s = sign ? -1.0 : 1.0;
+  uint32_t emax = (1u << f.e) - 1;
+  if (f.ieee_special && e == emax) return m ? std::numeric_limits<double>::quiet_NaN() : s * INFINITY;
+  if (!f.ieee_special && e == emax && m == (1u << f.m) - 1) return std::numeric_limits<double>::quiet_NaN();
+  if (e == 0) return s * std::ldexp(static_cast<double>(m), 1 - f.bias - f.m);
+  return s * std::ldexp(1.0 + m / static_cast<double>(1u << f.m), static_cast<int>(e) - f.bias);
+}
+
+// Positive finite values of a format by code, ascending (codes are monotonic).
+const std::vector<double>& PositiveTable(const Minifloat& f) {
+  static std::once_flag once[3];
+  static std::vector<double> tables[3];
+  int idx = &f == &kF16 ? 0 : &f == &kE4M3 ? 1 : 2;
+  std::call_once(once[idx], [&] {
+    for (uint32_t c = 0; c < (1u << (f.e + f.m)); ++c) {
+      double v = DecodeMini(c, f);
+      if (!std::isfinite(v)) break;
+      tables[idx].push_back(v);
+    }
+  });
+  return tables[idx];
+}
+
+uint32_t EncodeMini(double v, const Minifloat& f) {
+  uint32_t sign = std::signbit(v) ? 1u << (f.e + f.m) : 0;
+  if (std::isnan(v)) return f.ieee_special ? ((1u << (f.e + f.m)) - 1) : ((1u << (f.e + f.m)) - 1);
+  const auto& t = PositiveTable(f);
+  double a = std::fabs(v);
+  if (a >= t.back()) {
+    if (f.ieee_special && std::isinf(v)) return sign | (((1u << f.e) - 1) << f.m);
+    return sign | static_cast<uint32_t>(t.size() - 1);  // saturate
+  }
+  auto it = std::lower_bound(t.begin(), t.end(), a);
+  size_t hi = it - t.begin(), lo = hi ? hi - 1 : 0;
+  size_t pick = (a - t[lo] <= t[hi] - a) ? lo : hi;
+  if (a - t[lo] == t[hi] - a) pick = (lo % 2 == 0) ? lo : hi;  // ties to even
+  return sign | static_cast<uint32_t>(pick);
+}
+
+double MaxFinite(DType t) {
+  switch (t) {
+    case DType::kF16: return 65504.0;
+    case DType::kFp8E4M3: return 448.0;
+    case DType::kFp8E5M2: return 57344.0;
+    case DType::kBF16: case DType::kF32: return 3.0e38;
+    case DType::kI8: return 127; case DType::kU8: return 255;
+    case DType::kI32: return 2147483647.0;
+    default: return 1e300;
+  }
+}
+
+// Decades of magnitude the "mixed" distribution spans, per dtype.
+double MixedDecades(DType t) {
+  switch (t) {
+    case DType::kF16: return 4; case DType::kFp8E4M3: case DType::kFp8E5M2: return 2;
+    default: return 6;
+  }
+}
+
+}  // namespace
+
+uint64_t TrialSeed(uint64_t eval_seed, int shape_index, int trial) {
+  uint64_t s = eval_seed ^ (0x100000001B3ull * (shape_index + 1)) ^ (0xC2B2AE3D27D4EB4Full * (trial + 1));
+  return SplitMix(s);
+}
+uint64_t TensorSeed(uint64_t trial_seed, int input_index) {
+  uint64_t s = trial_seed + 0x632BE59BD9B4E019ull * (input_index + 1);
+  return SplitMix(s);
+}
+
+void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed) {
+  Rng r(seed);
+  double lim = MaxFinite(dtype);
+  for (int64_t i = 0; i < n; ++i) {
+    double v = 0;
+    switch (d.kind) {
+      case Distribution::Kind::kNormal: v = d.a + d.b * r.Normal(); break;
+      case Distribution::Kind::kUniform: v = d.a + (d.b - d.a) * r.Uniform(); break;
+      case Distribution::Kind::kLogNormal: v = std::exp(d.a + d.b * r.Normal()); break;
+      case Distribution::Kind::kInts: v = std::floor(d.a + (d.b - d.a + 1) * r.Uniform()); break;
+      case Distribution::Kind::kMixed: {
+        double pick = r.Uniform();
+        if (pick < 0.4) v = r.Normal();
+        else if (pick < 0.6) v = 2 * r.Uniform() - 1;
+        else {
+          double dec = MixedDecades(dtype);
+          v = std::pow(10.0, dec * (2 * r.Uniform() - 1)) * (r.Uniform() < 0.5 ? -1 : 1);
+        }
+        break;
+      }
+    }
+    if (!IsFloat(dtype)) v = std::nearbyint(v);
+    v = std::clamp(v, dtype == DType::kU8 ? 0.0 : -lim, lim);
+    StoreElement(dst, dtype, i, v);
+  }
+}
+
+double LoadElement(const void* data, DType dtype, int64_t i) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  switch (dtype) {
+    case DType::kF32: { float f; std::memcpy(&f, p + 4 * i, 4); return f; }
+    case DType::kF64: { double f; std::memcpy(&f, p + 8 * i, 8); return f; }
+    case DType::kBF16: { uint16_t b; std::memcpy(&b, p + 2 * i, 2); uint32_t u = uint32_t(b) << 16; float f; std::memcpy(&f, &u, 4); return f; }
+    case DType::kF16: { uint16_t b; std::memcpy(&b, p + 2 * i, 2); return DecodeMini(b, kF16); }
+    case DType::kFp8E4M3: return DecodeMini(p[i], kE4M3);
+    case DType::kFp8E5M2: return DecodeMini(p[i], kE5M2);
+    case DType::kI32: { int32_t v; std::memcpy(&v, p + 4 * i, 4); return v; }
+    case DType::kI64: { int64_t v; std::memcpy(&v, p + 8 * i, 8); return static_cast<double>(v); }
+    case DType::kI8: return static_cast<int8_t>(p[i]);
+    case DType::kU8: return p[i];
+  }
+  return 0;
+}
+
+void StoreElement(void* data, DType dtype, int64_t i, double v) {
+  auto* p = static_cast<uint8_t*>(data);
+  switch (dtype) {
+    case DType::kF32: { float f = static_cast<float>(v); std::memcpy(p + 4 * i, &f, 4); break; }
+    case DType::kF64: std::memcpy(p + 8 * i, &v, 8); break;
+    case DType::kBF16: {
+      float f = static_cast<float>(v); uint32_t u; std::memcpy(&u, &f, 4);
+      uint16_t b = std::isnan(f) ? 0x7FC0 : static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+      std::memcpy(p + 2 * i, &b, 2); break;
+    }
+    case DType::kF16: { uint16_t b = static_cast<uint16_t>(EncodeMini(v, kF16)); std::memcpy(p + 2 * i, &b, 2); break; }
+    case DType::kFp8E4M3: p[i] = static_cast<uint8_t>(EncodeMini(v, kE4M3)); break;
+    case DType::kFp8E5M2: p[i] = static_cast<uint8_t>(EncodeMini(v, kE5M2)); break;
+    case DType::kI32: { int32_t x = static_cast<int32_t>(v); std::memcpy(p + 4 * i, &x, 4); break; }
+    case DType::kI64: { int64_t x = static_cast<int64_t>(v); std::memcpy(p + 8 * i, &x, 8); break; }
+    case DType::kI8: p[i] = static_cast<uint8_t>(static_cast<int8_t>(v)); break;
+    case DType::kU8: p[i] = static_cast<uint8_t>(v); break;
+  }
+}
+
+}  // namespace ksearch::evaluator

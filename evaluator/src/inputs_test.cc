@@ -1,0 +1,64 @@
+#include <catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "inputs.h"
+
+using namespace ksearch::evaluator;
+
+namespace {
+std::vector<uint8_t> Gen(DType t, const char* dist, uint64_t seed, int64_t n = 4096) {
+  std::vector<uint8_t> b(n * DTypeSize(t));
+  FillTensor(b.data(), t, n, *ParseDistribution(dist), seed);
+  return b;
+}
+}  // namespace
+
+TEST_CASE("input generation is deterministic in the seed and varies with it", "[evaluator][inputs]") {
+  for (const char* d : {"normal(0,1)", "uniform(-20,20)", "mixed", "lognormal(0,1)", "ints(-3,3)"}) {
+    CHECK(Gen(DType::kF32, d, 42) == Gen(DType::kF32, d, 42));
+    CHECK(Gen(DType::kF32, d, 42) != Gen(DType::kF32, d, 43));
+  }
+  CHECK(TrialSeed(1, 0, 0) != TrialSeed(1, 0, 1));
+  CHECK(TrialSeed(1, 0, 0) != TrialSeed(1, 1, 0));
+  CHECK(TensorSeed(5, 0) != TensorSeed(5, 1));
+}
+
+TEST_CASE("distributions respect their ranges and mixed spans decades", "[evaluator][inputs]") {
+  auto u = Gen(DType::kF32, "uniform(-20,20)", 7);
+  double lo = 1e9, hi = -1e9;
+  for (int i = 0; i < 4096; ++i) { double v = LoadElement(u.data(), DType::kF32, i); lo = std::min(lo, v); hi = std::max(hi, v); }
+  CHECK(lo >= -20);
+  CHECK(hi < 20);
+  CHECK(hi - lo > 35);
+  auto m = Gen(DType::kF32, "mixed", 7);
+  double big = 0, small = 1e9;
+  for (int i = 0; i < 4096; ++i) { double a = std::fabs(LoadElement(m.data(), DType::kF32, i)); if (a > 0) { big = std::max(big, a); small = std::min(small, a); } }
+  CHECK(big / small > 1e8);
+  auto h = Gen(DType::kF16, "mixed", 9);
+  for (int i = 0; i < 4096; ++i) CHECK(std::isfinite(LoadElement(h.data(), DType::kF16, i)));
+  auto q = Gen(DType::kFp8E4M3, "mixed", 9);
+  for (int i = 0; i < 4096; ++i) CHECK(std::fabs(LoadElement(q.data(), DType::kFp8E4M3, i)) <= 448);
+}
+
+TEST_CASE("narrow float formats round-trip representable values", "[evaluator][inputs]") {
+  uint8_t buf[8];
+  for (double v : {0.0, 1.0, -2.5, 0.15625, 448.0, -0.001953125}) {
+    StoreElement(buf, DType::kFp8E4M3, 0, v);
+    CHECK(LoadElement(buf, DType::kFp8E4M3, 0) == v);
+  }
+  for (double v : {1.0, -3.75, 65504.0, 6.103515625e-05}) {
+    StoreElement(buf, DType::kF16, 0, v);
+    CHECK(LoadElement(buf, DType::kF16, 0) == v);
+  }
+  for (double v : {1.0, -3.75, 1.5e10}) {
+    StoreElement(buf, DType::kBF16, 0, v);
+    CHECK(LoadElement(buf, DType::kBF16, 0) == Approx(v).epsilon(1e-2));
+  }
+  StoreElement(buf, DType::kFp8E4M3, 0, 1e6);  // saturates
+  CHECK(LoadElement(buf, DType::kFp8E4M3, 0) == 448.0);
+  StoreElement(buf, DType::kF16, 0, 1.0 + 1.0 / 4096);  // rounds to nearest (even)
+  CHECK(LoadElement(buf, DType::kF16, 0) == 1.0);
+}

@@ -1,0 +1,91 @@
+// The evidence packet (DESIGN.md section 6): one JSON document per candidate.
+// It carries the build and run requests in full, so `ksearch replay` can
+// re-run the evaluation from the packet alone.
+#include <unistd.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "ksearch/evaluator/evaluator.h"
+
+namespace ksearch::evaluator {
+
+nlohmann::json MakeEvidencePacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
+                                  const RunResult* run) {
+  nlohmann::json p;
+  p["packet_version"] = 1;
+  p["candidate"] = {{"source_hash", build.source_hash}, {"machine_code_hash", build.machine_code_hash},
+                    {"parent", rreq.parent.candidate_id}};
+  p["compile"] = build.evidence.value("compile", nlohmann::json::object());
+  p["static"] = build.evidence.value("static", nlohmann::json::object());
+  p["machine_code"] = build.evidence.value("machine_code", nlohmann::json::object());
+  nlohmann::json env = nlohmann::json::object();
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  env["host"] = host;
+  env["backend"] = BackendName(breq.backend);
+  env["arch"] = breq.arch;
+  env["compiler_version"] = p["compile"].value("compiler_version", "");
+  if (run) {
+    nlohmann::json run_env = run->evidence.value("environment", nlohmann::json::object());
+    for (auto& [k, v] : run_env.items()) env[k] = v;
+    p["validation"] = run->evidence.value("validation", nlohmann::json::array());
+    p["performance"] = run->evidence.value("performance", nlohmann::json::object());
+    p["profile"] = run->evidence.value("profile", nlohmann::json::object());
+    p["bottleneck"] = run->bottleneck;
+    p["verdict"] = {{"kind", run->verdict.ToString()}, {"detail", run->verdict.detail}};
+    if (run->evidence.contains("runner_log")) p["runner_log"] = run->evidence["runner_log"];
+  } else {
+    p["verdict"] = {{"kind", build.verdict.ToString()}, {"detail", build.verdict.detail}};
+  }
+  p["environment"] = env;
+  p["build_request"] = breq;
+  p["run_request"] = rreq;
+  p["replay"] = "ksearch replay <packet.json>";
+  return p;
+}
+
+}  // namespace ksearch::evaluator
+
+namespace ksearch::evaluator {
+
+std::string SummarizePacket(const nlohmann::json& p) {
+  std::ostringstream os;
+  auto verdict = p.value("verdict", nlohmann::json::object());
+  os << "verdict: " << verdict.value("kind", "?");
+  if (!verdict.value("detail", "").empty()) os << "  (" << verdict.value("detail", "") << ")";
+  os << "\n";
+  auto perf = p.value("performance", nlohmann::json::object());
+  char line[256];
+  if (perf.contains("shapes")) {
+    std::snprintf(line, sizeof(line), "%-22s %12s %10s %9s %10s %9s\n", "shape", "median_us", "p10-p90%", "reps",
+                  "vs_base", "roofline");
+    os << line;
+    for (auto& s : perf["shapes"]) {
+      double med = s.value("median_us", 0.0);
+      double spread = med > 0 ? 100 * (s.value("p90_us", 0.0) - s.value("p10_us", 0.0)) / med : 0;
+      std::string vs = s.contains("speedup_vs_baseline") ? std::to_string(s["speedup_vs_baseline"].get<double>()).substr(0, 5) + "x" : "-";
+      std::snprintf(line, sizeof(line), "%-22s %12.2f %9.2f%% %9d %10s %8.1f%%\n", s.value("shape", "").c_str(), med,
+                    spread, s.value("reps", 0), vs.c_str(), 100 * s.value("roofline_fraction", 0.0));
+      os << line;
+    }
+    std::snprintf(line, sizeof(line), "geomean %.2f us", perf.value("time_us", 0.0));
+    os << line;
+    if (perf.contains("speedup_vs_baseline")) {
+      std::snprintf(line, sizeof(line), ", %.3fx vs baseline", perf["speedup_vs_baseline"].get<double>());
+      os << line;
+    }
+    std::snprintf(line, sizeof(line), ", %.1f%% of roofline", 100 * perf.value("roofline_fraction", 0.0));
+    os << line << ", bottleneck " << p.value("bottleneck", "unknown") << "\n";
+  }
+  auto prof = p.value("profile", nlohmann::json::object());
+  if (prof.contains("metrics")) os << "profile: " << prof["metrics"].dump() << "\n";
+  else if (prof.contains("error")) os << "profile: " << prof["error"].get<std::string>() << "\n";
+  auto res = p.value("compile", nlohmann::json::object()).value("resources", nlohmann::json::object());
+  if (res.contains("max_registers"))
+    os << "registers " << res["max_registers"] << ", spills " << res.value("total_spill_bytes", 0) << " B, stack "
+       << res.value("max_stack_bytes", 0) << " B\n";
+  return os.str();
+}
+
+}  // namespace ksearch::evaluator

@@ -1,0 +1,199 @@
+// CUDA backend of ksearch-runner-cuda. One device (CUDA_VISIBLE_DEVICES picks
+// it), one non-blocking stream handed to the kernel, per-call CUDA events plus
+// a host wall-clock cross-check, L2 flushed with a memset of twice the L2 size
+// between timed calls, persisting-L2 limit set to zero. NVML is loaded with
+// dlopen when present, for clocks and temperature.
+#include <dlfcn.h>
+
+#include <chrono>
+#include <string>
+
+#include <cuda_runtime.h>
+#include <nvtx3/nvToolsExt.h>
+
+#include "runner/device.h"
+
+namespace ksearch::evaluator {
+namespace {
+
+std::string Err(cudaError_t e) { return e == cudaSuccess ? "" : std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e); }
+
+// Minimal NVML through dlopen: optional, never required.
+struct Nvml {
+  using InitFn = int (*)();
+  using HandleFn = int (*)(unsigned, void**);
+  using ClockFn = int (*)(void*, int, unsigned*);
+  using TempFn = int (*)(void*, int, unsigned*);
+  using StrFn = int (*)(char*, unsigned);
+  void* dev = nullptr;
+  ClockFn clock = nullptr;
+  TempFn temp = nullptr;
+  StrFn driver = nullptr;
+  Nvml() {
+    void* h = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h) return;
+    auto init = reinterpret_cast<InitFn>(dlsym(h, "nvmlInit_v2"));
+    auto handle = reinterpret_cast<HandleFn>(dlsym(h, "nvmlDeviceGetHandleByIndex_v2"));
+    clock = reinterpret_cast<ClockFn>(dlsym(h, "nvmlDeviceGetClockInfo"));
+    temp = reinterpret_cast<TempFn>(dlsym(h, "nvmlDeviceGetTemperature"));
+    driver = reinterpret_cast<StrFn>(dlsym(h, "nvmlSystemGetDriverVersion"));
+    // NVML enumerates all GPUs; with CUDA_VISIBLE_DEVICES set this is index 0 of
+    // the visible set only when one GPU is visible (documented approximation).
+    if (!init || !handle || init() != 0 || handle(0, &dev) != 0) dev = nullptr;
+  }
+  nlohmann::json Read() {
+    nlohmann::json j;
+    if (!dev) return j;
+    unsigned v = 0;
+    if (clock && clock(dev, 1, &v) == 0) j["sm_clock_mhz"] = v;   // NVML_CLOCK_SM
+    if (clock && clock(dev, 2, &v) == 0) j["mem_clock_mhz"] = v;  // NVML_CLOCK_MEM
+    if (temp && temp(dev, 0, &v) == 0) j["temperature_c"] = v;    // NVML_TEMPERATURE_GPU
+    char buf[96] = {0};
+    if (driver && driver(buf, sizeof(buf)) == 0) j["driver"] = buf;
+    return j;
+  }
+};
+
+__global__ void FmaPeakKernel(float* out, int iters, float seed) {
+  float a[8];
+#pragma unroll
+  for (int k = 0; k < 8; ++k) a[k] = seed + threadIdx.x * 1e-7f + k;
+  for (int i = 0; i < iters; ++i) {
+#pragma unroll
+    for (int k = 0; k < 8; ++k) a[k] = fmaf(a[k], 0.9999f, 1e-6f);
+  }
+  float s = 0;
+#pragma unroll
+  for (int k = 0; k < 8; ++k) s += a[k];
+  if (s == 12345.678f) out[threadIdx.x] = s;  // keeps the loop alive
+}
+
+class CudaDevice final : public Device {
+ public:
+  ~CudaDevice() override {
+    if (flush_) cudaFree(flush_);
+    if (stream_) cudaStreamDestroy(stream_);
+  }
+  std::string Init() override {
+    int n = 0;
+    if (auto e = cudaGetDeviceCount(&n); e != cudaSuccess || n == 0) return "no CUDA device: " + Err(e);
+    if (auto e = cudaSetDevice(0); e != cudaSuccess) return Err(e);
+    cudaDeviceSetLimit(cudaLimitPersistingL2CacheSize, 0);
+    cudaDeviceGetAttribute(&l2_bytes_, cudaDevAttrL2CacheSize, 0);
+    flush_bytes_ = 2 * static_cast<size_t>(l2_bytes_ > 0 ? l2_bytes_ : (64 << 20));
+    if (auto e = cudaMalloc(&flush_, flush_bytes_); e != cudaSuccess) return Err(e);
+    if (auto e = cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking); e != cudaSuccess) return Err(e);
+    cudaEventCreate(&start_);
+    cudaEventCreate(&stop_);
+    return "";
+  }
+  void* Alloc(size_t bytes) override {
+    void* p = nullptr;
+    return cudaMalloc(&p, bytes ? bytes : 1) == cudaSuccess ? p : nullptr;
+  }
+  void Free(void* p) override { cudaFree(p); }
+  std::string Upload(void* d, const void* s, size_t n) override { return Err(cudaMemcpy(d, s, n, cudaMemcpyHostToDevice)); }
+  std::string Download(void* d, const void* s, size_t n) override { return Err(cudaMemcpy(d, s, n, cudaMemcpyDeviceToHost)); }
+  std::string Fill(void* d, uint8_t b, size_t n) override {
+    auto e = cudaMemsetAsync(d, b, n, stream_);
+    return Err(e == cudaSuccess ? cudaStreamSynchronize(stream_) : e);
+  }
+  void* Stream() override { return stream_; }
+
+  std::string TimedCall(const std::function<int()>& fn, bool flush, CallTiming* t, int* rc) override {
+    if (auto e = cudaDeviceSynchronize(); e != cudaSuccess) return Err(e);
+    if (flush) {
+      cudaMemsetAsync(flush_, ++flush_value_, flush_bytes_, stream_);
+      if (auto e = cudaStreamSynchronize(stream_); e != cudaSuccess) return Err(e);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    cudaEventRecord(start_, stream_);
+    *rc = fn();
+    cudaEventRecord(stop_, stream_);
+    cudaError_t e = cudaDeviceSynchronize();  // device-wide: work on other streams counts
+    auto t1 = std::chrono::steady_clock::now();
+    if (e == cudaSuccess) e = cudaGetLastError();
+    if (e != cudaSuccess) return Err(e);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, start_, stop_);
+    t->device_us = ms * 1000.0;
+    t->host_us = std::chrono::duration<double, std::micro>(t1 - t0).count();
+    return "";
+  }
+  void RangePush(const char* name) override { nvtxRangePushA(name); }
+  void RangePop() override { nvtxRangePop(); }
+
+  nlohmann::json Environment() override {
+    cudaDeviceProp p{};
+    cudaGetDeviceProperties(&p, 0);
+    int drv = 0, rt = 0;
+    cudaDriverGetVersion(&drv);
+    cudaRuntimeGetVersion(&rt);
+    nlohmann::json j = {{"device", p.name}, {"sm_count", p.multiProcessorCount},
+                        {"cc", std::to_string(p.major) + "." + std::to_string(p.minor)},
+                        {"l2_bytes", l2_bytes_}, {"cuda_driver_version", drv}, {"cuda_runtime_version", rt},
+                        {"global_mem_bytes", p.totalGlobalMem}};
+    nlohmann::json nv = nvml_.Read();
+    for (auto& [k, v] : nv.items()) j[k] = v;
+    return j;
+  }
+
+  nlohmann::json Ceilings() override {
+    const size_t n = size_t(1) << 30;
+    void *a = nullptr, *b = nullptr;
+    nlohmann::json out;
+    if (cudaMalloc(&a, n) == cudaSuccess && cudaMalloc(&b, n) == cudaSuccess) {
+      cudaMemset(a, 1, n);
+      float best = 1e30f;
+      for (int i = 0; i < 6; ++i) {
+        cudaEventRecord(start_, stream_);
+        cudaMemcpyAsync(b, a, n, cudaMemcpyDeviceToDevice, stream_);
+        cudaEventRecord(stop_, stream_);
+        cudaEventSynchronize(stop_);
+        float ms = 0;
+        cudaEventElapsedTime(&ms, start_, stop_);
+        if (i > 0 && ms < best) best = ms;
+      }
+      out["bandwidth_gbs"] = 2.0 * n / (best * 1e-3) / 1e9;
+    }
+    cudaFree(a);
+    cudaFree(b);
+    cudaDeviceProp p{};
+    cudaGetDeviceProperties(&p, 0);
+    int blocks = p.multiProcessorCount * 8, threads = 256, iters = 1 << 14;
+    float* o = nullptr;
+    cudaMalloc(&o, 1024 * sizeof(float));
+    float best = 1e30f;
+    for (int i = 0; i < 4; ++i) {
+      cudaEventRecord(start_, stream_);
+      FmaPeakKernel<<<blocks, threads, 0, stream_>>>(o, iters, 1.0f);
+      cudaEventRecord(stop_, stream_);
+      cudaEventSynchronize(stop_);
+      float ms = 0;
+      cudaEventElapsedTime(&ms, start_, stop_);
+      if (i > 0 && ms < best) best = ms;
+    }
+    cudaFree(o);
+    double flops = 2.0 * 8 * double(iters) * blocks * threads;
+    out["fp32_gflops"] = flops / (best * 1e-3) / 1e9;
+    out["peak_gflops"] = out["fp32_gflops"];
+    out["method"] = "1 GiB D2D cudaMemcpy (read+write bytes), best of 5; fp32 FMA kernel, best of 3";
+    if (auto e = cudaGetLastError(); e != cudaSuccess) out["error"] = Err(e);
+    return out;
+  }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+  void* flush_ = nullptr;
+  size_t flush_bytes_ = 0;
+  int l2_bytes_ = 0;
+  uint8_t flush_value_ = 0;
+  Nvml nvml_;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> MakeCudaDevice() { return std::make_unique<CudaDevice>(); }
+
+}  // namespace ksearch::evaluator

@@ -1,0 +1,264 @@
+// ksearch-runner SPEC.json: runs ONE kernel library in this process (DESIGN.md
+// section 5). It generates inputs from the seeds in the spec, poisons outputs
+// before every call, moves buffers between calls, times calls, and writes raw
+// outputs plus result.json into spec.out_dir. It never compares anything: the
+// trusted side (Run) regenerates inputs and checks the files it leaves.
+// Progress is written to out_dir/progress so a crash can be located.
+// Exit codes: runner_spec.h.
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "inputs.h"
+#include "ksearch/core/sha256.h"
+#include "ksearch/kernel_abi.h"
+#include "runner/device.h"
+#include "runner_spec.h"
+#include "stats.h"
+
+namespace ksearch::evaluator {
+namespace {
+
+using KsRun = int (*)(const ks_args*);
+
+struct Runner {
+  RunnerSpec spec;
+  std::unique_ptr<Device> dev;
+  KsRun ks_run = nullptr;
+
+  [[noreturn]] void Die(int code, const std::string& what) {
+    Progress("fatal: " + what);
+    std::cerr << "ksearch-runner: " << what << "\n";
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  void Progress(const std::string& what) {
+    std::ofstream(spec.out_dir + "/progress", std::ios::app) << what << "\n";
+  }
+  void Check(const std::string& err, const char* where) {
+    if (!err.empty()) Die(kRunnerExitDeviceFault, std::string(where) + ": " + err);
+  }
+  void WriteFile(const std::string& name, const std::vector<uint8_t>& bytes) {
+    std::ofstream out(spec.out_dir + "/" + name, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) Die(kRunnerExitUsage, "cannot write " + name);
+  }
+
+  // One set of device buffers for a shape.
+  struct Buffers {
+    std::vector<void*> in, out;
+    void* workspace = nullptr;
+    void* spacer = nullptr;  // shifts later allocations so addresses move
+  };
+  Buffers Allocate(const RunnerShape& s, size_t spacer_bytes) {
+    Buffers b;
+    b.spacer = dev->Alloc(spacer_bytes);
+    for (auto& t : s.inputs) b.in.push_back(dev->Alloc(t.Numel() * DTypeSize(DType(t.dtype))));
+    for (auto& t : s.outputs) b.out.push_back(dev->Alloc(t.Numel() * DTypeSize(DType(t.dtype))));
+    if (s.workspace_bytes > 0) b.workspace = dev->Alloc(s.workspace_bytes);
+    for (void* p : b.in) if (!p) Die(kRunnerExitDeviceFault, "allocation failed");
+    for (void* p : b.out) if (!p) Die(kRunnerExitDeviceFault, "allocation failed");
+    return b;
+  }
+  void Release(Buffers& b) {
+    for (void* p : b.in) dev->Free(p);
+    for (void* p : b.out) dev->Free(p);
+    if (b.workspace) dev->Free(b.workspace);
+    if (b.spacer) dev->Free(b.spacer);
+  }
+  std::vector<std::vector<uint8_t>> HostInputs(const RunnerShape& s, int trial) {
+    std::vector<std::vector<uint8_t>> out;
+    for (size_t i = 0; i < s.inputs.size(); ++i) {
+      const RunnerTensor& t = s.inputs[i];
+      DType dt = DType(t.dtype);
+      std::vector<uint8_t> bytes(t.Numel() * DTypeSize(dt));
+      auto dist = ParseDistribution(t.dists.empty() ? "normal(0,1)" : t.dists[trial % t.dists.size()]);
+      if (!dist.ok()) Die(kRunnerExitUsage, dist.status().ToString());
+      FillTensor(bytes.data(), dt, t.Numel(), *dist, TensorSeed(s.trial_seeds.at(trial), static_cast<int>(i)));
+      out.push_back(std::move(bytes));
+    }
+    return out;
+  }
+  void Upload(const RunnerShape& s, Buffers& b, const std::vector<std::vector<uint8_t>>& host) {
+    for (size_t i = 0; i < host.size(); ++i) Check(dev->Upload(b.in[i], host[i].data(), host[i].size()), "upload");
+  }
+  void Poison(const RunnerShape& s, Buffers& b) {
+    for (size_t i = 0; i < s.outputs.size(); ++i)
+      Check(dev->Fill(b.out[i], kPoisonByte, s.outputs[i].Numel() * DTypeSize(DType(s.outputs[i].dtype))), "poison");
+  }
+  std::vector<uint8_t> Fetch(const void* p, size_t bytes) {
+    std::vector<uint8_t> out(bytes);
+    Check(dev->Download(out.data(), p, bytes), "download");
+    return out;
+  }
+  std::string InputDigest(const RunnerShape& s, Buffers& b) {
+    Sha256 h;
+    for (size_t i = 0; i < s.inputs.size(); ++i) {
+      auto bytes = Fetch(b.in[i], s.inputs[i].Numel() * DTypeSize(DType(s.inputs[i].dtype)));
+      h.Update(bytes.data(), bytes.size());
+    }
+    return h.HexDigest();
+  }
+  int Call(const RunnerShape& s, Buffers& b, bool flush, CallTiming* t) {
+    std::vector<ks_tensor> in(s.inputs.size()), out(s.outputs.size());
+    auto fill = [](ks_tensor& kt, const RunnerTensor& rt, void* data) {
+      kt = {};
+      kt.data = data;
+      kt.dtype = rt.dtype;
+      kt.ndim = static_cast<int32_t>(rt.shape.size());
+      int64_t stride = 1;
+      for (int d = kt.ndim - 1; d >= 0; --d) { kt.shape[d] = rt.shape[d]; kt.stride[d] = stride; stride *= rt.shape[d]; }
+    };
+    for (size_t i = 0; i < in.size(); ++i) fill(in[i], s.inputs[i], b.in[i]);
+    for (size_t i = 0; i < out.size(); ++i) fill(out[i], s.outputs[i], b.out[i]);
+    ks_args a{};
+    a.inputs = in.data(); a.n_inputs = static_cast<int32_t>(in.size());
+    a.outputs = out.data(); a.n_outputs = static_cast<int32_t>(out.size());
+    a.iscalars = s.iscalars.data(); a.n_iscalars = static_cast<int32_t>(s.iscalars.size());
+    a.fscalars = s.fscalars.data(); a.n_fscalars = static_cast<int32_t>(s.fscalars.size());
+    a.stream = dev->Stream();
+    a.workspace = b.workspace; a.workspace_bytes = s.workspace_bytes;
+    int rc = 0;
+    CallTiming local;
+    Check(dev->TimedCall([&] { return ks_run(&a); }, flush, t ? t : &local, &rc), "kernel");
+    if (rc != 0) Die(kRunnerExitKernelError, "ks_run returned " + std::to_string(rc) + " on shape " + s.name);
+    return rc;
+  }
+  void DumpOutputs(const RunnerShape& s, Buffers& b, const std::function<std::string(int)>& name) {
+    for (size_t o = 0; o < s.outputs.size(); ++o)
+      WriteFile(name(static_cast<int>(o)), Fetch(b.out[o], s.outputs[o].Numel() * DTypeSize(DType(s.outputs[o].dtype))));
+  }
+
+  nlohmann::json Verify(int si, const RunnerShape& s) {
+    nlohmann::json trials = nlohmann::json::array();
+    for (size_t t = 0; t < s.trial_seeds.size(); ++t) {
+      Progress("verify shape=" + s.name + " trial=" + std::to_string(t));
+      auto host = HostInputs(s, static_cast<int>(t));
+      Buffers b = Allocate(s, 4096 * (t + 1));
+      Upload(s, b, host);
+      Poison(s, b);
+      Call(s, b, false, nullptr);
+      DumpOutputs(s, b, [&](int o) { return TrialOutputFile(si, static_cast<int>(t), o); });
+      trials.push_back({{"input_digest_after", InputDigest(s, b)}});
+      if (t == 0 && s.repeat_trial0) {
+        Buffers b2 = Allocate(s, 8192);
+        Upload(s, b2, host);
+        Poison(s, b2);
+        Call(s, b2, false, nullptr);
+        DumpOutputs(s, b2, [&](int o) { return RepeatOutputFile(si, o); });
+        Release(b2);
+      }
+      Release(b);
+    }
+    return trials;
+  }
+
+  nlohmann::json Time(int si, const RunnerShape& s) {
+    Progress("time shape=" + s.name);
+    const RunnerTiming& tm = spec.timing;
+    auto host = HostInputs(s, 0);
+    int sets = std::max(1, tm.buffer_sets);
+    std::vector<Buffers> bufs;
+    for (int k = 0; k < sets; ++k) { bufs.push_back(Allocate(s, 4096 * (k + 3))); Upload(s, bufs.back(), host); }
+    for (int w = 0; w < tm.warmup; ++w) { Poison(s, bufs[w % sets]); Call(s, bufs[w % sets], true, nullptr); }
+    std::vector<double> dev_us, host_us;
+    auto start = std::chrono::steady_clock::now();
+    int rep = 0;
+    for (; rep < tm.max_reps; ++rep) {
+      Buffers& b = bufs[rep % sets];
+      Poison(s, b);
+      CallTiming t;
+      Call(s, b, true, &t);
+      dev_us.push_back(t.device_us);
+      host_us.push_back(t.host_us);
+      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (rep + 1 >= tm.min_reps && (MedianCiRel(dev_us) < tm.target_ci || elapsed > tm.cap_s)) { ++rep; break; }
+    }
+    // The last `dump` calls used distinct buffer sets; their outputs are still there.
+    int dump = std::min(tm.dump_timed, std::min(sets, rep));
+    for (int k = 0; k < dump; ++k) {
+      Buffers& b = bufs[(rep - 1 - k) % sets];
+      DumpOutputs(s, b, [&](int o) { return TimedOutputFile(si, k, o); });
+    }
+    nlohmann::json digests = nlohmann::json::array();
+    for (auto& b : bufs) { digests.push_back(InputDigest(s, b)); Release(b); }
+    Summary d = Summarize(dev_us), h = Summarize(host_us);
+    return {{"median_us", d.median}, {"p10_us", d.p10}, {"p90_us", d.p90}, {"mean_us", d.mean},
+            {"min_us", d.min}, {"reps", d.n}, {"ci_rel", MedianCiRel(dev_us)},
+            {"host_median_us", h.median}, {"host_p90_us", h.p90}, {"dumped_timed", dump},
+            {"input_digests_after", digests}};
+  }
+
+  nlohmann::json Profile() {
+    int si = spec.profile_shape;
+    const RunnerShape& s = spec.shapes.at(si);
+    auto host = HostInputs(s, 0);
+    Buffers b = Allocate(s, 4096);
+    Upload(s, b, host);
+    Poison(s, b);
+    Call(s, b, false, nullptr);  // warm-up outside the profiled range
+    Poison(s, b);
+    dev->RangePush("ks_candidate");
+    Call(s, b, false, nullptr);
+    dev->RangePop();
+    Release(b);
+    return {{"profiled_shape", s.name}};
+  }
+
+  int Main(const char* spec_path) {
+    std::ifstream in(spec_path);
+    nlohmann::json j;
+    try { in >> j; spec = j.get<RunnerSpec>(); }
+    catch (const std::exception& e) { std::cerr << "ksearch-runner: bad spec " << spec_path << ": " << e.what() << "\n"; return kRunnerExitUsage; }
+    if (spec.backend == "cuda") dev = MakeCudaDevice(); else dev = MakeHostDevice();
+    if (!dev) Die(kRunnerExitNoDevice, "backend " + spec.backend + " not built into this runner");
+    if (std::string e = dev->Init(); !e.empty()) Die(kRunnerExitNoDevice, e);
+    nlohmann::json result = {{"mode", spec.mode}, {"env_before", dev->Environment()}};
+    if (spec.mode == "ceilings") {
+      result["ceilings"] = dev->Ceilings();
+    } else {
+      void* lib = dlopen(spec.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (!lib) Die(kRunnerExitLoad, std::string("dlopen: ") + dlerror());
+      ks_run = reinterpret_cast<KsRun>(dlsym(lib, "ks_run"));
+      if (!ks_run) Die(kRunnerExitLoad, "library exports no ks_run: " + spec.library);
+      if (spec.mode == "profile") {
+        result["profile"] = Profile();
+      } else {
+        nlohmann::json shapes = nlohmann::json::array();
+        for (size_t si = 0; si < spec.shapes.size(); ++si) {
+          const RunnerShape& s = spec.shapes[si];
+          nlohmann::json sj = {{"name", s.name}, {"trials", Verify(static_cast<int>(si), s)}};
+          if (s.time && spec.mode == "candidate") sj["timing"] = Time(static_cast<int>(si), s);
+          shapes.push_back(sj);
+        }
+        result["shapes"] = shapes;
+      }
+    }
+    result["env_after"] = dev->Environment();
+    std::ofstream out(spec.out_dir + "/result.json");
+    out << result.dump(1);
+    Progress("done");
+    return out ? kRunnerExitOk : kRunnerExitUsage;
+  }
+};
+
+}  // namespace
+}  // namespace ksearch::evaluator
+
+#ifndef KSEARCH_RUNNER_WITH_CUDA
+std::unique_ptr<ksearch::evaluator::Device> ksearch::evaluator::MakeCudaDevice() { return nullptr; }
+#endif
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: ksearch-runner SPEC.json\n";
+    return ksearch::evaluator::kRunnerExitUsage;
+  }
+  ksearch::evaluator::Runner r;
+  return r.Main(argv[1]);
+}

@@ -1,0 +1,145 @@
+// Validate(): the trusted-side correctness checks over the runners' files.
+// Order of reasons reported (first failing shape wins): unwritten, nan,
+// mismatch (verification trials, then timed calls), input_mutated,
+// nondeterministic, constant_output.
+#include <fstream>
+#include <sstream>
+
+#include "compare.h"
+#include "inputs.h"
+#include "ksearch/core/sha256.h"
+#include "run_internal.h"
+
+namespace ksearch::evaluator {
+namespace {
+
+Result<std::string> ReadBytes(const std::string& path, size_t expect) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("missing runner output " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  if (s.size() != expect)
+    return Status::Corruption(path + ": " + std::to_string(s.size()) + " bytes, expected " + std::to_string(expect));
+  return s;
+}
+
+// sha256 of the inputs of `trial` as the trusted side generates them.
+std::string TrustedInputDigest(const RunnerShape& s, int trial) {
+  Sha256 h;
+  for (size_t i = 0; i < s.inputs.size(); ++i) {
+    const RunnerTensor& t = s.inputs[i];
+    DType dt = DType(t.dtype);
+    std::string bytes(t.Numel() * DTypeSize(dt), '\0');
+    auto dist = ParseDistribution(t.dists.empty() ? "normal(0,1)" : t.dists[trial % t.dists.size()]);
+    FillTensor(bytes.data(), dt, t.Numel(), dist.ok() ? *dist : Distribution{}, TensorSeed(s.trial_seeds[trial], static_cast<int>(i)));
+    h.Update(bytes);
+  }
+  return h.HexDigest();
+}
+
+}  // namespace
+
+Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, const std::string& ref_dir,
+                    const nlohmann::json& ref_result, const std::string& cand_dir, const nlohmann::json& cand_result) {
+  Validation v;
+  auto fail = [&](VerdictKind kind, const std::string& reason, const std::string& detail) {
+    if (v.ok) { v.ok = false; v.verdict = {kind, reason, detail}; }
+  };
+  // Shape of the two result documents, checked before any indexing.
+  for (const nlohmann::json* res : {&ref_result, &cand_result}) {
+    bool good = res->contains("shapes") && (*res)["shapes"].is_array() && (*res)["shapes"].size() == shapes.size();
+    for (size_t si = 0; good && si < shapes.size(); ++si) {
+      const nlohmann::json& sh = (*res)["shapes"][si];
+      good = sh.is_object() && sh.contains("trials") && sh["trials"].is_array() &&
+             sh["trials"].size() == shapes[si].runner.trial_seeds.size();
+    }
+    if (!good) {
+      fail(res == &ref_result ? VerdictKind::kInfraError : VerdictKind::kCrash, "bad_runner_result",
+           "runner result.json does not cover every shape and trial");
+      return v;
+    }
+  }
+  for (size_t si = 0; si < shapes.size(); ++si) {
+    const ResolvedShape& rs = shapes[si];
+    const RunnerShape& s = rs.runner;
+    int sidx = static_cast<int>(si);
+    nlohmann::json sj = {{"shape", rs.name}, {"held_out", rs.held_out}, {"trials", nlohmann::json::array()}};
+    const nlohmann::json& ctrials = cand_result["shapes"][si]["trials"];
+    const nlohmann::json& rtrials = ref_result["shapes"][si]["trials"];
+    std::vector<std::vector<std::string>> cand_out(s.trial_seeds.size()), ref_out(s.trial_seeds.size());
+    std::string trusted0;
+    for (size_t t = 0; t < s.trial_seeds.size(); ++t) {
+      int tidx = static_cast<int>(t);
+      std::string trusted = TrustedInputDigest(s, tidx);
+      if (t == 0) trusted0 = trusted;
+      nlohmann::json tj = {{"trial", t}, {"seed", s.trial_seeds[t]},
+                           {"dist", s.inputs.empty() || s.inputs[0].dists.empty() ? "" : s.inputs[0].dists[t % s.inputs[0].dists.size()]},
+                           {"outputs", nlohmann::json::array()}};
+      if (rtrials[t].value("input_digest_after", "") != trusted)
+        fail(VerdictKind::kInfraError, "reference_mutated_inputs", "reference changed its inputs or input generation differs, shape " + rs.name);
+      bool mutated = ctrials[t].value("input_digest_after", "") != trusted;
+      tj["input_mutated"] = mutated;
+      for (size_t o = 0; o < s.outputs.size(); ++o) {
+        DType dt = DType(s.outputs[o].dtype);
+        size_t bytes = s.outputs[o].Numel() * DTypeSize(dt);
+        auto c = ReadBytes(cand_dir + "/" + TrialOutputFile(sidx, tidx, static_cast<int>(o)), bytes);
+        auto r = ReadBytes(ref_dir + "/" + TrialOutputFile(sidx, tidx, static_cast<int>(o)), bytes);
+        if (!r.ok()) { fail(VerdictKind::kInfraError, "reference_output", r.status().message()); continue; }
+        if (!c.ok()) { fail(VerdictKind::kInfraError, "candidate_output", c.status().message()); continue; }
+        CompareResult cr = CompareOutput(c->data(), r->data(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt));
+        nlohmann::json oj = cr.ToJson();
+        oj["output"] = task.outputs[o].name;
+        tj["outputs"].push_back(oj);
+        if (!cr.ok)
+          fail(VerdictKind::kIncorrect, cr.reason, task.outputs[o].name + " at " + rs.name + " trial " + std::to_string(t) +
+               " (" + tj["dist"].get<std::string>() + "): rel_norm=" + std::to_string(cr.rel_norm) +
+               " bad=" + std::to_string(cr.bad_elements) + " unwritten=" + std::to_string(cr.unwritten) +
+               " nonfinite=" + std::to_string(cr.nonfinite) + " first_bad=" + std::to_string(cr.first_bad));
+        cand_out[t].push_back(std::move(*c));
+        ref_out[t].push_back(std::move(*r));
+      }
+      sj["trials"].push_back(tj);
+      if (mutated) fail(VerdictKind::kIncorrect, "input_mutated", "inputs changed by the call at " + rs.name + " trial " + std::to_string(t));
+    }
+    // Outputs of timed calls must be right too (trial 0's inputs).
+    const nlohmann::json& timing = cand_result["shapes"][si].value("timing", nlohmann::json::object());
+    int dumped = timing.value("dumped_timed", 0);
+    for (int k = 0; k < dumped && !ref_out[0].empty(); ++k) {
+      for (size_t o = 0; o < s.outputs.size(); ++o) {
+        DType dt = DType(s.outputs[o].dtype);
+        auto c = ReadBytes(cand_dir + "/" + TimedOutputFile(sidx, k, static_cast<int>(o)), s.outputs[o].Numel() * DTypeSize(dt));
+        if (!c.ok()) { fail(VerdictKind::kInfraError, "candidate_output", c.status().message()); continue; }
+        CompareResult cr = CompareOutput(c->data(), ref_out[0][o].data(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt));
+        sj["timed_outputs_ok"] = sj.value("timed_outputs_ok", true) && cr.ok;
+        if (!cr.ok) fail(VerdictKind::kIncorrect, cr.reason, task.outputs[o].name + " of a timed call at " + rs.name + ": rel_norm=" + std::to_string(cr.rel_norm));
+      }
+    }
+    for (auto& d : timing.value("input_digests_after", nlohmann::json::array()))
+      if (d.get<std::string>() != trusted0) {
+        sj["timed_inputs_mutated"] = true;
+        fail(VerdictKind::kIncorrect, "input_mutated", "inputs changed during timed calls at " + rs.name);
+      }
+    // Determinism: trial 0 called twice on the same inputs.
+    if (s.repeat_trial0 && !cand_out[0].empty()) {
+      bool same = true;
+      for (size_t o = 0; o < s.outputs.size(); ++o) {
+        DType dt = DType(s.outputs[o].dtype);
+        auto rep = ReadBytes(cand_dir + "/" + RepeatOutputFile(sidx, static_cast<int>(o)), s.outputs[o].Numel() * DTypeSize(dt));
+        same = same && rep.ok() && *rep == cand_out[0][o];
+      }
+      sj["deterministic"] = same;
+      if (!same) fail(VerdictKind::kIncorrect, "nondeterministic", "two calls on the same inputs differ bitwise at " + rs.name);
+    }
+    // Constant output: identical candidate outputs for different inputs, while the reference's differ.
+    if (s.trial_seeds.size() >= 2 && !cand_out[0].empty() && !cand_out[1].empty()) {
+      bool cand_same = cand_out[0] == cand_out[1], ref_same = ref_out[0] == ref_out[1];
+      sj["constant_output"] = cand_same && !ref_same;
+      if (cand_same && !ref_same) fail(VerdictKind::kIncorrect, "constant_output", "outputs do not change with inputs at " + rs.name);
+    }
+    v.evidence.push_back(sj);
+  }
+  return v;
+}
+
+}  // namespace ksearch::evaluator
