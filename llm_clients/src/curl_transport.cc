@@ -97,7 +97,15 @@ class CurlTransport final : public HttpTransport {
     }
     uint64_t id = t->id;
     transfers_[id] = std::move(t);
-    curl_multi_add_handle(multi_, e);  // arms the timer; work starts in run()
+    CURLMcode mc = curl_multi_add_handle(multi_, e);  // arms the timer; work starts in run()
+    if (mc != CURLM_OK) {
+      std::unique_ptr<Transfer> failed = std::move(transfers_[id]);
+      transfers_.erase(id);
+      HttpResult r;
+      r.error = TransportError::kOther;
+      r.error_message = std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc);
+      Finish(std::move(failed), std::move(r));
+    }
     return id;
   }
 

@@ -95,3 +95,32 @@ TEST_CASE("anthropic in-band overloaded_error mid-stream is retried", "[llm][str
   CHECK(o.response.text == "after overload");
   CHECK(o.response.retries == 1);
 }
+
+TEST_CASE("large replies arrive intact, many at once", "[llm][stream]") {
+  // Quarter-megabyte bodies take many reads; this exercises the transport's
+  // edge-triggered readiness handling (RecheckAll) under concurrency.
+  FakeLlmServer server;
+  server.SetResponder([](const fakes::RecordedRequest& r) {
+    std::string tag = r.Json()["messages"].back()["content"];
+    std::string text;
+    while (text.size() < (1u << 18)) text += tag + ":" + std::to_string(text.size()) + "\n";
+    return FakeResponse::Completion(text);
+  });
+  auto protocol = GENERATE(Protocol::kOpenAi, Protocol::kAnthropic);
+  auto stream = GENERATE(false, true);
+  EndpointConfig cfg = FakeEndpoint(server, protocol, stream);
+  cfg.max_concurrency = 8;
+  Harness h(cfg);
+  std::vector<CompletionOutcome> out;
+  for (int i = 0; i < 10; ++i) h.Start(SimpleRequest("tag" + std::to_string(i)), &out);
+  h.io.run();
+  REQUIRE(out.size() == 10);
+  for (const auto& o : out) {
+    REQUIRE(o.ok);
+    CHECK(o.response.text.size() >= (1u << 18));
+    std::string tag = o.response.text.substr(0, o.response.text.find(':'));
+    std::string expect;
+    while (expect.size() < (1u << 18)) expect += tag + ":" + std::to_string(expect.size()) + "\n";
+    CHECK(o.response.text == expect);
+  }
+}
