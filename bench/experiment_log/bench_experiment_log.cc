@@ -7,6 +7,8 @@
 //     Builds a log of N events at PATH if it holds fewer, then times R runs of
 //     open(read-only) + QueryDeadEnds (what `ksearch deadends` does) and prints
 //     the median, min and max in milliseconds.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,13 @@ namespace el = ksearch::experiment_log;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// User + system CPU seconds of this process so far (load-independent cost).
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 const char* kVerdicts[] = {"compile_error{ptxas}", "incorrect{mismatch}", "slower", "no_gain",
                            "improved", "crash", "timeout", "rejected_static{forbidden_import}",
@@ -93,6 +102,7 @@ int BenchAppend(const std::string& dir, double seconds, bool full_sync) {
     std::mt19937 rng(1);
     int64_t events = 0, attempt = 0, batches = 0;
     auto t0 = Clock::now();
+    double cpu0 = CpuSeconds();
     double elapsed = 0;
     std::vector<ksearch::Event> pending;
     while (elapsed < seconds) {
@@ -106,10 +116,12 @@ int BenchAppend(const std::string& dir, double seconds, bool full_sync) {
       ++batches;
       elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     }
+    double cpu = CpuSeconds() - cpu0;
     auto v = (*log)->Verify();
-    std::printf("  batch %3d: %8.0f events/s  (%lld events, %lld commits, %.2f s, verify %s)\n",
+    std::printf("  batch %3d: %8.0f events/s  (%lld events, %lld commits, %.2f s wall, %.1f us CPU/event, verify %s)\n",
                 batch_size, events / elapsed, static_cast<long long>(events),
-                static_cast<long long>(batches), elapsed, v.ok() && v->ok ? "ok" : "FAILED");
+                static_cast<long long>(batches), elapsed, cpu / events * 1e6,
+                v.ok() && v->ok ? "ok" : "FAILED");
   }
   return 0;
 }
@@ -149,8 +161,9 @@ int BenchDeadEnds(const std::string& path, int64_t target, int runs) {
       std::printf("  built in %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
     }
   }
-  struct Case { const char* name; el::DeadEndFilter f; };
-  std::vector<Case> cases(4);
+  // since_frac >= 0: --since = the time of the event at that fraction of the log.
+  struct Case { const char* name; el::DeadEndFilter f; double since_frac = -1; };
+  std::vector<Case> cases(6);
   cases[0].name = "all";
   cases[1].name = "--task gemm --arch sm_90";
   cases[1].f.task = "gemm";
@@ -159,34 +172,46 @@ int BenchDeadEnds(const std::string& path, int64_t target, int runs) {
   cases[2].f.axis = "tiling";
   cases[2].f.failure_class = "incorrect";
   cases[3].name = "--since (last 1%)";
+  cases[3].since_frac = 0.99;
+  cases[4].name = "--since (last half)";
+  cases[4].since_frac = 0.5;
+  cases[5].name = "--since (first event)";
+  cases[5].since_frac = 0;
   for (auto& c : cases) {
-    std::vector<double> ms;
+    if (c.since_frac < 0) continue;
+    el::OpenOptions o;
+    o.read_only = true;
+    auto log = el::ExperimentLog::Open(path, o);
+    if (!log.ok()) return std::fprintf(stderr, "%s\n", log.status().ToString().c_str()), 1;
+    ksearch::experiment_log::EventFilter ef;
+    ef.after_seq = static_cast<int64_t>(*(*log)->LastSeq() * c.since_frac);
+    ef.limit = 1;
+    c.f.since_ms = (*(*log)->ReadEvents(ef))[0].time_ms;
+  }
+  for (auto& c : cases) {
+    std::vector<double> ms, cpu_ms;
     size_t groups = 0;
     int64_t counted = 0;
     for (int r = 0; r < runs; ++r) {
       auto t0 = Clock::now();
+      double cpu0 = CpuSeconds();
       el::OpenOptions o;
       o.read_only = true;
       auto log = el::ExperimentLog::Open(path, o);
       if (!log.ok()) return std::fprintf(stderr, "%s\n", log.status().ToString().c_str()), 1;
-      if (std::strcmp(c.name, "--since (last 1%)") == 0 && c.f.since_ms == 0) {
-        ksearch::experiment_log::EventFilter ef;
-        ef.after_seq = *(*log)->LastSeq() * 99 / 100;
-        ef.limit = 1;
-        c.f.since_ms = (*(*log)->ReadEvents(ef))[0].time_ms;
-        t0 = Clock::now();
-      }
       auto d = (*log)->QueryDeadEnds(c.f);
       ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      cpu_ms.push_back((CpuSeconds() - cpu0) * 1e3);
       if (!d.ok()) return std::fprintf(stderr, "%s\n", d.status().ToString().c_str()), 1;
       groups = d->size();
       counted = 0;
       for (const auto& g : *d) counted += g.count;
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("deadends %-32s median %7.1f ms  min %7.1f  max %7.1f  (%d runs, %zu groups, %lld attempts)\n",
-                c.name, ms[ms.size() / 2], ms.front(), ms.back(), runs, groups,
-                static_cast<long long>(counted));
+    std::sort(cpu_ms.begin(), cpu_ms.end());
+    std::printf("deadends %-32s median %7.1f ms  min %7.1f  max %7.1f  CPU median %6.1f ms  (%d runs, %zu groups, %lld attempts)\n",
+                c.name, ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2], runs,
+                groups, static_cast<long long>(counted));
   }
   {
     el::OpenOptions o;
