@@ -82,5 +82,50 @@ TEST_CASE("SIGKILL in the middle of appends leaves whole attempts and a valid ch
   }
 }
 
+TEST_CASE("writers in several processes interleave whole batches on one chain",
+          "[experiment_log][concurrency]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  {
+    auto log = ExperimentLog::Open(path);
+    REQUIRE(log.ok());
+    std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {"tiling"})};
+    REQUIRE((*log)->Append(b).ok());
+  }
+  constexpr int kWriters = 3, kAttempts = 40;
+  std::vector<pid_t> pids;
+  for (int w = 0; w < kWriters; ++w) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      auto log = ExperimentLog::Open(path);
+      if (!log.ok()) _exit(3);
+      for (int i = 0; i < kAttempts; ++i) {
+        auto ev = AttemptEvents("c1", {.attempt = "w" + std::to_string(w) + "-" + std::to_string(i),
+                                       .parent = "seed", .axis = "tiling", .verdict = "slower",
+                                       .candidate = "k", .stages = kStages});
+        if (!(*log)->Append(ev).ok()) _exit(4);
+      }
+      _exit(0);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  auto log = ExperimentLog::Open(path);
+  REQUIRE(log.ok());
+  CHECK(*(*log)->LastSeq() == 1 + kWriters * kAttempts * (kStages + 2));
+  CHECK((*log)->Verify()->ok);
+  // Each batch is contiguous in seq order: attempt ids change only at batch boundaries.
+  auto events = (*log)->ReadEvents();
+  for (size_t i = 1; i + 1 < events->size(); i += kStages + 2) {
+    for (int k = 1; k < kStages + 2; ++k) REQUIRE((*events)[i + k].attempt_id == (*events)[i].attempt_id);
+  }
+}
+
 }  // namespace
 }  // namespace ksearch::experiment_log
