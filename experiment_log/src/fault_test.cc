@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "ksearch/experiment_log/experiment_log.h"
@@ -81,6 +82,44 @@ TEST_CASE("a corrupt file is reported as corrupt with its path", "[experiment_lo
     CHECK(log.status().IsCorruption());
     CHECK(Contains(log.status().message(), path));
     CHECK(Contains(log.status().message(), "not an SQLite database"));
+  }
+}
+
+TEST_CASE("garbage inside the file is reported by verify or as corruption, never a crash",
+          "[experiment_log][fault]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  {
+    auto log = ExperimentLog::Open(path);
+    REQUIRE(log.ok());
+    std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {})};
+    REQUIRE((*log)->Append(b).ok());
+    for (int i = 0; i < 200; ++i) {
+      auto ev = AttemptEvents("c1", {.attempt = "a" + std::to_string(i), .parent = "seed", .axis = "x",
+                                     .verdict = "crash", .detail = std::string(200, 'z')});
+      REQUIRE((*log)->Append(ev).ok());
+    }
+  }
+  auto size = std::filesystem::file_size(path);
+  REQUIRE(size > 64 * 1024);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    std::string garbage(8192, '\x5a');
+    f.write(garbage.data(), garbage.size());
+  }
+  auto log = ExperimentLog::Open(path);
+  if (!log.ok()) {
+    CHECK(Contains(log.status().message(), path));
+    return;
+  }
+  auto report = (*log)->Verify();
+  if (report.ok()) {
+    CHECK_FALSE(report->ok);
+    CHECK(report->first_bad_seq > 0);
+  } else {
+    CHECK(report.status().IsCorruption());
+    CHECK(Contains(report.status().message(), path));
   }
 }
 
