@@ -111,7 +111,7 @@ class Driver {
     double t = L_.Measure(pr.child, rng_);
     auto j = p_.JudgeMeasurement(d.parent, t, spread);
     Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t);
-    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t);
+    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f (%s)\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t, j->detail.c_str());
     double child_true = L_.TrueTime(pr.child);
     for (bool again = j->needs_remeasure; again && !Done();) {
       Spend(remeasure_ticks_);  // a re-measurement reruns only the benchmark step
@@ -119,6 +119,7 @@ class Driver {
       double t2 = L_.Measure(pr.child, rng_);
       auto rj = p_.JudgeRemeasurement(cand, t2, spread);
       again = rj->needs_another;
+      if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  remeasure %s %.2f: %s\n", cand.c_str(), t2, rj->detail.c_str());
       Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
       if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) ++r_.false_elites;

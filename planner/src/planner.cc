@@ -65,19 +65,34 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
                                    spec_.noise_threshold);
 }
 
+namespace {
+TimeEstimate EstimateOf(const Member& m) {
+  return {m.time_us, m.remeasures > 0 ? m.remeasures : 1, m.spread};
+}
+}  // namespace
+
 Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candidate,
                                                        double time_us, double spread) const {
   auto it = state_->members.find(candidate);
   if (it == state_->members.end()) return Status::NotFound("candidate '" + candidate + "' unknown");
+  if (!it->second.pending_remeasure)
+    return Status::FailedPrecondition("candidate '" + candidate + "' is not awaiting re-measurement");
   auto pit = state_->members.find(it->second.parent);
   if (pit == state_->members.end() || !pit->second.measured)
     return Status::NotFound("parent of '" + candidate + "' is not measured");
-  double best_spread = 0;
+  const Member& m = it->second;
+  std::vector<double> samples = m.samples;
+  samples.push_back(time_us);
+  double sp = std::max(spread, m.first_spread);
+  bool suspect = false;
+  for (double x : samples) suspect |= OutlierSuspect(m.first_time_us, x, sp);
+  TimeEstimate r{MedianOf(samples), static_cast<int>(samples.size()), sp};
+  TimeEstimate best;
+  best.mean_us = 0;
   if (auto b = state_->members.find(state_->best_candidate); b != state_->members.end())
-    best_spread = b->second.spread;
-  return planner::JudgeRemeasurement(pit->second.time_us, pit->second.spread,
-                                     state_->best_time_us, best_spread, time_us, spread,
-                                     spec_.noise_threshold, it->second.remeasures);
+    best = EstimateOf(b->second);
+  return planner::JudgeRemeasurement(EstimateOf(pit->second), best, r, spec_.noise_threshold,
+                                     suspect);
 }
 
 std::optional<Verdict> Planner::CheckDuplicate(const std::string& source_hash,

@@ -137,7 +137,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     if (passing) {
       seed.measured = seed.confirmed = true;
       seed.time_us = seed.first_time_us = Num(p, "time_us");
-      seed.spread = Num(p, "spread");
+      seed.spread = seed.first_spread = Num(p, "spread");
       seed.bottleneck = Str(p, "bottleneck");
       seed.roofline_fraction = Num(p, "roofline_fraction");
       seed.attempt_id = a.id;
@@ -214,7 +214,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     m.change_summary = Str(p, "change_summary");
     m.islands.insert(a.island);
     m.time_us = m.first_time_us = Num(p, "time_us");
-    m.spread = Num(p, "spread");
+    m.spread = m.first_spread = Num(p, "spread");
     m.roofline_fraction = Num(p, "roofline_fraction");
     m.speedup_vs_parent = Num(p, "speedup_vs_parent");
     m.measured = true;
@@ -226,26 +226,24 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   MigrateIfDue();
 }
 
-// remeasured{candidate, time_us, spread, agrees, final}: `final` (default
-// true) is false when the daemon will re-measure again (needs_another).
+// remeasured{candidate, time_us, spread, agrees, final}: every event adds a
+// sample; `final` (default true) false means the daemon re-measures again.
 void PlannerState::OnRemeasured(const Event& e) {
   auto it = members.find(Str(e.payload, "candidate"));
   if (it == members.end() || !it->second.pending_remeasure) return;
   Member& m = it->second;
   auto fin = e.payload.find("final");
   bool final = fin == e.payload.end() || !fin->is_boolean() || fin->get<bool>();
-  bool agrees = Bool(e.payload, "agrees");
-  if (agrees) {
-    ++m.remeasures;
-    m.remeasure_sum += Num(e.payload, "time_us");
-    m.spread = Num(e.payload, "spread");
-    if (!final) return;  // still pending
-  }
+  ++m.remeasures;
+  m.remeasure_sum += Num(e.payload, "time_us");
+  m.samples.push_back(Num(e.payload, "time_us"));
+  m.spread = Num(e.payload, "spread");
+  if (!final) return;  // still pending
   m.pending_remeasure = false;
+  m.time_us = MedianOf(m.samples);  // unbiased: not the selected measurement
   PairState& ps = pairs[{m.parent, m.axis}];
-  if (agrees) {
+  if (Bool(e.payload, "agrees")) {
     m.confirmed = true;
-    m.time_us = m.remeasure_sum / m.remeasures;  // unbiased: not the selected measurement
     auto pit = members.find(m.parent);
     double gain = pit != members.end() && m.time_us > 0 ? std::log(pit->second.time_us / m.time_us) : 0;
     CountStats& as = axis_stats[m.axis];
@@ -256,7 +254,6 @@ void PlannerState::OnRemeasured(const Event& e) {
     ps_stats.gain_sum += gain;
     if (pit != members.end()) Inherit(pit->second, m);
   } else {
-    m.time_us = Num(e.payload, "time_us");
     if (ps.outcome == PairOutcome::kImproved) ps.outcome = PairOutcome::kNoGain;
     DeadEndStat& d = dead_ends[{m.axis, "no_gain"}];
     if (d.count++ == 0) {

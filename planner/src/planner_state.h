@@ -35,13 +35,14 @@ struct Member {
   std::string id, parent, axis, attempt_id, source_blob, evidence_blob, source_hash;
   std::string verdict, bottleneck, change_summary, proposer;
   std::set<int> islands;
-  double time_us = 0, spread = 0, first_time_us = 0, roofline_fraction = 0;
+  double time_us = 0, spread = 0, first_time_us = 0, first_spread = 0, roofline_fraction = 0;
   double speedup_vs_parent = 0;
   bool measured = false;
   bool confirmed = false;        // seed, or re-measurement agreed
   bool pending_remeasure = false;
-  int remeasures = 0;            // agreeing re-measurements so far
-  double remeasure_sum = 0;      // their sum (time_us is their mean once confirmed)
+  int remeasures = 0;            // re-measurements so far
+  double remeasure_sum = 0;      // their sum
+  std::vector<double> samples;   // re-measured times in order (time_us is their median)
   int depth = 0;                 // generations from the seed
 };
 

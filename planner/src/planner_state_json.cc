@@ -48,9 +48,10 @@ nlohmann::json PlannerState::ToJson() const {
                {"source_blob", m.source_blob}, {"source_hash", m.source_hash},
                {"verdict", m.verdict}, {"bottleneck", m.bottleneck}, {"islands", m.islands},
                {"time_us", m.time_us}, {"first_time_us", m.first_time_us}, {"spread", m.spread},
+               {"first_spread", m.first_spread},
                {"measured", m.measured}, {"confirmed", m.confirmed},
                {"pending_remeasure", m.pending_remeasure}, {"remeasures", m.remeasures},
-               {"remeasure_sum", m.remeasure_sum}, {"depth", m.depth}};
+               {"remeasure_sum", m.remeasure_sum}, {"samples", m.samples}, {"depth", m.depth}};
   j["members"] = mem;
   nlohmann::json fr = nlohmann::json::array();
   for (const auto& [key, p] : pairs)

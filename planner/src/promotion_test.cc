@@ -6,12 +6,12 @@ using namespace ksearch;
 using namespace ksearch::planner;
 
 TEST_CASE("a difference within noise is not an improvement", "[planner]") {
-  // 1.5% faster with a 2% threshold: no_gain, no re-measurement.
-  auto j = JudgeMeasurement(100, 0.005, 98.5, 0.005, 0.02);
+  // 0.5% faster with a 2% threshold (screen at half): no_gain, no re-measurement.
+  auto j = JudgeMeasurement(100, 0.005, 99.5, 0.005, 0.02);
   CHECK(j.kind == VerdictKind::kNoGain);
   CHECK_FALSE(j.needs_remeasure);
   // The measurement's own spread widens the margin beyond the threshold.
-  auto k = JudgeMeasurement(100, 0.01, 94, 0.08, 0.02);
+  auto k = JudgeMeasurement(100, 0.01, 97, 0.08, 0.02);
   CHECK(k.kind == VerdictKind::kNoGain);
   CHECK(k.margin == Approx(0.08));
 }
@@ -24,20 +24,55 @@ TEST_CASE("an improvement beyond noise needs a re-measurement", "[planner]") {
   CHECK(JudgeMeasurement(100, 0.01, 110, 0.01, 0.02).kind == VerdictKind::kSlower);
 }
 
-TEST_CASE("re-measurement confirms or refutes, and gates the best", "[planner]") {
-  auto first = JudgeRemeasurement(100, 0.01, 90, 0.01, 85, 0.01, 0.02);
-  CHECK(first.agrees);
-  CHECK(first.needs_another);  // a new best takes two agreeing re-measurements
-  CHECK_FALSE(first.promote_best);
-  auto ok = JudgeRemeasurement(100, 0.01, 90, 0.01, 85, 0.01, 0.02, 1);
-  CHECK(ok.agrees);
-  CHECK_FALSE(ok.needs_another);
-  CHECK(ok.promote_best);
-  auto not_best = JudgeRemeasurement(100, 0.01, 86, 0.01, 85, 0.01, 0.02);
-  CHECK(not_best.agrees);
-  CHECK_FALSE(not_best.needs_another);  // an elite, but within noise of the current best
-  CHECK_FALSE(not_best.promote_best);
-  auto refuted = JudgeRemeasurement(100, 0.01, 90, 0.01, 99, 0.01, 0.02);
-  CHECK_FALSE(refuted.agrees);
-  CHECK_FALSE(refuted.promote_best);
+TEST_CASE("re-measurements are a sequential test on their mean", "[planner][noise]") {
+  const TimeEstimate parent{100, 1, 0.02};  // sigma 1%
+  const TimeEstimate none{0, 0, 0};
+  SECTION("a new best needs two re-measurements") {
+    auto first = JudgeRemeasurement(parent, none, {85, 1, 0.02}, 0.02);
+    CHECK_FALSE(first.agrees);
+    CHECK(first.needs_another);
+    CHECK_FALSE(first.promote_best);
+    auto second = JudgeRemeasurement(parent, none, {85, 2, 0.02}, 0.02);
+    CHECK(second.agrees);
+    CHECK_FALSE(second.needs_another);
+    CHECK(second.promote_best);
+  }
+  SECTION("faster than the parent but within noise of the best: an elite, not a best") {
+    auto j = JudgeRemeasurement(parent, {86, 2, 0.02}, {85, 1, 0.02}, 0.02);
+    CHECK(j.agrees);
+    CHECK_FALSE(j.promote_best);
+    CHECK(j.previous_best_us == 86);
+  }
+  SECTION("not faster: refuted at once") {
+    auto j = JudgeRemeasurement(parent, none, {100.5, 1, 0.02}, 0.02);
+    CHECK_FALSE(j.agrees);
+    CHECK_FALSE(j.needs_another);
+  }
+  SECTION("ambiguous: re-measure again, up to the limit") {
+    auto j = JudgeRemeasurement(parent, {90, 1, 0.02}, {97, 1, 0.02}, 0.02);
+    CHECK_FALSE(j.agrees);
+    CHECK(j.needs_another);
+    auto last = JudgeRemeasurement(parent, {90, 1, 0.02}, {99, kMaxRemeasures, 0.02}, 0.02);
+    CHECK_FALSE(last.agrees);
+    CHECK_FALSE(last.needs_another);
+  }
+  SECTION("the noise threshold applies even with tight measurements") {
+    auto j = JudgeRemeasurement({100, 4, 0.001}, {100, 4, 0.001}, {99, 4, 0.001}, 0.02);
+    CHECK_FALSE(j.agrees);
+  }
+}
+
+TEST_CASE("a re-measurement much faster than the first is an outlier suspect", "[planner][noise]") {
+  CHECK(OutlierSuspect(80, 60, 0.02));
+  CHECK_FALSE(OutlierSuspect(80, 79, 0.02));
+  CHECK_FALSE(OutlierSuspect(80, 95, 0.02));  // slower than the selected first: expected
+  const TimeEstimate parent{100, 1, 0.02}, best{50, 1, 0.02};
+  auto one = JudgeRemeasurement(parent, best, {60, 1, 0.02}, 0.02, /*suspect=*/true);
+  CHECK(one.needs_another);
+  CHECK_FALSE(one.agrees);
+  auto three = JudgeRemeasurement(parent, best, {84, kSuspectRemeasures, 0.02}, 0.02, true);
+  CHECK(three.agrees);
+  CHECK_FALSE(three.promote_best);
+  CHECK(MedianOf({84, 60, 86}) == 84);
+  CHECK(MedianOf({1, 3}) == 2);
 }

@@ -3,16 +3,22 @@
 //
 // Invariants (DESIGN.md section 5, issue #6):
 //  - a difference within the noise margin is never an improvement;
-//  - an improvement is only tentative until a re-measurement agrees; the mean
-//    of the re-measurements (free of the winner's-curse bias of the first,
-//    selected measurement) is the member's time from then on;
-//  - only a confirmed member can be an elite; becoming the campaign best takes
-//    kBestConfirmations agreeing re-measurements in a row (one lucky outlier
-//    in the re-measurement must not crown a false best).
+//  - an improvement is only tentative until re-measurements confirm it; the
+//    mean of the re-measurements (free of the winner's-curse bias of the
+//    first, selected measurement) is the member's time from then on;
+//  - confirmation is a sequential test on that mean against the parent's
+//    mean: confirm when faster by kConfirmZ standard errors (and by the noise
+//    threshold), refute when not faster by kRefuteZ standard errors, else
+//    re-measure again, at most kMaxRemeasures times;
+//  - only a confirmed member can be an elite; a new best needs at least
+//    kMinBestRemeasures re-measurements (one lucky outlier must not crown it).
+// `spread` is the evaluator's relative spread of one measurement, read as
+// about two standard deviations (the half-width of a ~95% interval).
 // Thread-safety: pure functions.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ksearch/core/verdict.h"
 
@@ -23,7 +29,10 @@ namespace ksearch::planner {
 double NoiseMargin(double noise_threshold, double spread_a, double spread_b);
 
 struct MeasurementJudgement {
-  VerdictKind kind = VerdictKind::kNoGain;  // kImproved, kNoGain or kSlower
+  // kImproved: faster than the parent by at least half the margin; tentative
+  // (needs_remeasure) until the re-measurements confirm it. kSlower: slower by
+  // more than the margin. kNoGain otherwise.
+  VerdictKind kind = VerdictKind::kNoGain;
   bool needs_remeasure = false;             // true exactly when kind == kImproved
   double margin = 0;                        // relative margin applied
   double speedup_vs_parent = 0;             // parent_time / time
@@ -34,21 +43,40 @@ struct MeasurementJudgement {
 MeasurementJudgement JudgeMeasurement(double parent_time_us, double parent_spread,
                                       double time_us, double spread, double noise_threshold);
 
-inline constexpr int kBestConfirmations = 2;
+inline constexpr int kMinBestRemeasures = 2;
+inline constexpr int kMaxRemeasures = 4;
+inline constexpr double kConfirmZ = 2.5;
+inline constexpr double kRefuteZ = 0.5;
+
+// A time estimate from `n` unbiased measurements (their median).
+struct TimeEstimate {
+  double mean_us = 0;  // <= 0: none (e.g. no best yet)
+  int n = 1;
+  double spread = 0;   // relative spread of one measurement
+};
+
+// Median (mean of the middle two for an even count); 0 for none.
+double MedianOf(std::vector<double> v);
+
+// A re-measurement faster than the first measurement by more than
+// kConfirmZ standard errors of a difference is an outlier suspect: the test
+// then needs at least kSuspectRemeasures samples (their median resists one).
+inline constexpr int kSuspectRemeasures = 3;
 
 struct RemeasureJudgement {
-  bool agrees = false;         // still beats the parent beyond the margin
-  bool needs_another = false;  // agrees, would be a new best, needs one more re-measurement
-  bool promote_best = false;   // agrees kBestConfirmations times and beats the best
+  bool agrees = false;         // final and confirmed faster than the parent
+  bool needs_another = false;  // inconclusive (or a new best below kMinBestRemeasures)
+  bool promote_best = false;   // confirmed and faster than the best by the same test
   double previous_best_us = 0;
   std::string detail;
 };
 
-// `best_time_us` <= 0 means no confirmed best yet; `agreed_before` counts
-// earlier agreeing re-measurements of the same candidate.
-RemeasureJudgement JudgeRemeasurement(double parent_time_us, double parent_spread,
-                                      double best_time_us, double best_spread,
-                                      double remeasured_us, double spread,
-                                      double noise_threshold, int agreed_before = 0);
+// `remeasured` summarizes every re-measurement so far, the new one included;
+// `suspect` is true when any of them was an outlier suspect.
+RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
+                                      const TimeEstimate& remeasured, double noise_threshold,
+                                      bool suspect = false);
+// True when `remeasured_us` is suspiciously faster than `first_us`.
+bool OutlierSuspect(double first_us, double remeasured_us, double spread);
 
 }  // namespace ksearch::planner
