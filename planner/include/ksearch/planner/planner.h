@@ -11,8 +11,10 @@
 //                               island, repair_of} with d's fields, Observe it
 //   ... proposer, dedupe (CheckDuplicate), evaluation ...
 //   j = JudgeMeasurement(d.parent, time, spread) -> verdict of attempt_finished
-//   if j.needs_remeasure: re-measure, r = JudgeRemeasurement(candidate, t, s),
-//       append remeasured{agrees: r.agrees}; if r.promote_best append best_promoted.
+//   while re-measurement is needed (j.needs_remeasure, then r.needs_another):
+//       re-measure, r = JudgeRemeasurement(candidate, t, s), append
+//       remeasured{candidate, time_us, spread, agrees: r.agrees,
+//       final: !r.needs_another}; if r.promote_best append best_promoted.
 // Call Observe() for attempt_started before calling Next() again, or the same
 // decision comes back.
 //
