@@ -49,7 +49,18 @@ TEST_CASE("SIGKILL in the middle of appends leaves whole attempts and a valid ch
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) AppendForever(path, round);
-    usleep(30000 + rng() % 200000);
+    // Wait until the child has committed at least one batch (the machine may be
+    // loaded), then let it run a random while longer and kill it.
+    {
+      auto reader = ExperimentLog::Open(path, {.read_only = true});
+      REQUIRE(reader.ok());
+      for (int waited_ms = 0; *(*reader)->LastSeq() <= last_total; waited_ms += 5) {
+        if (waited_ms > 120000) kill(pid, SIGKILL);
+        REQUIRE(waited_ms <= 120000);
+        usleep(5000);
+      }
+    }
+    usleep(rng() % 200000);
     REQUIRE(kill(pid, SIGKILL) == 0);
     int status = 0;
     REQUIRE(waitpid(pid, &status, 0) == pid);

@@ -35,10 +35,6 @@ Status StepDone(Db& db, Stmt& q, std::string_view what) {
 
 }  // namespace
 
-std::string ContentHashOfFields(int64_t seq, int64_t time_ms, std::string_view campaign_id,
-                                std::string_view attempt_id, std::string_view kind,
-                                std::string_view payload_text, std::string_view prev_hash);
-
 Result<std::unique_ptr<ExperimentLog>> ExperimentLog::Open(const std::string& path,
                                                            const OpenOptions& options) {
   auto log = SqliteExperimentLog::OpenFile(path, options);

@@ -18,6 +18,11 @@
 
 namespace ksearch::experiment_log {
 
+// EventContentHash over already-serialized fields (the stored payload text).
+std::string ContentHashOfFields(int64_t seq, int64_t time_ms, std::string_view campaign_id,
+                                std::string_view attempt_id, std::string_view kind,
+                                std::string_view payload_text, std::string_view prev_hash);
+
 class SqliteExperimentLog final : public ExperimentLog {
  public:
   static Result<std::unique_ptr<SqliteExperimentLog>> OpenFile(const std::string& path,
