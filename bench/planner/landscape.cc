@@ -34,6 +34,18 @@ Landscape::Landscape(const ksearch::planner::AxisCatalogue& cat, uint64_t seed, 
     s.fail_rate = std::min(0.9, (0.05 + 0.4 * u(rng)) * cfg.fail_scale);
     axes_.push_back(s);
   }
+  if (cfg.interactions > 0) {
+    for (size_t i = 0; i < axes_.size(); ++i) {
+      const auto* a = cat.Find(axes_[i].name);
+      if (axes_[i].tuner || a->neighbours.empty() || u(rng) >= cfg.interactions) continue;
+      int e = AxisIndex(a->neighbours[static_cast<size_t>(u(rng) * a->neighbours.size())]);
+      if (e < 0 || axes_[e].tuner || axes_[e].enabler == static_cast<int>(i)) continue;
+      axes_[i].enabler = e;
+      axes_[i].gain = std::abs(axes_[i].gain) * 1.5;
+      axes_[e].gain = -0.03;
+      axes_[e].max_level = 1;
+    }
+  }
 }
 
 int Landscape::AxisIndex(const std::string& name) const {
@@ -52,8 +64,12 @@ SimState Landscape::Seed() const {
 namespace {
 void ClassTimes(const std::vector<SimAxis>& axes, const double* base, const SimState& s, double* t) {
   for (int c = 0; c < 4; ++c) t[c] = base[c];
-  for (size_t i = 0; i < axes.size(); ++i)
-    if (!axes[i].tuner) t[axes[i].true_class] *= std::pow(1 - axes[i].gain, s.levels[i]);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i].tuner) continue;
+    bool enabled = axes[i].enabler < 0 || s.levels[axes[i].enabler] > 0;
+    double g = enabled ? axes[i].gain : -0.05;
+    t[axes[i].true_class] *= std::pow(1 - std::min(g, 0.9), s.levels[i]);
+  }
 }
 }  // namespace
 

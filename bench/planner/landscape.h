@@ -6,7 +6,8 @@
 // useful levels, a per-level gain (negative for trap axes) and a failure rate.
 // True time = max over classes of class time + 10% of their sum, times a
 // tuning penalty, so work on a non-bottleneck class barely helps.
-// Measurements add Gaussian noise and rare "lucky" outliers (the source of
+// With cfg.interactions > 0 some axes need an enabler first (deceptive: the
+// enabler alone is slower). Measurements add Gaussian noise and rare "lucky" outliers (the source of
 // false elites for policies that trust one measurement).
 // Thread-safety: one landscape per thread.
 #pragma once
@@ -27,6 +28,7 @@ struct SimAxis {
   double gain = 0.1;      // per level; < 0 for traps
   double fail_rate = 0.2;
   bool tuner = false;
+  int enabler = -1;       // --interactions: gains only once this axis is applied
 };
 
 struct SimState {
@@ -43,6 +45,10 @@ struct SimConfig {
   double no_effect_rate = 0.15; // an edit that compiles but changes nothing
   double fail_scale = 1.0;      // multiplies every axis' failure rate
   double repair_success = 0.5;  // chance a repair turn fixes the failure
+  // Chance that an axis depends on one of its catalogue neighbours (an
+  // enabler): without it the axis costs 5% per level, with it the gain is 1.5x;
+  // an enabler that enables something is 3% slower on its own.
+  double interactions = 0;
 };
 
 inline constexpr const char* kClasses[] = {"memory", "compute", "latency", "launch"};

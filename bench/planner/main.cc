@@ -3,7 +3,7 @@
 // landscapes, over many seeds, at an equal budget of evaluation units.
 //
 // Usage: planner_bench [--seeds N] [--units U] [--noise X] [--outliers X]
-//                      [--fail-scale X] [--remeasure-cost X] [--islands N]
+//                      [--fail-scale X] [--remeasure-cost X] [--islands N] [--interactions P]
 //                      [--mix exploit,explore,frontier] [--axes PATH]
 // Prints markdown tables (docs/bench-planner.md records them).
 #include <algorithm>
@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     else if (k == "--outliers") cfg.outlier_rate = v;
     else if (k == "--fail-scale") cfg.fail_scale = v;
     else if (k == "--remeasure-cost") remeasure_cost = v;
+    else if (k == "--interactions") cfg.interactions = v;
     else if (k == "--islands") knobs.islands = static_cast<int>(v);
     else if (k == "--mix") {
       if (std::sscanf(argv[i + 1], "%lf,%lf,%lf", &knobs.exploit, &knobs.explore, &knobs.frontier) != 3) {
@@ -75,8 +76,9 @@ int main(int argc, char** argv) {
     runs[3].push_back(RunOpenEvolve(L, units, rs));
   }
   std::printf("seeds=%d units=%d noise=%.3f outliers=%.3f fail_scale=%.2f remeasure_cost=%.2f "
-              "planner_islands=%d axes=%zu\n\n", seeds, units, cfg.noise, cfg.outlier_rate,
-              cfg.fail_scale, remeasure_cost, knobs.islands, cat->axes().size());
+              "interactions=%.2f planner_islands=%d axes=%zu\n\n", seeds, units, cfg.noise,
+              cfg.outlier_rate, cfg.fail_scale, remeasure_cost, cfg.interactions, knobs.islands,
+              cat->axes().size());
   std::vector<int> marks = {25, 50, 100, 150, units};
   std::printf("| policy | ");
   for (int m : marks) std::printf("best@%d | ", m);

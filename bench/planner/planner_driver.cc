@@ -33,6 +33,8 @@ class Driver {
     while (!Done()) {
       NextStep n = p_.Next(0);
       if (!n.decision) {  // stopped: the budget is simply not used
+        ++counts_["stop_" + std::string(StopReasonName(n.reason))];
+        counts_["stop_at_unit"] = static_cast<int>(r_.best_speedup.size()) / kTicksPerUnit;
         while (!Done()) Spend();
         break;
       }

@@ -396,3 +396,39 @@ TEST_CASE("an outlier re-measurement does not set an elite's time", "[planner][n
   CHECK(m["confirmed"] == true);
   CHECK(m["time_us"].get<double>() == Approx(91));  // median of 70, 91, 92
 }
+
+TEST_CASE("closed-by-cap pairs are retried before the campaign is exhausted", "[planner]") {
+  auto p = OneAxisPlanner();
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  for (int i = 0; i < kMaxTriesPerPair; ++i) {
+    NextStep n = p->Next(0);
+    REQUIRE(n.decision);
+    CHECK(n.decision->mode != "retry");
+    s.Finish(s.Start(*n.decision), "slower", "s" + std::to_string(i), 130);
+  }
+  // The only axis on the seed hit its cap; slower members have their own
+  // untried pairs, so exploration continues there first.
+  NextStep n = p->Next(0);
+  REQUIRE(n.decision);
+  CHECK(n.decision->parent != "seed");
+  SECTION("with only the seed open to retry") {
+    auto q = OneAxisPlanner();
+    Script t(q.get());
+    t.StartCampaign();
+    t.MeasureSeed(100);
+    // Varied failures (no kind kExhaustAfter times), so the cap alone closes the pair.
+    const char* fails[] = {"incorrect{mismatch}", "compile_error", "crash"};
+    for (int i = 0; i < 2 * kMaxTriesPerPair; ++i) {
+      NextStep m = q->Next(0);
+      REQUIRE(m.decision);
+      CHECK(m.decision->parent == "seed");
+      CHECK((m.decision->mode == "retry") == (i >= kMaxTriesPerPair));
+      t.Finish(t.Start(*m.decision), fails[i % 3], "", 0);
+    }
+    NextStep end = q->Next(0);
+    CHECK_FALSE(end.decision);
+    CHECK(end.reason == StopReason::kExhausted);
+  }
+}

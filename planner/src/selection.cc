@@ -130,6 +130,36 @@ Pick Frontier(const Ctx& c, int island, Rng& rng) {
   return best;
 }
 
+// Last resort before declaring the campaign exhausted: every open pair is
+// closed by its try cap, but the proposers are stochastic. Retry, on the best
+// confirmed members first, the pair with the fewest tries that is neither
+// exhausted (repeated identical failure), improved, in flight, nor at twice
+// the try cap (tuner axes: at the tuner cap).
+Pick Retry(const Ctx& c) {
+  std::vector<const Member*> ms;
+  for (const auto& [id, m] : c.s.members)
+    if (m.confirmed) ms.push_back(&m);
+  std::sort(ms.begin(), ms.end(), [](const Member* a, const Member* b) {
+    return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
+  });
+  for (const Member* m : ms) {
+    Pick best;
+    int fewest = 1 << 30;
+    for (const Axis& a : c.cat.axes()) {
+      if (!AxisUsable(c, a)) continue;
+      const PairState* ps = c.s.Pair(m->id, a.name);
+      if (ps && (ps->in_flight > 0 || ps->outcome == PairOutcome::kExhausted ||
+                 ps->outcome == PairOutcome::kImproved ||
+                 ps->finished >= (a.tuner_only ? kMaxTunerTries : 2 * kMaxTriesPerPair)))
+        continue;
+      int tries = ps ? ps->finished : 0;
+      if (tries < fewest) fewest = tries, best = {m, &a, 0};
+    }
+    if (best.axis) return best;
+  }
+  return {};
+}
+
 // Cost-aware Thompson sampling over LLM endpoints: sampled improvement rate
 // times the configured weight, per expected USD per call.
 std::string PickEndpoint(const Ctx& c, Rng& rng) {
@@ -251,6 +281,9 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
            : mode == "explore" ? Explore(c, island, rng) : Frontier(c, island, rng);
   if (!p.axis) mode = "frontier", p = Frontier(c, island, rng);
   if (!p.axis) mode = "frontier_any", p = Frontier(c, -1, rng);
+  for (int i = 0; i < spec_.islands && !p.axis; ++i)
+    mode = "explore_any", p = Explore(c, (island + i) % spec_.islands, rng);
+  if (!p.axis) mode = "retry", p = Retry(c);
   if (!p.axis) {
     for (const auto& [key, ps] : s.pairs)
       if (ps.in_flight > 0) return Stop(StopReason::kWaiting, "every open pair is in flight");

@@ -21,7 +21,9 @@
 // Frontier per (candidate, axis) (DESIGN.md section 7):
 //   untried ──start──► in_flight ──finish──► improved | no_gain | failed(kind)
 //   failed(kind) kExhaustAfter times on one pair ──► exhausted (closed)
-//   a pair closes after kMaxTriesPerPair finished tries (tuner axes: kMaxTunerTries)
+//   a pair closes after kMaxTriesPerPair finished tries (tuner axes: kMaxTunerTries);
+//   when every pair is closed, pairs of the best members are retried up to
+//   2 x kMaxTriesPerPair before the campaign is reported exhausted
 //   a confirmed child inherits its parent's exhausted/no_gain marks, except the
 //   improving axis and its catalogue neighbours, which are reopened (untried).
 //
