@@ -98,6 +98,18 @@ extern "C" int ks_run(const ks_args* a) { return 0; }
     CHECK(AnyContains(r.violations, "exports C symbol helper_c"));
   }
 
+  SECTION("a needed library outside the allowlist is rejected even when no symbol is used") {
+    std::string so = CompileShared(dir, "needs_sqlite", std::string(kPrelude) +
+                                   "extern \"C\" int ks_run(const ks_args*) { return 0; }\n",
+                                   &log, {"-Wl,--no-as-needed", "-lsqlite3"});
+    INFO(log);
+    REQUIRE(!so.empty());
+    BinaryCheckReport r = CheckBinary(so, HostOptions(), launcher);
+    INFO(r.ToJson().dump(2));
+    CHECK(r.reason == "forbidden_library");
+    CHECK(AnyContains(r.violations, "needs libsqlite3.so.0, not in the allowlist"));
+  }
+
   SECTION("a raw syscall instruction in host code is found and located") {
     std::string so = CompileShared(dir, "rawsys", std::string(kPrelude) + R"(
 extern "C" int ks_run(const ks_args* a) {

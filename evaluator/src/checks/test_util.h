@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "ksearch/core/process.h"
 
@@ -30,7 +31,8 @@ inline std::string SourceDir() {
 // (-cudart shared) when `name` ends in ".cu". Returns the path; empty on failure
 // with the compiler's stderr in *log.
 inline std::string CompileShared(const std::string& dir, const std::string& name,
-                                 const std::string& source, std::string* log) {
+                                 const std::string& source, std::string* log,
+                                 const std::vector<std::string>& extra_flags = {}) {
   bool cuda = name.size() > 3 && name.substr(name.size() - 3) == ".cu";
   std::string src = dir + "/" + name + (cuda ? "" : ".cc");
   std::string out = dir + "/" + name + ".so";
@@ -43,6 +45,7 @@ inline std::string CompileShared(const std::string& dir, const std::string& name
   } else {
     spec.argv = {"g++", "-std=c++17", "-O2", "-shared", "-fPIC", inc, src, "-o", out};
   }
+  spec.argv.insert(spec.argv.end(), extra_flags.begin(), extra_flags.end());
   spec.timeout = std::chrono::milliseconds(180000);
   ProcessResult r = PosixProcessLauncher::Instance().Run(spec);
   if (!r.Succeeded()) {
