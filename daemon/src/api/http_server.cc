@@ -1,0 +1,180 @@
+// Beast-based implementation of HttpServer. The only file that includes Beast
+// on the server side.
+#include "api/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+
+namespace ksearch::daemon {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// What sessions need from the server; shared so a session may outlive it.
+struct SessionContext {
+  HttpServerOptions options;
+  ApiHandler handler;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<const SessionContext> ctx)
+      : stream_(std::move(socket)), ctx_(std::move(ctx)), options_(ctx_->options),
+        handler_(ctx_->handler) {}
+
+  void Start() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    stream_.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      Close();
+      return;
+    }
+    if (ec) {
+      int status = 400;
+      std::string msg = "malformed HTTP request: " + ec.message();
+      if (ec == http::error::body_limit) {
+        status = 413;
+        msg = "request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes";
+      } else if (ec == http::error::header_limit) {
+        status = 431;
+        msg = "request headers exceed " + std::to_string(options_.max_header_bytes) + " bytes";
+      }
+      Write(ApiResponse::Error(status, msg), /*keep_alive=*/false, 11);
+      return;
+    }
+    auto& req = parser_->get();
+    ApiRequest api;
+    api.method = std::string(req.method_string());
+    api.target = std::string(req.target());
+    api.authorization = std::string(req[http::field::authorization]);
+    api.content_type = std::string(req[http::field::content_type]);
+    api.body = std::move(req.body());
+    ApiResponse resp;
+    if (!ParseTarget(api.target, api.path, api.query)) {
+      resp = ApiResponse::Error(400, "malformed request target");
+    } else {
+      try {
+        resp = handler_(api);
+      } catch (const std::exception& e) {
+        resp = ApiResponse::Error(500, std::string("internal error: ") + e.what());
+      }
+    }
+    Write(resp, req.keep_alive(), req.version());
+  }
+
+  void Write(const ApiResponse& resp, bool keep_alive, unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(version);
+    res->result(static_cast<http::status>(resp.status));
+    res->set(http::field::server, "ksearchd");
+    res->set(http::field::content_type, resp.content_type);
+    for (const auto& [k, v] : resp.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    res->body() = resp.body;
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) {
+                          self->Close();
+                          return;
+                        }
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<const SessionContext> ctx_;
+  const HttpServerOptions& options_;  // owned by ctx_
+  const ApiHandler& handler_;         // owned by ctx_
+};
+
+}  // namespace
+
+class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(asio::io_context& io, HttpServerOptions options, ApiHandler handler)
+      : io_(io),
+        acceptor_(io),
+        options_(options),
+        ctx_(std::make_shared<const SessionContext>(SessionContext{std::move(options), std::move(handler)})) {}
+
+  Status Start() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(options_.address, ec);
+    if (ec) return Status::InvalidArgument("listen address '" + options_.address + "': " + ec.message());
+    tcp::endpoint ep(address, options_.port);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Status::Unavailable("cannot listen on " + options_.address + ":" +
+                                 std::to_string(options_.port) + ": " + ec.message());
+    Accept();
+    return Status::Ok();
+  }
+
+  uint16_t port() const {
+    beast::error_code ec;
+    auto ep = acceptor_.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+  }
+
+  void Stop() {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
+                                                        beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), self->ctx_)->Start();
+      self->Accept();
+    });
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  HttpServerOptions options_;
+  std::shared_ptr<const SessionContext> ctx_;
+};
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, ApiHandler handler)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { impl_->Stop(); }
+
+Status HttpServer::Start() { return impl_->Start(); }
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace ksearch::daemon

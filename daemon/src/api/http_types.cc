@@ -1,0 +1,69 @@
+#include "api/http_types.h"
+
+#include <nlohmann/json.hpp>
+
+namespace ksearch::daemon {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool Decode(const std::string& in, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out += ' ';
+    } else if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ApiResponse ApiResponse::Json(int status, const std::string& json_body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = json_body;
+  return r;
+}
+
+ApiResponse ApiResponse::Error(int status, const std::string& message) {
+  return Json(status, nlohmann::json{{"error", message}}.dump());
+}
+
+bool ParseTarget(const std::string& target, std::string& path,
+                 std::map<std::string, std::string>& query) {
+  auto q = target.find('?');
+  if (!Decode(target.substr(0, q), path)) return false;
+  if (q == std::string::npos) return true;
+  std::string rest = target.substr(q + 1);
+  size_t start = 0;
+  while (start <= rest.size()) {
+    size_t amp = rest.find('&', start);
+    std::string pair = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      std::string k, v;
+      if (!Decode(pair.substr(0, eq), k)) return false;
+      if (eq != std::string::npos && !Decode(pair.substr(eq + 1), v)) return false;
+      query[k] = v;
+    }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+  return true;
+}
+
+}  // namespace ksearch::daemon

@@ -1,0 +1,36 @@
+// Plain request/response values for the control API, free of Beast so that
+// route handlers and their tests compile quickly.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace ksearch::daemon {
+
+struct ApiRequest {
+  std::string method;   // "GET", "POST"
+  std::string target;   // raw target: "/v1/campaigns?limit=5"
+  std::string path;     // "/v1/campaigns"
+  std::map<std::string, std::string> query;  // decoded query parameters
+  std::string authorization;                 // the Authorization header, verbatim
+  std::string content_type;
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+
+  static ApiResponse Json(int status, const std::string& json_body);
+  // {"error": message} with the given status.
+  static ApiResponse Error(int status, const std::string& message);
+};
+
+// Splits "/a/b?x=1&y=%20z" into path and decoded query. Returns false on a
+// malformed percent-escape.
+bool ParseTarget(const std::string& target, std::string& path,
+                 std::map<std::string, std::string>& query);
+
+}  // namespace ksearch::daemon

@@ -1,0 +1,174 @@
+#include "api/routes.h"
+
+#include <charconv>
+#include <vector>
+
+#include "api/auth.h"
+
+namespace ksearch::daemon {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return parts;
+}
+
+int StatusFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kNotFound: return 404;
+    case Status::Code::kInvalidArgument: return 400;
+    case Status::Code::kFailedPrecondition: return 409;
+    case Status::Code::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+ApiResponse FromResult(const Result<json>& r) {
+  if (!r.ok()) return ApiResponse::Error(StatusFor(r.status()), r.status().message());
+  return ApiResponse::Json(200, r->dump());
+}
+
+ApiResponse FromStatus(const Status& s) {
+  if (!s.ok()) return ApiResponse::Error(StatusFor(s), s.message());
+  return ApiResponse::Json(200, json{{"ok", true}}.dump());
+}
+
+bool ParseInt(const std::string& text, int64_t& out) {
+  if (text.empty()) return false;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+ApiResponse MethodNotAllowed(const std::string& allowed) {
+  auto r = ApiResponse::Error(405, "method not allowed; use " + allowed);
+  r.headers["Allow"] = allowed;
+  return r;
+}
+
+ApiResponse StartCampaign(const ApiRequest& req, ControlPlane& plane) {
+  json body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    return ApiResponse::Error(400, std::string("body is not JSON: ") + e.what());
+  }
+  if (!body.is_object()) return ApiResponse::Error(400, "body must be a JSON object");
+  if (!body.contains("spec_yaml") || !body["spec_yaml"].is_string())
+    return ApiResponse::Error(400, "field 'spec_yaml' (string) is required");
+  std::string source = "request";
+  if (body.contains("source")) {
+    if (!body["source"].is_string()) return ApiResponse::Error(400, "field 'source' must be a string");
+    source = body["source"].get<std::string>();
+  }
+  for (const auto& [k, v] : body.items())
+    if (k != "spec_yaml" && k != "source") return ApiResponse::Error(400, "unknown field '" + k + "'");
+  auto r = plane.StartCampaign(body["spec_yaml"].get<std::string>(), source);
+  if (!r.ok()) return FromResult(r);
+  return ApiResponse::Json(201, r->dump());
+}
+
+ApiResponse CampaignRoute(const ApiRequest& req, const std::vector<std::string>& parts,
+                          ControlPlane& plane) {
+  const std::string& id = parts[2];
+  if (!ValidId(id)) return ApiResponse::Error(400, "malformed campaign id");
+  if (parts.size() == 3) {
+    if (req.method != "GET") return MethodNotAllowed("GET");
+    return FromResult(plane.CampaignStatus(id));
+  }
+  if (parts.size() != 4) return ApiResponse::Error(404, "no such endpoint: " + req.path);
+  const std::string& what = parts[3];
+  if (what == "pause" || what == "resume" || what == "stop") {
+    if (req.method != "POST") return MethodNotAllowed("POST");
+    if (what == "pause") return FromStatus(plane.PauseCampaign(id));
+    if (what == "resume") return FromStatus(plane.ResumeCampaign(id));
+    return FromStatus(plane.StopCampaign(id));
+  }
+  if (req.method != "GET") return MethodNotAllowed("GET");
+  if (what == "attempts") {
+    AttemptQuery q;
+    for (const auto& [k, v] : req.query) {
+      if (k == "limit") {
+        if (!ParseInt(v, q.limit) || q.limit < 1 || q.limit > 100000)
+          return ApiResponse::Error(400, "limit must be an integer 1..100000");
+      } else if (k == "offset") {
+        if (!ParseInt(v, q.offset) || q.offset < 0)
+          return ApiResponse::Error(400, "offset must be a non-negative integer");
+      } else if (k == "verdict") {
+        q.verdict = v;
+      } else {
+        return ApiResponse::Error(400, "unknown query parameter '" + k + "'");
+      }
+    }
+    return FromResult(plane.Attempts(id, q));
+  }
+  if (what == "best") return FromResult(plane.Best(id));
+  if (what == "frontier") return FromResult(plane.Frontier(id));
+  if (what == "export") return FromResult(plane.Export(id));
+  return ApiResponse::Error(404, "no such endpoint: " + req.path);
+}
+
+ApiResponse DeadEndsRoute(const ApiRequest& req, ControlPlane& plane) {
+  if (req.method != "GET") return MethodNotAllowed("GET");
+  DeadEndQuery q;
+  for (const auto& [k, v] : req.query) {
+    if (k == "task") q.task = v;
+    else if (k == "arch") q.arch = v;
+    else if (k == "axis") q.axis = v;
+    else if (k == "class") q.failure_class = v;
+    else if (k == "since_ms") {
+      if (!ParseInt(v, q.since_ms) || q.since_ms < 0)
+        return ApiResponse::Error(400, "since_ms must be a non-negative integer");
+    } else {
+      return ApiResponse::Error(400, "unknown query parameter '" + k + "'");
+    }
+  }
+  return FromResult(plane.DeadEnds(q));
+}
+
+}  // namespace
+
+ApiResponse HandleApiRequest(const ApiRequest& req, const std::string& token, ControlPlane& plane) {
+  if (!CheckBearer(req.authorization, token)) {
+    auto r = ApiResponse::Error(401, "missing or wrong bearer token");
+    r.headers["WWW-Authenticate"] = "Bearer";
+    return r;
+  }
+  if (req.path == "/metrics") {
+    if (req.method != "GET") return MethodNotAllowed("GET");
+    ApiResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = plane.MetricsText();
+    return r;
+  }
+  auto parts = SplitPath(req.path);
+  if (parts.size() >= 2 && parts[0] == "v1") {
+    if (parts[1] == "campaigns") {
+      if (parts.size() == 2) {
+        if (req.method == "GET") return ApiResponse::Json(200, plane.ListCampaigns().dump());
+        if (req.method == "POST") return StartCampaign(req, plane);
+        return MethodNotAllowed("GET, POST");
+      }
+      return CampaignRoute(req, parts, plane);
+    }
+    if (parts[1] == "deadends" && parts.size() == 2) return DeadEndsRoute(req, plane);
+  }
+  return ApiResponse::Error(404, "no such endpoint: " + req.path);
+}
+
+}  // namespace ksearch::daemon

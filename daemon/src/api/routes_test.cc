@@ -1,0 +1,156 @@
+#include <catch.hpp>
+
+#include "api/routes.h"
+
+using namespace ksearch;
+using namespace ksearch::daemon;
+using nlohmann::json;
+
+namespace {
+
+// Records what the routes asked for; answers from a small table.
+class RecordingPlane final : public ControlPlane {
+ public:
+  std::vector<std::string> calls;
+  Result<json> StartCampaign(const std::string& yaml, const std::string& source) override {
+    calls.push_back("start:" + source);
+    if (yaml.find("bad") != std::string::npos) return Status::InvalidArgument(source + ":1: task: missing");
+    return json{{"campaign", "c1"}};
+  }
+  Status PauseCampaign(const std::string& id) override { return Record("pause:" + id); }
+  Status ResumeCampaign(const std::string& id) override { return Record("resume:" + id); }
+  Status StopCampaign(const std::string& id) override { return Record("stop:" + id); }
+  json ListCampaigns() override { return json::array({json{{"campaign", "c1"}}}); }
+  Result<json> CampaignStatus(const std::string& id) override { return Lookup("status:" + id, id); }
+  Result<json> Attempts(const std::string& id, const AttemptQuery& q) override {
+    calls.push_back("attempts:" + id + ":" + std::to_string(q.limit) + ":" + q.verdict);
+    return Lookup("", id);
+  }
+  Result<json> Best(const std::string& id) override { return Lookup("best:" + id, id); }
+  Result<json> Frontier(const std::string& id) override { return Lookup("frontier:" + id, id); }
+  Result<json> DeadEnds(const DeadEndQuery& q) override {
+    calls.push_back("deadends:" + q.task + ":" + q.failure_class);
+    return json{{"dead_ends", json::array()}};
+  }
+  Result<json> Export(const std::string& id) override { return Lookup("export:" + id, id); }
+  std::string MetricsText() override { return "ksearch_attempts_total 3\n"; }
+
+ private:
+  Status Record(const std::string& c) {
+    calls.push_back(c);
+    if (c.find("missing") != std::string::npos) return Status::NotFound("no campaign");
+    if (c.find("done") != std::string::npos) return Status::FailedPrecondition("campaign is finished");
+    return Status::Ok();
+  }
+  Result<json> Lookup(const std::string& c, const std::string& id) {
+    if (!c.empty()) calls.push_back(c);
+    if (id == "missing") return Status::NotFound("no campaign 'missing'");
+    return json{{"campaign", id}};
+  }
+};
+
+const std::string kToken = "0123456789abcdef0123456789abcdef";
+
+ApiRequest Req(const std::string& method, const std::string& target, const std::string& body = "",
+               const std::string& auth = "Bearer " + kToken) {
+  ApiRequest r;
+  r.method = method;
+  r.target = target;
+  REQUIRE(ParseTarget(target, r.path, r.query));
+  r.body = body;
+  r.authorization = auth;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("every endpoint refuses a missing or wrong token with 401", "[daemon][api]") {
+  RecordingPlane plane;
+  const std::vector<std::pair<std::string, std::string>> endpoints = {
+      {"GET", "/v1/campaigns"},          {"POST", "/v1/campaigns"},
+      {"GET", "/v1/campaigns/c1"},       {"POST", "/v1/campaigns/c1/pause"},
+      {"POST", "/v1/campaigns/c1/resume"}, {"POST", "/v1/campaigns/c1/stop"},
+      {"GET", "/v1/campaigns/c1/attempts"}, {"GET", "/v1/campaigns/c1/best"},
+      {"GET", "/v1/campaigns/c1/frontier"}, {"GET", "/v1/campaigns/c1/export"},
+      {"GET", "/v1/deadends"},           {"GET", "/metrics"},
+      {"GET", "/nonexistent"}};
+  for (const auto& [method, target] : endpoints) {
+    const std::vector<std::string> auths = {"", "Bearer wrong", "Bearer " + kToken + "x",
+                                            "bearer " + kToken, kToken};
+    for (const std::string& auth : auths) {
+      auto r = HandleApiRequest(Req(method, target, "{}", auth), kToken, plane);
+      INFO(method << " " << target << " auth='" << auth << "'");
+      CHECK(r.status == 401);
+    }
+  }
+  CHECK(plane.calls.empty());
+}
+
+TEST_CASE("routes reach the control plane with parsed arguments", "[daemon][api]") {
+  RecordingPlane plane;
+  CHECK(HandleApiRequest(Req("GET", "/v1/campaigns"), kToken, plane).status == 200);
+  auto started = HandleApiRequest(Req("POST", "/v1/campaigns", R"({"spec_yaml":"task: x","source":"demo.yaml"})"),
+                                  kToken, plane);
+  CHECK(started.status == 201);
+  CHECK(HandleApiRequest(Req("POST", "/v1/campaigns/c1/pause"), kToken, plane).status == 200);
+  CHECK(HandleApiRequest(Req("GET", "/v1/campaigns/c1/attempts?limit=7&verdict=incorrect"), kToken, plane).status ==
+        200);
+  CHECK(HandleApiRequest(Req("GET", "/v1/deadends?task=softmax&class=compile_error"), kToken, plane).status == 200);
+  auto metrics = HandleApiRequest(Req("GET", "/metrics"), kToken, plane);
+  CHECK(metrics.content_type.find("text/plain") == 0);
+  CHECK(metrics.body.find("ksearch_attempts_total") != std::string::npos);
+  CHECK(plane.calls == std::vector<std::string>{"start:demo.yaml", "pause:c1", "attempts:c1:7:incorrect",
+                                                "deadends:softmax:compile_error"});
+}
+
+TEST_CASE("malformed requests get a 4xx with a message, never reach the plane", "[daemon][api][fault]") {
+  RecordingPlane plane;
+  struct Case {
+    std::string method, target, body;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/v1/campaigns", "not json", 400},
+      {"POST", "/v1/campaigns", "[1,2]", 400},
+      {"POST", "/v1/campaigns", R"({"spec_yaml": 3})", 400},
+      {"POST", "/v1/campaigns", R"({"spec_yaml": "x", "extra": 1})", 400},
+      {"GET", "/v1/campaigns/c1/attempts?limit=abc", "", 400},
+      {"GET", "/v1/campaigns/c1/attempts?limit=0", "", 400},
+      {"GET", "/v1/campaigns/c1/attempts?bogus=1", "", 400},
+      {"GET", "/v1/deadends?since_ms=-4", "", 400},
+      {"GET", "/v1/campaigns/bad%20id!", "", 400},
+      {"DELETE", "/v1/campaigns", "", 405},
+      {"GET", "/v1/campaigns/c1/pause", "", 405},
+      {"GET", "/v1/campaigns/c1/nothing", "", 404},
+      {"GET", "/v2/campaigns", "", 404},
+  };
+  for (const auto& c : cases) {
+    auto r = HandleApiRequest(Req(c.method, c.target, c.body), kToken, plane);
+    INFO(c.method << " " << c.target << " " << c.body);
+    CHECK(r.status == c.status);
+    auto body = json::parse(r.body);
+    CHECK_FALSE(body.value("error", "").empty());
+  }
+  CHECK(plane.calls.empty());
+}
+
+TEST_CASE("control plane errors map to status codes", "[daemon][api]") {
+  RecordingPlane plane;
+  CHECK(HandleApiRequest(Req("GET", "/v1/campaigns/missing"), kToken, plane).status == 404);
+  CHECK(HandleApiRequest(Req("POST", "/v1/campaigns/done/stop"), kToken, plane).status == 409);
+  auto bad = HandleApiRequest(Req("POST", "/v1/campaigns", R"({"spec_yaml":"bad"})"), kToken, plane);
+  CHECK(bad.status == 400);
+  CHECK(json::parse(bad.body)["error"] == "request:1: task: missing");
+}
+
+TEST_CASE("query strings are percent-decoded; bad escapes are rejected", "[daemon][api]") {
+  std::string path;
+  std::map<std::string, std::string> q;
+  REQUIRE(ParseTarget("/v1/deadends?task=soft%6Dax&class=incorrect%7Bnan%7D&x", path, q));
+  CHECK(path == "/v1/deadends");
+  CHECK(q["task"] == "softmax");
+  CHECK(q["class"] == "incorrect{nan}");
+  CHECK(q.count("x") == 1);
+  CHECK_FALSE(ParseTarget("/v1/x?a=%zz", path, q));
+  CHECK_FALSE(ParseTarget("/v1/x?a=%4", path, q));
+}

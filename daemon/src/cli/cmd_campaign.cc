@@ -1,0 +1,231 @@
+// Commands that talk to a running ksearchd: campaign lifecycle, attempts,
+// best kernel, frontier.
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include "cli/api_client.h"
+#include "cli/cli.h"
+
+namespace ksearch::cli {
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string> kConn = {"url", "token-file", "daemon-config", "json"};
+
+std::set<std::string> With(std::set<std::string> extra) {
+  extra.insert(kConn.begin(), kConn.end());
+  return extra;
+}
+
+std::string Fixed(double v, int digits) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(digits) << v;
+  return os.str();
+}
+
+// Calls the API; on success prints JSON (--json) or hands the body to `human`.
+template <typename Human>
+int Call(const Args& args, Io io, const std::set<std::string>& known, const std::string& method,
+         const std::string& path, const std::string& body, Human human) {
+  if (Status s = args.CheckKnown(known); !s.ok()) {
+    io.err << "ksearch: " << s.message() << "\n";
+    return 2;
+  }
+  auto target = ResolveApiTarget(args);
+  if (!target.ok()) {
+    io.err << "ksearch: " << target.status().message() << "\n";
+    return 1;
+  }
+  auto reply = CallApi(*target, method, path, body);
+  if (!reply.ok()) {
+    io.err << "ksearch: " << reply.status().message() << "\n";
+    return 1;
+  }
+  if (reply->status >= 300) return ReportApiError(*reply, io);
+  if (args.json()) {
+    io.out << reply->body.dump(2) << "\n";
+    return 0;
+  }
+  human(reply->body);
+  return 0;
+}
+
+bool NeedId(const Args& args, Io io, const char* usage) {
+  if (args.positional().size() == 1) return true;
+  io.err << "usage: " << usage << "\n";
+  return false;
+}
+
+void PrintStatus(const json& s, std::ostream& out) {
+  out << "campaign   " << s.value("campaign", "") << "  (" << s.value("task", "") << ", "
+      << s.value("backend", "") << " " << s.value("arch", "") << ")\n"
+      << "state      " << s.value("state", "") << (s.value("state_reason", "").empty() ? "" : " — ")
+      << s.value("state_reason", "") << "\n"
+      << "attempts   " << s.value("attempts_finished", 0) << " finished, " << s.value("in_flight", 0)
+      << " in flight\n";
+  out << "verdicts  ";
+  for (const auto& [k, v] : s.value("verdicts", json::object()).items()) out << " " << k << "=" << v;
+  out << "\n";
+  if (s.value("best_time_us", 0.0) > 0) {
+    out << "best       " << s.value("best_candidate", "") << "  " << Fixed(s.value("best_time_us", 0.0), 2)
+        << " us";
+    if (s.contains("speedup_vs_seed")) out << "  x" << Fixed(s["speedup_vs_seed"].get<double>(), 3) << " vs seed";
+    if (s.contains("speedup_vs_baseline"))
+      out << "  x" << Fixed(s["speedup_vs_baseline"].get<double>(), 3) << " vs baseline ("
+          << s.value("baseline_name", "") << ")";
+    out << "\n";
+  }
+  out << "cost       $" << Fixed(s.value("cost_usd", 0.0), 4) << "\n";
+}
+
+int CampaignStart(const Args& args, Io io) {
+  if (!NeedId(args, io, "ksearch campaign start CAMPAIGN.yaml")) return 2;
+  const std::string path = args.positional()[0];
+  std::ifstream in(path);
+  if (!in) {
+    io.err << "ksearch: " << path << ": cannot read\n";
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json body{{"spec_yaml", ss.str()}, {"source", path}};
+  return Call(args, io, kConn, "POST", "/v1/campaigns", body.dump(), [&](const json& r) {
+    io.out << "started campaign " << r.value("campaign", "") << " (task " << r.value("task", "") << ", "
+           << r.value("backend", "") << ", " << r.value("axes", json::array()).size() << " axes)\n";
+  });
+}
+
+int CampaignList(const Args& args, Io io) {
+  return Call(args, io, kConn, "GET", "/v1/campaigns", "", [&](const json& r) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : r)
+      rows.push_back({c.value("campaign", ""), c.value("task", ""), c.value("backend", ""), c.value("state", ""),
+                      std::to_string(c.value("attempts", 0)), std::to_string(c.value("in_flight", 0)),
+                      Fixed(c.value("best_time_us", 0.0), 2), Fixed(c.value("cost_usd", 0.0), 4)});
+    PrintTable(io.out, {"CAMPAIGN", "TASK", "BACKEND", "STATE", "ATTEMPTS", "IN_FLIGHT", "BEST_US", "COST_USD"},
+               rows);
+  });
+}
+
+int CampaignStatus(const Args& args, Io io) {
+  if (!NeedId(args, io, "ksearch campaign status ID [--watch] [--json]")) return 2;
+  const std::string path = "/v1/campaigns/" + args.positional()[0];
+  if (!args.Has("watch")) return Call(args, io, With({"watch"}), "GET", path, "", [&](const json& r) { PrintStatus(r, io.out); });
+  // Live progress: one line per change until the campaign ends.
+  if (Status s = args.CheckKnown(With({"watch"})); !s.ok()) {
+    io.err << "ksearch: " << s.message() << "\n";
+    return 2;
+  }
+  auto target = ResolveApiTarget(args);
+  if (!target.ok()) {
+    io.err << "ksearch: " << target.status().message() << "\n";
+    return 1;
+  }
+  std::string last;
+  while (true) {
+    auto reply = CallApi(*target, "GET", path);
+    if (!reply.ok()) {
+      io.err << "ksearch: " << reply.status().message() << "\n";
+      return 1;
+    }
+    if (reply->status >= 300) return ReportApiError(*reply, io);
+    const json& s = reply->body;
+    std::ostringstream line;
+    line << s.value("state", "") << "  attempts=" << s.value("attempts_finished", 0)
+         << " in_flight=" << s.value("in_flight", 0) << " best_us=" << Fixed(s.value("best_time_us", 0.0), 2);
+    if (s.contains("speedup_vs_seed")) line << " x" << Fixed(s["speedup_vs_seed"].get<double>(), 3) << "_vs_seed";
+    if (line.str() != last) {
+      io.out << line.str() << std::endl;
+      last = line.str();
+    }
+    std::string state = s.value("state", "");
+    if (state == "finished" || state == "stopped") {
+      if (args.json()) io.out << s.dump(2) << "\n";
+      else PrintStatus(s, io.out);
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+int CampaignAction(const Args& args, Io io, const std::string& action) {
+  if (!NeedId(args, io, ("ksearch campaign " + action + " ID").c_str())) return 2;
+  const std::string id = args.positional()[0];
+  return Call(args, io, kConn, "POST", "/v1/campaigns/" + id + "/" + action, "",
+              [&](const json&) { io.out << action << ": " << id << "\n"; });
+}
+
+int Attempts(const Args& args, Io io) {
+  if (!NeedId(args, io, "ksearch attempts CAMPAIGN [--limit N] [--verdict V] [--json]")) return 2;
+  std::string path = "/v1/campaigns/" + args.positional()[0] + "/attempts?limit=" + args.Get("limit", "50");
+  if (args.Has("verdict")) path += "&verdict=" + args.Get("verdict");
+  return Call(args, io, With({"limit", "verdict"}), "GET", path, "", [&](const json& r) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& a : r.value("attempts", json::array()))
+      rows.push_back({a.value("attempt", ""), a.value("proposer", ""), a.value("axis", ""), a.value("parent", ""),
+                      a.value("verdict", "(in flight)"), Fixed(a.value("time_us", 0.0), 2),
+                      a.value("detail", "").substr(0, 60)});
+    PrintTable(io.out, {"ATTEMPT", "PROPOSER", "AXIS", "PARENT", "VERDICT", "TIME_US", "DETAIL"}, rows);
+  });
+}
+
+int Best(const Args& args, Io io) {
+  if (!NeedId(args, io, "ksearch best CAMPAIGN [--out FILE] [--json]")) return 2;
+  return Call(args, io, With({"out"}), "GET", "/v1/campaigns/" + args.positional()[0] + "/best", "",
+              [&](const json& r) {
+                io.out << "best " << r.value("candidate", "") << " from " << r.value("attempt", "") << ": "
+                       << Fixed(r.value("time_us", 0.0), 2) << " us (seed "
+                       << Fixed(r.value("seed_time_us", 0.0), 2) << " us)\n";
+                if (args.Has("out")) {
+                  std::ofstream(args.Get("out")) << r.value("source", "");
+                  io.out << "source written to " << args.Get("out") << "\n";
+                } else {
+                  io.out << r.value("source", "");
+                }
+              });
+}
+
+int Frontier(const Args& args, Io io) {
+  if (!NeedId(args, io, "ksearch frontier CAMPAIGN [--json]")) return 2;
+  return Call(args, io, kConn, "GET", "/v1/campaigns/" + args.positional()[0] + "/frontier", "",
+              [&](const json& r) {
+                std::vector<std::vector<std::string>> rows;
+                for (const auto& f : r.value("frontier", json::array()))
+                  rows.push_back({f.value("candidate", ""), f.value("axis", ""), f.value("state", ""),
+                                  std::to_string(f.value("attempts", 0)), f.value("failure_kind", "")});
+                PrintTable(io.out, {"CANDIDATE", "AXIS", "STATE", "TRIES", "LAST_FAILURE"}, rows);
+              });
+}
+
+const char* kConnUsage = " [--url http://HOST:PORT] [--token-file PATH] [--daemon-config PATH] [--json]";
+
+}  // namespace
+
+KSEARCH_CLI_COMMAND("campaign start", std::string("ksearch campaign start CAMPAIGN.yaml") + kConnUsage,
+                    "start a campaign on the running daemon", {"json"}, &CampaignStart);
+KSEARCH_CLI_COMMAND("campaign list", std::string("ksearch campaign list") + kConnUsage,
+                    "list campaigns", {"json"}, &CampaignList);
+KSEARCH_CLI_COMMAND("campaign status", std::string("ksearch campaign status ID [--watch]") + kConnUsage,
+                    "show a campaign; --watch follows it until it ends", {"json", "watch"}, &CampaignStatus);
+KSEARCH_CLI_COMMAND("campaign pause", std::string("ksearch campaign pause ID") + kConnUsage,
+                    "stop starting new attempts", {"json"},
+                    [](const Args& a, Io io) { return CampaignAction(a, io, "pause"); });
+KSEARCH_CLI_COMMAND("campaign resume", std::string("ksearch campaign resume ID") + kConnUsage,
+                    "resume a paused campaign", {"json"},
+                    [](const Args& a, Io io) { return CampaignAction(a, io, "resume"); });
+KSEARCH_CLI_COMMAND("campaign stop", std::string("ksearch campaign stop ID") + kConnUsage,
+                    "end a campaign (in-flight attempts finish)", {"json"},
+                    [](const Args& a, Io io) { return CampaignAction(a, io, "stop"); });
+KSEARCH_CLI_COMMAND("attempts", std::string("ksearch attempts CAMPAIGN [--limit N] [--verdict V]") + kConnUsage,
+                    "list a campaign's attempts, pass or fail", {"json"}, &Attempts);
+KSEARCH_CLI_COMMAND("best", std::string("ksearch best CAMPAIGN [--out FILE]") + kConnUsage,
+                    "the campaign's confirmed best kernel", {"json"}, &Best);
+KSEARCH_CLI_COMMAND("frontier", std::string("ksearch frontier CAMPAIGN") + kConnUsage,
+                    "the frontier of (candidate, axis) pairs", {"json"}, &Frontier);
+
+}  // namespace ksearch::cli

@@ -1,0 +1,57 @@
+#include <catch.hpp>
+
+#include "config/daemon_config.h"
+
+using namespace ksearch::daemon;
+
+TEST_CASE("a full daemon.yaml parses and paths resolve against its folder", "[daemon][config]") {
+  const std::string yaml = R"(listen: 127.0.0.1:9000
+token_file: secrets/token
+database: /var/lib/ksearch/ksearch.db
+workers:
+  gpus: [0, 2]
+  host_slots: 2
+  compile_threads: 4
+defaults:
+  run_timeout_s: 30
+  profile: always
+replay:
+  - {name: replay, cassette: cassettes/demo.jsonl}
+endpoints:
+  - {name: local, protocol: openai, base_url: "http://127.0.0.1:8000/v1", model: m}
+)";
+  auto c = ParseDaemonConfig(yaml, "/etc/ksearch/daemon.yaml");
+  REQUIRE(c.ok());
+  CHECK(c->listen_port == 9000);
+  CHECK(c->token_file == "/etc/ksearch/secrets/token");
+  CHECK(c->database == "/var/lib/ksearch/ksearch.db");
+  CHECK(c->workers.gpus == "0,2");
+  CHECK(c->workers.host_slots == 2);
+  CHECK(c->defaults.profile == "always");
+  REQUIRE(c->replay.size() == 1);
+  CHECK(c->replay[0].cassette == "/etc/ksearch/cassettes/demo.jsonl");
+}
+
+TEST_CASE("config errors name the file, the line and the key", "[daemon][config][fault]") {
+  struct Case {
+    std::string yaml, expect;
+  };
+  const std::vector<Case> cases = {
+      {"listen: 127.0.0.1\n", "d.yaml:1: listen: expected HOST:PORT"},
+      {"database: x.db\nworkers:\n  host_slots: -1\n", "d.yaml:3: workers.host_slots: must be 0..256"},
+      {"workers:\n  gpu: auto\n", "d.yaml:2: workers.gpu: unknown key"},
+      {"defaults:\n  profile: sometimes\n", "d.yaml:2: defaults.profile: must be never, new_best or always"},
+      {"shutdown_grace_s: soon\n", "d.yaml:1: shutdown_grace_s: has the wrong type"},
+      {"listen: [\n", "d.yaml:"},
+      {"replay:\n  - {name: r}\n", "d.yaml:2: replay[0]: needs name and cassette"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseDaemonConfig(c.yaml, "d.yaml");
+    INFO(c.yaml);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().rfind(c.expect, 0) == 0);
+  }
+  auto missing = LoadDaemonConfig("/nonexistent/daemon.yaml");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message().find("/nonexistent/daemon.yaml") != std::string::npos);
+}

@@ -1,0 +1,500 @@
+// The pipeline of one attempt; see campaign_service.h for the picture.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <cmath>
+#include <cstdio>
+
+#include "ksearch/core/sha256.h"
+#include "ksearch/evaluator/evaluator.h"
+#include "ksearch/planner/novelty.h"
+#include "ksearch/planner/promotion.h"
+#include "service/campaign_live.h"
+
+namespace ksearch::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+Event MakeEvent(const std::string& campaign, const std::string& attempt, std::string_view kind, json payload) {
+  Event e;
+  e.campaign_id = campaign;
+  e.attempt_id = attempt;
+  e.kind = std::string(kind);
+  e.payload = std::move(payload);
+  return e;
+}
+
+std::string CandidateId(const std::string& source_hash) { return "c" + source_hash.substr(0, 12); }
+
+json ShapesJson(const RunResult& run) {
+  json shapes = json::array();
+  const json* perf = run.evidence.contains("performance") ? &run.evidence["performance"] : nullptr;
+  if (perf && perf->contains("shapes") && (*perf)["shapes"].is_array()) {
+    for (const auto& s : (*perf)["shapes"])
+      shapes.push_back({{"name", s.value("name", "")},
+                        {"median_us", s.value("median_us", 0.0)},
+                        {"p10_us", s.value("p10_us", 0.0)},
+                        {"p90_us", s.value("p90_us", 0.0)}});
+    if (!shapes.empty()) return shapes;
+  }
+  for (size_t i = 0; i < run.shape_median_us.size(); ++i)
+    shapes.push_back({{"name", "shape" + std::to_string(i)}, {"median_us", run.shape_median_us[i]}});
+  return shapes;
+}
+
+}  // namespace
+
+std::string CampaignService::NextAttemptId(const std::string& campaign_id) const {
+  const CampaignFacts* c = fold_.campaign(campaign_id);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "-a%05lld", static_cast<long long>((c ? c->attempts_started : 0) + 1));
+  return campaign_id + buf;
+}
+
+void CampaignService::RecordVerdictMetric(const Verdict& v) {
+  metrics_.Add("ksearch_attempts_total", 1, {{"verdict", std::string(VerdictKindName(v.kind))}});
+}
+
+void CampaignService::Pump() {
+  if (shutting_down_) return;
+  for (auto& [id, live] : live_) PumpCampaign(*live);
+}
+
+void CampaignService::PumpCampaign(Live& live) {
+  const CampaignFacts* facts = fold_.campaign(live.id);
+  if (!facts || facts->state != "running") return;
+  if (facts->baseline.is_null() && !live.baseline_in_flight) MeasureBaseline(live);
+  const size_t depth = std::max<size_t>(1, SlotsFor(live.backend)) *
+                       static_cast<size_t>(config_.proposals_per_slot);
+  while (!shutting_down_ && live.in_flight.size() < depth) {
+    if (!live.retries.empty()) {
+      std::string retry_of = live.retries.front();
+      live.retries.pop_front();
+      const AttemptFacts* old = fold_.attempt(retry_of);
+      if (!old) continue;
+      planner::Decision d;
+      d.parent = old->started.value("parent", "");
+      d.axis = old->started.value("axis", "");
+      d.proposer = old->started.value("proposer", "");
+      d.island = old->started.value("island", 0);
+      d.mode = "retry";
+      if (d.proposer == "seed") {
+        d.kind = planner::DecisionKind::kEvaluateSeed;
+        d.parent_source_blob = live.seed_source_blob;
+      } else {
+        const CandidateFacts* parent = fold_.candidate(live.id, d.parent);
+        if (!parent || !old->started.value("repair_of", "").empty()) continue;  // planner decides
+        d.kind = planner::DecisionKind::kProposal;
+        d.parent_source_blob = parent->source_blob;
+      }
+      StartAttempt(live, d, retry_of);
+      continue;
+    }
+    planner::NextStep step = live.planner->Next(clock_.UnixMillis());
+    if (!step.decision) {
+      MaybeFinishCampaign(live, step);
+      return;
+    }
+    StartAttempt(live, *step.decision, "");
+  }
+}
+
+void CampaignService::MaybeFinishCampaign(Live& live, const planner::NextStep& step) {
+  if (step.reason == planner::StopReason::kWaiting || step.reason == planner::StopReason::kNone ||
+      step.reason == planner::StopReason::kNotStarted)
+    return;
+  if (!live.in_flight.empty() || live.baseline_in_flight || !live.remeasures.empty()) return;
+  std::vector<Event> batch{MakeEvent(live.id, "", event_kind::kCampaignState,
+                                     json{{"state", "finished"},
+                                          {"reason", std::string(planner::StopReasonName(step.reason))},
+                                          {"detail", step.detail}})};
+  (void)AppendAndObserve(batch);
+}
+
+void CampaignService::StartAttempt(Live& live, const planner::Decision& d, const std::string& retry_of) {
+  auto a = std::make_shared<Attempt>();
+  a->live = &live;
+  a->id = NextAttemptId(live.id);
+  a->decision = d;
+  a->retry_of = retry_of;
+  a->started_ms = clock_.UnixMillis();
+  std::vector<Event> batch{MakeEvent(live.id, a->id, event_kind::kAttemptStarted,
+                                     json{{"parent", d.parent},
+                                          {"axis", d.axis},
+                                          {"proposer", d.proposer},
+                                          {"island", d.island},
+                                          {"repair_of", d.repair_of},
+                                          {"retry_of", retry_of},
+                                          {"mode", d.mode},
+                                          {"kind", std::string(planner::DecisionKindName(d.kind))}})};
+  if (Status s = AppendAndObserve(batch); !s.ok()) {
+    // The log refused the start: nothing was recorded, so nothing is lost;
+    // stop proposing for this campaign until the next pump.
+    return;
+  }
+  live.in_flight[a->id] = a;
+  if (d.kind == planner::DecisionKind::kEvaluateSeed) {
+    a->source = BlobOrEmpty(d.parent_source_blob);
+    a->change_summary = "seed";
+    SubmitBuild(a);
+    return;
+  }
+  ProposalInput in;
+  in.campaign_id = live.id;
+  in.attempt_id = a->id;
+  in.decision = d;
+  in.parent_source = BlobOrEmpty(d.kind == planner::DecisionKind::kRepair && !d.repair_source_blob.empty()
+                                     ? d.repair_source_blob
+                                     : d.parent_source_blob);
+  in.planner = live.planner.get();
+  in.contract = live.contract;
+  engine_.Propose(std::move(in), [this, a](ProposalOutput out) { OnProposal(a, std::move(out)); });
+}
+
+void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out) {
+  if (a->finished) return;
+  std::vector<Event> calls;
+  for (const auto& call : out.llm_calls) {
+    json p = call.payload;
+    auto prompt = log_.PutBlob(call.prompt);
+    auto reply = log_.PutBlob(call.reply);
+    p["prompt_blob"] = prompt.ok() ? *prompt : "";
+    p["reply_blob"] = reply.ok() ? *reply : "";
+    a->cost_usd += p.value("cost_usd", 0.0);
+    metrics_.Add("ksearch_llm_tokens_total", p.value("input_tokens", 0.0), {{"direction", "input"}});
+    metrics_.Add("ksearch_llm_tokens_total", p.value("output_tokens", 0.0), {{"direction", "output"}});
+    metrics_.Add("ksearch_llm_cost_usd_total", p.value("cost_usd", 0.0));
+    calls.push_back(MakeEvent(a->live->id, a->id, event_kind::kLlmCall, std::move(p)));
+  }
+  if (!calls.empty()) (void)AppendAndObserve(calls);
+  if (!out.ok) {
+    Finish(a, out.failure);
+    return;
+  }
+  a->source = std::move(out.source);
+  a->change_summary = out.change_summary;
+  SubmitBuild(a);
+}
+
+void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
+  Live& live = *a->live;
+  a->source_hash = planner::NormalizedSourceHash(a->source);
+  if (a->decision.kind != planner::DecisionKind::kEvaluateSeed) {
+    std::string parent_source = BlobOrEmpty(a->decision.parent_source_blob);
+    a->semantic_key = planner::SemanticChangeKey(a->decision.parent, a->decision.axis, parent_source, a->source);
+    if (auto dup = live.planner->CheckDuplicate(a->source_hash, "", a->semantic_key)) {
+      Finish(a, *dup);
+      return;
+    }
+  }
+  auto blob = log_.PutBlob(a->source);
+  if (!blob.ok()) {
+    Finish(a, {VerdictKind::kInfraError, "log", blob.status().ToString()});
+    return;
+  }
+  a->source_blob = *blob;
+  a->build_request.task_dir = live.task_dir;
+  a->build_request.source = a->source;
+  a->build_request.backend = live.backend;
+  a->build_request.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
+  a->build_request.work_dir = config_.work_dir + "/" + live.id;
+  a->build_request.compile_timeout_s = config_.defaults.compile_timeout_s;
+  pool_.SubmitBuild(a->build_request, [this, a](BuildResult built) { OnBuilt(a, std::move(built)); });
+}
+
+void CampaignService::OnBuilt(std::shared_ptr<Attempt> a, BuildResult built) {
+  if (a->finished) return;
+  a->build = std::move(built);
+  std::vector<Event> stage{MakeEvent(a->live->id, a->id, event_kind::kAttemptStage,
+                                     json{{"stage", "compile"},
+                                          {"ok", a->build.ok},
+                                          {"detail", a->build.ok ? "" : a->build.verdict.ToString()},
+                                          {"machine_code_hash", a->build.machine_code_hash}})};
+  (void)AppendAndObserve(stage);
+  if (!a->build.ok) {
+    Finish(a, a->build.verdict);
+    return;
+  }
+  if (!a->build.machine_code_hash.empty() && a->decision.kind != planner::DecisionKind::kEvaluateSeed) {
+    if (auto dup = a->live->planner->CheckDuplicate("", a->build.machine_code_hash, "")) {
+      Finish(a, *dup);
+      return;
+    }
+  }
+  SubmitRun(a);
+}
+
+void CampaignService::SubmitRun(std::shared_ptr<Attempt> a) {
+  Live& live = *a->live;
+  RunRequest r;
+  r.task_dir = live.task_dir;
+  r.artifact_path = a->build.artifact_path;
+  r.backend = live.backend;
+  r.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
+  r.seed = seed_rng_();
+  r.profile = config_.defaults.profile == "always";
+  r.run_timeout_s = config_.defaults.run_timeout_s;
+  r.noise_threshold = live.spec.noise_threshold;
+  r.audit_speedup_factor = config_.defaults.audit_speedup_factor;
+  r.work_dir = config_.work_dir + "/" + live.id + "/" + a->id;
+  if (const CandidateFacts* p = fold_.candidate(live.id, a->decision.parent)) {
+    r.parent.candidate_id = a->decision.parent;
+    r.parent.time_us = p->time_us;
+    r.parent.shape_median_us = p->shape_median_us;
+  }
+  if (const CampaignFacts* c = fold_.campaign(live.id); c && c->baseline.is_object()) {
+    r.baseline.candidate_id = "baseline";
+    r.baseline.time_us = c->baseline.value("time_us", 0.0);
+    r.baseline.shape_median_us = c->baseline.value("shape_median_us", std::vector<double>{});
+  }
+  a->run_request = r;
+  pool_.SubmitRun(r, [this, a](RunResult run, const workers::SlotStatus&) { OnRun(a, std::move(run)); });
+}
+
+void CampaignService::OnRun(std::shared_ptr<Attempt> a, RunResult run) {
+  if (a->finished) return;
+  Live& live = *a->live;
+  std::vector<Event> stage{MakeEvent(live.id, a->id, event_kind::kAttemptStage,
+                                     json{{"stage", "verify_benchmark"},
+                                          {"ok", IsPassingVerdict(run.verdict.kind)},
+                                          {"detail", run.verdict.ToString()},
+                                          {"time_us", run.time_us},
+                                          {"spread", run.spread}})};
+  (void)AppendAndObserve(stage);
+  a->first_run = run;
+  if (!IsPassingVerdict(run.verdict.kind) || !(run.time_us > 0)) {
+    Finish(a, run.verdict);
+    return;
+  }
+  // The planner's noise policy judges against the parent (the seed's parent is "").
+  auto j = live.planner->JudgeMeasurement(a->decision.parent, run.time_us, run.spread);
+  if (!j.ok()) {
+    Finish(a, {VerdictKind::kInfraError, "planner", j.status().ToString()});
+    return;
+  }
+  const bool needs_remeasure = j->needs_remeasure;
+  const std::string artifact = a->build.artifact_path;
+  const std::string candidate = CandidateId(a->source_hash);
+  const std::string source_blob = a->source_blob;
+  const std::string attempt_id = a->id;
+  Finish(a, {j->kind, "", j->detail});
+  // A tentative improvement is re-measured (fresh seeds, no selection bias)
+  // until the planner's test is conclusive; only then can it become the best.
+  if (needs_remeasure) StartRemeasure(live, candidate, attempt_id, source_blob, artifact);
+}
+
+void CampaignService::StartRemeasure(Live& live, const std::string& candidate, const std::string& attempt_id,
+                                     const std::string& source_blob, const std::string& artifact) {
+  if (live.remeasures.count(candidate)) return;
+  auto job = std::make_shared<Remeasure>();
+  job->candidate = candidate;
+  job->attempt_id = attempt_id;
+  job->source_blob = source_blob;
+  job->artifact_path = artifact;
+  live.remeasures[candidate] = job;
+  RunRemeasure(live.id, job);
+}
+
+void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_ptr<Remeasure> job) {
+  Live* live = FindLive(campaign_id);
+  if (!live || shutting_down_) return;
+  if (job->artifact_path.empty()) {
+    // After a restart the artifact is rebuilt (a cache hit in the evaluator).
+    BuildRequest b;
+    b.task_dir = live->task_dir;
+    b.source = BlobOrEmpty(job->source_blob);
+    b.backend = live->backend;
+    b.arch = live->backend == Backend::kHost ? "" : live->spec.arch;
+    b.work_dir = config_.work_dir + "/" + live->id;
+    b.compile_timeout_s = config_.defaults.compile_timeout_s;
+    pool_.SubmitBuild(b, [this, campaign_id, job](BuildResult built) {
+      Live* l = FindLive(campaign_id);
+      if (!l) return;
+      if (!built.ok) {
+        RecordRemeasure(*l, job, RunResult{built.verdict});
+        return;
+      }
+      job->artifact_path = built.artifact_path;
+      RunRemeasure(campaign_id, job);
+    });
+    return;
+  }
+  RunRequest r;
+  r.task_dir = live->task_dir;
+  r.artifact_path = job->artifact_path;
+  r.backend = live->backend;
+  r.arch = live->backend == Backend::kHost ? "" : live->spec.arch;
+  r.seed = seed_rng_();
+  r.profile = config_.defaults.profile != "never";
+  r.run_timeout_s = config_.defaults.run_timeout_s;
+  r.noise_threshold = live->spec.noise_threshold;
+  r.work_dir = config_.work_dir + "/" + live->id + "/" + job->attempt_id + "-remeasure" +
+               std::to_string(job->samples.size() + 1);
+  pool_.SubmitRun(r, [this, campaign_id, job](RunResult run, const workers::SlotStatus&) {
+    if (Live* l = FindLive(campaign_id)) RecordRemeasure(*l, job, std::move(run));
+  });
+}
+
+void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job, RunResult run) {
+  std::vector<Event> batch;
+  bool again = false;
+  if (!IsPassingVerdict(run.verdict.kind) || !(run.time_us > 0)) {
+    // A candidate that passed once and then fails is not confirmed, ever.
+    batch.push_back(MakeEvent(live.id, "", event_kind::kRemeasured,
+                              json{{"candidate", job->candidate}, {"attempt", job->attempt_id},
+                                   {"time_us", 0.0}, {"spread", 0.0}, {"agrees", false}, {"final", true},
+                                   {"detail", "re-measurement failed: " + run.verdict.ToString() + " " +
+                                                  run.verdict.detail}}));
+  } else {
+    job->samples.push_back(run.time_us);
+    // JudgeRemeasurement counts the new sample itself: judge before observing.
+    auto rj = live.planner->JudgeRemeasurement(job->candidate, run.time_us, run.spread);
+    if (!rj.ok()) {
+      batch.push_back(MakeEvent(live.id, "", event_kind::kRemeasured,
+                                json{{"candidate", job->candidate}, {"attempt", job->attempt_id},
+                                     {"time_us", run.time_us}, {"spread", run.spread}, {"agrees", false},
+                                     {"final", true}, {"detail", rj.status().ToString()}}));
+    } else {
+      again = rj->needs_another && job->samples.size() < static_cast<size_t>(planner::kMaxRemeasures);
+      batch.push_back(MakeEvent(live.id, "", event_kind::kRemeasured,
+                                json{{"candidate", job->candidate}, {"attempt", job->attempt_id},
+                                     {"time_us", run.time_us}, {"spread", run.spread},
+                                     {"agrees", rj->agrees && !again}, {"final", !again},
+                                     {"detail", rj->detail}}));
+      if (!again && rj->agrees && rj->promote_best) {
+        const CampaignFacts* facts = fold_.campaign(live.id);
+        double t = planner::MedianOf(job->samples);
+        double seed_time = facts && facts->seed_time_us > 0 ? facts->seed_time_us : t;
+        batch.push_back(MakeEvent(live.id, "", event_kind::kBestPromoted,
+                                  json{{"candidate", job->candidate}, {"attempt", job->attempt_id},
+                                       {"time_us", t}, {"previous_best", facts ? facts->best_candidate : ""},
+                                       {"previous_best_us", rj->previous_best_us},
+                                       {"speedup_vs_seed", seed_time / t}}));
+      }
+    }
+  }
+  (void)AppendAndObserve(batch);
+  if (again && !shutting_down_) {
+    RunRemeasure(live.id, job);
+    return;
+  }
+  live.remeasures.erase(job->candidate);
+  NotifyIfIdle();
+  boost::asio::post(io_, [this] { Pump(); });
+}
+
+void CampaignService::NotifyIfIdle() {
+  if (shutting_down_ && on_idle_ && Idle()) {
+    auto cb = std::move(on_idle_);
+    on_idle_ = nullptr;
+    boost::asio::post(io_, std::move(cb));
+  }
+}
+
+void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
+  if (a->finished) return;
+  Live& live = *a->live;
+  const RunResult& run = a->first_run;
+  const bool measured = IsPassingVerdict(verdict.kind) && run.time_us > 0;
+  json payload{{"verdict", verdict.ToString()},
+               {"detail", verdict.detail},
+               {"parent", a->decision.parent},
+               {"axis", a->decision.axis},
+               {"proposer", a->decision.proposer},
+               {"island", a->decision.island},
+               {"repair_of", a->decision.repair_of},
+               {"retry_of", a->retry_of},
+               {"source_blob", a->source_blob},
+               {"source_hash", a->source_hash},
+               {"machine_code_hash", a->build.machine_code_hash},
+               {"change_summary", a->change_summary},
+               {"cost_usd", a->cost_usd},
+               {"time_us", measured ? run.time_us : 0.0},
+               {"spread", measured ? run.spread : 0.0}};
+  if (!a->source_hash.empty() && (measured || a->build.ok))
+    payload["candidate"] = CandidateId(a->source_hash);
+  if (measured) {
+    payload["shapes"] = ShapesJson(run);
+    payload["roofline_fraction"] = run.roofline_fraction;
+    payload["bottleneck"] = run.bottleneck;
+    const CampaignFacts* c = fold_.campaign(live.id);
+    if (const CandidateFacts* p = fold_.candidate(live.id, a->decision.parent))
+      payload["speedup_vs_parent"] = p->time_us / run.time_us;
+    if (c && c->seed_time_us > 0) payload["speedup_vs_seed"] = c->seed_time_us / run.time_us;
+    if (c && c->baseline.is_object() && c->baseline.value("time_us", 0.0) > 0)
+      payload["speedup_vs_baseline"] = c->baseline.value("time_us", 0.0) / run.time_us;
+  }
+  if (!a->build_request.task_dir.empty()) {
+    json packet = evaluator::MakeEvidencePacket(a->build_request, a->build, a->run_request,
+                                                run.evidence.is_null() || run.time_us <= 0 ? nullptr : &run);
+    packet["candidate"] = {{"source_hash", a->source_hash}, {"parent", a->decision.parent},
+                           {"axis", a->decision.axis}, {"proposer", a->decision.proposer},
+                           {"change_summary", a->change_summary}, {"attempt", a->id}};
+    packet["verdict"] = {{"verdict", verdict.ToString()}, {"detail", verdict.detail}};
+    packet["replay"] = "ksearch replay " + a->id;
+    if (auto blob = log_.PutBlob(packet.dump()); blob.ok()) payload["evidence_blob"] = *blob;
+  }
+  std::vector<Event> batch{MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload))};
+  a->finished = true;
+  live.in_flight.erase(a->id);
+  if (Status s = AppendAndObserve(batch); !s.ok()) {
+    // The terminal batch could not be written (disk full, read-only): the
+    // attempt stays in flight in the log and is recorded as interrupted and
+    // retried at the next start. Stop feeding this campaign meanwhile.
+    fold_.Observe(MakeEvent(live.id, "", event_kind::kCampaignState,
+                            json{{"state", "paused"}, {"reason", "log write failed: " + s.ToString()}}));
+  }
+  RecordVerdictMetric(verdict);
+  NotifyIfIdle();
+  boost::asio::post(io_, [this] { Pump(); });
+}
+
+void CampaignService::MeasureBaseline(Live& live) {
+  live.baseline_in_flight = true;
+  BuildRequest b;
+  b.task_dir = live.task_dir;
+  b.source = BlobOrEmpty(live.baseline_source_blob);
+  b.backend = live.backend;
+  b.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
+  b.work_dir = config_.work_dir + "/" + live.id;
+  b.compile_timeout_s = config_.defaults.compile_timeout_s;
+  const std::string id = live.id;
+  auto record = [this, id](json payload) {
+    Live* l = FindLive(id);
+    if (!l) return;
+    l->baseline_in_flight = false;
+    std::vector<Event> batch{MakeEvent(id, "", kBaselineMeasured, std::move(payload))};
+    (void)AppendAndObserve(batch);
+    NotifyIfIdle();
+  };
+  pool_.SubmitBuild(b, [this, id, record](BuildResult built) {
+    Live* l = FindLive(id);
+    if (!l || shutting_down_) {
+      if (l) l->baseline_in_flight = false;
+      return;
+    }
+    if (!built.ok) {
+      record(json{{"time_us", 0.0}, {"verdict", built.verdict.ToString()}, {"detail", built.verdict.detail}});
+      return;
+    }
+    RunRequest r;
+    r.task_dir = l->task_dir;
+    r.artifact_path = built.artifact_path;
+    r.backend = l->backend;
+    r.arch = l->backend == Backend::kHost ? "" : l->spec.arch;
+    r.seed = seed_rng_();
+    r.run_timeout_s = config_.defaults.run_timeout_s;
+    r.noise_threshold = l->spec.noise_threshold;
+    r.work_dir = config_.work_dir + "/" + id + "/baseline";
+    pool_.SubmitRun(r, [record](RunResult run, const workers::SlotStatus&) {
+      record(json{{"time_us", IsPassingVerdict(run.verdict.kind) ? run.time_us : 0.0},
+                  {"spread", run.spread},
+                  {"shape_median_us", run.shape_median_us},
+                  {"verdict", run.verdict.ToString()},
+                  {"detail", run.verdict.detail}});
+    });
+  });
+}
+
+}  // namespace ksearch::daemon

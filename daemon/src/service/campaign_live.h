@@ -1,0 +1,52 @@
+// Private runtime structs of CampaignService (not a public header).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "service/campaign_service.h"
+
+namespace ksearch::daemon {
+
+struct CampaignService::Live {
+  std::string id;
+  planner::CampaignSpec spec;
+  std::unique_ptr<planner::Planner> planner;
+  std::string task_dir;
+  Backend backend = Backend::kHost;
+  std::string seed_source_blob;
+  std::string baseline_source_blob;
+  std::string contract;  // the task's contract.md, for prompts
+  std::map<std::string, std::shared_ptr<Attempt>> in_flight;  // attempt id -> attempt
+  bool baseline_in_flight = false;
+  std::deque<std::string> retries;  // interrupted attempts to retry before new work
+  std::map<std::string, std::shared_ptr<Remeasure>> remeasures;  // candidate -> job in flight
+};
+
+struct CampaignService::Remeasure {
+  std::string candidate;
+  std::string attempt_id;     // the attempt that produced the candidate
+  std::string source_blob;
+  std::string artifact_path;  // "" after a restart: rebuilt first
+  std::vector<double> samples;
+};
+
+struct CampaignService::Attempt {
+  Live* live = nullptr;  // owned by live_; outlives the attempt
+  std::string id;
+  planner::Decision decision;
+  std::string retry_of;
+  int64_t started_ms = 0;
+  bool finished = false;  // set once attempt_finished is appended
+  // Filled as the attempt moves through the pipeline.
+  std::string source, source_blob, source_hash, semantic_key, change_summary;
+  double cost_usd = 0;
+  BuildRequest build_request;
+  BuildResult build;
+  RunRequest run_request;
+  RunResult first_run;
+};
+
+}  // namespace ksearch::daemon

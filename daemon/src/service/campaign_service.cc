@@ -1,0 +1,445 @@
+// CampaignService: lifecycle, recovery from the log, and the read-only queries.
+// The attempt pipeline itself is in attempt_flow.cc.
+#include "service/campaign_service.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "ksearch/evaluator/task.h"
+#include "ksearch/experiment_log/export.h"
+#include "ksearch/experiment_log/views.h"
+#include "ksearch/planner/novelty.h"
+#include "service/campaign_live.h"
+
+namespace ksearch::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound(path + ": cannot read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
+                                 experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
+                                 ProposalEngine& engine, planner::AxisCatalogue catalogue,
+                                 Clock& clock)
+    : io_(io),
+      config_(config),
+      log_(log),
+      pool_(pool),
+      engine_(engine),
+      catalogue_(std::move(catalogue)),
+      clock_(clock),
+      seed_rng_(std::random_device{}()) {
+  metrics_.Describe("ksearch_attempts_total", "counter", "Finished attempts by verdict kind.");
+  metrics_.Describe("ksearch_llm_tokens_total", "counter", "LLM tokens by direction.");
+  metrics_.Describe("ksearch_llm_cost_usd_total", "counter", "LLM cost in US dollars.");
+  metrics_.Describe("ksearch_slot_busy_seconds", "counter", "Seconds each slot spent evaluating.");
+  metrics_.Describe("ksearch_queue_depth", "gauge", "Work waiting, by queue.");
+  metrics_.Describe("ksearch_attempts_in_flight", "gauge", "Attempts between start and verdict.");
+}
+
+CampaignService::~CampaignService() = default;
+
+Status CampaignService::AppendAndObserve(std::vector<Event>& events) {
+  for (auto& e : events)
+    if (e.time_ms == 0) e.time_ms = clock_.UnixMillis();
+  Status s = log_.Append(events);
+  if (!s.ok()) return s;
+  for (const auto& e : events) {
+    fold_.Observe(e);
+    auto it = live_.find(e.campaign_id);
+    if (it != live_.end()) it->second->planner->Observe(e);
+  }
+  return Status::Ok();
+}
+
+std::string CampaignService::BlobOrEmpty(const std::string& hash) {
+  if (hash.empty()) return "";
+  auto b = log_.GetBlob(hash);
+  return b.ok() ? *b : "";
+}
+
+CampaignService::Live* CampaignService::FindLive(const std::string& id) {
+  auto it = live_.find(id);
+  return it == live_.end() ? nullptr : it->second.get();
+}
+
+size_t CampaignService::SlotsFor(Backend b) const {
+  size_t n = 0;
+  for (const auto& s : pool_.Stats().slots)
+    if (s.in_service && s.spec.kind == workers::SlotKindFor(b)) ++n;
+  return n;
+}
+
+Result<std::unique_ptr<CampaignService::Live>> CampaignService::MakeLive(const std::string& campaign_id,
+                                                                         const json& started) {
+  auto live = std::make_unique<Live>();
+  live->id = campaign_id;
+  std::string yaml = BlobOrEmpty(started.value("spec_yaml_blob", std::string()));
+  auto spec = planner::ParseCampaignSpec(yaml, "campaign " + campaign_id + " (from the log)");
+  if (!spec.ok()) return spec.status();
+  live->spec = *spec;
+  auto backend = ParseBackend(live->spec.backend);
+  if (!backend.ok()) return backend.status();
+  live->backend = *backend;
+  live->task_dir = started.value("task_dir", std::string());
+  live->seed_source_blob = started.value("seed_source_blob", std::string());
+  live->baseline_source_blob = started.value("baseline_source_blob", std::string());
+  live->contract = BlobOrEmpty(started.value("contract_blob", std::string()));
+  auto restricted = catalogue_.Restrict(live->spec.axes, live->spec.exclude_axes, live->spec.arch);
+  if (!restricted.ok()) return restricted.status();
+  auto planner = planner::Planner::Create(live->spec, *restricted);
+  if (!planner.ok()) return planner.status();
+  live->planner = std::move(*planner);
+  return live;
+}
+
+Status CampaignService::Start() { return Recover(); }
+
+Status CampaignService::Recover() {
+  auto events = log_.ReadEvents();
+  if (!events.ok()) return events.status();
+  for (const auto& e : *events) fold_.Observe(e);
+  for (const auto& [id, facts] : fold_.campaigns()) {
+    if (facts.terminal()) continue;
+    auto live = MakeLive(id, facts.started);
+    if (!live.ok()) return live.status().WithContext("rebuilding campaign " + id);
+    for (const auto& e : *events) (*live)->planner->Observe(e);
+    live_[id] = std::move(*live);
+  }
+  // Attempts in flight when the previous process died: record them as
+  // interrupted (one transaction), then queue them for a retry.
+  std::vector<Event> interrupted;
+  for (const auto& [attempt_id, a] : fold_.attempts()) {
+    if (!a.in_flight()) continue;
+    Event e;
+    e.campaign_id = a.campaign_id;
+    e.attempt_id = attempt_id;
+    e.kind = std::string(event_kind::kAttemptFinished);
+    e.payload = json{{"verdict", "interrupted{restart}"},
+                     {"detail", "the daemon stopped while this attempt was in flight"},
+                     {"parent", a.started.value("parent", "")},
+                     {"axis", a.started.value("axis", "")},
+                     {"proposer", a.started.value("proposer", "")},
+                     {"island", a.started.value("island", 0)},
+                     {"repair_of", a.started.value("repair_of", "")},
+                     {"time_us", 0.0}};
+    interrupted.push_back(std::move(e));
+  }
+  if (!interrupted.empty()) KS_RETURN_IF_ERROR(AppendAndObserve(interrupted));
+  for (auto& [id, live] : live_) {
+    for (const auto& a : fold_.PendingRetries(id)) live->retries.push_back(a);
+    // Tentative improvements whose re-measurement had not concluded.
+    for (const auto& p : fold_.PendingRemeasures(id))
+      StartRemeasure(*live, p.candidate, p.attempt_id, p.source_blob, "");
+  }
+  boost::asio::post(io_, [this] { Pump(); });
+  return Status::Ok();
+}
+
+Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const std::string& source_name) {
+  if (shutting_down_) return Status::Unavailable("the daemon is shutting down");
+  auto spec = planner::ParseCampaignSpec(spec_yaml, source_name);
+  if (!spec.ok()) return spec.status();
+  if (fold_.campaign(spec->campaign_id))
+    return Status::FailedPrecondition("campaign '" + spec->campaign_id + "' already exists in the log");
+  auto backend = ParseBackend(spec->backend);
+  if (!backend.ok()) return backend.status().WithContext(source_name + ": backend");
+  std::string task_dir = config_.tasks_dir + "/" + spec->task;
+  auto task = evaluator::LoadTask(task_dir);
+  if (!task.ok()) return task.status();
+  std::string backend_name(BackendName(*backend));
+  if (!task->HasBackend(backend_name))
+    return Status::InvalidArgument(source_name + ": task '" + spec->task + "' has no " + backend_name + " backend");
+  if (!pool_.HasSlotFor(*backend))
+    return Status::FailedPrecondition("no " + std::string(workers::SlotKindFor(*backend)) +
+                                      " slot in service for backend " + backend_name);
+  auto restricted = catalogue_.Restrict(spec->axes, spec->exclude_axes, spec->arch);
+  if (!restricted.ok()) return restricted.status().WithContext(source_name);
+  const auto& files = task->files.at(backend_name);
+  auto seed = ReadFile(files.seed);
+  if (!seed.ok()) return seed.status();
+  auto baseline = ReadFile(files.baseline);
+  if (!baseline.ok()) return baseline.status();
+  auto contract = ReadFile(task->contract_path);
+  auto contract_blob = log_.PutBlob(contract.ok() ? *contract : "");
+  if (!contract_blob.ok()) return contract_blob.status();
+  auto yaml_blob = log_.PutBlob(spec_yaml);
+  auto seed_blob = log_.PutBlob(*seed);
+  auto baseline_blob = log_.PutBlob(*baseline);
+  if (!yaml_blob.ok()) return yaml_blob.status();
+  if (!seed_blob.ok()) return seed_blob.status();
+  if (!baseline_blob.ok()) return baseline_blob.status();
+  const std::string seed_candidate = "c" + planner::NormalizedSourceHash(*seed).substr(0, 12);
+  json config = spec->ToJson();
+  config["axes"] = restricted->Names();
+  Event e;
+  e.campaign_id = spec->campaign_id;
+  e.kind = std::string(event_kind::kCampaignStarted);
+  e.payload = json{{"task", spec->task},
+                   {"task_dir", task->dir},
+                   {"task_hash", task->content_hash},
+                   {"backend", backend_name},
+                   {"arch", spec->arch},
+                   {"config", config},
+                   {"spec_yaml_blob", *yaml_blob},
+                   {"seed_source_blob", *seed_blob},
+                   {"seed_candidate", seed_candidate},
+                   {"baseline_source_blob", *baseline_blob},
+                   {"contract_blob", *contract_blob},
+                   {"baseline_name", task->baseline_name}};
+  auto live = MakeLive(spec->campaign_id, e.payload);
+  if (!live.ok()) return live.status();
+  std::vector<Event> batch{e};
+  live_[spec->campaign_id] = std::move(*live);
+  Status s = AppendAndObserve(batch);
+  if (!s.ok()) {
+    live_.erase(spec->campaign_id);
+    return s;
+  }
+  boost::asio::post(io_, [this] { Pump(); });
+  return json{{"campaign", spec->campaign_id}, {"task", spec->task}, {"backend", backend_name},
+              {"axes", restricted->Names()}};
+}
+
+namespace {
+Event StateEvent(const std::string& id, const std::string& state, const std::string& reason) {
+  Event e;
+  e.campaign_id = id;
+  e.kind = std::string(event_kind::kCampaignState);
+  e.payload = json{{"state", state}, {"reason", reason}};
+  return e;
+}
+}  // namespace
+
+Status CampaignService::PauseCampaign(const std::string& id) {
+  const CampaignFacts* c = fold_.campaign(id);
+  if (!c) return Status::NotFound("no campaign '" + id + "'");
+  if (c->state != "running") return Status::FailedPrecondition("campaign '" + id + "' is " + c->state);
+  std::vector<Event> batch{StateEvent(id, "paused", "requested")};
+  return AppendAndObserve(batch);
+}
+
+Status CampaignService::ResumeCampaign(const std::string& id) {
+  const CampaignFacts* c = fold_.campaign(id);
+  if (!c) return Status::NotFound("no campaign '" + id + "'");
+  if (c->state != "paused") return Status::FailedPrecondition("campaign '" + id + "' is " + c->state);
+  std::vector<Event> batch{StateEvent(id, "running", "resumed")};
+  KS_RETURN_IF_ERROR(AppendAndObserve(batch));
+  boost::asio::post(io_, [this] { Pump(); });
+  return Status::Ok();
+}
+
+Status CampaignService::StopCampaign(const std::string& id) {
+  const CampaignFacts* c = fold_.campaign(id);
+  if (!c) return Status::NotFound("no campaign '" + id + "'");
+  if (c->terminal()) return Status::FailedPrecondition("campaign '" + id + "' is already " + c->state);
+  std::vector<Event> batch{StateEvent(id, "stopped", "requested")};
+  KS_RETURN_IF_ERROR(AppendAndObserve(batch));
+  // In-flight attempts finish normally; nothing new starts.
+  return Status::Ok();
+}
+
+void CampaignService::Shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  shutting_down_ = true;
+  engine_.CancelAll();
+  if (Idle()) {
+    boost::asio::post(io_, std::move(done));
+    return;
+  }
+  on_idle_ = done;
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, grace);
+  timer->async_wait([this, timer](const boost::system::error_code&) {
+    if (!on_idle_) return;  // everything finished in time
+    std::vector<Event> batch;
+    for (auto& [id, live] : live_) {
+      for (auto& [attempt_id, a] : live->in_flight) {
+        a->finished = true;
+        Event e;
+        e.campaign_id = id;
+        e.attempt_id = attempt_id;
+        e.kind = std::string(event_kind::kAttemptFinished);
+        e.payload = json{{"verdict", "interrupted{shutdown}"},
+                         {"detail", "still in flight when the shutdown grace period ended"},
+                         {"parent", a->decision.parent}, {"axis", a->decision.axis},
+                         {"proposer", a->decision.proposer}, {"island", a->decision.island},
+                         {"repair_of", a->decision.repair_of}, {"time_us", 0.0}};
+        batch.push_back(std::move(e));
+      }
+      live->in_flight.clear();
+    }
+    if (!batch.empty()) (void)AppendAndObserve(batch);
+    auto cb = std::move(on_idle_);
+    on_idle_ = nullptr;
+    cb();
+  });
+}
+
+bool CampaignService::Idle() const {
+  for (const auto& [id, live] : live_)
+    if (!live->in_flight.empty() || live->baseline_in_flight || !live->remeasures.empty()) return false;
+  return true;
+}
+
+json CampaignService::ListCampaigns() {
+  json out = json::array();
+  for (const auto& [id, c] : fold_.campaigns()) {
+    const Live* live = FindLive(id);
+    out.push_back({{"campaign", id},
+                   {"task", c.started.value("task", "")},
+                   {"backend", c.started.value("backend", "")},
+                   {"arch", c.started.value("arch", "")},
+                   {"state", c.state},
+                   {"attempts", c.attempts_finished},
+                   {"in_flight", live ? live->in_flight.size() : 0},
+                   {"best_time_us", c.best_time_us},
+                   {"seed_time_us", c.seed_time_us},
+                   {"cost_usd", c.cost_usd}});
+  }
+  return out;
+}
+
+Result<json> CampaignService::CampaignStatus(const std::string& id) {
+  const CampaignFacts* c = fold_.campaign(id);
+  if (!c) return Status::NotFound("no campaign '" + id + "'");
+  const Live* live = FindLive(id);
+  json verdicts = json::object();
+  for (const auto& [k, n] : c->verdicts) verdicts[k] = n;
+  json out{{"campaign", id},
+           {"task", c->started.value("task", "")},
+           {"backend", c->started.value("backend", "")},
+           {"arch", c->started.value("arch", "")},
+           {"state", c->state},
+           {"state_reason", c->state_reason},
+           {"started_ms", c->started_ms},
+           {"attempts_started", c->attempts_started},
+           {"attempts_finished", c->attempts_finished},
+           {"in_flight", live ? live->in_flight.size() : 0},
+           {"verdicts", verdicts},
+           {"cost_usd", c->cost_usd},
+           {"best_candidate", c->best_candidate},
+           {"best_time_us", c->best_time_us},
+           {"seed_time_us", c->seed_time_us},
+           {"baseline", c->baseline},
+           {"baseline_name", c->started.value("baseline_name", "")}};
+  if (c->best_time_us > 0 && c->seed_time_us > 0)
+    out["speedup_vs_seed"] = c->seed_time_us / c->best_time_us;
+  if (c->best_time_us > 0 && c->baseline.is_object() && c->baseline.value("time_us", 0.0) > 0)
+    out["speedup_vs_baseline"] = c->baseline.value("time_us", 0.0) / c->best_time_us;
+  if (live) {
+    auto step = live->planner->Next(clock_.UnixMillis());
+    out["planner"] = step.decision ? json("proposing")
+                                   : json(std::string(planner::StopReasonName(step.reason)));
+  }
+  return out;
+}
+
+Result<json> CampaignService::Attempts(const std::string& id, const AttemptQuery& q) {
+  if (!fold_.campaign(id)) return Status::NotFound("no campaign '" + id + "'");
+  json rows = json::array();
+  int64_t skipped = 0;
+  for (const auto& attempt_id : fold_.attempt_order(id)) {
+    const AttemptFacts* a = fold_.attempt(attempt_id);
+    std::string verdict = a->finished.is_null() ? "" : a->finished.value("verdict", "");
+    if (!q.verdict.empty() && verdict.rfind(q.verdict, 0) != 0) continue;
+    if (skipped++ < q.offset) continue;
+    json row{{"attempt", attempt_id},
+             {"parent", a->started.value("parent", "")},
+             {"axis", a->started.value("axis", "")},
+             {"proposer", a->started.value("proposer", "")},
+             {"repair_of", a->started.value("repair_of", "")},
+             {"retry_of", a->started.value("retry_of", "")},
+             {"started_ms", a->started_ms},
+             {"verdict", verdict}};
+    if (!a->finished.is_null()) {
+      row["detail"] = a->finished.value("detail", "");
+      row["candidate"] = a->finished.value("candidate", "");
+      row["time_us"] = a->finished.value("time_us", 0.0);
+      row["speedup_vs_parent"] = a->finished.value("speedup_vs_parent", 0.0);
+    }
+    rows.push_back(std::move(row));
+    if (static_cast<int64_t>(rows.size()) >= q.limit) break;
+  }
+  return json{{"campaign", id}, {"attempts", rows}};
+}
+
+Result<json> CampaignService::Best(const std::string& id) {
+  const CampaignFacts* c = fold_.campaign(id);
+  if (!c) return Status::NotFound("no campaign '" + id + "'");
+  if (c->best_candidate.empty()) return Status::NotFound("campaign '" + id + "' has no confirmed best yet");
+  const CandidateFacts* f = fold_.candidate(id, c->best_candidate);
+  if (!f) return Status::Internal("best candidate " + c->best_candidate + " has no measurement");
+  json packet = json::object();
+  std::string ev = BlobOrEmpty(f->evidence_blob);
+  if (!ev.empty()) packet = json::parse(ev, nullptr, false);
+  return json{{"campaign", id},
+              {"candidate", c->best_candidate},
+              {"attempt", f->attempt_id},
+              {"time_us", c->best_time_us},
+              {"seed_time_us", c->seed_time_us},
+              {"source", BlobOrEmpty(f->source_blob)},
+              {"evidence", packet}};
+}
+
+Result<json> CampaignService::Frontier(const std::string& id) {
+  if (!fold_.campaign(id)) return Status::NotFound("no campaign '" + id + "'");
+  experiment_log::EventFilter f;
+  f.campaign_id = id;
+  auto events = log_.ReadEvents(f);
+  if (!events.ok()) return events.status();
+  json rows = json::array();
+  for (const auto& e : experiment_log::BuildFrontier(*events, id)) rows.push_back(experiment_log::ToJson(e));
+  return json{{"campaign", id}, {"frontier", rows}};
+}
+
+Result<json> CampaignService::DeadEnds(const DeadEndQuery& q) {
+  auto events = log_.ReadEvents();
+  if (!events.ok()) return events.status();
+  auto memory = experiment_log::BuildMemory(*events);
+  experiment_log::DeadEndFilter f{q.task, q.arch, q.axis, q.failure_class, q.since_ms};
+  json rows = json::array();
+  for (const auto& d : experiment_log::FilterDeadEnds(memory.dead_ends, f))
+    rows.push_back(experiment_log::ToJson(d));
+  return json{{"dead_ends", rows}};
+}
+
+Result<json> CampaignService::Export(const std::string& id) {
+  if (!fold_.campaign(id)) return Status::NotFound("no campaign '" + id + "'");
+  experiment_log::EventFilter f;
+  f.campaign_id = id;
+  auto events = log_.ReadEvents(f);
+  if (!events.ok()) return events.status();
+  json history = json::array();
+  for (const auto& r : experiment_log::BuildHistory(*events)) history.push_back(experiment_log::ToJson(r));
+  return json{{"campaign", id},
+              {"history", history},
+              {"memory", experiment_log::ToJson(experiment_log::BuildMemory(*events))},
+              {"frontier_csv", experiment_log::FrontierCsv(experiment_log::BuildFrontier(*events, id))}};
+}
+
+std::string CampaignService::MetricsText() {
+  auto stats = pool_.Stats();
+  metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.build_queue), {{"queue", "build"}});
+  metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.run_queue_gpu), {{"queue", "gpu"}});
+  metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.run_queue_host), {{"queue", "host"}});
+  for (const auto& s : stats.slots)
+    metrics_.Set("ksearch_slot_busy_seconds", s.busy_seconds, {{"slot", s.spec.name}, {"kind", s.spec.kind}});
+  size_t in_flight = 0;
+  for (const auto& [id, live] : live_) in_flight += live->in_flight.size();
+  metrics_.Set("ksearch_attempts_in_flight", static_cast<double>(in_flight));
+  return metrics_.RenderPrometheus();
+}
+
+}  // namespace ksearch::daemon

@@ -1,0 +1,125 @@
+// CampaignService: runs every campaign of the deployment.
+//
+// The service owns nothing but derived state: the log is the truth, and on
+// Start() every campaign is rebuilt from it (the planner and LogFold replay the
+// events); attempts found in flight are recorded as `interrupted` and retried.
+//
+// The pipeline of one attempt (DESIGN.md section 3), each arrow an event:
+//   Next() ─► attempt_started ─► propose ─► dedupe (source, semantic)
+//     ─► build (compile pool) ─► dedupe (machine code) ─► run (device slot)
+//     ─► judge vs parent ─► attempt_finished
+//   then, for a tentative improvement: re-measure (fresh seeds) until the
+//   planner's test is conclusive ─► remeasured ... [─► best_promoted]
+// Every failure ends the attempt with a typed verdict; the last batch of an
+// attempt is one transaction, so a crash leaves it whole or in flight.
+//
+// Flow control: per campaign, attempts in flight <= slots of its kind x
+// proposals_per_slot, so proposals run ahead of the devices without queueing
+// for hours; campaigns sharing a kind of slot are pumped round-robin.
+//
+// Threading: every method runs on the io thread; workers post back to it.
+// Ownership: io, log, pool and engine must outlive the service.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "api/control_plane.h"
+#include "api/metrics.h"
+#include "config/daemon_config.h"
+#include "ksearch/core/clock.h"
+#include "ksearch/experiment_log/experiment_log.h"
+#include "ksearch/planner/axis_catalogue.h"
+#include "ksearch/planner/planner.h"
+#include "ksearch/workers/worker_pool.h"
+#include "service/log_fold.h"
+#include "service/proposal_engine.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace ksearch::daemon {
+
+class CampaignService final : public ControlPlane {
+ public:
+  CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
+                  experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
+                  ProposalEngine& engine, planner::AxisCatalogue catalogue, Clock& clock);
+  ~CampaignService() override;
+
+  // Replays the log, marks in-flight attempts interrupted, resumes running campaigns.
+  Status Start();
+  // Stops proposing; calls `done` once every in-flight attempt has finished or,
+  // after `grace`, been recorded as interrupted.
+  void Shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+  bool Idle() const;  // nothing in flight in any campaign
+
+  // ControlPlane
+  Result<nlohmann::json> StartCampaign(const std::string& spec_yaml, const std::string& source_name) override;
+  Status PauseCampaign(const std::string& id) override;
+  Status ResumeCampaign(const std::string& id) override;
+  Status StopCampaign(const std::string& id) override;
+  nlohmann::json ListCampaigns() override;
+  Result<nlohmann::json> CampaignStatus(const std::string& id) override;
+  Result<nlohmann::json> Attempts(const std::string& id, const AttemptQuery& q) override;
+  Result<nlohmann::json> Best(const std::string& id) override;
+  Result<nlohmann::json> Frontier(const std::string& id) override;
+  Result<nlohmann::json> DeadEnds(const DeadEndQuery& q) override;
+  Result<nlohmann::json> Export(const std::string& id) override;
+  std::string MetricsText() override;
+
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  struct Live;      // per-campaign runtime (planner, in-flight set)
+  struct Attempt;   // one attempt moving through the pipeline
+
+  // Appends events (one transaction) and folds them into LogFold and the planner.
+  Status AppendAndObserve(std::vector<Event>& events);
+  void Pump();
+  void PumpCampaign(Live& live);
+  void StartAttempt(Live& live, const planner::Decision& d, const std::string& retry_of);
+  void OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out);
+  void SubmitBuild(std::shared_ptr<Attempt> a);
+  void OnBuilt(std::shared_ptr<Attempt> a, BuildResult built);
+  void SubmitRun(std::shared_ptr<Attempt> a);
+  void OnRun(std::shared_ptr<Attempt> a, RunResult run);
+  void Finish(std::shared_ptr<Attempt> a, Verdict verdict);
+  struct Remeasure;  // re-measurements of a tentative improvement (after its attempt ended)
+  void StartRemeasure(Live& live, const std::string& candidate, const std::string& attempt_id,
+                      const std::string& source_blob, const std::string& artifact);
+  void RunRemeasure(const std::string& campaign_id, std::shared_ptr<Remeasure> job);
+  void RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job, RunResult run);
+  void NotifyIfIdle();
+  void MeasureBaseline(Live& live);
+  void MaybeFinishCampaign(Live& live, const planner::NextStep& step);
+  Status Recover();
+  Result<std::unique_ptr<Live>> MakeLive(const std::string& campaign_id, const nlohmann::json& started);
+  std::string NextAttemptId(const std::string& campaign_id) const;
+  std::string BlobOrEmpty(const std::string& hash);
+  Live* FindLive(const std::string& id);
+  size_t SlotsFor(Backend b) const;
+  void RecordVerdictMetric(const Verdict& v);
+
+  boost::asio::io_context& io_;
+  const DaemonConfig config_;
+  experiment_log::ExperimentLog& log_;
+  workers::WorkerPool& pool_;
+  ProposalEngine& engine_;
+  const planner::AxisCatalogue catalogue_;
+  Clock& clock_;
+
+  // Only touched on the io thread.
+  LogFold fold_;
+  std::map<std::string, std::unique_ptr<Live>> live_;
+  bool shutting_down_ = false;
+  std::function<void()> on_idle_;
+  std::mt19937_64 seed_rng_;
+  Metrics metrics_;
+};
+
+}  // namespace ksearch::daemon

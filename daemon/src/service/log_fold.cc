@@ -1,0 +1,118 @@
+#include "service/log_fold.h"
+
+namespace ksearch::daemon {
+
+namespace {
+const std::vector<std::string> kNoAttempts;
+}
+
+void LogFold::Observe(const Event& e) {
+  const auto& p = e.payload;
+  if (e.kind == event_kind::kCampaignStarted) {
+    CampaignFacts c;
+    c.id = e.campaign_id;
+    c.started = p;
+    c.started_ms = e.time_ms;
+    campaigns_[e.campaign_id] = std::move(c);
+    return;
+  }
+  auto cit = campaigns_.find(e.campaign_id);
+  if (cit == campaigns_.end()) return;  // events of an unknown campaign are ignored
+  CampaignFacts& c = cit->second;
+  if (e.kind == event_kind::kCampaignState) {
+    c.state = p.value("state", c.state);
+    c.state_reason = p.value("reason", std::string());
+  } else if (e.kind == kBaselineMeasured) {
+    c.baseline = p;
+  } else if (e.kind == event_kind::kAttemptStarted) {
+    AttemptFacts a;
+    a.campaign_id = e.campaign_id;
+    a.started = p;
+    a.started_ms = e.time_ms;
+    attempts_[e.attempt_id] = std::move(a);
+    order_[e.campaign_id].push_back(e.attempt_id);
+    c.attempts_started++;
+    std::string retry_of = p.value("retry_of", std::string());
+    if (!retry_of.empty()) retried_by_[retry_of] = e.attempt_id;
+  } else if (e.kind == event_kind::kLlmCall) {
+    c.cost_usd += p.value("cost_usd", 0.0);
+  } else if (e.kind == event_kind::kAttemptFinished) {
+    auto ait = attempts_.find(e.attempt_id);
+    if (ait == attempts_.end() || !ait->second.finished.is_null()) return;
+    ait->second.finished = p;
+    c.attempts_finished++;
+    std::string verdict = p.value("verdict", std::string("infra_error"));
+    c.verdicts[verdict.substr(0, verdict.find('{'))]++;
+    std::string cand = p.value("candidate", std::string());
+    double t = p.value("time_us", 0.0);
+    if (!cand.empty() && t > 0) {
+      CandidateFacts f;
+      f.attempt_id = e.attempt_id;
+      f.time_us = t;
+      f.spread = p.value("spread", 0.0);
+      for (const auto& s : p.value("shapes", nlohmann::json::array()))
+        f.shape_median_us.push_back(s.value("median_us", 0.0));
+      f.source_blob = p.value("source_blob", std::string());
+      f.evidence_blob = p.value("evidence_blob", std::string());
+      candidates_[e.campaign_id][cand] = std::move(f);
+      if (ait->second.started.value("proposer", std::string()) == "seed") c.seed_time_us = t;
+      if (verdict.rfind("improved", 0) == 0)
+        pending_remeasure_[e.campaign_id][cand] = {cand, e.attempt_id, p.value("source_blob", std::string())};
+    }
+  } else if (e.kind == event_kind::kRemeasured) {
+    std::string cand = p.value("candidate", std::string());
+    auto& cands = candidates_[e.campaign_id];
+    auto f = cands.find(cand);
+    if (f != cands.end() && p.value("agrees", false)) {
+      f->second.time_us = p.value("time_us", f->second.time_us);
+      f->second.spread = p.value("spread", f->second.spread);
+    }
+    if (p.value("final", true)) pending_remeasure_[e.campaign_id].erase(cand);
+  } else if (e.kind == event_kind::kBestPromoted) {
+    c.best_candidate = p.value("candidate", std::string());
+    c.best_time_us = p.value("time_us", 0.0);
+  }
+}
+
+const CampaignFacts* LogFold::campaign(const std::string& id) const {
+  auto it = campaigns_.find(id);
+  return it == campaigns_.end() ? nullptr : &it->second;
+}
+
+const AttemptFacts* LogFold::attempt(const std::string& id) const {
+  auto it = attempts_.find(id);
+  return it == attempts_.end() ? nullptr : &it->second;
+}
+
+const CandidateFacts* LogFold::candidate(const std::string& campaign_id, const std::string& id) const {
+  auto c = candidates_.find(campaign_id);
+  if (c == candidates_.end()) return nullptr;
+  auto it = c->second.find(id);
+  return it == c->second.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>& LogFold::attempt_order(const std::string& campaign_id) const {
+  auto it = order_.find(campaign_id);
+  return it == order_.end() ? kNoAttempts : it->second;
+}
+
+std::vector<std::string> LogFold::PendingRetries(const std::string& campaign_id) const {
+  std::vector<std::string> out;
+  for (const auto& id : attempt_order(campaign_id)) {
+    const AttemptFacts& a = attempts_.at(id);
+    if (a.finished.is_null()) continue;
+    std::string v = a.finished.value("verdict", std::string());
+    if (v.rfind("interrupted", 0) == 0 && !retried_by_.count(id)) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<LogFold::PendingRemeasure> LogFold::PendingRemeasures(const std::string& campaign_id) const {
+  std::vector<PendingRemeasure> out;
+  auto it = pending_remeasure_.find(campaign_id);
+  if (it == pending_remeasure_.end()) return out;
+  for (const auto& [cand, p] : it->second) out.push_back(p);
+  return out;
+}
+
+}  // namespace ksearch::daemon

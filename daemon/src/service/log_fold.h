@@ -1,0 +1,84 @@
+// LogFold: the daemon's own view of the log — campaigns, attempts, measured
+// candidates — as a pure fold over events (DESIGN.md principle 3). The planner
+// keeps its own, richer fold; this one holds what the pipeline and the API need.
+// Threading: io thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksearch/core/event.h"
+
+namespace ksearch::daemon {
+
+struct CampaignFacts {
+  std::string id;
+  nlohmann::json started;         // campaign_started payload
+  std::string state = "running";  // running | paused | stopped | finished
+  std::string state_reason;
+  int64_t started_ms = 0;
+  int64_t attempts_started = 0;
+  int64_t attempts_finished = 0;
+  std::map<std::string, int64_t> verdicts;  // verdict kind -> count
+  double cost_usd = 0;
+  nlohmann::json baseline;        // baseline_measured payload (null until measured)
+  std::string best_candidate;
+  double best_time_us = 0;
+  double seed_time_us = 0;
+  bool terminal() const { return state == "stopped" || state == "finished"; }
+};
+
+struct AttemptFacts {
+  std::string campaign_id;
+  nlohmann::json started;   // attempt_started payload
+  nlohmann::json finished;  // attempt_finished payload; null while in flight
+  int64_t started_ms = 0;
+  bool in_flight() const { return finished.is_null(); }
+};
+
+struct CandidateFacts {
+  std::string attempt_id;
+  double time_us = 0;
+  double spread = 0;
+  std::vector<double> shape_median_us;
+  std::string source_blob;
+  std::string evidence_blob;
+};
+
+class LogFold {
+ public:
+  void Observe(const Event& e);
+
+  const std::map<std::string, CampaignFacts>& campaigns() const { return campaigns_; }
+  const CampaignFacts* campaign(const std::string& id) const;
+  const std::map<std::string, AttemptFacts>& attempts() const { return attempts_; }
+  const AttemptFacts* attempt(const std::string& id) const;
+  const CandidateFacts* candidate(const std::string& campaign_id, const std::string& id) const;
+  // Attempt ids of a campaign in start order.
+  const std::vector<std::string>& attempt_order(const std::string& campaign_id) const;
+  // Interrupted attempts of a campaign that no later attempt retries, in order.
+  std::vector<std::string> PendingRetries(const std::string& campaign_id) const;
+  // Tentative improvements (verdict `improved`) with no final `remeasured` yet.
+  struct PendingRemeasure {
+    std::string candidate, attempt_id, source_blob;
+  };
+  std::vector<PendingRemeasure> PendingRemeasures(const std::string& campaign_id) const;
+
+ private:
+  std::map<std::string, CampaignFacts> campaigns_;
+  std::map<std::string, AttemptFacts> attempts_;
+  std::map<std::string, std::map<std::string, CandidateFacts>> candidates_;
+  std::map<std::string, std::vector<std::string>> order_;
+  std::map<std::string, std::string> retried_by_;  // interrupted attempt -> retry attempt
+  std::map<std::string, std::map<std::string, PendingRemeasure>> pending_remeasure_;
+};
+
+// Event kind for the campaign's baseline measurement (campaign-level):
+// {time_us, spread, shape_median_us, verdict, detail}
+inline constexpr std::string_view kBaselineMeasured = "baseline_measured";
+
+}  // namespace ksearch::daemon

@@ -1,0 +1,43 @@
+#include <catch.hpp>
+
+#include <random>
+
+#include "e2e_util.h"
+
+using namespace ksearch;
+using namespace ksearch::e2e;
+using namespace std::chrono_literals;
+
+// The daemon is killed with SIGKILL at random moments (at least 20 times) and
+// restarted each time. At the end: every attempt has exactly one terminal
+// verdict, none is lost or duplicated, the hash chain verifies, and the
+// campaign finishes.
+TEST_CASE("chaos: 20 SIGKILLs during a campaign lose and duplicate nothing", "[e2e][daemon][fault][chaos]") {
+  DaemonProcess d("chaos");
+  REQUIRE(d.Start());
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-chaos", 12)).status == 201);
+  std::mt19937 rng(20261122);
+  int kills = 0;
+  for (; kills < 20; ++kills) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 1200));
+    d.Kill();
+    REQUIRE(d.Start());
+  }
+  auto status = WaitFor(d, "e2e-chaos", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
+                        900s);
+  INFO(status.dump(2));
+  CHECK(kills == 20);
+  CHECK(status.value("state", "") == "finished");
+  CHECK(d.Stop() == 0);
+
+  int rc = -1;
+  std::string out = d.RunCli({"log", "verify", "--db", d.db()}, &rc);
+  INFO(out);
+  CHECK(rc == 0);
+  auto audit = AuditLog(d.db());
+  CHECK(audit.started > 0);
+  CHECK(audit.unfinished == 0);
+  CHECK(audit.duplicates == 0);
+  CHECK(audit.orphans == 0);
+  CHECK(audit.started == audit.finished);
+}

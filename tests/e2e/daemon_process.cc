@@ -1,0 +1,120 @@
+#include "daemon_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "api/auth.h"
+#include "ksearch/core/process.h"
+
+namespace ksearch::e2e {
+
+namespace fs = std::filesystem;
+
+std::string SourceDir() {
+  const char* s = std::getenv("KSEARCH_SOURCE_DIR");
+  return s ? s : ".";
+}
+
+std::string BinDir() {
+  const char* s = std::getenv("KSEARCH_BIN_DIR");
+  return s ? s : "build/bin";
+}
+
+DaemonProcess::DaemonProcess(const std::string& name, const std::string& extra_yaml) {
+  dir_ = (fs::temp_directory_path() / ("ksearch-e2e-" + name + "-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  std::ofstream(dir_ + "/daemon.yaml") << "listen: 127.0.0.1:0\n"
+                                       << "token_file: token\n"
+                                       << "database: ksearch.db\n"
+                                       << "work_dir: work\n"
+                                       << "tasks_dir: " << SourceDir() << "/configs/tasks\n"
+                                       << "axes_file: " << SourceDir() << "/configs/axes.yaml\n"
+                                       << "workers: {gpus: none, host_slots: 1, compile_threads: 2}\n"
+                                       << "shutdown_grace_s: 5\n"
+                                       << extra_yaml;
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (pid_ > 0) Kill();
+}
+
+bool DaemonProcess::Start() {
+  fs::remove(dir_ + "/port");
+  pid_ = fork();
+  if (pid_ == 0) {
+    std::string out = dir_ + "/ksearchd.log";
+    FILE* f = std::freopen(out.c_str(), "a", stderr);
+    (void)f;
+    FILE* o = std::freopen((dir_ + "/ksearchd.out").c_str(), "a", stdout);
+    (void)o;
+    std::string bin = BinDir() + "/ksearchd";
+    execl(bin.c_str(), bin.c_str(), "--config", (dir_ + "/daemon.yaml").c_str(), "--port-file",
+          (dir_ + "/port").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 300; ++i) {
+    std::ifstream in(dir_ + "/port");
+    int port = 0;
+    if (in >> port && port > 0) {
+      target_.host = "127.0.0.1";
+      target_.port = static_cast<uint16_t>(port);
+      auto token = daemon::ReadToken(dir_ + "/token");
+      if (!token.ok()) return false;
+      target_.token = *token;
+      return true;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void DaemonProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int DaemonProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+cli::ApiReply DaemonProcess::Call(const std::string& method, const std::string& path, const std::string& body) {
+  auto r = cli::CallApi(target_, method, path, body, 60000);
+  return r.ok() ? *r : cli::ApiReply{};
+}
+
+cli::ApiReply DaemonProcess::StartCampaign(const std::string& yaml) {
+  return Call("POST", "/v1/campaigns", nlohmann::json{{"spec_yaml", yaml}, {"source", "test"}}.dump());
+}
+
+std::string DaemonProcess::RunCli(const std::vector<std::string>& args, int* rc) const {
+  ProcessSpec spec;
+  spec.argv = {BinDir() + "/ksearch"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.timeout = std::chrono::milliseconds(120000);
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  if (rc) *rc = r.exit_code;
+  return r.stdout_data + r.stderr_data;
+}
+
+}  // namespace ksearch::e2e

@@ -1,0 +1,48 @@
+// DaemonProcess: a real ksearchd child for end-to-end tests.
+// Each instance owns a data folder (config, token, database, work dir) under
+// /tmp; Start() launches ksearchd and waits for its port; Kill() sends SIGKILL
+// (the chaos test), Stop() SIGTERM and waits.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/api_client.h"
+
+namespace ksearch::e2e {
+
+std::string SourceDir();
+std::string BinDir();
+
+class DaemonProcess {
+ public:
+  // `extra_yaml` is appended to the generated daemon.yaml.
+  explicit DaemonProcess(const std::string& name, const std::string& extra_yaml = "");
+  ~DaemonProcess();
+
+  bool Start();               // false if it did not come up in time
+  void Kill();                // SIGKILL, reap
+  int Stop();                 // SIGTERM, reap; the exit status
+  bool running() const { return pid_ > 0; }
+
+  const std::string& dir() const { return dir_; }
+  std::string db() const { return dir_ + "/ksearch.db"; }
+  cli::ApiTarget target() const { return target_; }
+
+  // Blocking API call; REQUIREs nothing (returns status 0 on connection failure).
+  cli::ApiReply Call(const std::string& method, const std::string& path, const std::string& body = "");
+  // Starts a campaign from a YAML file of configs/campaigns (or text).
+  cli::ApiReply StartCampaign(const std::string& yaml);
+  // Runs `ksearch ARGS...` and returns its stdout (exit code in `rc`).
+  std::string RunCli(const std::vector<std::string>& args, int* rc = nullptr) const;
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  cli::ApiTarget target_;
+};
+
+}  // namespace ksearch::e2e
