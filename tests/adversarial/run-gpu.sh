@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/adversarial/run-gpu.sh: builds and runs the CUDA half of the adversarial
 # suite (adversarial_gpu) on a CUDA machine, from a generated CMake root with
-# only core, evaluator and tests/adversarial (same dependency handling as
-# scripts/gpu-check: system packages, else $KSEARCH_DEPS / .gpudeps).
+# only core, evaluator and tests/adversarial (same dependency handling and
+# .gpudeps layout as scripts/gpu-check: system packages, else $KSEARCH_DEPS:
+# nlohmann/include, yaml/{include,lib}, catch2/). Carry .gpudeps to the device.
 # Results: $OUT/adversarial-results-gpu.json (rewritten after every case),
 # $OUT/adversarial-gpu.log, $OUT/build.log. Then, on the development machine:
 #   scripts/adversarial-report adversarial-results-host.json adversarial-results-gpu.json \
@@ -27,20 +28,20 @@ find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.10 QUIET)
 if(NOT TARGET nlohmann_json::nlohmann_json)
   add_library(nlohmann_json::nlohmann_json INTERFACE IMPORTED)
-  set_target_properties(nlohmann_json::nlohmann_json PROPERTIES INTERFACE_INCLUDE_DIRECTORIES $DEPS/include)
+  set_target_properties(nlohmann_json::nlohmann_json PROPERTIES INTERFACE_INCLUDE_DIRECTORIES $DEPS/nlohmann/include)
 endif()
 find_package(yaml-cpp QUIET)
 if(NOT TARGET yaml-cpp)
   add_library(yaml-cpp STATIC IMPORTED)
-  set_target_properties(yaml-cpp PROPERTIES IMPORTED_LOCATION $DEPS/lib/libyaml-cpp.a
-                        INTERFACE_INCLUDE_DIRECTORIES $DEPS/include)
+  set_target_properties(yaml-cpp PROPERTIES IMPORTED_LOCATION $DEPS/yaml/lib/libyaml-cpp.a
+                        INTERFACE_INCLUDE_DIRECTORIES $DEPS/yaml/include)
 endif()
 enable_testing()
 add_library(ksearch_catch_main STATIC $ROOT/tests/catch_main.cc)
 if(EXISTS /usr/include/catch2/catch.hpp)
   target_include_directories(ksearch_catch_main PUBLIC /usr/include/catch2 $ROOT/tests)
 else()
-  target_include_directories(ksearch_catch_main PUBLIC $DEPS/include/catch2 $ROOT/tests)
+  target_include_directories(ksearch_catch_main PUBLIC $DEPS/catch2 $ROOT/tests)
 endif()
 function(ksearch_add_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" \${ARGN})
