@@ -291,9 +291,10 @@ class HttpLlmClient::Impl : public std::enable_shared_from_this<Impl> {
   void OnDeadline(uint64_t id) {
     auto it = calls_.find(id);
     if (it == calls_.end()) return;
-    Fail(it->second, LlmErrorKind::kTimeout, 0,
+    std::shared_ptr<Call> call = it->second;
+    Fail(call, LlmErrorKind::kTimeout, 0,
          "deadline of " + std::to_string(cfg_.deadline_s) + " s exceeded after " +
-             std::to_string(it->second->attempts) + " attempt(s)");
+             std::to_string(call->attempts) + " attempt(s)");
   }
 
   void Succeed(const std::shared_ptr<Call>& call, const AttemptResult& a) {
@@ -319,7 +320,9 @@ class HttpLlmClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   // Ends a call: releases its slot, timers and budget, posts the callback.
-  void Finish(const std::shared_ptr<Call>& call, CompletionOutcome o) {
+  // `call` is taken by value: callers may pass a reference to the calls_
+  // entry, which the erase below destroys (found by ASan, deadline path).
+  void Finish(std::shared_ptr<Call> call, CompletionOutcome o) {
     const bool live = calls_.erase(call->id) > 0;
     if (live) {
       auto q = std::find(queue_.begin(), queue_.end(), call->id);
