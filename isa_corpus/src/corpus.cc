@@ -129,7 +129,9 @@ Status Corpus::AddChapter(Chapter chapter) {
   }
   auto owned = std::make_unique<Chapter>(std::move(chapter));
   std::vector<int64_t> rows;
-  KS_RETURN_IF_ERROR(index_->Add(*owned, &rows));
+  int64_t chapter_row = 0;
+  KS_RETURN_IF_ERROR(index_->Add(*owned, &chapter_row, &rows));
+  row_chapter_[chapter_row] = owned.get();
   for (size_t i = 0; i < rows.size(); ++i) {
     const Passage* p = &owned->passages[i];
     row_passage_[rows[i]] = p;
@@ -173,21 +175,46 @@ Status Corpus::AddAmdIsaXml(const std::string& path, const std::string& arch_ove
 }
 
 Result<std::vector<Hit>> Corpus::Search(const SearchQuery& query, int limit) const {
-  auto rows = index_->Match(BuildFtsQuery(query.text));
-  if (!rows.ok()) return rows.status();
-  std::vector<Hit> hits;
-  for (const auto& row : *rows) {
+  // Score of a passage = chapter-level BM25 (title, terms, whole body) + its
+  // own BM25 (heading, section text); passages of a matching chapter that do
+  // not match themselves keep the chapter score, so chapter order is stable.
+  const std::string fts = BuildFtsQuery(query.text);
+  auto chapter_rows = index_->MatchChapters(fts);
+  if (!chapter_rows.ok()) return chapter_rows.status();
+  auto passage_rows = index_->MatchPassages(fts);
+  if (!passage_rows.ok()) return passage_rows.status();
+  std::unordered_map<const Chapter*, double> chapter_score;
+  for (const auto& row : *chapter_rows) {
+    auto it = row_chapter_.find(row.rowid);
+    if (it != row_chapter_.end()) chapter_score[it->second] = -row.bm25;
+  }
+  std::unordered_map<const Passage*, double> passage_score;
+  for (const auto& row : *passage_rows) {
     auto it = row_passage_.find(row.rowid);
-    if (it == row_passage_.end()) continue;
-    const Chapter* ch = chapter_by_id_.at(it->second->chapter_id);
-    if (!AppliesTo(query.arch, ch->vendor, ch->archs)) continue;
-    double score = -row.bm25;
+    if (it != row_passage_.end()) passage_score[it->second] = -row.bm25;
+  }
+  std::vector<Hit> hits;
+  auto consider = [&](const Chapter* ch, const Passage* p) {
+    if (!AppliesTo(query.arch, ch->vendor, ch->archs)) return;
+    auto cs = chapter_score.find(ch);
+    auto ps = passage_score.find(p);
+    double score = (cs == chapter_score.end() ? 0 : cs->second) + (ps == passage_score.end() ? 0 : ps->second);
     if (std::find(query.boost_chapters.begin(), query.boost_chapters.end(), ch->id) != query.boost_chapters.end()) {
       score *= 1.5;
     }
-    hits.push_back(Hit{it->second, ch, score});
+    hits.push_back(Hit{p, ch, score});
+  };
+  for (const auto& [ch, score] : chapter_score) {
+    for (const Passage& p : ch->passages) consider(ch, &p);
   }
-  std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.score > b.score; });
+  for (const auto& [p, score] : passage_score) {
+    const Chapter* ch = chapter_by_id_.at(p->chapter_id);
+    if (chapter_score.count(ch) == 0) consider(ch, p);
+  }
+  // Ties (and hash-map order) broken by passage id for deterministic output.
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    return a.score != b.score ? a.score > b.score : a.passage->id < b.passage->id;
+  });
   if (limit >= 0 && hits.size() > static_cast<size_t>(limit)) hits.resize(limit);
   return hits;
 }

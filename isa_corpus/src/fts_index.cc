@@ -49,8 +49,9 @@ Result<std::unique_ptr<Corpus::Index>> Corpus::Index::Create() {
   }
   std::unique_ptr<Index> index(new Index(db));
   KS_RETURN_IF_ERROR(index->Exec(
-      "CREATE VIRTUAL TABLE passages USING fts5(title, terms, heading, body, "
-      "tokenize = 'porter unicode61')"));
+      "CREATE VIRTUAL TABLE chapters USING fts5(title, terms, body, tokenize = 'porter unicode61')"));
+  KS_RETURN_IF_ERROR(index->Exec(
+      "CREATE VIRTUAL TABLE passages USING fts5(heading, body, tokenize = 'porter unicode61')"));
   return index;
 }
 
@@ -66,39 +67,54 @@ Status Corpus::Index::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
-Status Corpus::Index::Add(const Chapter& chapter, std::vector<int64_t>* passage_rows) {
-  Stmt st;
-  const char* sql = "INSERT INTO passages(title, terms, heading, body) VALUES (?1, ?2, ?3, ?4)";
-  if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) {
+Status Corpus::Index::Add(const Chapter& chapter, int64_t* chapter_row, std::vector<int64_t>* passage_rows) {
+  Stmt ch, ps;
+  if (sqlite3_prepare_v2(db_, "INSERT INTO chapters(title, terms, body) VALUES (?1, ?2, ?3)", -1, &ch.s, nullptr) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(db_, "INSERT INTO passages(heading, body) VALUES (?1, ?2)", -1, &ps.s, nullptr) !=
+          SQLITE_OK) {
     return Status::Internal(std::string("isa index: prepare insert: ") + sqlite3_errmsg(db_));
   }
   std::string terms;
   for (const auto& t : chapter.terms) terms += t + " ";
   for (const auto& t : chapter.topics) terms += t + " ";
   KS_RETURN_IF_ERROR(Exec("BEGIN"));
+  auto fail = [&](const std::string& what) {
+    std::string msg = sqlite3_errmsg(db_);
+    Exec("ROLLBACK");
+    return Status::Internal("isa index: insert " + what + ": " + msg);
+  };
+  sqlite3_bind_text(ch.s, 1, chapter.title.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(ch.s, 2, terms.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(ch.s, 3, chapter.body.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(ch.s) != SQLITE_DONE) return fail(chapter.id);
+  *chapter_row = sqlite3_last_insert_rowid(db_);
   for (const Passage& p : chapter.passages) {
-    sqlite3_reset(st.s);
-    sqlite3_bind_text(st.s, 1, chapter.title.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st.s, 2, terms.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st.s, 3, p.heading.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st.s, 4, p.text.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st.s) != SQLITE_DONE) {
-      std::string msg = sqlite3_errmsg(db_);
-      Exec("ROLLBACK");
-      return Status::Internal("isa index: insert " + p.id + ": " + msg);
-    }
+    sqlite3_reset(ps.s);
+    sqlite3_bind_text(ps.s, 1, p.heading.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ps.s, 2, p.text.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(ps.s) != SQLITE_DONE) return fail(p.id);
     passage_rows->push_back(sqlite3_last_insert_rowid(db_));
   }
   return Exec("COMMIT");
 }
 
-Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(const std::string& fts_query) const {
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::MatchChapters(const std::string& fts_query) const {
+  return Match("chapters", kChapterWeights, 3, fts_query);
+}
+
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::MatchPassages(const std::string& fts_query) const {
+  return Match("passages", kPassageWeights, 2, fts_query);
+}
+
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(const std::string& table, const double* weights, int n,
+                                                             const std::string& fts_query) const {
   std::vector<Row> rows;
   if (fts_query.empty()) return rows;
   Stmt st;
-  std::string sql = "SELECT rowid, bm25(passages";
-  for (double w : kColumnWeights) sql += ", " + std::to_string(w);
-  sql += ") AS score FROM passages WHERE passages MATCH ?1 ORDER BY score";
+  std::string sql = "SELECT rowid, bm25(" + table;
+  for (int i = 0; i < n; ++i) sql += ", " + std::to_string(weights[i]);
+  sql += ") FROM " + table + " WHERE " + table + " MATCH ?1";
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr) != SQLITE_OK) {
     return Status::Internal(std::string("isa index: prepare match: ") + sqlite3_errmsg(db_));
   }

@@ -1,6 +1,8 @@
-// Corpus::Index: the in-memory SQLite FTS5 table behind Corpus::Search.
-// One row per passage; columns title, terms, heading, body are indexed and
-// weighted by kColumnWeights in BM25 (title and terms count most).
+// Corpus::Index: the in-memory SQLite FTS5 tables behind Corpus::Search.
+// Two levels, so that a term in a chapter's title does not drown which of its
+// sections answers the query:
+//   chapters(title, terms, body)  one row per chapter, kChapterWeights
+//   passages(heading, body)       one row per passage, kPassageWeights
 // Thread-safety: not thread-safe (one sqlite3 connection).
 #pragma once
 
@@ -16,8 +18,9 @@ namespace ksearch::isa_corpus {
 
 class Corpus::Index {
  public:
-  // BM25 weights of the columns title, terms, heading, body.
-  static constexpr double kColumnWeights[4] = {8.0, 6.0, 3.0, 1.0};
+  // BM25 weights of chapters(title, terms, body) and passages(heading, body).
+  static constexpr double kChapterWeights[3] = {8.0, 6.0, 1.0};
+  static constexpr double kPassageWeights[2] = {4.0, 1.0};
 
   struct Row {
     int64_t rowid;
@@ -29,15 +32,19 @@ class Corpus::Index {
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;
 
-  // Inserts every passage of `chapter`; rowids are assigned in call order and
-  // returned through passage_rows (index i -> chapter.passages[i]).
-  Status Add(const Chapter& chapter, std::vector<int64_t>* passage_rows);
-  // All rows matching the FTS5 expression, best first.
-  Result<std::vector<Row>> Match(const std::string& fts_query) const;
+  // Inserts `chapter` and every passage of it; the chapter's rowid is
+  // returned in chapter_row, passage rowids through passage_rows (index i ->
+  // chapter.passages[i]).
+  Status Add(const Chapter& chapter, int64_t* chapter_row, std::vector<int64_t>* passage_rows);
+  // All chapter rows and all passage rows matching the FTS5 expression.
+  Result<std::vector<Row>> MatchChapters(const std::string& fts_query) const;
+  Result<std::vector<Row>> MatchPassages(const std::string& fts_query) const;
 
  private:
   explicit Index(sqlite3* db) : db_(db) {}
   Status Exec(const std::string& sql);
+  Result<std::vector<Row>> Match(const std::string& table, const double* weights, int n,
+                                 const std::string& fts_query) const;
   sqlite3* db_;  // owned
 };
 

@@ -108,5 +108,22 @@ TEST_CASE("retrieval precision@3 over the retrieval set is at least 0.9", "[isa_
   CHECK(precision >= 0.9);
 }
 
+TEST_CASE("the section that answers the query ranks first within its chapter", "[isa_corpus][corpus]") {
+  auto c = OpenReal();
+  const std::pair<const char*, const char*> cases[] = {
+      {"LDS bank conflicts padding", "amd-lds#banks-and-conflicts"},
+      {"transpose read LDS for the B operand", "amd-lds#transpose-reads-on-gfx950"},
+      {"register allocation granule and the waves per SIMD formula", "amd-vgpr-agpr-occupancy#occupancy-formula"},
+      {"scalar loads out of order lgkmcnt", "amd-waitcnt#ordering-rules-that-make-partial-waits-legal"},
+  };
+  for (const auto& [query, passage] : cases) {
+    auto hits = c->Search(SearchQuery{query, "gfx942", {}}, 1);
+    REQUIRE(hits.ok());
+    REQUIRE_FALSE(hits->empty());
+    INFO(query);
+    CHECK(hits->front().passage->id == passage);
+  }
+}
+
 }  // namespace
 }  // namespace ksearch::isa_corpus

@@ -8,8 +8,9 @@
 //   topics.yaml              routing table (see topics.h)
 //   manifest.json            generated index (see manifest.h)
 //
-// Search is SQLite FTS5 BM25 over passages, with title and terms weighted
-// above headings and body, filtered by target architecture (arch.h).
+// Search is SQLite FTS5 BM25 at two levels: chapters (title and terms
+// weighted above body) and passages (heading above text); a passage scores
+// its chapter's BM25 plus its own, filtered by target architecture (arch.h).
 // Retrieve() builds the packet a proposal prompt carries (retrieval.h).
 //
 // Thread-safety: a Corpus is not thread-safe; Add* must not race with reads.
@@ -105,7 +106,8 @@ class Corpus {
   std::unique_ptr<Index> index_;
   std::vector<std::unique_ptr<Chapter>> chapters_;  // stable addresses for Hit
   std::vector<std::unique_ptr<Chapter>> rules_;
-  std::unordered_map<int64_t, const Passage*> row_passage_;        // FTS rowid -> passage
+  std::unordered_map<int64_t, const Chapter*> row_chapter_;        // chapters rowid -> chapter
+  std::unordered_map<int64_t, const Passage*> row_passage_;        // passages rowid -> passage
   std::map<std::string, const Chapter*> chapter_by_id_;            // chapters and rules
   std::map<std::string, const Passage*> passage_by_id_;
 };
