@@ -66,7 +66,7 @@ std::string Snippet(const std::string& text, size_t max) {
   std::stringstream ss(text);
   std::string line;
   while (std::getline(ss, line)) {
-    if (line.empty() || line.rfind("## ", 0) == 0) continue;
+    if (line.empty() || line[0] == '#') continue;  // headings are in the PASSAGE column
     out = line;
     break;
   }
