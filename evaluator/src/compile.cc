@@ -79,18 +79,21 @@ std::vector<std::string> CompileFlags(Backend backend, const std::string& arch) 
 
 CompileOutput CompileLibrary(const Tools& tools, Backend backend, const std::string& arch,
                              const std::string& source_path, const std::string& output_path,
-                             double timeout_s, ProcessLauncher& launcher) {
+                             double timeout_s, ProcessLauncher& launcher,
+                             const std::vector<std::string>& libraries) {
   CompileOutput out;
   std::string compiler = CompilerFor(tools, backend);
   out.argv = {compiler};
   for (auto& f : CompileFlags(backend, arch)) out.argv.push_back(f);
+  if (backend == Backend::kCuda && compiler.find('/') != std::string::npos) {
+    // So the runner finds libcudart (and allowed libraries) of this toolkit.
+    std::string bin = compiler.substr(0, compiler.rfind('/'));
+    out.argv.push_back("-Xlinker=-rpath," + bin + "/../lib64");
+  }
   out.argv.push_back("-o");
   out.argv.push_back(output_path);
   out.argv.push_back(source_path);
-  if (backend == Backend::kCuda) {  // so the runner finds libcudart next to nvcc's toolkit
-    std::string bin = compiler.substr(0, compiler.rfind('/'));
-    if (compiler.find('/') != std::string::npos) out.argv.insert(out.argv.end() - 3, "-Xlinker=-rpath," + bin + "/../lib64");
-  }
+  for (auto& l : libraries) out.argv.push_back("-l" + l);
   ProcessSpec spec;
   spec.argv = out.argv;
   spec.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));

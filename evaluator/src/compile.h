@@ -29,13 +29,16 @@ std::string CompilerFor(const Tools& tools, Backend backend);
 // First line of `<compiler> --version` (cached per program path); "" if it fails.
 std::string CompilerVersion(const std::string& compiler, ProcessLauncher& launcher);
 // The full fixed argument list (without argv[0]) that builds `source` into `output`.
+// Libraries a task allows (task.yaml allowed_libraries, e.g. cublas) are linked
+// with -l<name> after the source.
 std::vector<std::string> CompileFlags(Backend backend, const std::string& arch);
 // "kernel.cc" / "kernel.cu" / "kernel.hip.cpp"
 std::string SourceFileName(Backend backend);
 
 CompileOutput CompileLibrary(const Tools& tools, Backend backend, const std::string& arch,
                              const std::string& source_path, const std::string& output_path,
-                             double timeout_s, ProcessLauncher& launcher);
+                             double timeout_s, ProcessLauncher& launcher,
+                             const std::vector<std::string>& libraries = {});
 
 // Parses `ptxas info` lines of nvcc -Xptxas -v into
 // {"kernels": {name: {registers, smem_bytes, cmem_bytes, stack_bytes, spill_store_bytes,

@@ -4,7 +4,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <atomic>
+#include <cstdio>
+#include <functional>
 #include <mutex>
+#include <thread>
 
 namespace ksearch::evaluator {
 namespace {
@@ -106,10 +110,13 @@ uint64_t TensorSeed(uint64_t trial_seed, int input_index) {
   return SplitMix(s);
 }
 
-void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed) {
-  Rng r(seed);
+namespace {
+
+void FillRange(void* dst, DType dtype, int64_t begin, int64_t end, const Distribution& d, uint64_t seed) {
+  uint64_t cs = seed ^ (0xD6E8FEB86659FD93ull * static_cast<uint64_t>(begin / kFillChunk + 1));
+  Rng r(SplitMix(cs));
   double lim = MaxFinite(dtype);
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = begin; i < end; ++i) {
     double v = 0;
     switch (d.kind) {
       case Distribution::Kind::kNormal: v = d.a + d.b * r.Normal(); break;
@@ -131,6 +138,51 @@ void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64
     v = std::clamp(v, dtype == DType::kU8 ? 0.0 : -lim, lim);
     StoreElement(dst, dtype, i, v);
   }
+}
+
+// Runs fn(chunk) for chunks [0, chunks) on up to hardware_concurrency threads.
+void ParallelChunks(int64_t chunks, const std::function<void(int64_t)>& fn) {
+  int64_t threads = std::min<int64_t>(chunks, std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 1) { for (int64_t c = 0; c < chunks; ++c) fn(c); return; }
+  std::atomic<int64_t> next{0};
+  std::vector<std::thread> pool;
+  for (int64_t t = 0; t < threads; ++t)
+    pool.emplace_back([&] { for (int64_t c; (c = next.fetch_add(1)) < chunks;) fn(c); });
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed) {
+  int64_t chunks = (n + kFillChunk - 1) / kFillChunk;
+  ParallelChunks(chunks, [&](int64_t c) {
+    FillRange(dst, dtype, c * kFillChunk, std::min(n, (c + 1) * kFillChunk), d, seed);
+  });
+}
+
+std::string FastDigest(const void* data, size_t bytes) {
+  const size_t kChunk = 4u << 20;
+  const auto* p = static_cast<const uint8_t*>(data);
+  int64_t chunks = static_cast<int64_t>((bytes + kChunk - 1) / kChunk);
+  std::vector<uint64_t> h(std::max<int64_t>(chunks, 1), 0);
+  ParallelChunks(chunks, [&](int64_t c) {
+    size_t b = c * kChunk, e = std::min(bytes, b + kChunk);
+    uint64_t acc = 0x9E3779B97F4A7C15ull ^ (e - b);
+    size_t i = b;
+    for (; i + 8 <= e; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      acc = (acc ^ (w * 0xBF58476D1CE4E5B9ull)) * 0x94D049BB133111EBull;
+      acc ^= acc >> 29;
+    }
+    for (; i < e; ++i) acc = (acc ^ p[i]) * 0x100000001B3ull;
+    h[c] = acc;
+  });
+  uint64_t all = bytes;
+  for (uint64_t x : h) { all = (all ^ x) * 0x9E3779B97F4A7C15ull; all ^= all >> 31; }
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(all));
+  return buf;
 }
 
 double LoadElement(const void* data, DType dtype, int64_t i) {

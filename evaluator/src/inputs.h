@@ -19,9 +19,18 @@ uint64_t TrialSeed(uint64_t eval_seed, int shape_index, int trial);
 uint64_t TensorSeed(uint64_t trial_seed, int input_index);
 
 // Fills `n` elements of `dtype` at `dst` from distribution `d`, deterministically in `seed`.
+// Elements are generated in fixed chunks of kFillChunk, each from its own seed, on
+// up to hardware_concurrency threads: the bytes do not depend on the thread count.
 // "mixed" draws each element from normal, uniform and a log-uniform magnitude over many
 // decades with random sign, clamped to the dtype's finite range.
 void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed);
+
+inline constexpr int64_t kFillChunk = int64_t(1) << 16;
+
+// A fast, order-dependent 64-bit digest of a byte buffer (hex), computed in
+// parallel over fixed 4 MiB chunks. Used to detect input mutation on both sides;
+// not cryptographic (the candidate process could forge anything it reports).
+std::string FastDigest(const void* data, size_t bytes);
 
 // Element i of a buffer of `dtype`, widened to double (NaN/Inf preserved).
 double LoadElement(const void* data, DType dtype, int64_t i);

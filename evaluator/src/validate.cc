@@ -7,7 +7,6 @@
 
 #include "compare.h"
 #include "inputs.h"
-#include "ksearch/core/sha256.h"
 #include "run_internal.h"
 
 namespace ksearch::evaluator {
@@ -24,18 +23,19 @@ Result<std::string> ReadBytes(const std::string& path, size_t expect) {
   return s;
 }
 
-// sha256 of the inputs of `trial` as the trusted side generates them.
+// Digest of the inputs of `trial` as the trusted side generates them (the
+// format of the runner's InputDigest: FastDigest per input joined by '.').
 std::string TrustedInputDigest(const RunnerShape& s, int trial) {
-  Sha256 h;
+  std::string d;
   for (size_t i = 0; i < s.inputs.size(); ++i) {
     const RunnerTensor& t = s.inputs[i];
     DType dt = DType(t.dtype);
     std::string bytes(t.Numel() * DTypeSize(dt), '\0');
     auto dist = ParseDistribution(t.dists.empty() ? "normal(0,1)" : t.dists[trial % t.dists.size()]);
     FillTensor(bytes.data(), dt, t.Numel(), dist.ok() ? *dist : Distribution{}, TensorSeed(s.trial_seeds[trial], static_cast<int>(i)));
-    h.Update(bytes);
+    d += (i ? "." : "") + FastDigest(bytes.data(), bytes.size());
   }
-  return h.HexDigest();
+  return d;
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ namespace ksearch::evaluator {
 //   (default: the folder of /proc/self/exe), KSEARCH_CUOBJDUMP, KSEARCH_NCU.
 struct Tools {
   std::string cxx, nvcc, hipcc, runner_dir, cuobjdump, objdump, ncu;
+  // Binary checks (binary_check.h) on every built library. Turned off only for
+  // trusted task files (the reference inside Run(), and benchmarks of a task's
+  // own seed/baseline/best); never for candidates.
+  bool binary_checks = true;
   static Tools FromEnvironment();
 };
 
