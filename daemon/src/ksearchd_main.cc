@@ -99,8 +99,18 @@ int main(int argc, char** argv) {
     spdlog::info("ksearchd.slot name={} kind={} device={} label=\"{}\"", s.name, s.kind, s.device, s.label);
 
   // Proposers: LLM endpoints and recorded cassettes.
-  auto endpoints = llm::ParseEndpointsYaml(config->yaml_text, config->source_path);
-  if (!endpoints.ok()) return Fail(endpoints.status());
+  std::vector<llm::EndpointConfig> endpoint_list;
+  if (config->has_endpoints) {
+    auto parsed = llm::ParseEndpointsYaml(config->yaml_text, config->source_path);
+    if (!parsed.ok()) return Fail(parsed.status());
+    endpoint_list = std::move(*parsed);
+  }
+  if (!config->endpoints_file.empty()) {
+    auto parsed = llm::LoadEndpointsFile(config->endpoints_file);
+    if (!parsed.ok()) return Fail(parsed.status());
+    endpoint_list.insert(endpoint_list.end(), parsed->begin(), parsed->end());
+  }
+  const auto* endpoints = &endpoint_list;
   std::unique_ptr<llm::HttpTransport> transport;
   std::vector<std::unique_ptr<llm::LlmClient>> clients;
   if (!endpoints->empty()) transport = llm::NewCurlTransport(io);

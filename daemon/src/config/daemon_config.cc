@@ -76,6 +76,7 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
                                 "max_request_bytes", "workers", "defaults", "proposals_per_slot",
                                 "endpoints", "replay"}));
   c.yaml_text = yaml_text;
+  c.has_endpoints = static_cast<bool>(root["endpoints"]);
   if (auto r = root["replay"]) {
     if (!r.IsSequence()) return err.At(r, "replay", "must be a list");
     for (size_t i = 0; i < r.size(); ++i) {

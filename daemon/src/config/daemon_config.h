@@ -57,6 +57,7 @@ struct DaemonConfig {
   // The `endpoints:` list is parsed by llm_clients (ParseEndpointsYaml) from
   // the same text; kept here verbatim so the daemon can hand it over.
   std::string yaml_text;
+  bool has_endpoints = false;  // the text has a top-level `endpoints:` key
   EvalDefaults defaults;
   // Proposals kept in flight per free evaluation slot (the pipeline depth).
   int proposals_per_slot = 2;

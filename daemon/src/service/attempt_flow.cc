@@ -267,7 +267,20 @@ void CampaignService::OnRun(std::shared_ptr<Attempt> a, RunResult run) {
     Finish(a, run.verdict);
     return;
   }
-  // The planner's noise policy judges against the parent (the seed's parent is "").
+  if (a->decision.kind == planner::DecisionKind::kEvaluateSeed) {
+    // The seed's measurement is the campaign's starting point: it is the best
+    // by definition (the planner confirms it on attempt_finished).
+    const std::string candidate = CandidateId(a->source_hash);
+    const std::string attempt_id = a->id;
+    Finish(a, {VerdictKind::kNewBest, "seed", "the seed's measurement starts the campaign"});
+    std::vector<Event> best{MakeEvent(live.id, attempt_id, event_kind::kBestPromoted,
+                                      json{{"candidate", candidate}, {"attempt", attempt_id},
+                                           {"time_us", run.time_us}, {"previous_best", ""},
+                                           {"previous_best_us", 0.0}, {"speedup_vs_seed", 1.0}})};
+    (void)AppendAndObserve(best);
+    return;
+  }
+  // The planner's noise policy judges against the parent.
   auto j = live.planner->JudgeMeasurement(a->decision.parent, run.time_us, run.spread);
   if (!j.ok()) {
     Finish(a, {VerdictKind::kInfraError, "planner", j.status().ToString()});
