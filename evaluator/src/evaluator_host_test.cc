@@ -240,3 +240,38 @@ TEST_CASE("compile errors and hung compilers are typed", "[evaluator][host][faul
   b.compile_timeout_s = 120;
   CHECK(Build(b, f.launcher).ok);
 }
+
+TEST_CASE("ksearch-evaluate runs each phase as its own process", "[evaluator][host]") {
+  Fixture f;
+  Tools tools = Tools::FromEnvironment();
+  BuildRequest b;
+  b.task_dir = f.task;
+  b.source = Softmax("");
+  b.work_dir = f.work;
+  ProcessSpec ps;
+  ps.argv = {tools.runner_dir + "/ksearch-evaluate", "build"};
+  ps.stdin_data = nlohmann::json(b).dump();
+  ProcessResult pr = f.launcher.Run(ps);
+  REQUIRE(pr.Succeeded());
+  BuildResult built = nlohmann::json::parse(pr.stdout_data).get<BuildResult>();
+  REQUIRE(built.ok);
+  CHECK(std::filesystem::exists(built.artifact_path));
+
+  RunRequest r;
+  r.task_dir = f.task;
+  r.artifact_path = built.artifact_path;
+  r.seed = 5;
+  r.work_dir = f.work;
+  ps.argv = {tools.runner_dir + "/ksearch-evaluate", "run"};
+  ps.stdin_data = nlohmann::json(r).dump();
+  pr = f.launcher.Run(ps);
+  REQUIRE(pr.Succeeded());
+  RunResult res = nlohmann::json::parse(pr.stdout_data).get<RunResult>();
+  INFO(res.verdict.detail);
+  CHECK(IsPassingVerdict(res.verdict.kind));
+  CHECK(res.time_us > 0);
+
+  ps.argv = {tools.runner_dir + "/ksearch-evaluate", "run"};
+  ps.stdin_data = "not json";
+  CHECK(f.launcher.Run(ps).exit_code == 2);
+}
