@@ -480,6 +480,8 @@ void CampaignService::MeasureBaseline(Live& live) {
     std::vector<Event> batch{MakeEvent(id, "", kBaselineMeasured, std::move(payload))};
     (void)AppendAndObserve(batch);
     NotifyIfIdle();
+    // The campaign may have been waiting only for the baseline to end.
+    boost::asio::post(io_, [this] { Pump(); });
   };
   pool_.SubmitBuild(b, [this, id, record](BuildResult built) {
     Live* l = FindLive(id);

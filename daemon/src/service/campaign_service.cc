@@ -405,13 +405,12 @@ Result<json> CampaignService::Frontier(const std::string& id) {
 }
 
 Result<json> CampaignService::DeadEnds(const DeadEndQuery& q) {
-  auto events = log_.ReadEvents();
-  if (!events.ok()) return events.status();
-  auto memory = experiment_log::BuildMemory(*events);
+  // The log answers from its indexed dead-end tables, not by replaying events.
   experiment_log::DeadEndFilter f{q.task, q.arch, q.axis, q.failure_class, q.since_ms};
+  auto dead_ends = log_.QueryDeadEnds(f);
+  if (!dead_ends.ok()) return dead_ends.status();
   json rows = json::array();
-  for (const auto& d : experiment_log::FilterDeadEnds(memory.dead_ends, f))
-    rows.push_back(experiment_log::ToJson(d));
+  for (const auto& d : *dead_ends) rows.push_back(experiment_log::ToJson(d));
   return json{{"dead_ends", rows}};
 }
 
