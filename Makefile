@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build test run clean gpu-check
+.PHONY: deps configure build apps test run clean gpu-check
 
 deps:
 	@scripts/install-deps
@@ -15,11 +15,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+apps: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target ksearch_apps
+
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE gpu
 
-run: build
-	@scripts/demo
+run: apps
+	@BUILD=$(BUILD) scripts/demo
 
 gpu-check:
 	@scripts/gpu-check

@@ -69,7 +69,8 @@ void PrintStatus(const json& s, std::ostream& out) {
       << "attempts   " << s.value("attempts_finished", 0) << " finished, " << s.value("in_flight", 0)
       << " in flight\n";
   out << "verdicts  ";
-  for (const auto& [k, v] : s.value("verdicts", json::object()).items()) out << " " << k << "=" << v;
+  const json verdicts = s.value("verdicts", json::object());  // named: items() must not outlive it
+  for (const auto& [k, v] : verdicts.items()) out << " " << k << "=" << v;
   out << "\n";
   if (s.value("best_time_us", 0.0) > 0) {
     out << "best       " << s.value("best_candidate", "") << "  " << Fixed(s.value("best_time_us", 0.0), 2)
