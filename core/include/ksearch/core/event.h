@@ -32,7 +32,9 @@ struct Event {
 // Event kinds and their payload fields. "blob" fields hold the sha256 hex of a
 // content-addressed blob stored in the same log.
 namespace event_kind {
-// {task, task_dir, backend, arch, config (object), seed_candidate, seed_source_blob}
+// {task, task_dir, task_hash, backend, arch, config (object, with the resolved `axes`),
+//  spec_yaml_blob, seed_candidate, seed_source_blob, baseline_source_blob, contract_blob,
+//  baseline_name}
 inline constexpr std::string_view kCampaignStarted = "campaign_started";
 // {state: "running"|"paused"|"stopped"|"finished", reason}
 inline constexpr std::string_view kCampaignState = "campaign_state";
@@ -53,7 +55,8 @@ inline constexpr std::string_view kLlmCall = "llm_call";
 //  speedup_vs_baseline, roofline_fraction, bottleneck, cost_usd, change_summary}
 inline constexpr std::string_view kAttemptFinished = "attempt_finished";
 // A re-measurement that confirms or refutes a candidate before promotion:
-// {candidate, time_us, spread, agrees (bool), attempt (the attempt that produced it)}
+// {candidate, time_us, spread, agrees (bool), final (bool, default true: false means another
+//  re-measurement follows), attempt (the attempt that produced it), detail}
 inline constexpr std::string_view kRemeasured = "remeasured";
 // {candidate, time_us, previous_best, speedup_vs_seed}
 inline constexpr std::string_view kBestPromoted = "best_promoted";
