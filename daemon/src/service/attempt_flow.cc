@@ -9,21 +9,13 @@
 #include "ksearch/planner/novelty.h"
 #include "ksearch/planner/promotion.h"
 #include "service/campaign_live.h"
+#include "service/events.h"
 
 namespace ksearch::daemon {
 
 using nlohmann::json;
 
 namespace {
-
-Event MakeEvent(const std::string& campaign, const std::string& attempt, std::string_view kind, json payload) {
-  Event e;
-  e.campaign_id = campaign;
-  e.attempt_id = attempt;
-  e.kind = std::string(kind);
-  e.payload = std::move(payload);
-  return e;
-}
 
 std::string CandidateId(const std::string& source_hash) { return "c" + source_hash.substr(0, 12); }
 
@@ -44,6 +36,33 @@ json ShapesJson(const RunResult& run) {
 }
 
 }  // namespace
+
+BuildRequest CampaignService::MakeBuildRequest(const Live& live, std::string source) const {
+  BuildRequest b;
+  b.task_dir = live.task_dir;
+  b.source = std::move(source);
+  b.backend = live.backend;
+  b.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
+  b.work_dir = config_.work_dir + "/" + live.id;
+  b.compile_timeout_s = config_.defaults.compile_timeout_s;
+  return b;
+}
+
+RunRequest CampaignService::MakeRunRequest(const Live& live, const std::string& artifact,
+                                           const std::string& work_leaf, bool profile) {
+  RunRequest r;
+  r.task_dir = live.task_dir;
+  r.artifact_path = artifact;
+  r.backend = live.backend;
+  r.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
+  r.seed = seed_rng_();  // chosen by the trusted side at evaluation time
+  r.profile = profile;
+  r.run_timeout_s = config_.defaults.run_timeout_s;
+  r.noise_threshold = live.spec.noise_threshold;
+  r.audit_speedup_factor = config_.defaults.audit_speedup_factor;
+  r.work_dir = config_.work_dir + "/" + live.id + "/" + work_leaf;
+  return r;
+}
 
 std::string CampaignService::NextAttemptId(const std::string& campaign_id) const {
   const CampaignFacts* c = fold_.campaign(campaign_id);
@@ -119,15 +138,12 @@ void CampaignService::StartAttempt(Live& live, const planner::Decision& d, const
   a->decision = d;
   a->retry_of = retry_of;
   a->started_ms = clock_.UnixMillis();
-  std::vector<Event> batch{MakeEvent(live.id, a->id, event_kind::kAttemptStarted,
-                                     json{{"parent", d.parent},
-                                          {"axis", d.axis},
-                                          {"proposer", d.proposer},
-                                          {"island", d.island},
-                                          {"repair_of", d.repair_of},
-                                          {"retry_of", retry_of},
-                                          {"mode", d.mode},
-                                          {"kind", std::string(planner::DecisionKindName(d.kind))}})};
+  a->started_payload = json{{"parent", d.parent},       {"axis", d.axis},
+                            {"proposer", d.proposer},   {"island", d.island},
+                            {"repair_of", d.repair_of}, {"retry_of", retry_of},
+                            {"mode", d.mode},
+                            {"kind", std::string(planner::DecisionKindName(d.kind))}};
+  std::vector<Event> batch{MakeEvent(live.id, a->id, event_kind::kAttemptStarted, a->started_payload)};
   if (Status s = AppendAndObserve(batch); !s.ok()) {
     // The log refused the start: nothing was recorded, so nothing is lost;
     // stop proposing for this campaign until the next pump.
@@ -194,12 +210,7 @@ void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
     return;
   }
   a->source_blob = *blob;
-  a->build_request.task_dir = live.task_dir;
-  a->build_request.source = a->source;
-  a->build_request.backend = live.backend;
-  a->build_request.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
-  a->build_request.work_dir = config_.work_dir + "/" + live.id;
-  a->build_request.compile_timeout_s = config_.defaults.compile_timeout_s;
+  a->build_request = MakeBuildRequest(live, a->source);
   pool_.SubmitBuild(a->build_request, [this, a](BuildResult built) { OnBuilt(a, std::move(built)); });
 }
 
@@ -227,17 +238,7 @@ void CampaignService::OnBuilt(std::shared_ptr<Attempt> a, BuildResult built) {
 
 void CampaignService::SubmitRun(std::shared_ptr<Attempt> a) {
   Live& live = *a->live;
-  RunRequest r;
-  r.task_dir = live.task_dir;
-  r.artifact_path = a->build.artifact_path;
-  r.backend = live.backend;
-  r.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
-  r.seed = seed_rng_();
-  r.profile = config_.defaults.profile == "always";
-  r.run_timeout_s = config_.defaults.run_timeout_s;
-  r.noise_threshold = live.spec.noise_threshold;
-  r.audit_speedup_factor = config_.defaults.audit_speedup_factor;
-  r.work_dir = config_.work_dir + "/" + live.id + "/" + a->id;
+  RunRequest r = MakeRunRequest(live, a->build.artifact_path, a->id, config_.defaults.profile == "always");
   if (const CandidateFacts* p = fold_.candidate(live.id, a->decision.parent)) {
     r.parent.candidate_id = a->decision.parent;
     r.parent.time_us = p->time_us;
@@ -314,13 +315,7 @@ void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_p
   if (!live || shutting_down_) return;
   if (job->artifact_path.empty()) {
     // After a restart the artifact is rebuilt (a cache hit in the evaluator).
-    BuildRequest b;
-    b.task_dir = live->task_dir;
-    b.source = BlobOrEmpty(job->source_blob);
-    b.backend = live->backend;
-    b.arch = live->backend == Backend::kHost ? "" : live->spec.arch;
-    b.work_dir = config_.work_dir + "/" + live->id;
-    b.compile_timeout_s = config_.defaults.compile_timeout_s;
+    BuildRequest b = MakeBuildRequest(*live, BlobOrEmpty(job->source_blob));
     pool_.SubmitBuild(b, [this, campaign_id, job](BuildResult built) {
       Live* l = FindLive(campaign_id);
       if (!l) return;
@@ -333,17 +328,9 @@ void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_p
     });
     return;
   }
-  RunRequest r;
-  r.task_dir = live->task_dir;
-  r.artifact_path = job->artifact_path;
-  r.backend = live->backend;
-  r.arch = live->backend == Backend::kHost ? "" : live->spec.arch;
-  r.seed = seed_rng_();
-  r.profile = config_.defaults.profile != "never";
-  r.run_timeout_s = config_.defaults.run_timeout_s;
-  r.noise_threshold = live->spec.noise_threshold;
-  r.work_dir = config_.work_dir + "/" + live->id + "/" + job->attempt_id + "-remeasure" +
-               std::to_string(job->samples.size() + 1);
+  RunRequest r = MakeRunRequest(*live, job->artifact_path,
+                                job->attempt_id + "-remeasure" + std::to_string(job->samples.size() + 1),
+                                config_.defaults.profile != "never");
   pool_.SubmitRun(r, [this, campaign_id, job](RunResult run, const workers::SlotStatus&) {
     if (Live* l = FindLive(campaign_id)) RecordRemeasure(*l, job, std::move(run));
   });
@@ -465,13 +452,7 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
 
 void CampaignService::MeasureBaseline(Live& live) {
   live.baseline_in_flight = true;
-  BuildRequest b;
-  b.task_dir = live.task_dir;
-  b.source = BlobOrEmpty(live.baseline_source_blob);
-  b.backend = live.backend;
-  b.arch = live.backend == Backend::kHost ? "" : live.spec.arch;
-  b.work_dir = config_.work_dir + "/" + live.id;
-  b.compile_timeout_s = config_.defaults.compile_timeout_s;
+  BuildRequest b = MakeBuildRequest(live, BlobOrEmpty(live.baseline_source_blob));
   const std::string id = live.id;
   auto record = [this, id](json payload) {
     Live* l = FindLive(id);
@@ -493,15 +474,7 @@ void CampaignService::MeasureBaseline(Live& live) {
       record(json{{"time_us", 0.0}, {"verdict", built.verdict.ToString()}, {"detail", built.verdict.detail}});
       return;
     }
-    RunRequest r;
-    r.task_dir = l->task_dir;
-    r.artifact_path = built.artifact_path;
-    r.backend = l->backend;
-    r.arch = l->backend == Backend::kHost ? "" : l->spec.arch;
-    r.seed = seed_rng_();
-    r.run_timeout_s = config_.defaults.run_timeout_s;
-    r.noise_threshold = l->spec.noise_threshold;
-    r.work_dir = config_.work_dir + "/" + id + "/baseline";
+    RunRequest r = MakeRunRequest(*l, built.artifact_path, "baseline", /*profile=*/false);
     pool_.SubmitRun(r, [record](RunResult run, const workers::SlotStatus&) {
       record(json{{"time_us", IsPassingVerdict(run.verdict.kind) ? run.time_us : 0.0},
                   {"spread", run.spread},

@@ -39,6 +39,7 @@ struct CampaignService::Attempt {
   planner::Decision decision;
   std::string retry_of;
   int64_t started_ms = 0;
+  nlohmann::json started_payload;  // as appended in attempt_started
   bool finished = false;  // set once attempt_finished is appended
   // Filled as the attempt moves through the pipeline.
   std::string source, source_blob, source_hash, semantic_key, change_summary;

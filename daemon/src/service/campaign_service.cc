@@ -13,6 +13,7 @@
 #include "ksearch/experiment_log/views.h"
 #include "ksearch/planner/novelty.h"
 #include "service/campaign_live.h"
+#include "service/events.h"
 
 namespace ksearch::daemon {
 
@@ -124,19 +125,8 @@ Status CampaignService::Recover() {
   std::vector<Event> interrupted;
   for (const auto& [attempt_id, a] : fold_.attempts()) {
     if (!a.in_flight()) continue;
-    Event e;
-    e.campaign_id = a.campaign_id;
-    e.attempt_id = attempt_id;
-    e.kind = std::string(event_kind::kAttemptFinished);
-    e.payload = json{{"verdict", "interrupted{restart}"},
-                     {"detail", "the daemon stopped while this attempt was in flight"},
-                     {"parent", a.started.value("parent", "")},
-                     {"axis", a.started.value("axis", "")},
-                     {"proposer", a.started.value("proposer", "")},
-                     {"island", a.started.value("island", 0)},
-                     {"repair_of", a.started.value("repair_of", "")},
-                     {"time_us", 0.0}};
-    interrupted.push_back(std::move(e));
+    interrupted.push_back(InterruptedEvent(a.campaign_id, attempt_id, a.started, "restart",
+                                           "the daemon stopped while this attempt was in flight"));
   }
   if (!interrupted.empty()) KS_RETURN_IF_ERROR(AppendAndObserve(interrupted));
   for (auto& [id, live] : live_) {
@@ -216,11 +206,7 @@ Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const 
 
 namespace {
 Event StateEvent(const std::string& id, const std::string& state, const std::string& reason) {
-  Event e;
-  e.campaign_id = id;
-  e.kind = std::string(event_kind::kCampaignState);
-  e.payload = json{{"state", state}, {"reason", reason}};
-  return e;
+  return MakeEvent(id, "", event_kind::kCampaignState, json{{"state", state}, {"reason", reason}});
 }
 }  // namespace
 
@@ -267,16 +253,8 @@ void CampaignService::Shutdown(std::chrono::milliseconds grace, std::function<vo
     for (auto& [id, live] : live_) {
       for (auto& [attempt_id, a] : live->in_flight) {
         a->finished = true;
-        Event e;
-        e.campaign_id = id;
-        e.attempt_id = attempt_id;
-        e.kind = std::string(event_kind::kAttemptFinished);
-        e.payload = json{{"verdict", "interrupted{shutdown}"},
-                         {"detail", "still in flight when the shutdown grace period ended"},
-                         {"parent", a->decision.parent}, {"axis", a->decision.axis},
-                         {"proposer", a->decision.proposer}, {"island", a->decision.island},
-                         {"repair_of", a->decision.repair_of}, {"time_us", 0.0}};
-        batch.push_back(std::move(e));
+        batch.push_back(InterruptedEvent(id, attempt_id, a->started_payload, "shutdown",
+                                         "still in flight when the shutdown grace period ended"));
       }
       live->in_flight.clear();
     }

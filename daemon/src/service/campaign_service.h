@@ -100,6 +100,10 @@ class CampaignService final : public ControlPlane {
   Status Recover();
   Result<std::unique_ptr<Live>> MakeLive(const std::string& campaign_id, const nlohmann::json& started);
   std::string NextAttemptId(const std::string& campaign_id) const;
+  BuildRequest MakeBuildRequest(const Live& live, std::string source) const;
+  // Draws a fresh input seed; `work_leaf` names the folder under the campaign's work dir.
+  RunRequest MakeRunRequest(const Live& live, const std::string& artifact, const std::string& work_leaf,
+                            bool profile);
   std::string BlobOrEmpty(const std::string& hash);
   Live* FindLive(const std::string& id);
   size_t SlotsFor(Backend b) const;

@@ -47,7 +47,6 @@ class PlannerProposalEngine final : public ProposalEngine {
   std::vector<llm::LlmClient*> clients_;
   ContextSources sources_;
   std::map<std::string, std::unique_ptr<planner::Proposer>> proposers_;
-  std::map<std::string, std::string> contracts_;  // task dir -> contract text (cache)
   uint64_t calls_ = 0;
 };
 

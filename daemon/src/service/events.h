@@ -1,0 +1,40 @@
+// Small constructors for the events the service appends (private header).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ksearch/core/event.h"
+
+namespace ksearch::daemon {
+
+inline Event MakeEvent(const std::string& campaign, const std::string& attempt, std::string_view kind,
+                       nlohmann::json payload) {
+  Event e;
+  e.campaign_id = campaign;
+  e.attempt_id = attempt;
+  e.kind = std::string(kind);
+  e.payload = std::move(payload);
+  return e;
+}
+
+// The terminal event of an attempt that never reached a verdict of its own.
+// `started` is the attempt's attempt_started payload; its identity fields are
+// carried over so views need not join.
+inline Event InterruptedEvent(const std::string& campaign, const std::string& attempt,
+                              const nlohmann::json& started, const std::string& reason,
+                              const std::string& detail) {
+  return MakeEvent(campaign, attempt, event_kind::kAttemptFinished,
+                   nlohmann::json{{"verdict", "interrupted{" + reason + "}"},
+                                  {"detail", detail},
+                                  {"parent", started.value("parent", "")},
+                                  {"axis", started.value("axis", "")},
+                                  {"proposer", started.value("proposer", "")},
+                                  {"island", started.value("island", 0)},
+                                  {"repair_of", started.value("repair_of", "")},
+                                  {"time_us", 0.0}});
+}
+
+}  // namespace ksearch::daemon
