@@ -320,7 +320,9 @@ void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_p
       Live* l = FindLive(campaign_id);
       if (!l) return;
       if (!built.ok) {
-        RecordRemeasure(*l, job, RunResult{built.verdict});
+        RunResult failed;
+        failed.verdict = built.verdict;
+        RecordRemeasure(*l, job, std::move(failed));
         return;
       }
       job->artifact_path = built.artifact_path;
