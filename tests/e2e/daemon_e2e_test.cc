@@ -74,3 +74,35 @@ TEST_CASE("SIGTERM mid-campaign records in-flight attempts and a restart retries
   CHECK(audit.unfinished == 0);
   CHECK(audit.duplicates == 0);
 }
+
+TEST_CASE("max_attempts_in_flight: 1 serialises two campaigns and both progress", "[e2e][daemon]") {
+  DaemonProcess d("serial", "max_attempts_in_flight: 1\n");
+  REQUIRE(d.Start());
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-serial-a", 3)).status == 201);
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-serial-b", 3)).status == 201);
+  for (const char* id : {"e2e-serial-a", "e2e-serial-b"}) {
+    auto s = WaitFor(d, id, [](const nlohmann::json& s) { return s.value("state", "") == "finished"; }, 600s);
+    INFO(s.dump(2));
+    CHECK(s.value("state", "") == "finished");
+  }
+  CHECK(d.Stop() == 0);
+
+  // Walk the log in order: at no point are two attempts between start and verdict.
+  auto log = experiment_log::ExperimentLog::Open(d.db(), {.read_only = true});
+  REQUIRE(log.ok());
+  auto events = (*log)->ReadEvents();
+  REQUIRE(events.ok());
+  int in_flight = 0, most = 0;
+  std::map<std::string, int> started_by_campaign;
+  for (const auto& e : *events) {
+    if (e.kind == event_kind::kAttemptStarted) {
+      most = std::max(most, ++in_flight);
+      started_by_campaign[e.campaign_id]++;
+    }
+    if (e.kind == event_kind::kAttemptFinished) --in_flight;
+  }
+  CHECK(most == 1);
+  CHECK(in_flight == 0);
+  CHECK(started_by_campaign["e2e-serial-a"] >= 3);
+  CHECK(started_by_campaign["e2e-serial-b"] >= 3);
+}

@@ -73,7 +73,7 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   KS_RETURN_IF_ERROR(CheckKeys(err, root, "",
                                {"listen", "token_file", "database", "work_dir", "campaigns_dir",
                                 "tasks_dir", "endpoints_file", "axes_file", "isa_dir", "skills_dir", "shutdown_grace_s",
-                                "max_request_bytes", "workers", "defaults", "proposals_per_slot",
+                                "max_request_bytes", "workers", "defaults", "proposals_per_slot", "max_attempts_in_flight",
                                 "endpoints", "replay"}));
   c.yaml_text = yaml_text;
   c.has_endpoints = static_cast<bool>(root["endpoints"]);
@@ -122,6 +122,10 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
     KS_RETURN_IF_ERROR(Read(err, n, "proposals_per_slot", c.proposals_per_slot));
     if (c.proposals_per_slot < 1 || c.proposals_per_slot > 64)
       return err.At(n, "proposals_per_slot", "must be 1..64");
+  }
+  if (auto n = root["max_attempts_in_flight"]) {
+    KS_RETURN_IF_ERROR(Read(err, n, "max_attempts_in_flight", c.max_attempts_in_flight));
+    if (c.max_attempts_in_flight < 0) return err.At(n, "max_attempts_in_flight", "must be >= 0 (0: no cap)");
   }
   if (auto w = root["workers"]) {
     KS_RETURN_IF_ERROR(CheckKeys(err, w, "workers",

@@ -61,6 +61,10 @@ struct DaemonConfig {
   EvalDefaults defaults;
   // Proposals kept in flight per free evaluation slot (the pipeline depth).
   int proposals_per_slot = 2;
+  // Attempts in flight across all campaigns; 0 = no cap beyond the per-campaign
+  // depth. 1 turns the daemon into a serial loop (propose, compile, evaluate,
+  // then the next), the comparison point of bench/daemon.
+  int max_attempts_in_flight = 0;
 };
 
 Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::string& source_path);

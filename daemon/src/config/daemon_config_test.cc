@@ -12,6 +12,7 @@ workers:
   gpus: [0, 2]
   host_slots: 2
   compile_threads: 4
+max_attempts_in_flight: 1
 defaults:
   run_timeout_s: 30
   profile: always
@@ -27,6 +28,7 @@ endpoints:
   CHECK(c->database == "/var/lib/ksearch/ksearch.db");
   CHECK(c->workers.gpus == "0,2");
   CHECK(c->workers.host_slots == 2);
+  CHECK(c->max_attempts_in_flight == 1);
   CHECK(c->defaults.profile == "always");
   REQUIRE(c->replay.size() == 1);
   CHECK(c->replay[0].cassette == "/etc/ksearch/cassettes/demo.jsonl");
@@ -44,6 +46,7 @@ TEST_CASE("config errors name the file, the line and the key", "[daemon][config]
       {"shutdown_grace_s: soon\n", "d.yaml:1: shutdown_grace_s: has the wrong type"},
       {"listen: [\n", "d.yaml:"},
       {"replay:\n  - {name: r}\n", "d.yaml:2: replay[0]: needs name and cassette"},
+      {"max_attempts_in_flight: -2\n", "d.yaml:1: max_attempts_in_flight: must be >= 0"},
   };
   for (const auto& c : cases) {
     auto r = ParseDaemonConfig(c.yaml, "d.yaml");

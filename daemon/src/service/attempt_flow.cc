@@ -76,8 +76,20 @@ void CampaignService::RecordVerdictMetric(const Verdict& v) {
 }
 
 void CampaignService::Pump() {
-  if (shutting_down_) return;
-  for (auto& [id, live] : live_) PumpCampaign(*live);
+  if (shutting_down_ || live_.empty()) return;
+  // Campaigns take turns at the head of the round, so a global cap on attempts
+  // in flight (max_attempts_in_flight) cannot starve the later ones.
+  std::vector<Live*> order;
+  for (auto& [id, live] : live_) order.push_back(live.get());
+  const size_t first = pump_turn_++ % order.size();
+  for (size_t i = 0; i < order.size(); ++i) PumpCampaign(*order[(first + i) % order.size()]);
+}
+
+bool CampaignService::GlobalRoomForAttempt() const {
+  if (config_.max_attempts_in_flight <= 0) return true;
+  size_t in_flight = 0;
+  for (const auto& [id, live] : live_) in_flight += live->in_flight.size();
+  return in_flight < static_cast<size_t>(config_.max_attempts_in_flight);
 }
 
 void CampaignService::PumpCampaign(Live& live) {
@@ -86,7 +98,7 @@ void CampaignService::PumpCampaign(Live& live) {
   if (facts->baseline.is_null() && !live.baseline_in_flight) MeasureBaseline(live);
   const size_t depth = std::max<size_t>(1, SlotsFor(live.backend)) *
                        static_cast<size_t>(config_.proposals_per_slot);
-  while (!shutting_down_ && live.in_flight.size() < depth) {
+  while (!shutting_down_ && live.in_flight.size() < depth && GlobalRoomForAttempt()) {
     if (!live.retries.empty()) {
       std::string retry_of = live.retries.front();
       live.retries.pop_front();

@@ -82,6 +82,7 @@ class CampaignService final : public ControlPlane {
   Status AppendAndObserve(std::vector<Event>& events);
   void Pump();
   void PumpCampaign(Live& live);
+  bool GlobalRoomForAttempt() const;  // max_attempts_in_flight not reached
   void StartAttempt(Live& live, const planner::Decision& d, const std::string& retry_of);
   void OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out);
   void SubmitBuild(std::shared_ptr<Attempt> a);
@@ -120,6 +121,7 @@ class CampaignService final : public ControlPlane {
   // Only touched on the io thread.
   LogFold fold_;
   std::map<std::string, std::unique_ptr<Live>> live_;
+  size_t pump_turn_ = 0;  // which campaign heads the next Pump round
   bool shutting_down_ = false;
   std::function<void()> on_idle_;
   std::mt19937_64 seed_rng_;
