@@ -64,6 +64,9 @@ PoolStats WorkerPool::Stats() const {
   for (const auto& item : runs_)
     (item.request.backend == Backend::kHost ? s.run_queue_host : s.run_queue_gpu)++;
   s.slots = slots_;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& slot : s.slots)
+    if (slot.busy) slot.busy_seconds += std::chrono::duration<double>(now - slot.busy_since).count();
   return s;
 }
 
@@ -152,6 +155,7 @@ void WorkerPool::SlotLoop(size_t slot_index) {
       cv_.wait(lock, [&] { return stopping_ || TakeRunFor(slot_index, item); });
       if (!item.done) return;  // stopping and nothing taken
       slots_[slot_index].busy = true;
+      slots_[slot_index].busy_since = std::chrono::steady_clock::now();
       item.request.device = slots_[slot_index].spec.device;
     }
     auto start = std::chrono::steady_clock::now();

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -145,4 +146,58 @@ TEST_CASE("shutdown completes queued work as interrupted, never drops it",
   RunUntil(io, [&] { return finished + interrupted == 51; });
   CHECK(finished + interrupted == 51);
   CHECK(interrupted >= 1);
+}
+
+namespace {
+// Holds every Run() until released, so a test can look at a busy slot.
+class GateBackend final : public EvalBackend {
+ public:
+  std::string name() const override { return "gate"; }
+  BuildResult Build(const BuildRequest&) override { return {}; }
+  RunResult Run(const RunRequest&) override {
+    std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return released; });
+    RunResult out;
+    out.verdict = {VerdictKind::kImproved, "", ""};
+    return out;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, released = false;
+};
+}  // namespace
+
+TEST_CASE("busy seconds include the run in progress and never go backwards", "[workers]") {
+  boost::asio::io_context io;
+  GateBackend backend;
+  PoolOptions o;
+  o.slots = {{"gpu0", "gpu", "0", ""}};
+  WorkerPool pool(io, backend, o);
+  CHECK(pool.Stats().slots[0].busy_seconds == 0);
+  bool done = false;
+  RunRequest r;
+  r.backend = Backend::kCuda;
+  pool.SubmitRun(r, [&](RunResult, const SlotStatus&) { done = true; });
+  {
+    std::unique_lock<std::mutex> lock(backend.mu);
+    backend.cv.wait(lock, [&] { return backend.entered; });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto during = pool.Stats().slots[0];
+  CHECK(during.busy);
+  CHECK(during.evaluations == 0);
+  CHECK(during.busy_seconds > 0);  // the run in progress counts before it ends
+  {
+    std::lock_guard<std::mutex> lock(backend.mu);
+    backend.released = true;
+  }
+  backend.cv.notify_all();
+  RunUntil(io, [&] { return done; });
+  REQUIRE(done);
+  auto after = pool.Stats().slots[0];
+  CHECK_FALSE(after.busy);
+  CHECK(after.evaluations == 1);
+  CHECK(after.busy_seconds >= during.busy_seconds);
 }

@@ -46,7 +46,9 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
   metrics_.Describe("ksearch_attempts_total", "counter", "Finished attempts by verdict kind.");
   metrics_.Describe("ksearch_llm_tokens_total", "counter", "LLM tokens by direction.");
   metrics_.Describe("ksearch_llm_cost_usd_total", "counter", "LLM cost in US dollars.");
-  metrics_.Describe("ksearch_slot_busy_seconds", "counter", "Seconds each slot spent evaluating.");
+  metrics_.Describe("ksearch_slot_busy_seconds", "counter",
+                    "Seconds each slot spent evaluating, including the run in progress.");
+  metrics_.Describe("ksearch_slot_evaluations_total", "counter", "Evaluations each slot finished.");
   metrics_.Describe("ksearch_queue_depth", "gauge", "Work waiting, by queue.");
   metrics_.Describe("ksearch_attempts_in_flight", "gauge", "Attempts between start and verdict.");
 }
@@ -411,8 +413,11 @@ std::string CampaignService::MetricsText() {
   metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.build_queue), {{"queue", "build"}});
   metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.run_queue_gpu), {{"queue", "gpu"}});
   metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.run_queue_host), {{"queue", "host"}});
-  for (const auto& s : stats.slots)
+  for (const auto& s : stats.slots) {
     metrics_.Set("ksearch_slot_busy_seconds", s.busy_seconds, {{"slot", s.spec.name}, {"kind", s.spec.kind}});
+    metrics_.Set("ksearch_slot_evaluations_total", static_cast<double>(s.evaluations),
+                 {{"slot", s.spec.name}, {"kind", s.spec.kind}});
+  }
   size_t in_flight = 0;
   for (const auto& [id, live] : live_) in_flight += live->in_flight.size();
   metrics_.Set("ksearch_attempts_in_flight", static_cast<double>(in_flight));

@@ -16,6 +16,7 @@
 // Ownership: `io` and `backend` must outlive the pool.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -52,7 +53,9 @@ struct SlotStatus {
   std::string out_of_service_reason;
   bool busy = false;
   int64_t evaluations = 0;
-  double busy_seconds = 0;   // wall time spent inside backend Run()
+  double busy_seconds = 0;   // wall time spent inside backend Run(); in Stats()
+                             // it includes the elapsed part of the run in progress
+  std::chrono::steady_clock::time_point busy_since{};  // valid while busy
 };
 
 struct PoolStats {
