@@ -1,9 +1,10 @@
 // eval_bench --tasks DIR --work DIR [--backend cuda|host] [--arch sm_90a]
-//            [--repeats 10] [--profile] [--only task,task] [--json out.json] [--timeout S]
+//            [--repeats 10] [--profile] [--only task,task] [--kernels seed,baseline,best]
+//            [--repeat-task TASK] [--json out.json] [--timeout S]
 // For every task folder under --tasks with the backend: builds seed, baseline
 // and best.<ext> (when present) in parallel, evaluates each (same seed), and
 // records time, roofline fraction, verdict and wall time per evaluation. Then
-// evaluates the first task's seed --repeats times with fresh seeds (spread),
+// evaluates the seed of --repeat-task (default: the first task) --repeats times with fresh seeds (spread),
 // and with --profile compares ksearch's median with ncu's gpu__time_duration
 // for the profiled shape. Prints a Markdown summary on stderr; the JSON file is
 // rewritten after every task so a killed run keeps what it measured.
@@ -41,7 +42,8 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
 int main(int argc, char** argv) {
   std::map<std::string, std::string> opt = {{"tasks", "configs/tasks"}, {"work", "/tmp/ksearch-bench"},
                                             {"backend", "cuda"}, {"arch", "sm_90a"}, {"repeats", "10"},
-                                            {"only", ""}, {"json", "bench.json"}, {"timeout", "300"}};
+                                            {"only", ""}, {"json", "bench.json"}, {"timeout", "300"},
+                                            {"kernels", "seed,baseline,best"}, {"repeat-task", ""}};
   bool profile = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -71,10 +73,13 @@ int main(int argc, char** argv) {
     if (!task.ok()) { std::cerr << task.status().message() << "\n"; continue; }
     if (!task->HasBackend(bname)) continue;
     if (!opt["only"].empty() && opt["only"].find(task->name) == std::string::npos) continue;
-    if (first_seed_dir.empty()) first_seed_dir = dir;
-    std::vector<std::pair<std::string, std::string>> kernels = {
+    if (first_seed_dir.empty() || task->name == opt["repeat-task"]) first_seed_dir = dir;
+    std::vector<std::pair<std::string, std::string>> all = {
         {"seed", task->files[bname].seed}, {"baseline", task->files[bname].baseline}};
-    if (fs::exists(dir + "/best" + ext)) kernels.push_back({"best", dir + "/best" + ext});
+    if (fs::exists(dir + "/best" + ext)) all.push_back({"best", dir + "/best" + ext});
+    std::vector<std::pair<std::string, std::string>> kernels;
+    for (auto& k : all)
+      if (("," + opt["kernels"] + ",").find("," + k.first + ",") != std::string::npos) kernels.push_back(k);
     std::vector<std::future<BuildResult>> builds;
     for (auto& [name, path] : kernels) {
       BuildRequest b;

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Daemon throughput: a real ksearchd running one tuner campaign per bundled task.
+
+    bench/daemon/throughput.py --bin DIR [--backend cuda|host] [--seconds 240]
+                               [--warmup 60] [--modes pipelined,serial] [--out DIR]
+
+For each mode it starts ksearchd on a fresh data folder, starts one campaign per
+task (the built-in tuner, so no LLM latency is in the loop), samples /metrics and
+the daemon's own CPU time once a second for --seconds, then stops the daemon with
+SIGTERM and runs `ksearch log verify`.
+
+Modes:
+  pipelined  the daemon as configured for production (proposals_per_slot 2):
+             compiles and static checks run ahead of the evaluation slots.
+  serial     max_attempts_in_flight 1: propose, compile, evaluate, then the next
+             (the same daemon, so only the overlap differs).
+
+Figures, over the steady-state window [warmup, seconds]:
+  slot busy fraction   d(ksearch_slot_busy_seconds) / d(wall) per evaluation slot:
+                       the share of wall time a slot ran an evaluation process
+                       (verification and timing, reference included).
+  kernel-active share  the mean of nvidia-smi utilization.gpu samples in the
+                       window (share of time any kernel ran); cuda only.
+  evaluations/hour     d(ksearch_slot_evaluations_total) (every timed run:
+                       attempts, baselines, re-measurements).
+  attempts/hour        d(attempts finished, any verdict).
+  daemon CPU/attempt   d(utime+stime of ksearchd) / d(attempts finished); the
+                       evaluations run in child processes and are not counted.
+Output: OUT/throughput.json and OUT/throughput.md.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TASKS = ["softmax", "rmsnorm", "reduction", "transpose", "gemm"]
+
+
+def metrics(url, token):
+    req = urllib.request.Request(url + "/metrics", headers={"Authorization": "Bearer " + token})
+    text = urllib.request.urlopen(req, timeout=10).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^(\w+)(\{[^}]*\})?\s+(\S+)$", line)
+        if m:
+            out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+def total(m, name, **labels):
+    s = 0.0
+    for k, v in m.items():
+        if not (k == name or k.startswith(name + "{")):
+            continue
+        if all(f'{lk}="{lv}"' in k for lk, lv in labels.items()):
+            s += v
+    return s
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+
+def campaign_yaml(task, backend, arch, seed):
+    return (f"campaign_id: bench-{task}\ntask: {task}\nbackend: {backend}\narch: {arch}\n"
+            "axes: [parameter_tuning]\nproposers:\n  - {name: tuner, weight: 1}\nislands: 1\n"
+            "budgets:\n  attempts: 10000\n  wall_seconds: 86400\nplateau:\n  window: 10000\n"
+            f"noise_threshold: 0.02\nseed: {seed}\n")
+
+
+def run_mode(mode, a, out_dir):
+    data = tempfile.mkdtemp(prefix=f"ksearch-bench-{mode}-")
+    gpus = "auto" if a.backend == "cuda" else "none"
+    host_slots = 0 if a.backend == "cuda" else 1
+    extra = "max_attempts_in_flight: 1\n" if mode == "serial" else ""
+    with open(f"{data}/daemon.yaml", "w") as f:
+        f.write(f"""listen: 127.0.0.1:0
+token_file: token
+database: ksearch.db
+work_dir: work
+tasks_dir: {a.tasks}
+axes_file: {a.axes}
+isa_dir: {a.isa}
+workers: {{gpus: {gpus}, host_slots: {host_slots}}}
+proposals_per_slot: 2
+shutdown_grace_s: 30
+defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
+{extra}""")
+    log = open(f"{data}/ksearchd.log", "w")
+    d = subprocess.Popen([f"{a.bin}/ksearchd", "--config", f"{data}/daemon.yaml", "--port-file", f"{data}/port"],
+                         stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(200):
+        if os.path.exists(f"{data}/port") and open(f"{data}/port").read().strip():
+            break
+        time.sleep(0.1)
+    port = open(f"{data}/port").read().strip()
+    url = f"http://127.0.0.1:{port}"
+    token = open(f"{data}/token").read().strip()
+    smi = None
+    smi_path = f"{data}/smi.csv"
+    if a.backend == "cuda":
+        smi = subprocess.Popen(["nvidia-smi", "--query-gpu=timestamp,utilization.gpu", "--format=csv,noheader,nounits",
+                                "-lms", "200"], stdout=open(smi_path, "w"), stderr=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    tasks = a.tasks_list.split(",")
+    for i, task in enumerate(tasks):
+        path = f"{data}/{task}.yaml"
+        with open(path, "w") as f:
+            f.write(campaign_yaml(task, a.backend, a.arch, 11 + i))
+        subprocess.run([f"{a.bin}/ksearch", "campaign", "start", path, "--url", url, "--token-file", f"{data}/token"],
+                       check=True, stdout=subprocess.DEVNULL)
+    samples = []
+    while True:
+        now = time.monotonic() - t0
+        try:
+            m = metrics(url, token)
+            samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
+                            "busy": {k: v for k, v in m.items() if k.startswith("ksearch_slot_busy_seconds")},
+                            "evals": total(m, "ksearch_slot_evaluations_total"),
+                            "attempts": total(m, "ksearch_attempts_total"),
+                            "by_verdict": {k: v for k, v in m.items() if k.startswith("ksearch_attempts_total")},
+                            "queue_gpu": total(m, "ksearch_queue_depth", queue="gpu"),
+                            "queue_host": total(m, "ksearch_queue_depth", queue="host"),
+                            "queue_build": total(m, "ksearch_queue_depth", queue="build"),
+                            "in_flight": total(m, "ksearch_attempts_in_flight")})
+        except Exception as e:  # a slow answer is recorded, not fatal
+            samples.append({"t": now, "error": str(e)})
+        if now >= a.seconds:
+            break
+        time.sleep(1.0)
+    if smi:
+        smi.terminate()
+        smi.wait()
+    d.send_signal(signal.SIGTERM)
+    try:
+        rc = d.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        d.kill()
+        rc = "killed after 120 s"
+    verify = subprocess.run([f"{a.bin}/ksearch", "log", "verify", "--db", f"{data}/ksearch.db"],
+                            capture_output=True, text=True)
+    ok = [s for s in samples if "error" not in s]
+    w0 = min(ok, key=lambda s: abs(s["t"] - a.warmup))
+    w1 = ok[-1]
+    span = w1["t"] - w0["t"]
+    busy = {k: (w1["busy"].get(k, 0) - w0["busy"].get(k, 0)) / span for k in w1["busy"]}
+    attempts = w1["attempts"] - w0["attempts"]
+    util = []
+    if a.backend == "cuda" and os.path.exists(smi_path):
+        for line in open(smi_path):
+            parts = [p.strip() for p in line.split(",")]
+            if len(parts) != 2 or not parts[1].isdigit():
+                continue
+            try:  # nvidia-smi prints local time, as does datetime.timestamp() read it
+                ts = datetime.datetime.strptime(parts[0], "%Y/%m/%d %H:%M:%S.%f").timestamp()
+            except ValueError:
+                continue
+            if w0["wall_unix"] <= ts <= w1["wall_unix"]:
+                util.append(int(parts[1]))
+    res = {
+        "mode": mode, "data_dir": data, "window_s": span, "warmup_s": w0["t"],
+        "slot_busy_fraction": busy,
+        "kernel_active_share": (sum(util) / len(util) / 100.0) if util else None,
+        "evaluations_per_hour": (w1["evals"] - w0["evals"]) / span * 3600,
+        "attempts_per_hour": attempts / span * 3600,
+        "daemon_cpu_ms_per_attempt": (w1["cpu_s"] - w0["cpu_s"]) / attempts * 1000 if attempts else None,
+        "daemon_cpu_s_total": w1["cpu_s"], "attempts_total": w1["attempts"], "evaluations_total": w1["evals"],
+        "verdicts_total": w1["by_verdict"], "mean_gpu_queue": sum(s["queue_gpu"] for s in ok) / len(ok),
+        "daemon_exit": rc, "log_verify_rc": verify.returncode, "log_verify": (verify.stdout + verify.stderr)[-400:],
+    }
+    with open(f"{out_dir}/samples-{mode}.json", "w") as f:
+        json.dump(samples, f)
+    return res
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--backend", default="cuda")
+    p.add_argument("--arch", default="sm_90a")
+    p.add_argument("--seconds", type=float, default=240)
+    p.add_argument("--warmup", type=float, default=60)
+    p.add_argument("--modes", default="pipelined,serial")
+    p.add_argument("--tasks-list", default=",".join(TASKS))
+    p.add_argument("--tasks", default=f"{ROOT}/configs/tasks")
+    p.add_argument("--axes", default=f"{ROOT}/configs/axes.yaml")
+    p.add_argument("--isa", default=f"{ROOT}/isa_corpus")
+    p.add_argument("--run-timeout", type=float, default=120)
+    p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
+    a = p.parse_args()
+    if a.backend == "host" and a.arch == "sm_90a":
+        a.arch = "x86_64"
+    os.makedirs(a.out, exist_ok=True)
+    results = [run_mode(m, a, a.out) for m in a.modes.split(",")]
+    with open(f"{a.out}/throughput.json", "w") as f:
+        json.dump({"date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "args": vars(a),
+                   "results": results}, f, indent=1)
+    lines = ["| mode | window s | slot busy | kernel-active (nvidia-smi) | evaluations/h | attempts/h | "
+             "daemon CPU ms/attempt | mean GPU queue | log verify |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        busy = ", ".join(f"{v:.1%}" for v in r["slot_busy_fraction"].values())
+        kas = f'{r["kernel_active_share"]:.1%}' if r["kernel_active_share"] is not None else "n/a"
+        cpu = f'{r["daemon_cpu_ms_per_attempt"]:.2f}' if r["daemon_cpu_ms_per_attempt"] is not None else "n/a"
+        lines.append(f'| {r["mode"]} | {r["window_s"]:.0f} | {busy} | {kas} | {r["evaluations_per_hour"]:.0f} | '
+                     f'{r["attempts_per_hour"]:.0f} | {cpu} | {r["mean_gpu_queue"]:.2f} | '
+                     f'{"ok" if r["log_verify_rc"] == 0 else "FAILED"} |')
+    text = "\n".join(lines) + "\n"
+    with open(f"{a.out}/throughput.md", "w") as f:
+        f.write(text)
+    print(text)
+    for r in results:
+        print(r["mode"], "verdicts:", json.dumps(r["verdicts_total"]))
+    return 0 if all(r["log_verify_rc"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
