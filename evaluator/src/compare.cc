@@ -14,13 +14,14 @@ nlohmann::json CompareResult::ToJson() const {
           {"first_bad", first_bad}};
 }
 
-CompareResult CompareOutput(const void* cand, const void* ref, DType dtype, int64_t n, const Tolerance& tol) {
+CompareResult CompareOutput(const void* cand, const void* ref, DType dtype, int64_t n, const Tolerance& tol,
+                            uint8_t poison_byte) {
   CompareResult r;
   const size_t es = DTypeSize(dtype);
   const auto* cb = static_cast<const uint8_t*>(cand);
   const auto* rb = static_cast<const uint8_t*>(ref);
   uint8_t poison[8];
-  std::memset(poison, kPoisonByte, sizeof(poison));
+  std::memset(poison, poison_byte, sizeof(poison));
   double err2 = 0, ref2 = 0;
   int64_t first_unwritten = -1, first_nonfinite = -1;
   for (int64_t i = 0; i < n; ++i) {

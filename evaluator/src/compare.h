@@ -1,8 +1,8 @@
 // Output comparison on the trusted side. Pure functions.
 //
 // Rules, in this order (first failing rule names the reason):
-//  unwritten: a candidate element still holds the poison bytes (kPoisonByte) where
-//             the reference's element does not;
+//  unwritten: a candidate element still holds the poison bytes (`poison`, by
+//             default kPoisonByte) where the reference's element does not;
 //  nan:       a candidate element is NaN/Inf where the reference's is finite;
 //  mismatch:  rel_norm = ||c - r||_2 / max(||r||_2, floor * sqrt(n)) > tol.rel_norm, or
 //             some element has |c - r| > elem_atol + elem_rtol * max(|r|, floor).
@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "inputs.h"
 #include "ksearch/evaluator/task.h"
 
 namespace ksearch::evaluator {
@@ -31,6 +32,6 @@ struct CompareResult {
 };
 
 CompareResult CompareOutput(const void* candidate, const void* reference, DType dtype, int64_t n,
-                            const Tolerance& tol);
+                            const Tolerance& tol, uint8_t poison = kPoisonByte);
 
 }  // namespace ksearch::evaluator

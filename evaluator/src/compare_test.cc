@@ -50,3 +50,14 @@ TEST_CASE("comparison distinguishes unwritten, nan and mismatch", "[evaluator][c
     CHECK(r.rel_norm > 0.5);
   }
 }
+
+TEST_CASE("the second poison pattern is recognised as unwritten", "[evaluator][compare]") {
+  Tolerance tol{1e-5, 1e-4, 1e-6, 1e-3};
+  std::vector<float> ref(64, 0.5f), cand(64, 0.5f);
+  std::memset(&cand[3], kPoisonByteRepeat, 4);
+  CompareResult with_ff = CompareOutput(cand.data(), ref.data(), DType::kF32, 64, tol, kPoisonByteRepeat);
+  CHECK(with_ff.reason == "unwritten");
+  // Under the first pattern the same bytes are just a NaN.
+  CompareResult with_a5 = CompareOutput(cand.data(), ref.data(), DType::kF32, 64, tol);
+  CHECK(with_a5.reason == "nan");
+}

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "ksearch/evaluator/evaluator.h"
 #include "test_support.h"
@@ -145,6 +146,130 @@ TEST_CASE("each kind of wrong output gets its own reason", "[evaluator][host][fa
     CHECK(r.verdict.kind == VerdictKind::kIncorrect);
     CHECK(r.verdict.reason == c.reason);
   }
+}
+
+TEST_CASE("a kernel that reads its output before writing it is poison_dependent", "[evaluator][host][fault]") {
+  // garbage * 0: finite (-0) under the 0xA5 poison of the verification calls,
+  // NaN under the 0xFF poison of the repeated call.
+  Fixture f;
+  std::string src = std::string(kPrelude) + R"(
+extern "C" KS_EXPORT int ks_run(const ks_args* a) {
+  const float* x = static_cast<const float*>(a->inputs[0].data);
+  float* y = static_cast<float*>(a->outputs[0].data);
+  const int64_t M = a->inputs[0].shape[0], N = a->inputs[0].shape[1];
+  for (int64_t m = 0; m < M; ++m) {
+    float mx = -INFINITY, s = y[m * N] * 0.0f;
+    for (int64_t n = 0; n < N; ++n) mx = x[m * N + n] > mx ? x[m * N + n] : mx;
+    for (int64_t n = 0; n < N; ++n) s += std::exp(x[m * N + n] - mx);
+    for (int64_t n = 0; n < N; ++n) y[m * N + n] = std::exp(x[m * N + n] - mx) / s;
+  }
+  return 0;
+})";
+  RunResult r = f.Evaluate(src);
+  INFO(r.verdict.detail);
+  CHECK(r.verdict.kind == VerdictKind::kIncorrect);
+  CHECK(r.verdict.reason == "poison_dependent");
+  CHECK(r.verdict.detail.find("0xFF") != std::string::npos);
+  // Trial 0 itself (0xA5 poison) was right: only the second pattern exposes it.
+  CHECK(r.evidence["validation"][0]["trials"][0]["outputs"][0]["ok"] == true);
+}
+
+TEST_CASE("a cache keyed on buffer pointers is caught by the checked timed calls", "[evaluator][host][fault]") {
+  // Fills its cache during the warm-up, replays it for every later call on the
+  // same (input, output) pair: right only if the inputs at a pointer never change.
+  Fixture f;
+  std::string src = std::string(kPrelude) + R"(
+#include <cstring>
+#include <map>
+#include <utility>
+#include <vector>
+extern "C" KS_EXPORT int ks_run(const ks_args* a) {
+  static std::map<std::pair<const void*, void*>, std::vector<float>> cache;
+  const float* x = static_cast<const float*>(a->inputs[0].data);
+  float* y = static_cast<float*>(a->outputs[0].data);
+  const int64_t M = a->inputs[0].shape[0], N = a->inputs[0].shape[1];
+  auto& c = cache[{a->inputs[0].data, a->outputs[0].data}];
+  if (c.size() == size_t(M * N)) { std::memcpy(y, c.data(), M * N * sizeof(float)); return 0; }
+  for (int64_t m = 0; m < M; ++m) {
+    float mx = -INFINITY, s = 0;
+    for (int64_t n = 0; n < N; ++n) mx = x[m * N + n] > mx ? x[m * N + n] : mx;
+    for (int64_t n = 0; n < N; ++n) s += std::exp(x[m * N + n] - mx);
+    for (int64_t n = 0; n < N; ++n) y[m * N + n] = std::exp(x[m * N + n] - mx) / s;
+  }
+  c.assign(y, y + M * N);
+  return 0;
+})";
+  RunResult r = f.Evaluate(src);
+  INFO(r.verdict.detail);
+  CHECK(r.verdict.kind == VerdictKind::kIncorrect);
+  CHECK(r.verdict.reason == "mismatch");
+  CHECK(r.verdict.detail.find("checked timed call") != std::string::npos);
+}
+
+TEST_CASE("every timed buffer set has its own inputs and its checked call is compared", "[evaluator][host]") {
+  Fixture f;
+  RunResult r = f.Evaluate(Softmax(""));
+  INFO(r.verdict.detail);
+  REQUIRE(IsPassingVerdict(r.verdict.kind));
+  const auto& v = r.evidence["validation"][0];
+  REQUIRE(v["timed_checks"].size() == 3);
+  std::set<uint64_t> seeds;
+  for (auto& t : v["timed_checks"]) {
+    seeds.insert(t["seed"].get<uint64_t>());
+    CHECK(t["outputs"][0]["ok"] == true);
+    CHECK(t["input_mutated"] == false);
+  }
+  CHECK(seeds.size() == 3);
+  for (auto& tr : v["trials"]) CHECK(seeds.count(tr["seed"].get<uint64_t>()) == 0);
+  CHECK(v["timed_outputs_ok"] == true);
+  CHECK(v["repeat_outputs"][0]["ok"] == true);
+}
+
+TEST_CASE("the candidate runner is confined: trusted files are unreachable from ks_run", "[evaluator][host][confine]") {
+  // Built without binary checks (which would reject fopen outright), so only the
+  // runner's Landlock confinement stands between the kernel and the task folder.
+  Fixture f;
+  const std::string escape = f.work + "/escaped-" + std::to_string(getpid());
+  std::string src = std::string(kPrelude) + "#include <cstdio>\n" + R"(
+extern "C" KS_EXPORT int ks_run(const ks_args* a) {
+  if (FILE* t = std::fopen(")" + f.task + R"(/task.yaml", "r")) { std::fclose(t); return 7; }
+  if (FILE* w = std::fopen(")" + escape + R"(", "w")) { std::fclose(w); return 8; }
+  const float* x = static_cast<const float*>(a->inputs[0].data);
+  float* y = static_cast<float*>(a->outputs[0].data);
+  const int64_t M = a->inputs[0].shape[0], N = a->inputs[0].shape[1];
+  for (int64_t m = 0; m < M; ++m) {
+    float mx = -INFINITY, s = 0;
+    for (int64_t n = 0; n < N; ++n) mx = x[m * N + n] > mx ? x[m * N + n] : mx;
+    for (int64_t n = 0; n < N; ++n) s += std::exp(x[m * N + n] - mx);
+    for (int64_t n = 0; n < N; ++n) y[m * N + n] = std::exp(x[m * N + n] - mx) / s;
+  }
+  return 0;
+})";
+  Tools tools = Tools::FromEnvironment();
+  tools.binary_checks = false;
+  BuildRequest b;
+  b.task_dir = f.task;
+  b.source = src;
+  b.work_dir = f.work;
+  BuildResult built = Build(b, f.launcher, tools);
+  REQUIRE(built.ok);
+  RunRequest r;
+  r.task_dir = f.task;
+  r.artifact_path = built.artifact_path;
+  r.seed = 3;
+  r.work_dir = f.work;
+  RunResult res = Run(r, f.launcher, tools);
+  INFO(res.verdict.ToString() << " " << res.verdict.detail << " " << res.evidence.value("confinement", nlohmann::json()).dump());
+  REQUIRE(res.evidence.contains("confinement"));
+  CHECK(res.evidence["confinement"]["requested"] == true);
+  if (res.evidence["confinement"]["applied"] != true) {
+    // A kernel without Landlock: the run goes on, and the evidence must say why.
+    WARN("Landlock unavailable here: " << res.evidence["confinement"].dump());
+    CHECK(res.evidence["confinement"].contains("error"));
+    return;
+  }
+  CHECK(IsPassingVerdict(res.verdict.kind));  // fopen failed both times
+  CHECK_FALSE(std::filesystem::exists(escape));
 }
 
 TEST_CASE("outputs that ignore the inputs are constant_output even under loose tolerance", "[evaluator][host][fault]") {

@@ -110,6 +110,50 @@ uint64_t TensorSeed(uint64_t trial_seed, int input_index) {
   return SplitMix(s);
 }
 
+uint64_t TimedSetSeed(uint64_t eval_seed, int shape_index, int set) {
+  // Trial indices of verification stay below 1000; timed sets live above.
+  return TrialSeed(eval_seed ^ 0x5851F42D4C957F2Dull, shape_index, 1000 + set);
+}
+
+uint64_t StampSeed(uint64_t set_seed, uint64_t call, int input_index) {
+  uint64_t s = set_seed ^ (0xA0761D6478BD642Full * (call + 1));
+  s = SplitMix(s) + 0xE7037ED1A0B428DBull * static_cast<uint64_t>(input_index + 1);
+  return SplitMix(s);
+}
+
+std::vector<StampRange> StampRanges(int64_t numel, uint64_t stamp_seed) {
+  std::vector<StampRange> out;
+  if (numel <= 0) return out;
+  if (numel <= kStampRun + kStampScatter) {
+    out.push_back({0, numel});
+    return out;
+  }
+  uint64_t s = stamp_seed;
+  uint64_t span = static_cast<uint64_t>(numel - kStampRun + 1);
+  out.push_back({static_cast<int64_t>(SplitMix(s) % span), kStampRun});
+  for (int k = 0; k < kStampScatter; ++k) out.push_back({static_cast<int64_t>(SplitMix(s) % static_cast<uint64_t>(numel)), 1});
+  return out;
+}
+
+TensorStamp MakeTensorStamp(DType dtype, int64_t numel, const Distribution& dist, uint64_t stamp_seed) {
+  TensorStamp st;
+  st.ranges = StampRanges(numel, stamp_seed);
+  int64_t total = 0;
+  for (auto& r : st.ranges) total += r.count;
+  st.values.resize(static_cast<size_t>(total) * DTypeSize(dtype));
+  FillTensor(st.values.data(), dtype, total, dist, stamp_seed ^ 0x9FB21C651E98DF25ull);
+  return st;
+}
+
+void ApplyStamp(void* tensor, DType dtype, const TensorStamp& stamp) {
+  const size_t es = DTypeSize(dtype);
+  size_t off = 0;
+  for (auto& r : stamp.ranges) {
+    std::memcpy(static_cast<uint8_t*>(tensor) + r.first * es, stamp.values.data() + off, r.count * es);
+    off += r.count * es;
+  }
+}
+
 namespace {
 
 void FillRange(void* dst, DType dtype, int64_t begin, int64_t end, const Distribution& d, uint64_t seed) {

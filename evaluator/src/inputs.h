@@ -17,6 +17,40 @@ namespace ksearch::evaluator {
 uint64_t TrialSeed(uint64_t eval_seed, int shape_index, int trial);
 // Seed of one input tensor within a trial.
 uint64_t TensorSeed(uint64_t trial_seed, int input_index);
+// Seed of the inputs of timed buffer set `set` of a shape: every buffer set of
+// the timed loop holds its own inputs (distinct from each other and from the
+// verification trials), so no two sets share content.
+uint64_t TimedSetSeed(uint64_t eval_seed, int shape_index, int set);
+
+// A "stamp": before every timed call the runner overwrites a few elements of
+// the inputs of the buffer set it is about to use (and restores the previous
+// stamp first), so no two calls of an evaluation see the same input content
+// and a cache keyed on pointers or on a content fingerprint returns stale
+// outputs. A stamp of one tensor is one contiguous run of kStampRun elements
+// at a random offset plus kStampScatter single elements at random positions
+// (all of the tensor when it is shorter); its values are drawn from the same
+// distribution as the rest of the tensor. Everything is a function of the
+// seed: the trusted reference regenerates the stamped inputs of the checked
+// calls exactly.
+inline constexpr int64_t kStampRun = 64;
+inline constexpr int kStampScatter = 8;
+// Call index of the final, checked call of each buffer set (the other calls
+// use their position in the timed loop, warm-up included).
+inline constexpr uint64_t kCheckCall = ~uint64_t{0};
+uint64_t StampSeed(uint64_t set_seed, uint64_t call, int input_index);
+struct StampRange {
+  int64_t first = 0, count = 0;  // elements
+};
+// The element ranges one stamp overwrites in a tensor of `numel` elements.
+std::vector<StampRange> StampRanges(int64_t numel, uint64_t stamp_seed);
+// The ranges and their new values (packed, in range order) of one stamp.
+struct TensorStamp {
+  std::vector<StampRange> ranges;
+  std::vector<uint8_t> values;
+};
+TensorStamp MakeTensorStamp(DType dtype, int64_t numel, const Distribution& dist, uint64_t stamp_seed);
+// Writes a stamp into a host copy of the tensor.
+void ApplyStamp(void* tensor, DType dtype, const TensorStamp& stamp);
 
 // Fills `n` elements of `dtype` at `dst` from distribution `d`, deterministically in `seed`.
 // Elements are generated in fixed chunks of kFillChunk, each from its own seed, on
@@ -40,5 +74,11 @@ void StoreElement(void* data, DType dtype, int64_t i, double v);
 // Byte every output element is filled with before each call. A finite, odd
 // value in every dtype (f32: -2.87e-16) that no correct kernel writes everywhere.
 inline constexpr uint8_t kPoisonByte = 0xA5;
+// The second pattern (HACKS.md row 14), used for the repeated call of the
+// determinism check: NaN in every floating dtype (f32/f64/f16/bf16/fp8), -1 or
+// 255 in the integer ones. A kernel that reads an output element before
+// writing it (garbage * 0, garbage - garbage) gets a finite "lucky" result
+// under 0xA5 and NaN under 0xFF, so its two calls disagree with the reference.
+inline constexpr uint8_t kPoisonByteRepeat = 0xFF;
 
 }  // namespace ksearch::evaluator

@@ -62,3 +62,37 @@ TEST_CASE("narrow float formats round-trip representable values", "[evaluator][i
   StoreElement(buf, DType::kF16, 0, 1.0 + 1.0 / 4096);  // rounds to nearest (even)
   CHECK(LoadElement(buf, DType::kF16, 0) == 1.0);
 }
+
+TEST_CASE("stamps are deterministic, differ per call and set, and stay in bounds", "[evaluator][inputs]") {
+  auto dist = *ParseDistribution("normal(0,1)");
+  const int64_t n = 100000;
+  uint64_t set0 = TimedSetSeed(7, 0, 0), set1 = TimedSetSeed(7, 0, 1);
+  CHECK(set0 != set1);
+  CHECK(set0 != TrialSeed(7, 0, 0));
+  TensorStamp a = MakeTensorStamp(DType::kF32, n, dist, StampSeed(set0, 3, 0));
+  TensorStamp b = MakeTensorStamp(DType::kF32, n, dist, StampSeed(set0, 3, 0));
+  TensorStamp c = MakeTensorStamp(DType::kF32, n, dist, StampSeed(set0, 4, 0));
+  TensorStamp chk = MakeTensorStamp(DType::kF32, n, dist, StampSeed(set0, kCheckCall, 0));
+  CHECK(a.values == b.values);
+  CHECK(a.ranges.size() == 1 + kStampScatter);
+  CHECK(a.ranges[0].count == kStampRun);
+  CHECK(a.values != c.values);
+  CHECK(a.values != chk.values);
+  CHECK(a.ranges[0].first != chk.ranges[0].first);
+  int64_t total = 0;
+  for (auto& r : a.ranges) {
+    CHECK(r.first >= 0);
+    CHECK(r.first + r.count <= n);
+    total += r.count;
+  }
+  CHECK(a.values.size() == size_t(total) * 4);
+  // Applying a stamp changes the tensor; a short tensor is replaced whole.
+  auto base = Gen(DType::kF32, "normal(0,1)", 1, n);
+  auto stamped = base;
+  ApplyStamp(stamped.data(), DType::kF32, a);
+  CHECK(stamped != base);
+  auto small = StampRanges(10, 99);
+  REQUIRE(small.size() == 1);
+  CHECK(small[0].first == 0);
+  CHECK(small[0].count == 10);
+}

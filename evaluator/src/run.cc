@@ -35,8 +35,8 @@ std::string UniqueRunDir(const std::string& work_dir) {
 
 RunnerTiming TimingFor(Backend b) {
   RunnerTiming t;
-  if (b == Backend::kCuda) { t.warmup = 5; t.min_reps = 20; t.max_reps = 5000; t.cap_s = 1.0; t.buffer_sets = 3; }
-  else { t.warmup = 2; t.min_reps = 10; t.max_reps = 2000; t.cap_s = 0.5; t.buffer_sets = 3; }
+  if (b == Backend::kCuda) { t.warmup = 5; t.min_reps = 20; t.max_reps = 5000; t.cap_s = 1.0; t.buffer_sets = kTimedSets; }
+  else { t.warmup = 2; t.min_reps = 10; t.max_reps = 2000; t.cap_s = 0.5; t.buffer_sets = kTimedSets; }
   return t;
 }
 
@@ -113,6 +113,7 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
   cand_spec.library = req.artifact_path;
   cand_spec.mode = "candidate";
   cand_spec.out_dir = run_dir + "/candidate";
+  cand_spec.confine = true;  // Landlock before dlopen (checks/fs_confine.h)
   RunnerOutcome cand = LaunchRunner(tools, req.backend, cand_spec, req, launcher);
   res.evidence["run_dir"] = run_dir;
   if (!cand.ok) {
@@ -122,6 +123,11 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
   }
   res.evidence["environment"] = {{"before", cand.result.value("env_before", nlohmann::json::object())},
                                  {"after", cand.result.value("env_after", nlohmann::json::object())}};
+  // What the candidate runner says about its Landlock confinement (applied, or
+  // why not: a kernel without Landlock); a runner that ran unconfined although
+  // asked to is not ours.
+  res.evidence["confinement"] = cand.result.value("confinement", nlohmann::json{{"requested", true}, {"applied", false},
+                                                                               {"error", "runner reported nothing"}});
 
   Validation val = Validate(*task, *shapes, ref.out_dir, ref.result, cand.out_dir, cand.result);
   res.evidence["validation"] = val.evidence;
@@ -188,6 +194,9 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
   if (req.profile && req.backend == Backend::kCuda) {
     RunnerSpec ps = cand_spec;
     ps.out_dir = run_dir + "/profile";
+    // Not confined under Nsight Compute: its injected library talks to the ncu
+    // front end through sockets and /tmp, which the Landlock rules deny.
+    ps.confine = false;
     nlohmann::json prof = ProfileWithNcu(tools, ps, req, launcher);
     res.evidence["profile"] = prof;
     if (prof.contains("bottleneck")) res.bottleneck = prof["bottleneck"];

@@ -18,6 +18,7 @@ namespace ksearch::evaluator {
 
 inline constexpr int kScoredTrials = 3;    // verification trials per scored shape
 inline constexpr int kHeldOutTrials = 2;   // per held-out shape
+inline constexpr int kTimedSets = 3;       // timed buffer sets per scored shape, each checked once
 
 struct ResolvedShape {
   std::string name;

@@ -67,6 +67,8 @@ Result<std::vector<ResolvedShape>> ResolveShapes(const Task& task, Backend backe
     for (int t = 0; t < (held ? kHeldOutTrials : kScoredTrials); ++t) r.trial_seeds.push_back(TrialSeed(seed, index, t));
     r.repeat_trial0 = !held && !task.nondeterministic;
     r.time = !held;
+    if (!held)
+      for (int k = 0; k < kTimedSets; ++k) r.timed_seeds.push_back(TimedSetSeed(seed, index, k));
     auto bytes = EvalExpr(task.cost_bytes, sb);
     auto flops = EvalExpr(task.cost_flops.empty() ? "0" : task.cost_flops, sb);
     rs.bytes = bytes.ok() ? *bytes : 0;

@@ -11,7 +11,7 @@ void from_json(const nlohmann::json& j, RunnerTensor& t) {
 void to_json(nlohmann::json& j, const RunnerShape& s) {
   j = {{"name", s.name}, {"inputs", s.inputs}, {"outputs", s.outputs}, {"iscalars", s.iscalars},
        {"fscalars", s.fscalars}, {"workspace_bytes", s.workspace_bytes}, {"trial_seeds", s.trial_seeds},
-       {"repeat_trial0", s.repeat_trial0}, {"time", s.time}};
+       {"repeat_trial0", s.repeat_trial0}, {"time", s.time}, {"timed_seeds", s.timed_seeds}};
 }
 void from_json(const nlohmann::json& j, RunnerShape& s) {
   s.name = j.value("name", "");
@@ -23,6 +23,7 @@ void from_json(const nlohmann::json& j, RunnerShape& s) {
   s.trial_seeds = j.value("trial_seeds", std::vector<uint64_t>{});
   s.repeat_trial0 = j.value("repeat_trial0", false);
   s.time = j.value("time", false);
+  s.timed_seeds = j.value("timed_seeds", std::vector<uint64_t>{});
 }
 void to_json(nlohmann::json& j, const RunnerTiming& t) {
   j = {{"warmup", t.warmup}, {"min_reps", t.min_reps}, {"max_reps", t.max_reps}, {"cap_s", t.cap_s},
@@ -42,7 +43,7 @@ void from_json(const nlohmann::json& j, RunnerTiming& t) {
 }
 void to_json(nlohmann::json& j, const RunnerSpec& s) {
   j = {{"library", s.library}, {"backend", s.backend}, {"mode", s.mode}, {"out_dir", s.out_dir}, {"shapes", s.shapes},
-       {"timing", s.timing}, {"profile_shape", s.profile_shape}};
+       {"timing", s.timing}, {"profile_shape", s.profile_shape}, {"confine", s.confine}};
 }
 void from_json(const nlohmann::json& j, RunnerSpec& s) {
   s.library = j.value("library", "");
@@ -52,6 +53,7 @@ void from_json(const nlohmann::json& j, RunnerSpec& s) {
   s.shapes = j.value("shapes", std::vector<RunnerShape>{});
   if (j.contains("timing")) s.timing = j.at("timing").get<RunnerTiming>();
   s.profile_shape = j.value("profile_shape", 0);
+  s.confine = j.value("confine", false);
 }
 
 std::string TrialOutputFile(int shape, int trial, int output) {

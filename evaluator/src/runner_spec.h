@@ -36,7 +36,13 @@ struct RunnerShape {
   int64_t workspace_bytes = 0;
   std::vector<uint64_t> trial_seeds;  // trial k uses dist k % dists.size() for every input
   bool repeat_trial0 = false;         // call twice on trial 0's inputs (determinism check)
-  bool time = false;                  // benchmark on trial 0's inputs
+  bool time = false;                  // benchmark (candidate) / compute the timed checks (trusted)
+  // One seed per timed buffer set (inputs from dists[0], the distribution of
+  // trial 0, so timings stay comparable between evaluations). Every timed call
+  // stamps its set's inputs (inputs.h StampRanges); the last call of each set
+  // uses the check stamp (kCheckCall) and its outputs are dumped; the trusted
+  // runner computes the reference of exactly those inputs.
+  std::vector<uint64_t> timed_seeds;
 };
 
 struct RunnerTiming {
@@ -45,9 +51,9 @@ struct RunnerTiming {
   int max_reps = 2000;
   double cap_s = 1.0;          // per shape
   double target_ci = 0.01;     // stop when the relative 95% CI of the median is below this
-  int buffer_sets = 3;         // input/output copies rotated between calls
+  int buffer_sets = 3;         // input/output copies rotated between calls (timed_seeds.size() wins)
   int64_t flush_bytes = 0;     // 0: the runner picks 2x the last-level cache
-  int dump_timed = 2;          // outputs of this many timed calls are written (last ones)
+  int dump_timed = 2;          // unused: the checked last call of every buffer set is written
 };
 
 struct RunnerSpec {
@@ -58,6 +64,10 @@ struct RunnerSpec {
   std::vector<RunnerShape> shapes;
   RunnerTiming timing;
   int profile_shape = 0;       // profile mode: the shape whose single call is wrapped in NVTX
+  // Confine the runner with Landlock (checks/fs_confine.h) before it loads the
+  // library: only system folders, /dev, the library file and out_dir stay
+  // reachable. Set by Run() for candidate runs.
+  bool confine = false;
 };
 
 void to_json(nlohmann::json& j, const RunnerTensor& t);

@@ -1,7 +1,10 @@
 // Validate(): the trusted-side correctness checks over the runners' files.
 // Order of reasons reported (first failing shape wins): unwritten, nan,
-// mismatch (verification trials, then timed calls), input_mutated,
-// nondeterministic, constant_output.
+// mismatch (verification trials), poison_dependent (the repeated call of
+// trial 0, poisoned with the second pattern, against the reference),
+// unwritten / nan / mismatch of the checked timed calls (each against the
+// reference of its own stamped inputs), input_mutated, nondeterministic,
+// constant_output.
 #include <fstream>
 #include <sstream>
 
@@ -68,11 +71,9 @@ Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, 
     const nlohmann::json& ctrials = cand_result["shapes"][si]["trials"];
     const nlohmann::json& rtrials = ref_result["shapes"][si]["trials"];
     std::vector<std::vector<std::string>> cand_out(s.trial_seeds.size()), ref_out(s.trial_seeds.size());
-    std::string trusted0;
     for (size_t t = 0; t < s.trial_seeds.size(); ++t) {
       int tidx = static_cast<int>(t);
       std::string trusted = TrustedInputDigest(s, tidx);
-      if (t == 0) trusted0 = trusted;
       nlohmann::json tj = {{"trial", t}, {"seed", s.trial_seeds[t]},
                            {"dist", s.inputs.empty() || s.inputs[0].dists.empty() ? "" : s.inputs[0].dists[t % s.inputs[0].dists.size()]},
                            {"outputs", nlohmann::json::array()}};
@@ -102,32 +103,88 @@ Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, 
       sj["trials"].push_back(tj);
       if (mutated) fail(VerdictKind::kIncorrect, "input_mutated", "inputs changed by the call at " + rs.name + " trial " + std::to_string(t));
     }
-    // Outputs of timed calls must be right too (trial 0's inputs).
+    // The repeated call of trial 0 had its outputs poisoned with the second
+    // pattern (0xFF): a kernel whose result depends on what the output buffer
+    // held before the call (garbage * 0, an unwritten element that happened to
+    // look right) is right once and wrong here.
+    std::vector<std::string> rep_out(s.outputs.size());
+    bool rep_ok = s.repeat_trial0 && !cand_out[0].empty();
+    for (size_t o = 0; rep_ok && o < s.outputs.size(); ++o) {
+      DType dt = DType(s.outputs[o].dtype);
+      auto rep = ReadBytes(cand_dir + "/" + RepeatOutputFile(sidx, static_cast<int>(o)), s.outputs[o].Numel() * DTypeSize(dt));
+      if (!rep.ok()) { fail(VerdictKind::kInfraError, "candidate_output", rep.status().message()); rep_ok = false; break; }
+      CompareResult cr = CompareOutput(rep->data(), ref_out[0][o].data(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt),
+                                       kPoisonByteRepeat);
+      nlohmann::json rj = cr.ToJson();
+      rj["output"] = task.outputs[o].name;
+      rj["poison"] = "0xFF";
+      sj["repeat_outputs"].push_back(rj);
+      // Poison bytes left in place or NaN (what 0xFF is in every float dtype)
+      // where trial 0 was right: the output depends on the poison. A finite
+      // mismatch is the same inputs giving another answer: nondeterminism.
+      if (!cr.ok)
+        fail(VerdictKind::kIncorrect, cr.reason == "mismatch" ? "nondeterministic" : "poison_dependent",
+             task.outputs[o].name + " at " + rs.name + ": trial 0 repeated with outputs poisoned 0xFF instead of 0xA5 gives " +
+             cr.reason + " (unwritten=" + std::to_string(cr.unwritten) + " nonfinite=" + std::to_string(cr.nonfinite) +
+             " bad=" + std::to_string(cr.bad_elements) + " rel_norm=" + std::to_string(cr.rel_norm) + ")");
+      rep_out[o] = std::move(*rep);
+    }
+    // Checked timed calls: the last call of every timed buffer set ran on that
+    // set's own inputs plus the check stamp; the trusted runner computed the
+    // reference of exactly those inputs.
     const nlohmann::json& timing = cand_result["shapes"][si].value("timing", nlohmann::json::object());
-    int dumped = timing.value("dumped_timed", 0);
-    for (int k = 0; k < dumped && !ref_out[0].empty(); ++k) {
-      for (size_t o = 0; o < s.outputs.size(); ++o) {
-        DType dt = DType(s.outputs[o].dtype);
-        auto c = ReadBytes(cand_dir + "/" + TimedOutputFile(sidx, k, static_cast<int>(o)), s.outputs[o].Numel() * DTypeSize(dt));
-        if (!c.ok()) { fail(VerdictKind::kInfraError, "candidate_output", c.status().message()); continue; }
-        CompareResult cr = CompareOutput(c->data(), ref_out[0][o].data(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt));
-        sj["timed_outputs_ok"] = sj.value("timed_outputs_ok", true) && cr.ok;
-        if (!cr.ok) fail(VerdictKind::kIncorrect, cr.reason, task.outputs[o].name + " of a timed call at " + rs.name + ": rel_norm=" + std::to_string(cr.rel_norm));
+    if (s.time) {
+      const nlohmann::json& rchecks = ref_result["shapes"][si].value("timed_checks", nlohmann::json::array());
+      const nlohmann::json& cdigests = timing.value("input_digests_after", nlohmann::json::array());
+      const size_t sets = s.timed_seeds.size();
+      if (rchecks.size() != sets) {
+        fail(VerdictKind::kInfraError, "reference_output", "reference runner computed " + std::to_string(rchecks.size()) +
+             " timed checks for " + std::to_string(sets) + " buffer sets at " + rs.name);
+      } else if (timing.value("dumped_timed", 0) != static_cast<int>(sets) || cdigests.size() != sets) {
+        fail(VerdictKind::kCrash, "bad_runner_result", "candidate runner did not report every timed buffer set at " + rs.name);
+      } else {
+        nlohmann::json tjs = nlohmann::json::array();
+        for (size_t k = 0; k < sets; ++k) {
+          int kidx = static_cast<int>(k);
+          nlohmann::json tk = {{"set", k}, {"seed", s.timed_seeds[k]}, {"outputs", nlohmann::json::array()}};
+          std::string expect_in = rchecks[k].value("input_digest_before", "");
+          if (rchecks[k].value("input_digest_after", "") != expect_in)
+            fail(VerdictKind::kInfraError, "reference_mutated_inputs", "reference changed the inputs of timed set " +
+                 std::to_string(k) + " at " + rs.name);
+          for (size_t o = 0; o < s.outputs.size(); ++o) {
+            DType dt = DType(s.outputs[o].dtype);
+            size_t bytes = s.outputs[o].Numel() * DTypeSize(dt);
+            auto c = ReadBytes(cand_dir + "/" + TimedOutputFile(sidx, kidx, static_cast<int>(o)), bytes);
+            auto r = ReadBytes(ref_dir + "/" + TimedOutputFile(sidx, kidx, static_cast<int>(o)), bytes);
+            if (!r.ok()) { fail(VerdictKind::kInfraError, "reference_output", r.status().message()); continue; }
+            if (!c.ok()) { fail(VerdictKind::kInfraError, "candidate_output", c.status().message()); continue; }
+            CompareResult cr = CompareOutput(c->data(), r->data(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt));
+            nlohmann::json oj = cr.ToJson();
+            oj["output"] = task.outputs[o].name;
+            tk["outputs"].push_back(oj);
+            sj["timed_outputs_ok"] = sj.value("timed_outputs_ok", true) && cr.ok;
+            if (!cr.ok)
+              fail(VerdictKind::kIncorrect, cr.reason, task.outputs[o].name + " of the checked timed call of buffer set " +
+                   std::to_string(k) + " at " + rs.name + ": rel_norm=" + std::to_string(cr.rel_norm) +
+                   " bad=" + std::to_string(cr.bad_elements) + " unwritten=" + std::to_string(cr.unwritten) +
+                   " nonfinite=" + std::to_string(cr.nonfinite));
+          }
+          bool mutated = cdigests[k].get<std::string>() != expect_in;
+          tk["input_mutated"] = mutated;
+          if (mutated) {
+            sj["timed_inputs_mutated"] = true;
+            fail(VerdictKind::kIncorrect, "input_mutated", "inputs of timed buffer set " + std::to_string(k) +
+                 " changed during the timed calls at " + rs.name);
+          }
+          tjs.push_back(tk);
+        }
+        sj["timed_checks"] = tjs;
       }
     }
-    for (auto& d : timing.value("input_digests_after", nlohmann::json::array()))
-      if (d.get<std::string>() != trusted0) {
-        sj["timed_inputs_mutated"] = true;
-        fail(VerdictKind::kIncorrect, "input_mutated", "inputs changed during timed calls at " + rs.name);
-      }
     // Determinism: trial 0 called twice on the same inputs.
-    if (s.repeat_trial0 && !cand_out[0].empty()) {
+    if (rep_ok) {
       bool same = true;
-      for (size_t o = 0; o < s.outputs.size(); ++o) {
-        DType dt = DType(s.outputs[o].dtype);
-        auto rep = ReadBytes(cand_dir + "/" + RepeatOutputFile(sidx, static_cast<int>(o)), s.outputs[o].Numel() * DTypeSize(dt));
-        same = same && rep.ok() && *rep == cand_out[0][o];
-      }
+      for (size_t o = 0; o < s.outputs.size(); ++o) same = same && rep_out[o] == cand_out[0][o];
       sj["deterministic"] = same;
       if (!same) fail(VerdictKind::kIncorrect, "nondeterministic", "two calls on the same inputs differ bitwise at " + rs.name);
     }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,13 @@ namespace ksearch::evaluator {
 struct CallTiming {
   double device_us = 0;  // CUDA events around the call (host: same as host_us)
   double host_us = 0;    // wall clock from launch to device-wide sync
+};
+
+// One small host-to-device copy (stamping inputs between timed calls).
+struct PatchOp {
+  void* dst = nullptr;
+  const void* src = nullptr;
+  size_t bytes = 0;
 };
 
 class Device {
@@ -31,6 +39,13 @@ class Device {
   virtual std::string Upload(void* dst, const void* src, size_t bytes) = 0;
   virtual std::string Download(void* dst, const void* src, size_t bytes) = 0;
   virtual std::string Fill(void* dst, uint8_t byte, size_t bytes) = 0;
+  // Performs every copy, in order, and returns when all are done (sources may
+  // be freed afterwards). Never inside a timed region.
+  virtual std::string Patch(const std::vector<PatchOp>& ops) {
+    for (const PatchOp& op : ops)
+      if (std::string e = Upload(op.dst, op.src, op.bytes); !e.empty()) return e;
+    return "";
+  }
   virtual void* Stream() = 0;  // passed as ks_args.stream
   // Runs `fn` once: device-wide sync, optional cache flush (not timed), then the
   // timed call and a device-wide sync. `*rc` gets fn's return code.

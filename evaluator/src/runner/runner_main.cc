@@ -1,8 +1,13 @@
 // ksearch-runner SPEC.json: runs ONE kernel library in this process (DESIGN.md
 // section 5). It generates inputs from the seeds in the spec, poisons outputs
-// before every call, moves buffers between calls, times calls, and writes raw
-// outputs plus result.json into spec.out_dir. It never compares anything: the
-// trusted side (Run) regenerates inputs and checks the files it leaves.
+// before every call (0xA5; 0xFF for the repeated call of the determinism
+// check), moves buffers between calls, gives every timed buffer set its own
+// inputs and stamps them before every timed call (no two calls see the same
+// content), times calls, and writes raw outputs plus result.json into
+// spec.out_dir. It never compares anything: the trusted side (Run) regenerates
+// inputs, runs the reference in another runner ("trusted" mode, which also
+// computes the reference of every checked timed call) and checks the files.
+// A candidate run confines itself with Landlock before loading the library.
 // Progress is written to out_dir/progress so a crash can be located.
 // Exit codes: runner_spec.h.
 #include <dlfcn.h>
@@ -14,6 +19,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "checks/fs_confine.h"
 #include "inputs.h"
 #include "ksearch/kernel_abi.h"
 #include "runner/device.h"
@@ -70,25 +76,47 @@ struct Runner {
     if (b.workspace) dev->Free(b.workspace);
     if (b.spacer) dev->Free(b.spacer);
   }
-  std::vector<std::vector<uint8_t>> HostInputs(const RunnerShape& s, int trial) {
+  Distribution Dist(const RunnerTensor& t, int dist_index) {
+    auto dist = ParseDistribution(t.dists.empty() ? "normal(0,1)" : t.dists[dist_index % t.dists.size()]);
+    if (!dist.ok()) Die(kRunnerExitUsage, dist.status().ToString());
+    return *dist;
+  }
+  // Inputs from `seed`, every tensor from distribution `dist_index` of its list.
+  std::vector<std::vector<uint8_t>> GenInputs(const RunnerShape& s, uint64_t seed, int dist_index) {
     std::vector<std::vector<uint8_t>> out;
     for (size_t i = 0; i < s.inputs.size(); ++i) {
       const RunnerTensor& t = s.inputs[i];
       DType dt = DType(t.dtype);
       std::vector<uint8_t> bytes(t.Numel() * DTypeSize(dt));
-      auto dist = ParseDistribution(t.dists.empty() ? "normal(0,1)" : t.dists[trial % t.dists.size()]);
-      if (!dist.ok()) Die(kRunnerExitUsage, dist.status().ToString());
-      FillTensor(bytes.data(), dt, t.Numel(), *dist, TensorSeed(s.trial_seeds.at(trial), static_cast<int>(i)));
+      FillTensor(bytes.data(), dt, t.Numel(), Dist(t, dist_index), TensorSeed(seed, static_cast<int>(i)));
       out.push_back(std::move(bytes));
     }
     return out;
   }
+  std::vector<std::vector<uint8_t>> HostInputs(const RunnerShape& s, int trial) {
+    return GenInputs(s, s.trial_seeds.at(trial), trial);
+  }
+  // One stamp per input of a timed buffer set (values from dists[0], like the set).
+  std::vector<TensorStamp> MakeStamp(const RunnerShape& s, uint64_t set_seed, uint64_t call) {
+    std::vector<TensorStamp> out;
+    for (size_t i = 0; i < s.inputs.size(); ++i) {
+      const RunnerTensor& t = s.inputs[i];
+      out.push_back(MakeTensorStamp(DType(t.dtype), t.Numel(), Dist(t, 0), StampSeed(set_seed, call, static_cast<int>(i))));
+    }
+    return out;
+  }
+  // FastDigest of host input copies, in the format of InputDigest.
+  static std::string HostDigest(const std::vector<std::vector<uint8_t>>& host) {
+    std::string d;
+    for (size_t i = 0; i < host.size(); ++i) d += (i ? "." : "") + FastDigest(host[i].data(), host[i].size());
+    return d;
+  }
   void Upload(const RunnerShape& s, Buffers& b, const std::vector<std::vector<uint8_t>>& host) {
     for (size_t i = 0; i < host.size(); ++i) Check(dev->Upload(b.in[i], host[i].data(), host[i].size()), "upload");
   }
-  void Poison(const RunnerShape& s, Buffers& b) {
+  void Poison(const RunnerShape& s, Buffers& b, uint8_t pattern = kPoisonByte) {
     for (size_t i = 0; i < s.outputs.size(); ++i)
-      Check(dev->Fill(b.out[i], kPoisonByte, s.outputs[i].Numel() * DTypeSize(DType(s.outputs[i].dtype))), "poison");
+      Check(dev->Fill(b.out[i], pattern, s.outputs[i].Numel() * DTypeSize(DType(s.outputs[i].dtype))), "poison");
   }
   std::vector<uint8_t> Fetch(const void* p, size_t bytes) {
     std::vector<uint8_t> out(bytes);
@@ -148,7 +176,7 @@ struct Runner {
       if (t == 0 && s.repeat_trial0) {
         Buffers b2 = Allocate(s, 8192);
         Upload(s, b2, host);
-        Poison(s, b2);
+        Poison(s, b2, kPoisonByteRepeat);  // second pattern: garbage*0 reads NaN here
         Call(s, b2, false, nullptr);
         DumpOutputs(s, b2, [&](int o) { return RepeatOutputFile(si, o); });
         Release(b2);
@@ -158,40 +186,107 @@ struct Runner {
     return trials;
   }
 
+  // A timed buffer set: device buffers, the host copy of its unstamped inputs
+  // and the stamp currently written over them.
+  struct TimedSet {
+    Buffers b;
+    uint64_t seed = 0;
+    std::vector<std::vector<uint8_t>> base;
+    std::vector<TensorStamp> stamp;
+  };
+  // Restores the set's previous stamp from the base copy and writes the stamp
+  // of `call`: after it the set holds base + stamp(call) and nothing else.
+  void Restamp(const RunnerShape& s, TimedSet& ts, uint64_t call) {
+    std::vector<PatchOp> ops;
+    for (size_t i = 0; i < ts.stamp.size(); ++i) {
+      const size_t es = DTypeSize(DType(s.inputs[i].dtype));
+      for (auto& r : ts.stamp[i].ranges)
+        ops.push_back({static_cast<uint8_t*>(ts.b.in[i]) + r.first * es, ts.base[i].data() + r.first * es, r.count * es});
+    }
+    std::vector<TensorStamp> next = MakeStamp(s, ts.seed, call);
+    for (size_t i = 0; i < next.size(); ++i) {
+      const size_t es = DTypeSize(DType(s.inputs[i].dtype));
+      size_t off = 0;
+      for (auto& r : next[i].ranges) {
+        ops.push_back({static_cast<uint8_t*>(ts.b.in[i]) + r.first * es, next[i].values.data() + off, r.count * es});
+        off += r.count * es;
+      }
+    }
+    Check(dev->Patch(ops), "stamp");
+    ts.stamp = std::move(next);
+  }
+
+  // Benchmark. Every buffer set holds its own inputs (timed_seeds); before
+  // every call, warm-up included, the set's inputs are re-stamped (outside the
+  // timed region; TimedCall flushes caches after it). After the adaptive loop
+  // the last call of every set uses the check stamp: those calls are timed like
+  // the others and their outputs dumped for the trusted comparison.
   nlohmann::json Time(int si, const RunnerShape& s) {
     Progress("time shape=" + s.name);
     const RunnerTiming& tm = spec.timing;
-    auto host = HostInputs(s, 0);
-    int sets = std::max(1, tm.buffer_sets);
-    std::vector<Buffers> bufs;
-    for (int k = 0; k < sets; ++k) { bufs.push_back(Allocate(s, 4096 * (k + 3))); Upload(s, bufs.back(), host); }
-    for (int w = 0; w < tm.warmup; ++w) { Poison(s, bufs[w % sets]); Call(s, bufs[w % sets], true, nullptr); }
+    if (s.timed_seeds.empty()) Die(kRunnerExitUsage, "shape " + s.name + " is timed but has no timed_seeds");
+    const int sets = static_cast<int>(s.timed_seeds.size());
+    std::vector<TimedSet> ts(sets);
+    for (int k = 0; k < sets; ++k) {
+      ts[k].b = Allocate(s, 4096 * (k + 3));
+      ts[k].seed = s.timed_seeds[k];
+      ts[k].base = GenInputs(s, ts[k].seed, 0);
+      Upload(s, ts[k].b, ts[k].base);
+    }
+    uint64_t call = 0;
+    auto timed = [&](int k, uint64_t stamp_call, CallTiming* t) {
+      Restamp(s, ts[k], stamp_call);
+      Poison(s, ts[k].b);
+      Call(s, ts[k].b, true, t);
+    };
+    for (int w = 0; w < tm.warmup; ++w) timed(w % sets, call++, nullptr);
     std::vector<double> dev_us, host_us;
     auto start = std::chrono::steady_clock::now();
-    int rep = 0;
-    for (; rep < tm.max_reps; ++rep) {
-      Buffers& b = bufs[rep % sets];
-      Poison(s, b);
+    const int loop_max = std::max(tm.min_reps, tm.max_reps - sets);
+    for (int rep = 0; rep < loop_max; ++rep) {
       CallTiming t;
-      Call(s, b, true, &t);
+      timed(rep % sets, call++, &t);
       dev_us.push_back(t.device_us);
       host_us.push_back(t.host_us);
       double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (rep + 1 >= tm.min_reps && (MedianCiRel(dev_us) < tm.target_ci || elapsed > tm.cap_s)) { ++rep; break; }
+      if (rep + 1 >= tm.min_reps && (MedianCiRel(dev_us) < tm.target_ci || elapsed > tm.cap_s)) break;
     }
-    // The last `dump` calls used distinct buffer sets; their outputs are still there.
-    int dump = std::min(tm.dump_timed, std::min(sets, rep));
-    for (int k = 0; k < dump; ++k) {
-      Buffers& b = bufs[(rep - 1 - k) % sets];
-      DumpOutputs(s, b, [&](int o) { return TimedOutputFile(si, k, o); });
+    for (int k = 0; k < sets; ++k) {
+      CallTiming t;
+      timed(k, kCheckCall, &t);
+      dev_us.push_back(t.device_us);
+      host_us.push_back(t.host_us);
+      DumpOutputs(s, ts[k].b, [&](int o) { return TimedOutputFile(si, k, o); });
     }
     nlohmann::json digests = nlohmann::json::array();
-    for (auto& b : bufs) { digests.push_back(InputDigest(s, b)); Release(b); }
+    for (auto& t : ts) { digests.push_back(InputDigest(s, t.b)); Release(t.b); }
     Summary d = Summarize(dev_us), h = Summarize(host_us);
     return {{"median_us", d.median}, {"p10_us", d.p10}, {"p90_us", d.p90}, {"mean_us", d.mean},
             {"min_us", d.min}, {"reps", d.n}, {"ci_rel", MedianCiRel(dev_us)},
-            {"host_median_us", h.median}, {"host_p90_us", h.p90}, {"dumped_timed", dump},
+            {"host_median_us", h.median}, {"host_p90_us", h.p90}, {"timed_sets", sets}, {"dumped_timed", sets},
             {"input_digests_after", digests}};
+  }
+
+  // Trusted mode: the reference of the checked call of every timed buffer set
+  // (base inputs of the set + the check stamp), so the candidate's timed
+  // outputs are compared with outputs for exactly their inputs.
+  nlohmann::json TimedChecks(int si, const RunnerShape& s) {
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t k = 0; k < s.timed_seeds.size(); ++k) {
+      Progress("timed check shape=" + s.name + " set=" + std::to_string(k));
+      auto host = GenInputs(s, s.timed_seeds[k], 0);
+      auto stamp = MakeStamp(s, s.timed_seeds[k], kCheckCall);
+      for (size_t i = 0; i < host.size(); ++i) ApplyStamp(host[i].data(), DType(s.inputs[i].dtype), stamp[i]);
+      std::string before = HostDigest(host);
+      Buffers b = Allocate(s, 4096 * (k + 3));
+      Upload(s, b, host);
+      Poison(s, b);
+      Call(s, b, false, nullptr);
+      DumpOutputs(s, b, [&](int o) { return TimedOutputFile(si, static_cast<int>(k), o); });
+      out.push_back({{"input_digest_before", before}, {"input_digest_after", InputDigest(s, b)}});
+      Release(b);
+    }
+    return out;
   }
 
   nlohmann::json Profile() {
@@ -210,6 +305,23 @@ struct Runner {
     return {{"profiled_shape", s.name}};
   }
 
+  // Landlock before dlopen (constructors and IFUNC resolvers of the library run
+  // inside dlopen). Where the kernel has no Landlock the run goes on and the
+  // result says so; any other failure is fatal (infra_error), never silent.
+  nlohmann::json Confine() {
+    checks::ConfineOptions o = checks::DefaultRunnerConfinement(spec.library);
+    o.read_write.push_back(spec.out_dir);
+    Status st = checks::ConfineFilesystem(o);
+    nlohmann::json j = {{"requested", true}, {"applied", st.ok()}, {"read_only", o.read_only}, {"read_write", o.read_write}};
+    if (auto abi = checks::LandlockAbiVersion(); abi.ok()) j["landlock_abi"] = *abi;
+    if (!st.ok()) {
+      j["error"] = st.ToString();
+      if (st.code() != Status::Code::kUnavailable) Die(kRunnerExitUsage, "confinement failed: " + st.ToString());
+    }
+    Progress(st.ok() ? "confined" : "not confined: " + st.ToString());
+    return j;
+  }
+
   int Main(const char* spec_path) {
     std::ifstream in(spec_path);
     nlohmann::json j;
@@ -222,6 +334,7 @@ struct Runner {
     if (spec.mode == "ceilings") {
       result["ceilings"] = dev->Ceilings();
     } else {
+      if (spec.confine) result["confinement"] = Confine();
       void* lib = dlopen(spec.library.c_str(), RTLD_NOW | RTLD_LOCAL);
       if (!lib) Die(kRunnerExitLoad, std::string("dlopen: ") + dlerror());
       ks_run = reinterpret_cast<KsRun>(dlsym(lib, "ks_run"));
@@ -234,6 +347,7 @@ struct Runner {
           const RunnerShape& s = spec.shapes[si];
           nlohmann::json sj = {{"name", s.name}, {"trials", Verify(static_cast<int>(si), s)}};
           if (s.time && spec.mode == "candidate") sj["timing"] = Time(static_cast<int>(si), s);
+          if (s.time && spec.mode == "trusted") sj["timed_checks"] = TimedChecks(static_cast<int>(si), s);
           shapes.push_back(sj);
         }
         result["shapes"] = shapes;
