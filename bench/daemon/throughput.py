@@ -96,7 +96,7 @@ axes_file: {a.axes}
 isa_dir: {a.isa}
 workers: {{gpus: {gpus}, host_slots: {host_slots}}}
 proposals_per_slot: 2
-shutdown_grace_s: 30
+shutdown_grace_s: 10
 defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
 {extra}""")
     log = open(f"{data}/ksearchd.log", "w")
