@@ -26,13 +26,14 @@ Figures, over the steady-state window [warmup, seconds]:
   attempts/hour        d(attempts finished, any verdict).
   daemon CPU/attempt   d(utime+stime of ksearchd) / d(attempts finished); the
                        evaluations run in child processes and are not counted.
-Output: OUT/throughput.json and OUT/throughput.md.
+Output: OUT/throughput.json, OUT/throughput.md, OUT/samples-MODE.json and OUT/ksearch-MODE.db.
 """
 import argparse
 import datetime
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -183,6 +184,7 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     }
     with open(f"{out_dir}/samples-{mode}.json", "w") as f:
         json.dump(samples, f)
+    shutil.copy(f"{data}/ksearch.db", f"{out_dir}/ksearch-{mode}.db")  # the whole log, for later questions
     return res
 
 
