@@ -149,6 +149,8 @@ BuildResult Build(const BuildRequest& req, ProcessLauncher& launcher, const Tool
 
   r.ok = true;  // r.verdict stays default: it is meaningful only when ok == false
   r.artifact_path = (cache_dir / "kernel.so").string();
+  // Run() compares a cached trusted library (the reference) with this hash.
+  r.evidence["compile"]["artifact_sha256"] = Sha256Hex(ReadAll(lib_path));
   {
     BuildResult stored = r;
     std::ofstream(tmp / "build.json") << nlohmann::json(stored).dump(1);

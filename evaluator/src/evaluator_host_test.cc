@@ -400,3 +400,130 @@ TEST_CASE("ksearch-evaluate runs each phase as its own process", "[evaluator][ho
   ps.stdin_data = "not json";
   CHECK(f.launcher.Run(ps).exit_code == 2);
 }
+
+namespace {
+
+// A runner folder whose ksearch-runner is a shell wrapper around the real one:
+// `script` runs first with $1 = the spec file (the wrapper is trusted code, so
+// this is how a test changes what happens around one runner invocation).
+Tools WrappedRunner(const std::string& script) {
+  Tools tools = Tools::FromEnvironment();
+  std::string real = tools.runner_dir + "/ksearch-runner";
+  tools.runner_dir = TempDir("wrapped-runner");
+  std::string path = tools.runner_dir + "/ksearch-runner";
+  std::ofstream(path) << "#!/bin/sh\n" << script << "\nexec '" << real << "' \"$1\"\n";
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  return tools;
+}
+
+}  // namespace
+
+TEST_CASE("Run rejects a time below the physics floor", "[evaluator][host][physics]") {
+  // Ceilings claiming 1 KB/s: every honest time is below the bytes floor, so the
+  // verdict proves that Run applies CheckPhysicsFloor to what it measured.
+  Fixture f;
+  std::ofstream(f.work + "/ceilings-host-0.json") << R"({"bandwidth_gbs": 1e-6, "peak_gflops": 0, "device": "host"})";
+  RunResult r = f.Evaluate(Softmax(""));
+  INFO(r.verdict.detail);
+  CHECK(r.verdict.kind == VerdictKind::kHackSuspected);
+  CHECK(r.verdict.reason == "impossible_speed");
+  CHECK(r.evidence["physics"]["floor_checks"][0]["impossible"] == true);
+}
+
+TEST_CASE("trusted files are checksummed and verified around every evaluation", "[evaluator][host][trusted]") {
+  Fixture f;
+  BuildResult b = f.BuildSource(Softmax(""));
+  REQUIRE(b.ok);
+  RunRequest r;
+  r.task_dir = f.task;
+  r.artifact_path = b.artifact_path;
+  r.seed = 11;
+  r.work_dir = f.work;
+
+  RunResult clean = Run(r, f.launcher);
+  INFO(clean.verdict.detail);
+  CHECK(IsPassingVerdict(clean.verdict.kind));
+  CHECK(clean.evidence["trusted_files"]["verified"] == true);
+  CHECK(clean.evidence["trusted_files"]["files"].get<int>() >= 4);  // task folder, runner, reference
+  CHECK(clean.evidence["reference"]["sha256"].get<std::string>().size() == 64);
+
+  SECTION("a task file changed while the candidate runs voids the evaluation") {
+    Tools tools = WrappedRunner("grep -q '\"mode\": \"candidate\"' \"$1\" && echo '# changed' >> '" + f.task + "/task.yaml'");
+    RunResult res = Run(r, f.launcher, tools);
+    INFO(res.verdict.detail);
+    CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
+    CHECK(res.verdict.reason == "trusted_files_modified");
+    CHECK(res.verdict.detail.find("task.yaml") != std::string::npos);
+    CHECK(res.evidence["trusted_files"]["verified"] == false);
+  }
+  SECTION("a cached reference library that changed since it was built is refused") {
+    std::string ref = clean.evidence["reference"]["artifact"];
+    std::filesystem::permissions(ref, std::filesystem::perms::owner_all);
+    std::ofstream(ref, std::ios::app) << "tampered";
+    RunResult res = Run(r, f.launcher);
+    INFO(res.verdict.detail);
+    CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
+    CHECK(res.verdict.reason == "trusted_files_modified");
+    CHECK(res.verdict.detail.find("reference library") != std::string::npos);
+  }
+}
+
+TEST_CASE("a large speedup over the parent is audited before the verdict", "[evaluator][host][audit]") {
+  Fixture f;
+  BuildResult good = f.BuildSource(Softmax(""));
+  REQUIRE(good.ok);
+  RunResult first = f.RunArtifact(good);
+  REQUIRE(IsPassingVerdict(first.verdict.kind));
+  CHECK(first.evidence["physics"]["audit"]["required"] == false);  // no parent
+  CHECK_FALSE(first.evidence["physics"]["audit"].contains("executed"));
+
+  // A parent 50x slower than this kernel: the audit must run.
+  RunRequest r;
+  r.task_dir = f.task;
+  r.artifact_path = good.artifact_path;
+  r.seed = 77;
+  r.work_dir = f.work;
+  r.parent.candidate_id = "slow-parent";
+  r.parent.time_us = first.time_us * 50;
+  for (double m : first.shape_median_us) r.parent.shape_median_us.push_back(m * 50);
+
+  SECTION("an honest kernel passes it, and the evidence says what ran") {
+    RunResult res = Run(r, f.launcher);
+    INFO(res.verdict.ToString() << " " << res.verdict.detail << " " << res.evidence["physics"]["audit"].dump());
+    CHECK(res.verdict.kind == VerdictKind::kImproved);
+    const auto& a = res.evidence["physics"]["audit"];
+    CHECK(a["required"] == true);
+    CHECK(a["executed"] == true);
+    CHECK(a["passed"] == true);
+    CHECK(a["seed"].get<uint64_t>() != r.seed);
+    CHECK(a["independent_us"].size() == first.shape_median_us.size());
+    CHECK(a["validation"].size() == 2);             // scored + held-out shape, fresh seed
+    CHECK(a["validation"][1]["held_out"] == true);
+    CHECK(a["ncu"]["available"] == false);          // host: never pretend
+    CHECK(a["ncu"]["note"].get<std::string>().find("ncu unavailable") != std::string::npos);
+  }
+  SECTION("a kernel that is wrong in the audit's run fails it") {
+    BuildResult bad = f.BuildSource(Softmax("y[M * N / 2] += 0.25f;"));
+    REQUIRE(bad.ok);
+    Tools tools = WrappedRunner("grep -q 'audit/candidate' \"$1\" && sed -i 's|" + good.artifact_path + "|" +
+                                bad.artifact_path + "|' \"$1\"");
+    RunResult res = Run(r, f.launcher, tools);
+    INFO(res.verdict.detail);
+    CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
+    CHECK(res.verdict.reason == "audit_failed");
+    CHECK(res.verdict.detail.find("incorrect on fresh seeds") != std::string::npos);
+    CHECK(res.evidence["physics"]["audit"]["passed"] == false);
+  }
+  SECTION("a kernel that is much slower in the independent timing fails it") {
+    BuildResult slow = f.BuildSource(Softmax("for (int rep = 0; rep < 400; ++rep) { asm volatile(\"\" ::: \"memory\"); "
+                                             "for (int64_t i = 0; i < M * N; ++i) y[i] = std::exp(std::log(y[i])); }"));
+    REQUIRE(slow.ok);
+    Tools tools = WrappedRunner("grep -q 'audit/candidate' \"$1\" && sed -i 's|" + good.artifact_path + "|" +
+                                slow.artifact_path + "|' \"$1\"");
+    RunResult res = Run(r, f.launcher, tools);
+    INFO(res.verdict.detail << " " << res.evidence["physics"]["audit"].dump());
+    CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
+    CHECK(res.verdict.reason == "audit_failed");
+    CHECK(res.verdict.detail.find("independent timing") != std::string::npos);
+  }
+}

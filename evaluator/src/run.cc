@@ -2,16 +2,23 @@
 // trusted runner process, the candidate in another; comparison happens here.
 //
 // Verdict order: crash / timeout (candidate runner) -> incorrect{...} ->
-// hack_suspected{timing_mismatch} -> physics (impossible_speed) -> slower /
-// no_gain / improved against the parent.
+// hack_suspected{timing_mismatch} -> physics (impossible_speed) -> audit
+// (audit_failed, only when DecideAudit asks for one) -> slower / no_gain /
+// improved against the parent. Whatever the verdict, trusted files changed
+// during the evaluation turn it into hack_suspected{trusted_files_modified}.
 #include <atomic>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
 
 #include "checks/physics.h"
+#include "checks/trusted_files.h"
+#include "inputs.h"
+#include "ksearch/core/sha256.h"
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/task.h"
 #include "run_internal.h"
@@ -31,6 +38,23 @@ std::string UniqueRunDir(const std::string& work_dir) {
   static std::atomic<uint64_t> n{0};
   auto now = std::chrono::system_clock::now().time_since_epoch().count();
   return work_dir + "/runs/" + std::to_string(now) + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+}
+
+// The audit's independent timings may be slower than the claimed medians by
+// this factor before the audit fails: a fresh runner process on the same
+// device (and Nsight Compute's kernel duration on CUDA) measures the same
+// kernel, so only a cheat or heavy interference gives more. Host timings are
+// noisier (shared CPUs, no device clock), hence the wider host limit.
+constexpr double kAuditTimingRatioCuda = 1.5;
+constexpr double kAuditTimingRatioHost = 2.0;
+
+uint64_t AuditSeed(uint64_t seed) { return TrialSeed(seed ^ 0xA0D17A0D17A0D17Full, 7777, 7777); }
+
+std::string ReadAllText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 RunnerTiming TimingFor(Backend b) {
@@ -69,7 +93,142 @@ Result<nlohmann::json> DeviceCeilings(const RunRequest& req, ProcessLauncher& la
 
 RunResult Run(const RunRequest& req, ProcessLauncher& launcher) { return Run(req, launcher, Tools::FromEnvironment()); }
 
-RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools) {
+namespace {
+
+// One verification-and-timing pass: the reference in a trusted runner, the
+// candidate in a confined one, then Validate. `failure` is set when the pass
+// did not produce a valid, measured candidate.
+struct Pass {
+  RunnerOutcome ref, cand;
+  RunnerSpec cand_spec;
+  Validation val;
+  std::optional<Verdict> failure;
+  bool reference_failed = false;
+};
+
+Pass VerifyAndTime(const RunRequest& req, const Task& task, const std::vector<ResolvedShape>& shapes,
+                   const std::string& ref_library, const std::string& dir, ProcessLauncher& launcher,
+                   const Tools& tools) {
+  Pass p;
+  RunnerSpec base;
+  base.backend = std::string(BackendName(req.backend));
+  base.timing = TimingFor(req.backend);
+  for (auto& s : shapes) base.shapes.push_back(s.runner);
+
+  RunnerSpec ref_spec = base;
+  ref_spec.library = ref_library;
+  ref_spec.mode = "trusted";
+  ref_spec.out_dir = dir + "/reference";
+  p.ref = LaunchRunner(tools, req.backend, ref_spec, req, launcher);
+  if (!p.ref.ok) {
+    p.reference_failed = true;
+    p.failure = Verdict{VerdictKind::kInfraError, "reference_failed", p.ref.failure.ToString() + ": " + p.ref.failure.detail};
+    return p;
+  }
+  p.cand_spec = base;
+  p.cand_spec.library = req.artifact_path;
+  p.cand_spec.mode = "candidate";
+  p.cand_spec.out_dir = dir + "/candidate";
+  p.cand_spec.confine = true;  // Landlock before dlopen (checks/fs_confine.h)
+  p.cand = LaunchRunner(tools, req.backend, p.cand_spec, req, launcher);
+  if (!p.cand.ok) {
+    p.failure = p.cand.failure;
+    return p;
+  }
+  p.val = Validate(task, shapes, p.ref.out_dir, p.ref.result, p.cand.out_dir, p.cand.result);
+  if (!p.val.ok) p.failure = p.val.verdict;
+  return p;
+}
+
+// Per scored shape (shape order), the candidate's median from a pass.
+std::vector<double> ScoredMedians(const std::vector<ResolvedShape>& shapes, const nlohmann::json& cand_result) {
+  std::vector<double> out;
+  for (size_t si = 0; si < shapes.size(); ++si) {
+    if (shapes[si].held_out) continue;
+    out.push_back(cand_result["shapes"][si].value("timing", nlohmann::json::object()).value("median_us", 0.0));
+  }
+  return out;
+}
+
+// The audit (DESIGN.md section 5, HACKS.md row 17): a fresh seed (new inputs for
+// every trial and timed set), the held-out shapes again, an independent timing
+// in a fresh runner process and, where Nsight Compute is available (CUDA), the
+// kernels' own durations. Returns the verdict when the audit fails; fills `aj`.
+std::optional<Verdict> ExecuteAudit(const RunRequest& req, const Task& task, const std::string& ref_library,
+                                    const std::string& run_dir, const std::vector<double>& claimed_us,
+                                    ProcessLauncher& launcher, const Tools& tools, nlohmann::json& aj) {
+  uint64_t seed = AuditSeed(req.seed);
+  aj["executed"] = true;
+  aj["seed"] = seed;
+  aj["claimed_us"] = claimed_us;
+  const double ratio = req.backend == Backend::kCuda ? kAuditTimingRatioCuda : kAuditTimingRatioHost;
+  aj["timing_ratio_limit"] = ratio;
+  auto shapes = ResolveShapes(task, req.backend, seed);
+  if (!shapes.ok()) return Verdict{VerdictKind::kInfraError, "bad_task", shapes.status().message()};
+  Pass p = VerifyAndTime(req, task, *shapes, ref_library, run_dir + "/audit", launcher, tools);
+  aj["validation"] = p.val.evidence;
+  checks::AuditEvidence ev;
+  ev.claimed_us = claimed_us;
+  ev.max_timing_ratio = ratio;
+  ev.fresh_seeds_correct = ev.new_shapes_correct = true;
+  if (p.failure) {
+    if (p.reference_failed) return *p.failure;  // not the candidate's doing
+    aj["failure"] = p.failure->ToString() + ": " + p.failure->detail;
+    // Which leg: a held-out shape in the failure detail, else the fresh seeds.
+    bool held = false;
+    for (auto& s : *shapes)
+      if (s.held_out && p.failure->detail.find("at " + s.name) != std::string::npos) held = true;
+    (held ? ev.new_shapes_correct : ev.fresh_seeds_correct) = false;
+    auto v = checks::ClassifyAudit(ev);
+    aj["passed"] = false;
+    v->detail += " (" + p.failure->ToString() + ": " + p.failure->detail.substr(0, 300) + ")";
+    return v;
+  }
+  ev.independent_us = ScoredMedians(*shapes, p.cand.result);
+  aj["independent_us"] = ev.independent_us;
+  auto v = checks::ClassifyAudit(ev);
+  if (v) v->detail = "fresh-process timing: " + v->detail;
+  // Nsight Compute: the candidate's kernels inside one call, per scored shape.
+  if (req.backend != Backend::kCuda) {
+    aj["ncu"] = {{"available", false}, {"note", "ncu unavailable: host backend (no independent profiler timing)"}};
+  } else if (tools.ncu.empty()) {
+    aj["ncu"] = {{"available", false}, {"note", "ncu unavailable: not found on this machine"}};
+  } else if (!v) {
+    std::vector<double> ncu_us;
+    nlohmann::json nj = {{"available", true}, {"shapes", nlohmann::json::array()}};
+    std::string error;
+    int scored = 0;
+    for (size_t si = 0; si < shapes->size() && error.empty(); ++si) {
+      if ((*shapes)[si].held_out) continue;
+      RunnerSpec ps = p.cand_spec;
+      ps.profile_shape = static_cast<int>(si);
+      ps.out_dir = run_dir + "/audit/ncu-" + std::to_string(scored++);
+      ps.confine = false;  // see the profile step in Run
+      nlohmann::json prof = ProfileWithNcu(tools, ps, req, launcher);
+      nj["shapes"].push_back(prof.contains("metrics") ? prof["metrics"] : prof);
+      double d = prof.contains("metrics") ? prof["metrics"].value("duration_us", 0.0) : 0.0;
+      if (d > 0) ncu_us.push_back(d);
+      else error = prof.value("error", std::string("no kernel duration"));
+    }
+    if (!error.empty()) {
+      // A tool failure (permissions, driver) is not a disagreement: say so,
+      // and rely on the fresh-process timing.
+      nj["note"] = "ncu failed, audit relies on the fresh-process timing: " + error.substr(0, 300);
+    } else {
+      nj["independent_us"] = ncu_us;
+      checks::AuditEvidence ncu_ev = ev;
+      ncu_ev.independent_us = ncu_us;
+      v = checks::ClassifyAudit(ncu_ev);
+      if (v) v->detail = "Nsight Compute timing: " + v->detail;
+    }
+    aj["ncu"] = nj;
+  }
+  aj["passed"] = !v.has_value();
+  return v;
+}
+
+RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools,
+                     const std::function<Status(const std::string&)>& add_trusted) {
   RunResult res;
   auto infra = [&](std::string reason, std::string detail) {
     res.verdict = {VerdictKind::kInfraError, std::move(reason), std::move(detail)};
@@ -95,44 +254,40 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
   trusted_tools.binary_checks = false;  // the reference is a trusted task file
   BuildResult ref_build = Build(rb, launcher, trusted_tools);
   if (!ref_build.ok) return infra("reference_build", ref_build.verdict.ToString() + ": " + ref_build.verdict.detail);
+  // A cached reference library must still be the one that was built.
+  {
+    std::string built_sha = ref_build.evidence["compile"].value("artifact_sha256", "");
+    std::string now_sha = Sha256Hex(ReadAllText(ref_build.artifact_path));
+    res.evidence["reference"] = {{"artifact", ref_build.artifact_path}, {"sha256", now_sha},
+                                 {"cached", ref_build.evidence["compile"].value("cached", false)}};
+    if (!built_sha.empty() && built_sha != now_sha) {
+      res.verdict = {VerdictKind::kHackSuspected, "trusted_files_modified",
+                     "reference library " + ref_build.artifact_path + " changed since it was built"};
+      return res;
+    }
+    if (built_sha.empty()) res.evidence["reference"]["note"] = "cache entry predates artifact hashes: not verified";
+    if (Status st = add_trusted(ref_build.artifact_path); !st.ok()) return infra("trusted_files", st.ToString());
+  }
 
   std::string run_dir = UniqueRunDir(req.work_dir);
-  RunnerSpec base;
-  base.backend = b;
-  base.timing = TimingFor(req.backend);
-  for (auto& s : *shapes) base.shapes.push_back(s.runner);
-
-  RunnerSpec ref_spec = base;
-  ref_spec.library = ref_build.artifact_path;
-  ref_spec.mode = "trusted";
-  ref_spec.out_dir = run_dir + "/reference";
-  RunnerOutcome ref = LaunchRunner(tools, req.backend, ref_spec, req, launcher);
-  if (!ref.ok) return infra("reference_failed", ref.failure.ToString() + ": " + ref.failure.detail);
-
-  RunnerSpec cand_spec = base;
-  cand_spec.library = req.artifact_path;
-  cand_spec.mode = "candidate";
-  cand_spec.out_dir = run_dir + "/candidate";
-  cand_spec.confine = true;  // Landlock before dlopen (checks/fs_confine.h)
-  RunnerOutcome cand = LaunchRunner(tools, req.backend, cand_spec, req, launcher);
   res.evidence["run_dir"] = run_dir;
-  if (!cand.ok) {
-    res.verdict = cand.failure;
-    res.evidence["runner_log"] = cand.log;
+  Pass pass = VerifyAndTime(req, *task, *shapes, ref_build.artifact_path, run_dir, launcher, tools);
+  if (pass.reference_failed) return infra("reference_failed", pass.ref.failure.ToString() + ": " + pass.ref.failure.detail);
+  if (!pass.cand.ok) {
+    res.verdict = *pass.failure;
+    res.evidence["runner_log"] = pass.cand.log;
     return res;
   }
-  res.evidence["environment"] = {{"before", cand.result.value("env_before", nlohmann::json::object())},
-                                 {"after", cand.result.value("env_after", nlohmann::json::object())}};
+  const nlohmann::json& cand_result = pass.cand.result;
+  res.evidence["environment"] = {{"before", cand_result.value("env_before", nlohmann::json::object())},
+                                 {"after", cand_result.value("env_after", nlohmann::json::object())}};
   // What the candidate runner says about its Landlock confinement (applied, or
-  // why not: a kernel without Landlock); a runner that ran unconfined although
-  // asked to is not ours.
-  res.evidence["confinement"] = cand.result.value("confinement", nlohmann::json{{"requested", true}, {"applied", false},
-                                                                               {"error", "runner reported nothing"}});
-
-  Validation val = Validate(*task, *shapes, ref.out_dir, ref.result, cand.out_dir, cand.result);
-  res.evidence["validation"] = val.evidence;
-  if (!val.ok) { res.verdict = val.verdict; return res; }
-
+  // why not: a kernel without Landlock).
+  res.evidence["confinement"] = cand_result.value("confinement", nlohmann::json{{"requested", true}, {"applied", false},
+                                                                              {"error", "runner reported nothing"}});
+  res.evidence["validation"] = pass.val.evidence;
+  if (!pass.val.ok) { res.verdict = pass.val.verdict; return res; }
+  const RunnerSpec& cand_spec = pass.cand_spec;
   // Performance per scored shape.
   auto ceil = DeviceCeilings(req, launcher, tools);
   nlohmann::json ceilings = ceil.ok() ? *ceil : nlohmann::json{{"error", ceil.status().message()}};
@@ -146,7 +301,7 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
   for (size_t si = 0; si < shapes->size(); ++si) {
     const ResolvedShape& rs = (*shapes)[si];
     if (rs.held_out) continue;
-    const nlohmann::json t = cand.result["shapes"][si].value("timing", nlohmann::json::object());
+    const nlohmann::json t = cand_result["shapes"][si].value("timing", nlohmann::json::object());
     double med = t.value("median_us", 0.0), host = t.value("host_median_us", 0.0);
     double spread = med > 0 ? (t.value("p90_us", 0.0) - t.value("p10_us", 0.0)) / med : 0;
     double bytes_floor = bw > 0 ? rs.bytes / (bw * 1e3) : 0;       // GB/s -> bytes/us = bw*1e3
@@ -232,7 +387,17 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
       return res;
     }
     checks::AuditInput ai{res.shape_median_us, req.parent.shape_median_us, fracs};
-    res.evidence["physics"]["audit"] = checks::DecideAudit(ai, po).ToJson();
+    checks::AuditDecision decision = checks::DecideAudit(ai, po);
+    nlohmann::json aj = decision.ToJson();
+    if (decision.required) {
+      auto failed = ExecuteAudit(req, *task, ref_build.artifact_path, run_dir, res.shape_median_us, launcher, tools, aj);
+      res.evidence["physics"]["audit"] = aj;
+      if (failed) {
+        res.verdict = *failed;
+        return res;
+      }
+    }
+    res.evidence["physics"]["audit"] = aj;
   }
   if (req.parent.candidate_id.empty() || req.parent.time_us <= 0) {
     res.verdict = {VerdictKind::kImproved, "", "no parent to compare with"};
@@ -245,6 +410,46 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
   if (ratio < 1 - threshold) res.verdict = {VerdictKind::kImproved, "", detail};
   else if (ratio > 1 + threshold) res.verdict = {VerdictKind::kSlower, "", detail};
   else res.verdict = {VerdictKind::kNoGain, "", detail};
+  return res;
+}
+
+
+}  // namespace
+
+// Trusted files (checks/trusted_files.h): the task folder and the runner binary
+// are hashed before anything runs, the reference library as soon as it is
+// built (and compared with the hash recorded when it was built, for a cached
+// one); all are verified again when the evaluation is over.
+RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools) {
+  std::vector<checks::TrustedManifest> manifests;
+  auto add_trusted = [&](const std::string& path) -> Status {
+    auto m = checks::SnapshotTrustedFiles({path});
+    if (!m.ok()) return m.status();
+    manifests.push_back(std::move(*m));
+    return Status::Ok();
+  };
+  for (const std::string& p : {req.task_dir, RunnerPath(tools, req.backend)}) {
+    if (Status st = add_trusted(p); !st.ok()) {
+      RunResult res;
+      res.verdict = {VerdictKind::kInfraError, "trusted_files", st.ToString()};
+      return res;
+    }
+  }
+  RunResult res = RunChecked(req, launcher, tools, add_trusted);
+  nlohmann::json roots = nlohmann::json::array();
+  size_t files = 0;
+  std::string changed;
+  for (const auto& m : manifests) {
+    for (auto& r : m.roots) roots.push_back(r);
+    files += m.sha256.size();
+    if (Status st = checks::VerifyTrustedFiles(m); !st.ok()) changed += (changed.empty() ? "" : "\n") + st.message();
+  }
+  res.evidence["trusted_files"] = {{"roots", roots}, {"files", files}, {"verified", changed.empty()}};
+  if (!changed.empty()) {
+    res.evidence["trusted_files"]["changes"] = changed.substr(0, 2000);
+    res.evidence["trusted_files"]["verdict_before"] = res.verdict.ToString();
+    res.verdict = {VerdictKind::kHackSuspected, "trusted_files_modified", changed.substr(0, 600)};
+  }
   return res;
 }
 
