@@ -86,7 +86,7 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   double sp = std::max(spread, m.first_spread);
   bool suspect = false;
   for (double x : samples) suspect |= OutlierSuspect(m.first_time_us, x, sp);
-  TimeEstimate r{MedianOf(samples), static_cast<int>(samples.size()), sp};
+  TimeEstimate r{RobustTimeOf(samples, sp), static_cast<int>(samples.size()), sp};
   TimeEstimate best;
   best.mean_us = 0;
   if (auto b = state_->members.find(state_->best_candidate); b != state_->members.end())

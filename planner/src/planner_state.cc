@@ -127,6 +127,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   auto kind = Verdict::Parse(a.verdict);
   bool passing = kind.ok() && IsPassingVerdict(kind->kind);
   bool failure = kind.ok() && IsFailureVerdict(kind->kind);
+  if (a.verdict == "proposal_failed{budget}") money_refused = true;
   bool not_counted = !kind.ok() || kind->kind == VerdictKind::kInterrupted ||
                      kind->kind == VerdictKind::kInfraError ||
                      a.verdict == "proposal_failed{llm_error}" ||
@@ -134,9 +135,22 @@ void PlannerState::OnAttemptFinished(const Event& e) {
 
   if (a.parent.empty()) {  // the seed's own evaluation
     Member& seed = members[seed_candidate];
-    if (passing) {
+    if (passing && seed.measured) {
+      // A further evaluation of the seed (Next asks for kSeedSamples): its
+      // time is the median of every sample, none of them selected.
+      seed.samples.push_back(Num(p, "time_us"));
+      seed.remeasures = static_cast<int>(seed.samples.size());
+      seed.time_us = RobustTimeOf(seed.samples, seed.spread);
+      seed.spread = std::max(seed.spread, Num(p, "spread"));
+      if (best_candidate == seed.id) {
+        best_time_us = seed.time_us;
+        finished_at_last_best = attempts_finished;  // the plateau counts from the last seed sample
+      }
+    } else if (passing) {
       seed.measured = seed.confirmed = true;
       seed.time_us = seed.first_time_us = Num(p, "time_us");
+      seed.samples = {seed.time_us};
+      seed.remeasures = 1;
       seed.spread = seed.first_spread = Num(p, "spread");
       seed.bottleneck = Str(p, "bottleneck");
       seed.roofline_fraction = Num(p, "roofline_fraction");
@@ -148,7 +162,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
       finished_at_last_best = attempts_finished;
       seed_failure.clear();
     } else if (!not_counted) {
-      seed_failure = a.verdict;
+      seed_failure = a.verdict;  // after a first pass: no more seed evaluations
     }
     MigrateIfDue();
     return;
@@ -170,15 +184,20 @@ void PlannerState::OnAttemptFinished(const Event& e) {
       if (passing) {
         if (kind->kind == VerdictKind::kImproved || kind->kind == VerdictKind::kNewBest) {
           ps.outcome = PairOutcome::kImproved;  // tentative until re-measured
-        } else if (ps.outcome != PairOutcome::kImproved) {
-          ps.outcome = PairOutcome::kNoGain;
+        } else {
+          ++ps.no_gains;
+          if (ps.outcome != PairOutcome::kImproved) ps.outcome = PairOutcome::kNoGain;
         }
       } else {
         ++ps.failures;
         ps.last_failure = a.verdict;
         int n = ++ps.failure_counts[a.verdict];
+        // The tuner is deterministic: patch_failed means every neighbouring
+        // configuration of this parent was tried (or it has no marks), so
+        // asking again can only fail the same way.
+        bool hopeless = a.proposer == "tuner" && a.verdict == "proposal_failed{patch_failed}";
         if (ps.outcome != PairOutcome::kImproved)
-          ps.outcome = n >= kExhaustAfter ? PairOutcome::kExhausted : PairOutcome::kFailed;
+          ps.outcome = n >= kExhaustAfter || hopeless ? PairOutcome::kExhausted : PairOutcome::kFailed;
       }
     }
   }
@@ -240,7 +259,7 @@ void PlannerState::OnRemeasured(const Event& e) {
   m.spread = Num(e.payload, "spread");
   if (!final) return;  // still pending
   m.pending_remeasure = false;
-  m.time_us = MedianOf(m.samples);  // unbiased: not the selected measurement
+  m.time_us = RobustTimeOf(m.samples, m.spread);  // unbiased: not the selected measurement
   PairState& ps = pairs[{m.parent, m.axis}];
   if (Bool(e.payload, "agrees")) {
     m.confirmed = true;
@@ -254,6 +273,7 @@ void PlannerState::OnRemeasured(const Event& e) {
     ps_stats.gain_sum += gain;
     if (pit != members.end()) Inherit(pit->second, m);
   } else {
+    ++ps.no_gains;
     if (ps.outcome == PairOutcome::kImproved) ps.outcome = PairOutcome::kNoGain;
     DeadEndStat& d = dead_ends[{m.axis, "no_gain"}];
     if (d.count++ == 0) {
@@ -267,8 +287,15 @@ void PlannerState::Inherit(const Member& parent, const Member& child) {
   std::set<std::string> reopen = {child.axis};
   if (const Axis* ax = catalogue_.Find(child.axis))
     reopen.insert(ax->neighbours.begin(), ax->neighbours.end());
+  // A child whose bottleneck class moved: axes that address its new class
+  // (they may have helped little while another class dominated) reopen.
+  if (!child.bottleneck.empty() && child.bottleneck != parent.bottleneck)
+    for (const Axis& ax : catalogue_.axes())
+      if (ax.Addresses(child.bottleneck)) reopen.insert(ax.name);
   for (const Axis& ax : catalogue_.axes()) {
-    if (reopen.count(ax.name)) continue;
+    // Tuner pairs belong to one source: the child's neighbouring
+    // configurations are new sources, whatever happened on the parent's.
+    if (reopen.count(ax.name) || ax.tuner_only) continue;
     auto it = pairs.find({parent.id, ax.name});
     if (it == pairs.end()) continue;
     PairState& cs = pairs[{child.id, ax.name}];
@@ -278,6 +305,7 @@ void PlannerState::Inherit(const Member& parent, const Member& child) {
     } else if (it->second.outcome == PairOutcome::kNoGain ||
                it->second.outcome == PairOutcome::kFailed) {
       cs.inherited_penalty = it->second.finished;
+      cs.no_gains = it->second.no_gains;  // closed on the child too (see PairOpen)
     }
   }
 }
@@ -288,6 +316,11 @@ void PlannerState::OnBestPromoted(const Event& e) {
   best_candidate = it->second.id;
   best_time_us = it->second.time_us;
   finished_at_last_best = attempts_finished;
+  // The campaign's best joins every island at once: with the budgets of a
+  // real campaign (hundreds of attempts) an island that works on a stale
+  // lineage until the next periodic migration wastes half the budget.
+  // Islands still differ in their other elites.
+  for (int i = 0; i < spec_.islands; ++i) it->second.islands.insert(i);
 }
 
 void PlannerState::OnMigration(const Event& e) {
@@ -335,6 +368,16 @@ bool PlannerState::PairOpen(const std::string& cand, const Axis& axis) const {
   if (!ps) return true;
   if (ps->in_flight > 0) return false;
   if (ps->outcome == PairOutcome::kExhausted || ps->outcome == PairOutcome::kImproved) return false;
+  // A duplicate means the proposer re-derived a change already evaluated:
+  // this pair's obvious change is known, so it closes (Retry may reopen it
+  // when nothing else is left).
+  for (const auto& [verdict, n] : ps->failure_counts)
+    if (VerdictClass(verdict) == "duplicate") return false;
+  // An LLM axis closes at its first passing candidate that did not improve:
+  // the proposer's idea along the axis was measured and did not help (in
+  // practice the axis is used up on this source, or the change is neutral);
+  // more tries mostly return the same idea. Failed tries leave it open.
+  if (!axis.tuner_only && ps->no_gains > 0) return false;
   int cap = axis.tuner_only ? kMaxTunerTries : kMaxTriesPerPair;
   return ps->finished < cap;
 }

@@ -27,6 +27,7 @@ struct PairState {
   int finished = 0;       // finished tries, failures included
   int failures = 0;
   int inherited_penalty = 0;  // no_gain marks inherited from the parent
+  int no_gains = 0;           // passing candidates that did not improve (refuted included)
   std::map<std::string, int> failure_counts;  // verdict wire form -> count
   std::string last_failure;
 };
@@ -93,6 +94,9 @@ class PlannerState {
   int64_t started_ms = 0, last_event_ms = 0;
   int64_t attempts_started = 0, attempts_finished = 0;
   double money_spent = 0;
+  // A call was refused because it did not fit the money budget
+  // (proposal_failed{budget}): the rest of the money cannot pay for one more.
+  bool money_refused = false;
   std::string seed_attempt, seed_failure;
   std::string best_candidate;
   double best_time_us = 0;

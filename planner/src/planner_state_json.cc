@@ -57,7 +57,8 @@ nlohmann::json PlannerState::ToJson() const {
   for (const auto& [key, p] : pairs)
     fr.push_back({{"candidate", key.first}, {"axis", key.second}, {"outcome", OutcomeName(p.outcome)},
                   {"in_flight", p.in_flight}, {"finished", p.finished}, {"failures", p.failures},
-                  {"inherited_penalty", p.inherited_penalty}, {"failure_counts", p.failure_counts},
+                  {"inherited_penalty", p.inherited_penalty}, {"no_gains", p.no_gains},
+                  {"failure_counts", p.failure_counts},
                   {"last_failure", p.last_failure}});
   j["frontier"] = fr;
   nlohmann::json at = nlohmann::json::object();

@@ -51,6 +51,16 @@ bool OutlierSuspect(double first_us, double remeasured_us, double spread) {
   return remeasured_us < first_us * (1 - kConfirmZ * sigma * std::sqrt(2.0));
 }
 
+double RobustTimeOf(const std::vector<double>& samples, double spread) {
+  double med = MedianOf(samples);
+  if (samples.size() < 3 || med <= 0) return med;
+  double sigma = spread / 2, sum = 0;
+  int n = 0;
+  for (double x : samples)
+    if (std::abs(x / med - 1) <= kClipSigmas * sigma) sum += x, ++n;
+  return n > 0 ? sum / n : med;
+}
+
 RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
                                       const TimeEstimate& r, double noise_threshold, bool suspect) {
   RemeasureJudgement j;
@@ -66,7 +76,8 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
     Compare(r, best, &db, &seb);
     beats_best = db > std::max(noise_threshold, kConfirmZ * seb);
   }
-  int needed = std::max(suspect ? kSuspectRemeasures : 1, beats_best ? kMinBestRemeasures : 1);
+  int needed = std::max({kMinConfirmRemeasures, suspect ? kSuspectRemeasures : 1,
+                         beats_best ? kMinBestRemeasures : 1});
   if (faster && r.n < needed) {
     j.needs_another = true;
   } else if (faster) {
@@ -76,7 +87,7 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
     j.needs_another = true;
   }
   char buf[200];
-  std::snprintf(buf, sizeof buf, "mean of %d re-measurements %.2f us vs parent %.2f us (%.1f%%, se %.1f%%): %s",
+  std::snprintf(buf, sizeof buf, "%d re-measurements: %.2f us vs parent %.2f us (%.1f%%, se %.1f%%): %s",
                 r.n, r.mean_us, parent.mean_us, 100 * d, 100 * se,
                 j.promote_best ? "confirmed, new best" : j.agrees ? "confirmed"
                 : j.needs_another ? "re-measure again" : "refuted");

@@ -27,18 +27,25 @@ TEST_CASE("an improvement beyond noise needs a re-measurement", "[planner]") {
 TEST_CASE("re-measurements are a sequential test on their mean", "[planner][noise]") {
   const TimeEstimate parent{100, 1, 0.02};  // sigma 1%
   const TimeEstimate none{0, 0, 0};
-  SECTION("a new best needs two re-measurements") {
-    auto first = JudgeRemeasurement(parent, none, {85, 1, 0.02}, 0.02);
-    CHECK_FALSE(first.agrees);
-    CHECK(first.needs_another);
-    CHECK_FALSE(first.promote_best);
-    auto second = JudgeRemeasurement(parent, none, {85, 2, 0.02}, 0.02);
-    CHECK(second.agrees);
-    CHECK_FALSE(second.needs_another);
-    CHECK(second.promote_best);
+  SECTION("a new best needs kMinBestRemeasures re-measurements") {
+    for (int n = 1; n < kMinBestRemeasures; ++n) {
+      auto early = JudgeRemeasurement(parent, none, {85, n, 0.02}, 0.02);
+      CHECK_FALSE(early.agrees);
+      CHECK(early.needs_another);
+      CHECK_FALSE(early.promote_best);
+    }
+    auto enough = JudgeRemeasurement(parent, none, {85, kMinBestRemeasures, 0.02}, 0.02);
+    CHECK(enough.agrees);
+    CHECK_FALSE(enough.needs_another);
+    CHECK(enough.promote_best);
+  }
+  SECTION("an elite needs kMinConfirmRemeasures (a median of three resists one outlier)") {
+    auto two = JudgeRemeasurement(parent, {86, 2, 0.02}, {85, kMinConfirmRemeasures - 1, 0.02}, 0.02);
+    CHECK_FALSE(two.agrees);
+    CHECK(two.needs_another);
   }
   SECTION("faster than the parent but within noise of the best: an elite, not a best") {
-    auto j = JudgeRemeasurement(parent, {86, 2, 0.02}, {85, 1, 0.02}, 0.02);
+    auto j = JudgeRemeasurement(parent, {86, 2, 0.02}, {85, kMinConfirmRemeasures, 0.02}, 0.02);
     CHECK(j.agrees);
     CHECK_FALSE(j.promote_best);
     CHECK(j.previous_best_us == 86);

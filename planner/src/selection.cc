@@ -84,19 +84,11 @@ std::vector<const Member*> IslandMembers(const Ctx& c, int island, bool confirme
 }
 
 Pick Exploit(const Ctx& c, int island, Rng& rng) {
-  auto elites = c.s.Elites(island);
-  if (elites.empty()) return {};
-  // Rank-weighted draw (weight 1/(rank+1)^2), then fall through the ranks.
-  double total = 0;
-  for (size_t i = 0; i < elites.size(); ++i) total += 1.0 / ((i + 1.0) * (i + 1.0));
-  double u = rng.Uniform() * total;
-  size_t first = 0;
-  for (; first + 1 < elites.size(); ++first) {
-    u -= 1.0 / ((first + 1.0) * (first + 1.0));
-    if (u <= 0) break;
-  }
-  for (size_t k = 0; k < elites.size(); ++k) {
-    Pick p = BestAxisFor(c, *elites[(first + k) % elites.size()], rng, 1.0);
+  // The island's best confirmed elite, falling through the ranks while a
+  // member has no open axis. (A rank-weighted draw spent about a third of
+  // exploitation on elites behind the best, whose gains rarely beat it.)
+  for (const Member* m : c.s.Elites(island)) {
+    Pick p = BestAxisFor(c, *m, rng, 1.0);
     if (p.axis) return p;
   }
   return {};
@@ -196,6 +188,10 @@ std::optional<Decision> PickRepair(const Ctx& c) {
     const AttemptInfo& a = c.s.attempts.at(*it);
     if (c.s.repaired.count(a.id) || a.repair_depth >= c.spec.repair.max_per_lineage) continue;
     if (a.proposer == "tuner" || !c.s.members.count(a.parent)) continue;
+    // The pair has since produced an improvement: a repaired change along
+    // the same axis from the same parent would most likely repeat it.
+    if (const PairState* ps = c.s.Pair(a.parent, a.axis); ps && ps->outcome == PairOutcome::kImproved)
+      continue;
     bool known = false;
     for (const auto& p : c.spec.proposers) known |= p.name == a.proposer;
     if (!known) continue;
@@ -249,6 +245,9 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
     return Stop(StopReason::kBudgetAttempts, std::to_string(s.attempts_started) + " attempts started");
   if (b.money_usd > 0 && s.money_spent >= b.money_usd)
     return Stop(StopReason::kBudgetMoney, "spent " + std::to_string(s.money_spent) + " USD");
+  if (s.money_refused)
+    return Stop(StopReason::kBudgetMoney, "a call was refused by the money budget (spent " +
+                                              std::to_string(s.money_spent) + " USD)");
   if (b.wall_seconds > 0 && now_unix_ms - s.started_ms >= b.wall_seconds * 1000)
     return Stop(StopReason::kBudgetWall, "wall-time budget spent");
 
@@ -257,6 +256,18 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
     if (!s.seed_failure.empty())
       return Stop(StopReason::kExhausted, "seed failed: " + s.seed_failure);
     if (!s.seed_attempt.empty() && !s.attempts.at(s.seed_attempt).finished)
+      return Stop(StopReason::kWaiting, "seed evaluation in flight");
+    Decision d;
+    d.kind = DecisionKind::kEvaluateSeed;
+    d.parent_source_blob = s.seed_source_blob;
+    d.proposer = "seed";
+    d.mode = "seed";
+    return {d, StopReason::kNone, ""};
+  }
+  // The seed is every first-generation child's reference: measure it
+  // kSeedSamples times (unselected samples, median) before proposing.
+  if (static_cast<int>(seed.samples.size()) < kSeedSamples && s.seed_failure.empty()) {
+    if (!s.attempts.at(s.seed_attempt).finished)
       return Stop(StopReason::kWaiting, "seed evaluation in flight");
     Decision d;
     d.kind = DecisionKind::kEvaluateSeed;

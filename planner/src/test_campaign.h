@@ -89,11 +89,13 @@ class Script {
   void LlmCall(const std::string& attempt, const std::string& endpoint, double cost) {
     Emit("llm_call", attempt, {{"endpoint", endpoint}, {"cost_usd", cost}});
   }
-  // Seed evaluated and measured at `t`.
+  // Seed evaluated kSeedSamples times, each measured at `t`.
   void MeasureSeed(double t, const std::string& bottleneck = "memory") {
-    NextStep n = p_->Next(0);
-    std::string id = Start(*n.decision);
-    Finish(id, "no_gain", "seed", t, bottleneck);
+    for (int i = 0; i < kSeedSamples; ++i) {
+      NextStep n = p_->Next(0);
+      std::string id = Start(*n.decision);
+      Finish(id, "no_gain", "seed", t, bottleneck);
+    }
   }
 
   std::vector<Event> events;

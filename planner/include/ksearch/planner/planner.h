@@ -20,12 +20,18 @@
 //
 // Frontier per (candidate, axis) (DESIGN.md section 7):
 //   untried ──start──► in_flight ──finish──► improved | no_gain | failed(kind)
-//   failed(kind) kExhaustAfter times on one pair ──► exhausted (closed)
-//   a pair closes after kMaxTriesPerPair finished tries (tuner axes: kMaxTunerTries);
+//   failed(kind) kExhaustAfter times on one pair ──► exhausted (closed); a tuner
+//   patch_failed (every neighbouring configuration tried) exhausts at once
+//   an LLM pair closes at its first passing non-improving candidate or duplicate,
+//   and after kMaxTriesPerPair finished tries (tuner axes: kMaxTunerTries);
 //   when every pair is closed, pairs of the best members are retried up to
 //   2 x kMaxTriesPerPair before the campaign is reported exhausted
-//   a confirmed child inherits its parent's exhausted/no_gain marks, except the
-//   improving axis and its catalogue neighbours, which are reopened (untried).
+//   a confirmed child inherits its parent's exhausted/no_gain marks (LLM axes
+//   only; tuner pairs belong to one source), except the improving axis, its
+//   catalogue neighbours and, when the child's bottleneck class moved, the axes
+//   of its new class, which are reopened (untried).
+// The seed is evaluated kSeedSamples times (kEvaluateSeed again) before the
+// first proposal; the campaign's best joins every island when promoted.
 //
 // Thread-safety: not thread-safe; call from one thread (the daemon's io_context).
 // Ownership: copies the spec and catalogue; holds no references.

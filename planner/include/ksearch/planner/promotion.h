@@ -43,10 +43,20 @@ struct MeasurementJudgement {
 MeasurementJudgement JudgeMeasurement(double parent_time_us, double parent_spread,
                                       double time_us, double spread, double noise_threshold);
 
-inline constexpr int kMinBestRemeasures = 2;
-inline constexpr int kMaxRemeasures = 4;
-inline constexpr double kConfirmZ = 2.5;
+// Evaluations of the seed before the first proposal: it is the reference of
+// every first-generation child, so its time is the robust mean of these.
+inline constexpr int kSeedSamples = 3;
+// Re-measurements before a confirmation (a median of three resists one lucky
+// outlier), before a new best (the best is the parent of most attempts: its
+// precision pays off in every test of its children), and at most.
+inline constexpr int kMinConfirmRemeasures = 3;
+inline constexpr int kMinBestRemeasures = 5;
+inline constexpr int kMaxRemeasures = 8;
+inline constexpr double kConfirmZ = 3.0;
 inline constexpr double kRefuteZ = 0.5;
+// RobustTimeOf drops samples farther than this many standard deviations
+// from the median.
+inline constexpr double kClipSigmas = 3.5;
 
 // A time estimate from `n` unbiased measurements (their median).
 struct TimeEstimate {
@@ -57,6 +67,11 @@ struct TimeEstimate {
 
 // Median (mean of the middle two for an even count); 0 for none.
 double MedianOf(std::vector<double> v);
+// The time of a member from its unselected samples: with three or more, the
+// mean of those within kClipSigmas standard deviations (spread / 2) of their
+// median (an outlier is dropped, the rest averaged: more precise than the
+// median); with fewer, the median.
+double RobustTimeOf(const std::vector<double>& samples, double spread);
 
 // A re-measurement faster than the first measurement by more than
 // kConfirmZ standard errors of a difference is an outlier suspect: the test
