@@ -66,6 +66,12 @@ std::optional<Member> Attempt(const Landscape& L, Tracker& tr, const Member& par
   std::vector<std::string> tried(tr.seen.begin(), tr.seen.end());
   ProposalResult p = L.Propose(parent.state, axis, rng, tried, &tr.variants);
   tr.Spend();
+  if (p.outcome != Outcome::kOk) tr.r.units["failed"] += 1;
+  else if (tr.seen.count(p.child.Key())) tr.r.units["duplicate"] += 1;
+  else {
+    double rel = L.TrueTime(p.child) / L.TrueTime(parent.state) - 1;
+    tr.r.units[rel < -0.05 ? "gain5+" : rel < -0.02 ? "gain2-5" : rel < -0.005 ? "gain<2" : rel > 0.005 ? "loss" : "null"] += 1;
+  }
   if (p.outcome != Outcome::kOk || !tr.seen.insert(p.child.Key()).second) return std::nullopt;
   Member m{p.child, L.Measure(p.child, rng), parent.island, pidx};
   return m;

@@ -80,6 +80,29 @@ double Landscape::TrueTime(const SimState& s) const {
   return (mx + 0.1 * sum) * (1 + 0.06 * std::abs(s.tune - tune_opt_));
 }
 
+double Landscape::OptimumTime() const {
+  std::vector<int> enablers;
+  for (const auto& a : axes_)
+    if (a.enabler >= 0 && std::find(enablers.begin(), enablers.end(), a.enabler) == enablers.end())
+      enablers.push_back(a.enabler);
+  double best = 0;
+  for (uint32_t mask = 0; mask < (1u << enablers.size()); ++mask) {
+    SimState s = Seed();
+    s.tune = tune_opt_;
+    for (size_t k = 0; k < enablers.size(); ++k) s.levels[enablers[k]] = (mask >> k) & 1;
+    for (size_t i = 0; i < axes_.size(); ++i) {
+      if (axes_[i].tuner || std::find(enablers.begin(), enablers.end(), static_cast<int>(i)) != enablers.end())
+        continue;
+      bool enabled = axes_[i].enabler < 0 || s.levels[axes_[i].enabler] > 0;
+      double g = enabled ? axes_[i].gain : -0.05;
+      s.levels[i] = g > 0 ? axes_[i].max_level : 0;  // class time is a product of per-axis factors
+    }
+    double t = TrueTime(s);
+    if (best == 0 || t < best) best = t;
+  }
+  return best;
+}
+
 int Landscape::Bottleneck(const SimState& s) const {
   double t[4];
   ClassTimes(axes_, base_, s, t);

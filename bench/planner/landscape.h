@@ -70,6 +70,9 @@ class Landscape {
   SimState Seed() const;
 
   double TrueTime(const SimState& s) const;
+  // The fastest reachable state's true time (exact: every axis at 0 or its
+  // best level, enablers enumerated).
+  double OptimumTime() const;
   int Bottleneck(const SimState& s) const;
   // One noisy measurement (relative spread reported as cfg.noise).
   double Measure(const SimState& s, std::mt19937_64& rng) const;

@@ -35,6 +35,8 @@ class Driver {
       if (!n.decision) {  // stopped: the budget is simply not used
         ++counts_["stop_" + std::string(StopReasonName(n.reason))];
         counts_["stop_at_unit"] = static_cast<int>(r_.best_speedup.size()) / kTicksPerUnit;
+        r_.units["idle_after_stop"] +=
+            (units_ * kTicksPerUnit + 1 - static_cast<double>(r_.best_speedup.size())) / kTicksPerUnit;
         while (!Done()) Spend();
         break;
       }
@@ -77,13 +79,23 @@ class Driver {
   void Step(const Decision& d) {
     if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "%s %s %s %s\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str());
     ++counts_[d.mode];
+    r_.units["mode_" + d.mode] += 1;
+    {
+      bool best = d.parent == p_.BestCandidate();
+      r_.units[best ? "parent_best" : "parent_other"] += 1;
+    }
     std::string a = "a" + std::to_string(++attempts_);
     Emit("attempt_started", a, {{"parent", d.parent}, {"axis", d.axis}, {"proposer", d.proposer},
                                 {"island", d.island}, {"repair_of", d.repair_of}});
     Spend();
     if (d.kind == DecisionKind::kEvaluateSeed) {
-      seed_measured_ = L_.Measure(states_["seed"], rng_);
-      Finish(a, "no_gain", "seed", &states_["seed"], seed_measured_);
+      double t = L_.Measure(states_["seed"], rng_);
+      seed_samples_.push_back(t);
+      seed_measured_ = MedianOf(seed_samples_);  // as the planner reads the seed
+      Unit("seed");
+      by_key_[states_["seed"].Key()] = "seed";
+      status_["seed"] = "confirmed";
+      Finish(a, "no_gain", "seed", &states_["seed"], t);
       return;
     }
     const SimState& parent = states_.at(d.parent);
@@ -97,27 +109,49 @@ class Driver {
       std::vector<std::string> tried(p_.KnownSourceHashes().begin(), p_.KnownSourceHashes().end());
       pr = L_.Propose(parent, axis, rng_, tried, &variants_);
       if (pr.outcome != Outcome::kOk) {  // what the change would have been, for a repair
+        // As Propose() would have made it: one level more, or (the axis
+        // already at its last useful level) a new source with the same speed,
+        // never the parent's own source.
         SimState want = parent;
-        if (!L_.axes()[axis].tuner && want.levels[axis] < L_.axes()[axis].max_level) ++want.levels[axis];
+        if (!L_.axes()[axis].tuner && want.levels[axis] < L_.axes()[axis].max_level) ++want.levels[axis], want.variant = 0;
+        else want.variant = ++variants_;
         intended_[a] = want;
       }
     }
-    if (pr.outcome == Outcome::kExhaustedTuner) return Finish(a, "proposal_failed{patch_failed}", "", nullptr, 0);
+    const bool repair = d.kind == DecisionKind::kRepair;
+    if (pr.outcome == Outcome::kExhaustedTuner) {
+      Unit("tuner_exhausted");
+      return Finish(a, "proposal_failed{patch_failed}", "", nullptr, 0);
+    }
+    if (pr.outcome != Outcome::kOk) Unit(repair ? "repair_failed" : "failed");
     if (pr.outcome == Outcome::kCompileError) return Finish(a, "compile_error", "", nullptr, 0);
     if (pr.outcome == Outcome::kIncorrect) return Finish(a, "incorrect{mismatch}", "", nullptr, 0);
-    if (auto dup = p_.CheckDuplicate(pr.child.Key(), "", "")) return Finish(a, dup->ToString(), "", nullptr, 0);
+    if (auto dup = p_.CheckDuplicate(pr.child.Key(), "", "")) {
+      auto k = by_key_.find(pr.child.Key());
+      std::string of = k == by_key_.end() ? "unknown" : status_[k->second];
+      Unit(std::string(repair ? "repair_" : "") + "duplicate_of_" + of);
+      return Finish(a, dup->ToString(), "", nullptr, 0);
+    }
 
     std::string cand = "c" + std::to_string(attempts_);
     states_[cand] = pr.child;
+    by_key_[pr.child.Key()] = cand;
     double spread = kSpreadPerNoise * L_.config().noise;
     double t = L_.Measure(pr.child, rng_);
     auto j = p_.JudgeMeasurement(d.parent, t, spread);
     Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t);
     if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f (%s)\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t, j->detail.c_str());
     double child_true = L_.TrueTime(pr.child);
+    const double rel = child_true / L_.TrueTime(parent) - 1;
+    const std::string effect = rel < -0.05 ? "gain5+" : rel < -0.02 ? "gain2-5" : rel < -0.005 ? "gain<2"
+                               : rel > 0.005 ? "loss" : "null";
+    status_[cand] = j->needs_remeasure ? "pending" : "rejected";
+    bool confirmed = false;
+    int remeasures = 0;
     for (bool again = j->needs_remeasure; again && !Done();) {
       Spend(remeasure_ticks_);  // a re-measurement reruns only the benchmark step
       ++counts_["remeasure"];
+      ++remeasures;
       double t2 = L_.Measure(pr.child, rng_);
       auto rj = p_.JudgeRemeasurement(cand, t2, spread);
       again = rj->needs_another;
@@ -125,6 +159,7 @@ class Driver {
       Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
       if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) ++r_.false_elites;
+      if (!again) confirmed = rj->agrees;
       if (rj->promote_best) {
         Emit("best_promoted", "", {{"candidate", cand}, {"time_us", t2}});
         r_.claimed_speedup = seed_measured_ / p_.BestTimeUs();
@@ -133,7 +168,16 @@ class Driver {
         best_true_ = child_true;
       }
     }
+    if (j->needs_remeasure) status_[cand] = confirmed ? "confirmed" : "refuted";
+    std::string verdict = !j->needs_remeasure ? "screened_out" : confirmed ? "confirmed" : "refuted";
+    Unit(std::string(repair ? "repair_" : "") + effect + "_" + verdict);
+    if (confirmed) r_.units["mode_" + d.mode + "_confirmed"] += 1;
+    if (effect == "null" && !L_.axes()[axis].tuner)
+      r_.units[parent.levels[axis] >= L_.axes()[axis].max_level ? "null_why_saturated" : "null_why_noeffect"] += 1;
+    r_.units["remeasure_" + effect] += remeasures * remeasure_ticks_ / double(kTicksPerUnit);
   }
+
+  void Unit(const std::string& category) { r_.units[category] += 1; }
 
   // The simulated evaluator reports spread as the relative half-width of a
   // ~95% interval of its reported time (2 sd).
@@ -145,12 +189,15 @@ class Driver {
   int remeasure_ticks_;
   std::mt19937_64 rng_;
   double seed_measured_ = 1;
+  std::vector<double> seed_samples_;
   RunResult r_;
   double seed_true_ = 1, best_true_ = 1;
   int64_t seq_ = 0;
   int attempts_ = 0, variants_ = 0;
   std::map<std::string, SimState> states_;
   std::map<std::string, SimState> intended_;
+  std::map<std::string, std::string> by_key_;  // state key -> candidate
+  std::map<std::string, std::string> status_;  // candidate -> pending|rejected|confirmed|refuted
 
  public:
   std::map<std::string, int> counts_;  // decisions by mode, verdicts, re-measurements

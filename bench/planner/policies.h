@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "landscape.h"
@@ -21,6 +23,7 @@ struct RunResult {
   int promotions = 0;                // declared-best changes
   int false_bests = 0;               // promotions whose true time >= previous best's
   int false_elites = 0;              // admitted elites with true time >= their parent's
+  std::map<std::string, double> units;  // planner: where the units went (by category)
 };
 
 RunResult RunRandomParent(const Landscape& L, int units, uint64_t seed);
