@@ -77,12 +77,16 @@ void CampaignService::RecordVerdictMetric(const Verdict& v) {
 
 void CampaignService::Pump() {
   if (shutting_down_ || live_.empty()) return;
-  // Campaigns take turns at the head of the round, so a global cap on attempts
-  // in flight (max_attempts_in_flight) cannot starve the later ones.
+  // Round robin, one attempt per campaign per round, with the head of the
+  // round rotating between calls: campaigns on the same slots share the
+  // pipeline depth and the max_attempts_in_flight cap fairly.
   std::vector<Live*> order;
   for (auto& [id, live] : live_) order.push_back(live.get());
   const size_t first = pump_turn_++ % order.size();
-  for (size_t i = 0; i < order.size(); ++i) PumpCampaign(*order[(first + i) % order.size()]);
+  for (bool started = true; started && !shutting_down_;) {
+    started = false;
+    for (size_t i = 0; i < order.size(); ++i) started |= PumpCampaign(*order[(first + i) % order.size()]);
+  }
 }
 
 bool CampaignService::GlobalRoomForAttempt() const {
@@ -92,43 +96,55 @@ bool CampaignService::GlobalRoomForAttempt() const {
   return in_flight < static_cast<size_t>(config_.max_attempts_in_flight);
 }
 
-void CampaignService::PumpCampaign(Live& live) {
+size_t CampaignService::InFlightOn(Backend backend) const {
+  size_t n = 0;
+  for (const auto& [id, live] : live_)
+    if (live->backend == backend) n += live->in_flight.size();
+  return n;
+}
+
+bool CampaignService::PumpCampaign(Live& live) {
   const CampaignFacts* facts = fold_.campaign(live.id);
-  if (!facts || facts->state != "running") return;
-  if (facts->baseline.is_null() && !live.baseline_in_flight) MeasureBaseline(live);
+  if (!facts || facts->state != "running") return false;
+  // The baseline waits for the seed's verdict: the seed unlocks proposals, the
+  // baseline only labels speedups, so the seed gets the slot first.
+  if (facts->baseline.is_null() && !live.baseline_in_flight && facts->seed_time_us > 0) MeasureBaseline(live);
+  // The pipeline depth belongs to the backend's slots, shared by every
+  // campaign on them: enough proposals to keep each slot fed, no more, so no
+  // proposer is asked for work that would wait hours in the queue.
   const size_t depth = std::max<size_t>(1, SlotsFor(live.backend)) *
                        static_cast<size_t>(config_.proposals_per_slot);
-  while (!shutting_down_ && live.in_flight.size() < depth && GlobalRoomForAttempt()) {
-    if (!live.retries.empty()) {
-      std::string retry_of = live.retries.front();
-      live.retries.pop_front();
-      const AttemptFacts* old = fold_.attempt(retry_of);
-      if (!old) continue;
-      planner::Decision d;
-      d.parent = old->started.value("parent", "");
-      d.axis = old->started.value("axis", "");
-      d.proposer = old->started.value("proposer", "");
-      d.island = old->started.value("island", 0);
-      d.mode = "retry";
-      if (d.proposer == "seed") {
-        d.kind = planner::DecisionKind::kEvaluateSeed;
-        d.parent_source_blob = live.seed_source_blob;
-      } else {
-        const CandidateFacts* parent = fold_.candidate(live.id, d.parent);
-        if (!parent || !old->started.value("repair_of", "").empty()) continue;  // planner decides
-        d.kind = planner::DecisionKind::kProposal;
-        d.parent_source_blob = parent->source_blob;
-      }
-      StartAttempt(live, d, retry_of);
-      continue;
+  if (shutting_down_ || InFlightOn(live.backend) >= depth || !GlobalRoomForAttempt()) return false;
+  while (!live.retries.empty()) {
+    std::string retry_of = live.retries.front();
+    live.retries.pop_front();
+    const AttemptFacts* old = fold_.attempt(retry_of);
+    if (!old) continue;
+    planner::Decision d;
+    d.parent = old->started.value("parent", "");
+    d.axis = old->started.value("axis", "");
+    d.proposer = old->started.value("proposer", "");
+    d.island = old->started.value("island", 0);
+    d.mode = "retry";
+    if (d.proposer == "seed") {
+      d.kind = planner::DecisionKind::kEvaluateSeed;
+      d.parent_source_blob = live.seed_source_blob;
+    } else {
+      const CandidateFacts* parent = fold_.candidate(live.id, d.parent);
+      if (!parent || !old->started.value("repair_of", "").empty()) continue;  // planner decides
+      d.kind = planner::DecisionKind::kProposal;
+      d.parent_source_blob = parent->source_blob;
     }
-    planner::NextStep step = live.planner->Next(clock_.UnixMillis());
-    if (!step.decision) {
-      MaybeFinishCampaign(live, step);
-      return;
-    }
-    StartAttempt(live, *step.decision, "");
+    StartAttempt(live, d, retry_of);
+    return true;
   }
+  planner::NextStep step = live.planner->Next(clock_.UnixMillis());
+  if (!step.decision) {
+    MaybeFinishCampaign(live, step);
+    return false;
+  }
+  StartAttempt(live, *step.decision, "");
+  return true;
 }
 
 void CampaignService::MaybeFinishCampaign(Live& live, const planner::NextStep& step) {

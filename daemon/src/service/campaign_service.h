@@ -81,8 +81,9 @@ class CampaignService final : public ControlPlane {
   // Appends events (one transaction) and folds them into LogFold and the planner.
   Status AppendAndObserve(std::vector<Event>& events);
   void Pump();
-  void PumpCampaign(Live& live);
+  bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did
   bool GlobalRoomForAttempt() const;  // max_attempts_in_flight not reached
+  size_t InFlightOn(Backend backend) const;  // attempts in flight, all campaigns
   void StartAttempt(Live& live, const planner::Decision& d, const std::string& retry_of);
   void OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out);
   void SubmitBuild(std::shared_ptr<Attempt> a);
