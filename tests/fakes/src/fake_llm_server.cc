@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -45,11 +46,21 @@ class FakeLlmServer::Impl {
       std::lock_guard<std::mutex> lock(mu_);
       requests_.push_back(req);
       *seq = requests_.size();
-      if (!script_.empty()) {
-        FakeResponse r = script_.front();
-        script_.pop_front();
-        return r;
-      }
+      // The first scripted entry whose `match` occurs in the request body,
+      // else the first entry without `match`.
+      auto take = [&](bool matched) -> std::optional<FakeResponse> {
+        for (auto it = script_.begin(); it != script_.end(); ++it) {
+          if (matched ? (it->match.empty() || req.body.find(it->match) == std::string::npos)
+                      : !it->match.empty())
+            continue;
+          FakeResponse r = std::move(*it);
+          script_.erase(it);
+          return r;
+        }
+        return std::nullopt;
+      };
+      if (auto r = take(true)) return *r;
+      if (auto r = take(false)) return *r;
       responder = responder_;
     }
     return responder ? responder(req) : FakeResponse::Completion("ok");

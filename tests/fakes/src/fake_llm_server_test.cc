@@ -114,3 +114,28 @@ TEST_CASE("fake server stops with a hung connection open", "[fakes][fault]") {
   io.run();
   CHECK(out.error == llm::TransportError::kClosed);
 }
+
+TEST_CASE("a scripted entry with match goes only to a request that contains it", "[fakes]") {
+  FakeLlmServer server;
+  FakeResponse fix = FakeResponse::Completion("the fix");
+  fix.match = "failed with compile_error";
+  server.Enqueue(fix);
+  server.Enqueue(FakeResponse::Completion("fresh one"));
+  server.Enqueue(FakeResponse::Completion("fresh two"));
+
+  auto text = [](const llm::HttpResult& r) {
+    return nlohmann::json::parse(r.body)["choices"][0]["message"]["content"].get<std::string>();
+  };
+  // A fresh request skips the entry it does not match; a request that matches
+  // takes it before any plain entry; plain entries go in order.
+  CHECK(text(Post(server, "/v1/chat/completions", R"({"messages":"propose"})")) == "fresh one");
+  CHECK(text(Post(server, "/v1/chat/completions", R"({"messages":"it failed with compile_error{}"})")) ==
+        "the fix");
+  CHECK(text(Post(server, "/v1/chat/completions", R"({"messages":"failed with compile_error again"})")) ==
+        "fresh two");
+  CHECK(server.ScriptRemaining() == 0);
+
+  auto parsed = FakeResponse::FromJson({{"kind", "completion"}, {"text", "x"}, {"match", "needle"}});
+  REQUIRE(parsed.ok());
+  CHECK(parsed->match == "needle");
+}

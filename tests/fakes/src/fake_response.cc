@@ -110,6 +110,7 @@ Result<FakeResponse> FakeResponse::FromJson(const json& j) {
       else if (key == "delay_ms") r.delay = std::chrono::milliseconds(v.get<int64_t>());
       else if (key == "input_tokens") r.input_tokens = v.get<int64_t>();
       else if (key == "output_tokens") r.output_tokens = v.get<int64_t>();
+      else if (key == "match") r.match = v.get<std::string>();
       else return Status::InvalidArgument(key + ": unknown key");
     }
   } catch (const json::exception& e) {

@@ -2,8 +2,10 @@
 // the OpenAI chat-completions and Anthropic Messages APIs to test clients
 // against every failure a real endpoint produces.
 //
-// Each request consumes the next scripted FakeResponse (Enqueue), or, when the
-// script is empty, asks the responder (SetResponder; default: a completion
+// Each request consumes a scripted FakeResponse (Enqueue): the first entry
+// whose `match` string occurs in the request body, else the first entry
+// without `match` (so plain entries are served in order); when none is left
+// for it, it asks the responder (SetResponder; default: a completion
 // "ok"). The response shape follows the request: path .../messages means
 // Anthropic, otherwise OpenAI; a body with "stream": true gets SSE. Every
 // request is recorded (method, target, headers, body) for assertions.
@@ -60,6 +62,10 @@ struct FakeResponse {
   int64_t input_tokens = -1;    // usage reported; -1: request bytes / 4
   int64_t output_tokens = -1;   // -1: text bytes / 4 (at least 1)
   std::chrono::milliseconds delay{0};  // wait before answering
+  // Non-empty: served only to a request whose body contains this string (as
+  // sent, i.e. JSON-escaped), and to such a request before any plain entry;
+  // other requests skip past it. Routes e.g. a fix to the repair prompt.
+  std::string match;
 
   static FakeResponse Completion(std::string text);
   static FakeResponse MaxTokens(std::string partial_text);
@@ -76,7 +82,7 @@ struct FakeResponse {
   // From a script object: {"kind": "completion|max_tokens|empty|status|hang|
   // close_mid_body|truncated_stream|malformed_json|raw", "text", "status",
   // "retry_after", "body", "content_type", "delay_ms", "input_tokens",
-  // "output_tokens"}. Unknown keys are errors.
+  // "output_tokens", "match"}. Unknown keys are errors.
   static Result<FakeResponse> FromJson(const nlohmann::json& j);
 };
 
