@@ -95,6 +95,24 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   REQUIRE(r.evidence["validation"].size() == 2);
   CHECK(r.evidence["validation"][1]["held_out"] == true);
   CHECK(r.evidence["validation"][0]["deterministic"] == true);
+  // Per-phase wall times of the evaluation, and each runner's own breakdown.
+  const auto& ph = r.evidence["phases"];
+  for (const char* k : {"reference_s", "candidate_s", "validate_s", "ceilings_s", "trusted_verify_s", "total_s"}) {
+    INFO(k);
+    REQUIRE(ph.contains(k));
+    CHECK(ph[k].get<double>() >= 0);
+  }
+  for (const char* runner : {"reference_runner", "candidate_runner"}) {
+    INFO(runner);
+    REQUIRE(ph.contains(runner));
+    for (const char* k : {"inputs_s", "upload_s", "poison_s", "call_s", "dump_s", "digest_s", "total_s"}) {
+      INFO(k);
+      REQUIRE(ph[runner].contains(k));
+      CHECK(ph[runner][k].get<double>() >= 0);
+    }
+  }
+  CHECK(ph["candidate_runner"].contains("stamp_s"));  // only the candidate runner times (and stamps)
+  CHECK(ph["total_s"].get<double>() >= ph["reference_s"].get<double>() + ph["candidate_s"].get<double>());
 
   SECTION("a parent timing turns the verdict into a comparison") {
     BuildResult base = f.BuildSource(ReadFile(SourceDir() + "/configs/tasks/softmax/baseline.cc"));

@@ -24,14 +24,27 @@ class Rng {
  public:
   explicit Rng(uint64_t seed) : s_(seed) {}
   double Uniform() { return (SplitMix(s_) >> 11) * (1.0 / 9007199254740992.0); }  // [0,1)
+  // Marsaglia's polar method: each accepted pair of uniforms gives two
+  // independent normals (one log and one sqrt, no trigonometry); the second is
+  // kept for the next call.
   double Normal() {
-    double u1 = Uniform(), u2 = Uniform();
-    if (u1 < 1e-300) u1 = 1e-300;
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    if (has_spare_) { has_spare_ = false; return spare_; }
+    double u, v, q;
+    do {
+      u = 2.0 * Uniform() - 1.0;
+      v = 2.0 * Uniform() - 1.0;
+      q = u * u + v * v;
+    } while (q >= 1.0 || q == 0.0);
+    double f = std::sqrt(-2.0 * std::log(q) / q);
+    spare_ = v * f;
+    has_spare_ = true;
+    return u * f;
   }
 
  private:
   uint64_t s_;
+  double spare_ = 0;
+  bool has_spare_ = false;
 };
 
 // Minifloat formats: exponent bits, mantissa bits, bias, IEEE-style inf/NaN at max exponent.
@@ -173,7 +186,7 @@ void FillRange(void* dst, DType dtype, int64_t begin, int64_t end, const Distrib
         else if (pick < 0.6) v = 2 * r.Uniform() - 1;
         else {
           double dec = MixedDecades(dtype);
-          v = std::pow(10.0, dec * (2 * r.Uniform() - 1)) * (r.Uniform() < 0.5 ? -1 : 1);
+          v = std::exp(2.302585092994046 * dec * (2 * r.Uniform() - 1)) * (r.Uniform() < 0.5 ? -1 : 1);  // 10^x
         }
         break;
       }
@@ -184,18 +197,18 @@ void FillRange(void* dst, DType dtype, int64_t begin, int64_t end, const Distrib
   }
 }
 
-// Runs fn(chunk) for chunks [0, chunks) on up to hardware_concurrency threads.
+}  // namespace
+
 void ParallelChunks(int64_t chunks, const std::function<void(int64_t)>& fn) {
   int64_t threads = std::min<int64_t>(chunks, std::max(1u, std::thread::hardware_concurrency()));
   if (threads <= 1) { for (int64_t c = 0; c < chunks; ++c) fn(c); return; }
   std::atomic<int64_t> next{0};
   std::vector<std::thread> pool;
-  for (int64_t t = 0; t < threads; ++t)
+  for (int64_t t = 1; t < threads; ++t)
     pool.emplace_back([&] { for (int64_t c; (c = next.fetch_add(1)) < chunks;) fn(c); });
+  for (int64_t c; (c = next.fetch_add(1)) < chunks;) fn(c);  // the calling thread works too
   for (auto& th : pool) th.join();
 }
-
-}  // namespace
 
 void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed) {
   int64_t chunks = (n + kFillChunk - 1) / kFillChunk;

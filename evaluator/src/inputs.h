@@ -1,11 +1,12 @@
 // Deterministic input generation and element encode/decode, shared by the
 // trusted side and ksearch-runner (both link this code, so the same seed gives
-// the same bytes in both processes; the trusted side regenerates inputs to
-// check for mutation without trusting the candidate process).
+// the same bytes in both processes; the trusted runner digests the inputs it
+// generates, to check for mutation without trusting the candidate process).
 // Thread-safety: pure functions (the f16/fp8 tables are built once, thread-safely).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,10 @@ void ApplyStamp(void* tensor, DType dtype, const TensorStamp& stamp);
 void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed);
 
 inline constexpr int64_t kFillChunk = int64_t(1) << 16;
+
+// Runs fn(c) for every chunk c in [0, chunks) on up to hardware_concurrency
+// threads (the caller's included); returns when all are done.
+void ParallelChunks(int64_t chunks, const std::function<void(int64_t)>& fn);
 
 // A fast, order-dependent 64-bit digest of a byte buffer (hex), computed in
 // parallel over fixed 4 MiB chunks. Used to detect input mutation on both sides;

@@ -7,6 +7,7 @@
 // improved against the parent. Whatever the verdict, trusted files changed
 // during the evaluation turn it into hack_suspected{trusted_files_modified}.
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -104,7 +105,15 @@ struct Pass {
   Validation val;
   std::optional<Verdict> failure;
   bool reference_failed = false;
+  // Wall seconds of each step (evidence "phases"): reference_s, candidate_s,
+  // validate_s, plus each runner's own breakdown (the candidate's is what its
+  // process reports: informational only, never used for a verdict).
+  nlohmann::json phases = nlohmann::json::object();
 };
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 Pass VerifyAndTime(const RunRequest& req, const Task& task, const std::vector<ResolvedShape>& shapes,
                    const std::string& ref_library, const std::string& dir, ProcessLauncher& launcher,
@@ -119,7 +128,10 @@ Pass VerifyAndTime(const RunRequest& req, const Task& task, const std::vector<Re
   ref_spec.library = ref_library;
   ref_spec.mode = "trusted";
   ref_spec.out_dir = dir + "/reference";
+  auto t0 = std::chrono::steady_clock::now();
   p.ref = LaunchRunner(tools, req.backend, ref_spec, req, launcher);
+  p.phases["reference_s"] = SecondsSince(t0);
+  if (p.ref.ok && p.ref.result.contains("phases")) p.phases["reference_runner"] = p.ref.result["phases"];
   if (!p.ref.ok) {
     p.reference_failed = true;
     p.failure = Verdict{VerdictKind::kInfraError, "reference_failed", p.ref.failure.ToString() + ": " + p.ref.failure.detail};
@@ -130,12 +142,18 @@ Pass VerifyAndTime(const RunRequest& req, const Task& task, const std::vector<Re
   p.cand_spec.mode = "candidate";
   p.cand_spec.out_dir = dir + "/candidate";
   p.cand_spec.confine = true;  // Landlock before dlopen (checks/fs_confine.h)
+  t0 = std::chrono::steady_clock::now();
   p.cand = LaunchRunner(tools, req.backend, p.cand_spec, req, launcher);
+  p.phases["candidate_s"] = SecondsSince(t0);
+  if (p.cand.ok && p.cand.result.contains("phases") && p.cand.result["phases"].is_object())
+    p.phases["candidate_runner"] = p.cand.result["phases"];
   if (!p.cand.ok) {
     p.failure = p.cand.failure;
     return p;
   }
+  t0 = std::chrono::steady_clock::now();
   p.val = Validate(task, shapes, p.ref.out_dir, p.ref.result, p.cand.out_dir, p.cand.result);
+  p.phases["validate_s"] = SecondsSince(t0);
   if (!p.val.ok) p.failure = p.val.verdict;
   return p;
 }
@@ -167,6 +185,7 @@ std::optional<Verdict> ExecuteAudit(const RunRequest& req, const Task& task, con
   if (!shapes.ok()) return Verdict{VerdictKind::kInfraError, "bad_task", shapes.status().message()};
   Pass p = VerifyAndTime(req, task, *shapes, ref_library, run_dir + "/audit", launcher, tools);
   aj["validation"] = p.val.evidence;
+  aj["phases"] = p.phases;
   checks::AuditEvidence ev;
   ev.claimed_us = claimed_us;
   ev.max_timing_ratio = ratio;
@@ -272,6 +291,7 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
   std::string run_dir = UniqueRunDir(req.work_dir);
   res.evidence["run_dir"] = run_dir;
   Pass pass = VerifyAndTime(req, *task, *shapes, ref_build.artifact_path, run_dir, launcher, tools);
+  res.evidence["phases"] = pass.phases;
   if (pass.reference_failed) return infra("reference_failed", pass.ref.failure.ToString() + ": " + pass.ref.failure.detail);
   if (!pass.cand.ok) {
     res.verdict = *pass.failure;
@@ -289,7 +309,9 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
   if (!pass.val.ok) { res.verdict = pass.val.verdict; return res; }
   const RunnerSpec& cand_spec = pass.cand_spec;
   // Performance per scored shape.
+  auto t_ceil = std::chrono::steady_clock::now();
   auto ceil = DeviceCeilings(req, launcher, tools);
+  res.evidence["phases"]["ceilings_s"] = SecondsSince(t_ceil);
   nlohmann::json ceilings = ceil.ok() ? *ceil : nlohmann::json{{"error", ceil.status().message()}};
   res.evidence["environment"]["ceilings"] = ceilings;
   double bw = ceilings.value("bandwidth_gbs", 0.0), peak = ceilings.value("peak_gflops", 0.0);
@@ -421,6 +443,7 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
 // built (and compared with the hash recorded when it was built, for a cached
 // one); all are verified again when the evaluation is over.
 RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools) {
+  const auto t_start = std::chrono::steady_clock::now();
   std::vector<checks::TrustedManifest> manifests;
   auto add_trusted = [&](const std::string& path) -> Status {
     auto m = checks::SnapshotTrustedFiles({path});
@@ -436,6 +459,7 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
     }
   }
   RunResult res = RunChecked(req, launcher, tools, add_trusted);
+  const auto t_verify = std::chrono::steady_clock::now();
   nlohmann::json roots = nlohmann::json::array();
   size_t files = 0;
   std::string changed;
@@ -445,6 +469,10 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
     if (Status st = checks::VerifyTrustedFiles(m); !st.ok()) changed += (changed.empty() ? "" : "\n") + st.message();
   }
   res.evidence["trusted_files"] = {{"roots", roots}, {"files", files}, {"verified", changed.empty()}};
+  if (res.evidence.contains("phases")) {
+    res.evidence["phases"]["trusted_verify_s"] = SecondsSince(t_verify);
+    res.evidence["phases"]["total_s"] = SecondsSince(t_start);
+  }
   if (!changed.empty()) {
     res.evidence["trusted_files"]["changes"] = changed.substr(0, 2000);
     res.evidence["trusted_files"]["verdict_before"] = res.verdict.ToString();

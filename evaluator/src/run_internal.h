@@ -52,7 +52,7 @@ struct Validation {
 };
 
 // Compares the candidate's files against the reference's and the trusted
-// regeneration of the inputs: all the incorrect{...} reasons.
+// runner's digests of the inputs it generated: all the incorrect{...} reasons.
 Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, const std::string& ref_dir,
                     const nlohmann::json& ref_result, const std::string& cand_dir, const nlohmann::json& cand_result);
 

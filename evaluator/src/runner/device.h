@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +37,10 @@ class Device {
   virtual std::string Init() = 0;
   virtual void* Alloc(size_t bytes) = 0;  // nullptr on failure
   virtual void Free(void* p) = 0;
+  // Host memory for staging downloads (CUDA: pinned, so copies run at full
+  // speed); nullptr on failure.
+  virtual void* AllocHost(size_t bytes) { return std::malloc(bytes ? bytes : 1); }
+  virtual void FreeHost(void* p) { std::free(p); }
   virtual std::string Upload(void* dst, const void* src, size_t bytes) = 0;
   virtual std::string Download(void* dst, const void* src, size_t bytes) = 0;
   virtual std::string Fill(void* dst, uint8_t byte, size_t bytes) = 0;

@@ -4,19 +4,25 @@
 // check), moves buffers between calls, gives every timed buffer set its own
 // inputs and stamps them before every timed call (no two calls see the same
 // content), times calls, and writes raw outputs plus result.json into
-// spec.out_dir. It never compares anything: the trusted side (Run) regenerates
-// inputs, runs the reference in another runner ("trusted" mode, which also
-// computes the reference of every checked timed call) and checks the files.
+// spec.out_dir. It never compares anything: the trusted side (Run) runs the
+// reference in another runner ("trusted" mode, which also digests the inputs
+// it generates before each call and computes the reference of every checked
+// timed call) and checks the files.
 // A candidate run confines itself with Landlock before loading the library.
 // Progress is written to out_dir/progress so a crash can be located.
 // Exit codes: runner_spec.h.
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "checks/fs_confine.h"
@@ -35,6 +41,16 @@ struct Runner {
   RunnerSpec spec;
   std::unique_ptr<Device> dev;
   KsRun ks_run = nullptr;
+  // Wall seconds per phase of this runner (result.json "phases"), so an
+  // evaluation's overhead can be located: inputs, upload, poison, call,
+  // dump, digest, stamp.
+  std::map<std::string, double> phases;
+  struct PhaseTimer {
+    double& acc;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    ~PhaseTimer() { acc += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+  };
+  PhaseTimer Phase(const char* name) { return PhaseTimer{phases[name]}; }
 
   [[noreturn]] void Die(int code, const std::string& what) {
     Progress("fatal: " + what);
@@ -48,11 +64,25 @@ struct Runner {
   void Check(const std::string& err, const char* where) {
     if (!err.empty()) Die(kRunnerExitDeviceFault, std::string(where) + ": " + err);
   }
-  void WriteFile(const std::string& name, const std::vector<uint8_t>& bytes) {
-    std::ofstream out(spec.out_dir + "/" + name, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!out) Die(kRunnerExitUsage, "cannot write " + name);
+  // One write(2) loop from `data`, no intermediate stream buffer.
+  void WriteFile(const std::string& name, const uint8_t* data, size_t bytes) {
+    std::string path = spec.out_dir + "/" + name;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) Die(kRunnerExitUsage, "cannot write " + name);
+    size_t off = 0;
+    while (off < bytes) {
+      ssize_t n = ::write(fd, data + off, std::min<size_t>(bytes - off, size_t(1) << 30));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) { ::close(fd); Die(kRunnerExitUsage, "cannot write " + name); }
+      off += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0) Die(kRunnerExitUsage, "cannot write " + name);
   }
+  // Host staging buffer for downloads (outputs to dump, inputs to digest),
+  // reused across calls: pinned on CUDA, so no allocation or zero-fill per fetch.
+  uint8_t* stage_ = nullptr;
+  size_t stage_bytes_ = 0;
+  bool stage_pinned_ = false;
 
   // One set of device buffers for a shape.
   struct Buffers {
@@ -83,6 +113,7 @@ struct Runner {
   }
   // Inputs from `seed`, every tensor from distribution `dist_index` of its list.
   std::vector<std::vector<uint8_t>> GenInputs(const RunnerShape& s, uint64_t seed, int dist_index) {
+    auto timer = Phase("inputs_s");
     std::vector<std::vector<uint8_t>> out;
     for (size_t i = 0; i < s.inputs.size(); ++i) {
       const RunnerTensor& t = s.inputs[i];
@@ -112,23 +143,35 @@ struct Runner {
     return d;
   }
   void Upload(const RunnerShape& s, Buffers& b, const std::vector<std::vector<uint8_t>>& host) {
+    auto timer = Phase("upload_s");
     for (size_t i = 0; i < host.size(); ++i) Check(dev->Upload(b.in[i], host[i].data(), host[i].size()), "upload");
   }
   void Poison(const RunnerShape& s, Buffers& b, uint8_t pattern = kPoisonByte) {
+    auto timer = Phase("poison_s");
     for (size_t i = 0; i < s.outputs.size(); ++i)
       Check(dev->Fill(b.out[i], pattern, s.outputs[i].Numel() * DTypeSize(DType(s.outputs[i].dtype))), "poison");
   }
-  std::vector<uint8_t> Fetch(const void* p, size_t bytes) {
-    std::vector<uint8_t> out(bytes);
-    Check(dev->Download(out.data(), p, bytes), "download");
-    return out;
+  // Downloads `bytes` from device pointer `p` into the staging buffer; the
+  // result is valid until the next Fetch.
+  const uint8_t* Fetch(const void* p, size_t bytes) {
+    if (bytes > stage_bytes_) {
+      if (stage_) stage_pinned_ ? dev->FreeHost(stage_) : std::free(stage_);
+      stage_bytes_ = std::max(bytes, 2 * stage_bytes_);
+      stage_ = static_cast<uint8_t*>(dev->AllocHost(stage_bytes_));
+      stage_pinned_ = stage_ != nullptr;
+      if (!stage_) stage_ = static_cast<uint8_t*>(std::malloc(stage_bytes_));  // pageable fallback
+      if (!stage_) Die(kRunnerExitDeviceFault, "host staging allocation failed");
+    }
+    if (bytes) Check(dev->Download(stage_, p, bytes), "download");
+    return stage_;
   }
   // FastDigest of each input, joined by '.', in input order (validate.cc recomputes it).
   std::string InputDigest(const RunnerShape& s, Buffers& b) {
+    auto timer = Phase("digest_s");
     std::string d;
     for (size_t i = 0; i < s.inputs.size(); ++i) {
-      auto bytes = Fetch(b.in[i], s.inputs[i].Numel() * DTypeSize(DType(s.inputs[i].dtype)));
-      d += (i ? "." : "") + FastDigest(bytes.data(), bytes.size());
+      size_t n = s.inputs[i].Numel() * DTypeSize(DType(s.inputs[i].dtype));
+      d += (i ? "." : "") + FastDigest(Fetch(b.in[i], n), n);
     }
     return d;
   }
@@ -153,13 +196,17 @@ struct Runner {
     a.workspace = b.workspace; a.workspace_bytes = s.workspace_bytes;
     int rc = 0;
     CallTiming local;
+    auto timer = Phase("call_s");
     Check(dev->TimedCall([&] { return ks_run(&a); }, flush, t ? t : &local, &rc), "kernel");
     if (rc != 0) Die(kRunnerExitKernelError, "ks_run returned " + std::to_string(rc) + " on shape " + s.name);
     return rc;
   }
   void DumpOutputs(const RunnerShape& s, Buffers& b, const std::function<std::string(int)>& name) {
-    for (size_t o = 0; o < s.outputs.size(); ++o)
-      WriteFile(name(static_cast<int>(o)), Fetch(b.out[o], s.outputs[o].Numel() * DTypeSize(DType(s.outputs[o].dtype))));
+    auto timer = Phase("dump_s");
+    for (size_t o = 0; o < s.outputs.size(); ++o) {
+      size_t n = s.outputs[o].Numel() * DTypeSize(DType(s.outputs[o].dtype));
+      WriteFile(name(static_cast<int>(o)), Fetch(b.out[o], n), n);
+    }
   }
 
   nlohmann::json Verify(int si, const RunnerShape& s) {
@@ -168,11 +215,19 @@ struct Runner {
       Progress("verify shape=" + s.name + " trial=" + std::to_string(t));
       auto host = HostInputs(s, static_cast<int>(t));
       Buffers b = Allocate(s, 4096 * (t + 1));
+      // The trusted runner reports the digest of the inputs it generated
+      // (Validate checks both runners' after-call digests against it).
+      nlohmann::json tj = nlohmann::json::object();
+      if (spec.mode == "trusted") {
+        auto timer = Phase("digest_s");
+        tj["input_digest_before"] = HostDigest(host);
+      }
       Upload(s, b, host);
       Poison(s, b);
       Call(s, b, false, nullptr);
       DumpOutputs(s, b, [&](int o) { return TrialOutputFile(si, static_cast<int>(t), o); });
-      trials.push_back({{"input_digest_after", InputDigest(s, b)}});
+      tj["input_digest_after"] = InputDigest(s, b);
+      trials.push_back(tj);
       if (t == 0 && s.repeat_trial0) {
         Buffers b2 = Allocate(s, 8192);
         Upload(s, b2, host);
@@ -197,6 +252,7 @@ struct Runner {
   // Restores the set's previous stamp from the base copy and writes the stamp
   // of `call`: after it the set holds base + stamp(call) and nothing else.
   void Restamp(const RunnerShape& s, TimedSet& ts, uint64_t call) {
+    auto timer = Phase("stamp_s");
     std::vector<PatchOp> ops;
     for (size_t i = 0; i < ts.stamp.size(); ++i) {
       const size_t es = DTypeSize(DType(s.inputs[i].dtype));
@@ -277,7 +333,8 @@ struct Runner {
       auto host = GenInputs(s, s.timed_seeds[k], 0);
       auto stamp = MakeStamp(s, s.timed_seeds[k], kCheckCall);
       for (size_t i = 0; i < host.size(); ++i) ApplyStamp(host[i].data(), DType(s.inputs[i].dtype), stamp[i]);
-      std::string before = HostDigest(host);
+      std::string before;
+      { auto timer = Phase("digest_s"); before = HostDigest(host); }
       Buffers b = Allocate(s, 4096 * (k + 3));
       Upload(s, b, host);
       Poison(s, b);
@@ -322,6 +379,7 @@ struct Runner {
     return j;
   }
 
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   int Main(const char* spec_path) {
     std::ifstream in(spec_path);
     nlohmann::json j;
@@ -354,6 +412,10 @@ struct Runner {
       }
     }
     result["env_after"] = dev->Environment();
+    nlohmann::json pj = nlohmann::json::object();
+    for (auto& [k, v] : phases) pj[k] = v;
+    pj["total_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    result["phases"] = pj;
     std::ofstream out(spec.out_dir + "/result.json");
     out << result.dump(1);
     Progress("done");
