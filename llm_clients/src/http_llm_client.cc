@@ -56,6 +56,7 @@ class HttpLlmClient::Impl : public std::enable_shared_from_this<Impl> {
     std::optional<SteadyTime> first_sent;
     std::optional<SteadyTime> deadline;
     double reserved_usd = 0;
+    std::vector<MoneyBudget*> budgets;  // where reserved_usd is held (client's, request's)
     double tpm_estimate = 0;
     uint64_t transport_id = 0;
     bool in_transport = false;
@@ -113,12 +114,19 @@ class HttpLlmClient::Impl : public std::enable_shared_from_this<Impl> {
     const int64_t in_bound = static_cast<int64_t>(bytes + 8 * call->req.messages.size() + 16);
     call->reserved_usd = Price(in_bound, max_tokens);
     call->tpm_estimate = static_cast<double>(bytes) / 4.0 + max_tokens;
-    if (budget_ != nullptr && !budget_->TryReserve(call->reserved_usd)) {
+    for (MoneyBudget* b : {budget_, call->req.budget}) {
+      if (b == nullptr || std::find(call->budgets.begin(), call->budgets.end(), b) != call->budgets.end()) continue;
+      if (b->TryReserve(call->reserved_usd)) {
+        call->budgets.push_back(b);
+        continue;
+      }
+      for (MoneyBudget* held : call->budgets) held->Settle(call->reserved_usd, 0);
+      call->budgets.clear();
       call->reserved_usd = 0;
       return Fail(call, LlmErrorKind::kBudget, 0,
-                  "money budget would be exceeded (limit " + std::to_string(budget_->limit()) +
-                      " USD, spent " + std::to_string(budget_->spent()) + ", this call may cost up to " +
-                      std::to_string(Price(in_bound, max_tokens)) + ")");
+                  std::string(b == budget_ ? "" : "request ") + "money budget would be exceeded (limit " +
+                      std::to_string(b->limit()) + " USD, spent " + std::to_string(b->spent()) +
+                      ", this call may cost up to " + std::to_string(Price(in_bound, max_tokens)) + ")");
     }
     calls_[call->id] = call;
     if (cfg_.deadline_s > 0) {
@@ -348,7 +356,8 @@ class HttpLlmClient::Impl : public std::enable_shared_from_this<Impl> {
     acc.text = redact_(acc.text);  // an endpoint could echo the key back
     acc.request_body = redact_(call->body);
     acc.response_body = redact_(call->last_body);
-    if (budget_ != nullptr) budget_->Settle(call->reserved_usd, acc.cost_usd);
+    for (MoneyBudget* b : call->budgets) b->Settle(call->reserved_usd, acc.cost_usd);
+    call->budgets.clear();
     tpm_.Refund(call->tpm_estimate - static_cast<double>(call->input_tokens + call->output_tokens), now);
     stats_.cost_usd += acc.cost_usd;
     if (o.ok) {

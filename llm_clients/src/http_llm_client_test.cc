@@ -334,6 +334,47 @@ TEST_CASE("a call that does not fit the money budget is refused without a reques
   CHECK(budget.spent() == 0);
 }
 
+TEST_CASE("a request's own budget is enforced with the client's, and both settle", "[llm]") {
+  FakeLlmServer server;
+  server.Enqueue(FakeResponse::Completion("one").WithUsage(100, 10));
+  server.Enqueue(FakeResponse::Completion("two").WithUsage(100, 10));
+  EndpointConfig cfg = FakeEndpoint(server, Protocol::kOpenAi);
+  MoneyBudget deployment(-1);  // unlimited: accounts only
+  Harness h(cfg, &deployment);
+  const double billed = h.client->PriceUsd(100, 10);
+  // One call reserves at most ~256 output tokens at $15/M plus a few hundred
+  // input bytes at $3/M: about $0.0045. Room for one call, not two at once.
+  MoneyBudget campaign(0.006);
+  CompletionRequest r = SimpleRequest("p");
+  r.budget = &campaign;
+  std::vector<CompletionOutcome> out;
+  h.Start(r, &out);
+  h.Start(r, &out);  // does not fit while the first is reserved
+  h.io.run();
+  REQUIRE(out.size() == 2);
+  int ok = 0, refused = 0;
+  for (const auto& o : out) {
+    ok += o.ok;
+    if (!o.ok && o.error.kind == LlmErrorKind::kBudget) {
+      ++refused;
+      CHECK(o.error.message.find("request money budget") != std::string::npos);
+    }
+  }
+  CHECK(ok == 1);
+  CHECK(refused == 1);
+  CHECK(server.RequestCount() == 1);
+  CHECK(campaign.spent() == Approx(billed));
+  CHECK(campaign.reserved() == Approx(0).margin(1e-12));
+  CHECK(deployment.spent() == Approx(billed));
+  CHECK(deployment.reserved() == Approx(0).margin(1e-12));
+
+  // After settling, the campaign has room again for a call of the same size.
+  CompletionOutcome again = h.Call(r);
+  CHECK(again.ok);
+  CHECK(campaign.spent() == Approx(2 * billed));
+  CHECK(deployment.spent() == Approx(2 * billed));
+}
+
 TEST_CASE("destroying a client with calls in flight delivers kCancelled", "[llm][fault]") {
   FakeLlmServer server;
   server.Enqueue(FakeResponse::Hang());

@@ -20,6 +20,8 @@
 
 namespace ksearch::llm {
 
+class MoneyBudget;
+
 struct ChatMessage {
   std::string role;     // "user" | "assistant"
   std::string content;
@@ -31,6 +33,11 @@ struct CompletionRequest {
   int max_tokens = 4096;              // 0: the endpoint's configured default
   double temperature = -1;            // < 0: the endpoint's configured default
   std::string attempt_id;             // for accounting, records and cassette keys
+  // A budget for this call in addition to the client's own (e.g. the
+  // campaign's, when clients are shared by campaigns): the call must fit both
+  // or is refused with kBudget; it settles in both. Not owned; must outlive
+  // the call. Ignored by clients that cost nothing (ReplayClient).
+  MoneyBudget* budget = nullptr;
 };
 
 // Why a call failed; recorded as proposal_failed{llm_error} with this kind.
