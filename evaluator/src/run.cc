@@ -6,6 +6,7 @@
 // (audit_failed, only when DecideAudit asks for one) -> slower / no_gain /
 // improved against the parent. Whatever the verdict, trusted files changed
 // during the evaluation turn it into hack_suspected{trusted_files_modified}.
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -477,6 +478,16 @@ RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& too
     res.evidence["trusted_files"]["changes"] = changed.substr(0, 2000);
     res.evidence["trusted_files"]["verdict_before"] = res.verdict.ToString();
     res.verdict = {VerdictKind::kHackSuspected, "trusted_files_modified", changed.substr(0, 600)};
+  }
+  // The run folder holds the output dumps (gigabytes per evaluation on the
+  // CUDA shapes); everything the verdict rests on is in the evidence by now.
+  // An overnight campaign that kept them filled a 64 GB disk within the hour.
+  // KSEARCH_KEEP_RUN_DIRS=1 keeps them for debugging.
+  const char* keep = std::getenv("KSEARCH_KEEP_RUN_DIRS");
+  if (std::string run_dir = res.evidence.value("run_dir", ""); !run_dir.empty() && !(keep && *keep == '1')) {
+    std::error_code ec;
+    fs::remove_all(run_dir, ec);
+    res.evidence["run_dir_removed"] = !ec;
   }
   return res;
 }
