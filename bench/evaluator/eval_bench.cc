@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
         kj["bottleneck"] = res.bottleneck;
         kj["eval_wall_s"] = wall;
         kj["performance"] = res.evidence.value("performance", nlohmann::json::object());
+        kj["phases"] = res.evidence.value("phases", nlohmann::json::object());
         kj["registers"] = built.evidence["compile"]["resources"].value("max_registers", 0);
         if (profile && res.evidence.contains("profile")) {
           kj["profile"] = res.evidence["profile"];
