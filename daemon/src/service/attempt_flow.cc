@@ -394,7 +394,7 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
                                      {"detail", rj->detail}}));
       if (!again && rj->agrees && rj->promote_best) {
         const CampaignFacts* facts = fold_.campaign(live.id);
-        double t = planner::MedianOf(job->samples);
+        double t = planner::RobustTimeOf(job->samples, run.spread);  // as the planner estimates it
         double seed_time = facts && facts->seed_time_us > 0 ? facts->seed_time_us : t;
         batch.push_back(MakeEvent(live.id, "", event_kind::kBestPromoted,
                                   json{{"candidate", job->candidate}, {"attempt", job->attempt_id},
