@@ -24,9 +24,8 @@
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/isa_corpus/corpus.h"
 #include "ksearch/llm_clients/cassette.h"
-#include "ksearch/llm_clients/curl_transport.h"
+#include "ksearch/llm_clients/client_factory.h"
 #include "ksearch/llm_clients/endpoint_config.h"
-#include "ksearch/llm_clients/http_llm_client.h"
 #include "ksearch/planner/axis_catalogue.h"
 #include "ksearch/workers/devices.h"
 #include "ksearch/workers/eval_backend.h"
@@ -110,16 +109,12 @@ int main(int argc, char** argv) {
     if (!parsed.ok()) return Fail(parsed.status());
     endpoint_list.insert(endpoint_list.end(), parsed->begin(), parsed->end());
   }
-  const auto* endpoints = &endpoint_list;
-  std::unique_ptr<llm::HttpTransport> transport;
+  // One shared set of clients (one CurlTransport on the daemon's loop). The
+  // money budgets are per campaign: PlannerProposalEngine attaches each
+  // campaign's llm::MoneyBudget to its calls, so no deployment-wide budget here.
+  auto http_clients = llm::BuildClients(io, endpoint_list, /*budget=*/nullptr);
+  if (!http_clients.ok()) return Fail(http_clients.status());
   std::vector<std::unique_ptr<llm::LlmClient>> clients;
-  if (!endpoints->empty()) transport = llm::NewCurlTransport(io);
-  uint64_t rng_seed = static_cast<uint64_t>(getpid());
-  for (const auto& ep : *endpoints) {
-    auto c = llm::HttpLlmClient::New(io, ep, *transport, nullptr, ++rng_seed);
-    if (!c.ok()) return Fail(c.status());
-    clients.push_back(std::move(*c));
-  }
   for (const auto& r : config->replay) {
     auto c = llm::ReplayClient::Load(io, r.cassette, r.in_order ? llm::ReplayMode::kInOrder : llm::ReplayMode::kByKey,
                                      r.name);
@@ -127,6 +122,7 @@ int main(int argc, char** argv) {
     clients.push_back(std::move(*c));
   }
   std::vector<llm::LlmClient*> client_ptrs;
+  for (auto& c : http_clients->clients) client_ptrs.push_back(c.get());
   for (auto& c : clients) client_ptrs.push_back(c.get());
 
   // Retrieval for prompts: ISA facts from the corpus.
@@ -143,6 +139,11 @@ int main(int argc, char** argv) {
       return packet.ok() ? std::vector<std::string>{packet->text} : std::vector<std::string>{};
     };
   }
+  experiment_log::ExperimentLog& log_ref = **log;
+  sources.blob = [&log_ref](const std::string& hash) {
+    auto b = log_ref.GetBlob(hash);
+    return b.ok() ? *b : std::string();
+  };
   daemon::PlannerProposalEngine engine(io, client_ptrs, sources);
 
   daemon::CampaignService service(io, *config, **log, pool, engine, *catalogue, SystemClock::Instance());

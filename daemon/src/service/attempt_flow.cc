@@ -456,8 +456,10 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
       payload["speedup_vs_baseline"] = c->baseline.value("time_us", 0.0) / run.time_us;
   }
   if (!a->build_request.task_dir.empty()) {
+    // A run that failed (wrong result, crash) keeps its evidence too: the
+    // validation records and the runner log are what a repair prompt quotes.
     json packet = evaluator::MakeEvidencePacket(a->build_request, a->build, a->run_request,
-                                                run.evidence.is_null() || run.time_us <= 0 ? nullptr : &run);
+                                                run.evidence.is_null() ? nullptr : &run);
     packet["candidate"] = {{"source_hash", a->source_hash}, {"parent", a->decision.parent},
                            {"axis", a->decision.axis}, {"proposer", a->decision.proposer},
                            {"change_summary", a->change_summary}, {"attempt", a->id}};
