@@ -1,0 +1,71 @@
+// Helpers for the end-to-end tests that drive ksearchd with the fake LLM
+// server: reading the log back, the endpoint block, the replies.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_llm_process.h"
+#include "ksearch/core/event.h"
+#include "ksearch/experiment_log/experiment_log.h"
+
+namespace ksearch::e2e {
+
+// The whole log and its blobs, read-only.
+struct LogView {
+  std::vector<Event> events;
+  std::map<std::string, std::string> blobs;  // filled by Blob()
+  std::string db;
+
+  static LogView Read(const std::string& db) {
+    LogView v;
+    v.db = db;
+    auto log = experiment_log::ExperimentLog::Open(db, {.read_only = true});
+    if (!log.ok()) return v;
+    auto events = (*log)->ReadEvents();
+    if (events.ok()) v.events = std::move(*events);
+    return v;
+  }
+  std::string Blob(const std::string& hash) {
+    if (hash.empty()) return "";
+    auto it = blobs.find(hash);
+    if (it != blobs.end()) return it->second;
+    auto log = experiment_log::ExperimentLog::Open(db, {.read_only = true});
+    if (!log.ok()) return "";
+    auto b = (*log)->GetBlob(hash);
+    return blobs[hash] = b.ok() ? *b : "";
+  }
+  std::vector<const Event*> Of(std::string_view kind, const std::string& attempt = "") const {
+    std::vector<const Event*> out;
+    for (const auto& e : events)
+      if (e.kind == kind && (attempt.empty() || e.attempt_id == attempt)) out.push_back(&e);
+    return out;
+  }
+  // attempt id -> payload of its attempt_started / attempt_finished.
+  std::map<std::string, nlohmann::json> Started() const {
+    std::map<std::string, nlohmann::json> m;
+    for (const auto* e : Of(event_kind::kAttemptStarted)) m[e->attempt_id] = e->payload;
+    return m;
+  }
+  std::map<std::string, nlohmann::json> Finished() const {
+    std::map<std::string, nlohmann::json> m;
+    for (const auto* e : Of(event_kind::kAttemptFinished)) m[e->attempt_id] = e->payload;
+    return m;
+  }
+};
+
+// One SEARCH/REPLACE reply, as the prompt asks for it.
+inline std::string Patch(const std::string& summary, const std::string& search, const std::string& replace) {
+  return "Summary: " + summary + "\n<<<<<<< SEARCH\n" + search + "\n=======\n" + replace + "\n>>>>>>> REPLACE\n";
+}
+
+inline nlohmann::json Reply(const std::string& text, const std::string& match = "") {
+  nlohmann::json j{{"kind", "completion"}, {"text", text}};
+  if (!match.empty()) j["match"] = match;
+  return j;
+}
+
+}  // namespace ksearch::e2e
