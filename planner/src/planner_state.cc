@@ -118,6 +118,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   a.evidence_blob = Str(p, "evidence_blob");
   ++attempts_finished;
   a.finish_index = attempts_finished;
+  if (a.verdict.rfind("interrupted", 0) == 0) ++attempts_interrupted;
   std::string sh = Str(p, "source_hash"), mh = Str(p, "machine_code_hash");
   if (!sh.empty()) source_hashes.insert(sh);
   if (!mh.empty()) machine_code_hashes.insert(mh);

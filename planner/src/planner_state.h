@@ -93,6 +93,9 @@ class PlannerState {
   std::string task, arch, backend, seed_candidate, seed_source_blob;
   int64_t started_ms = 0, last_event_ms = 0;
   int64_t attempts_started = 0, attempts_finished = 0;
+  // Attempts that ended interrupted (shutdown, restart): retried, so they do
+  // not count against the attempts budget.
+  int64_t attempts_interrupted = 0;
   double money_spent = 0;
   // A call was refused because it did not fit the money budget
   // (proposal_failed{budget}): the rest of the money cannot pay for one more.

@@ -235,6 +235,20 @@ TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
     s.Finish(s.Start(*p->Next(0).decision), "slower", "c2", 120);
     CHECK(p->Next(0).reason == StopReason::kBudgetAttempts);
   }
+  SECTION("an attempt a restart or shutdown interrupted does not use the attempts budget") {
+    spec.budgets.attempts = kSeedSamples + 2;
+    auto p = OneAxisPlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100);
+    s.Finish(s.Start(*p->Next(0).decision), "interrupted{restart}", "", 0);
+    s.Finish(s.Start(*p->Next(0).decision), "slower", "c1", 120);
+    auto next = p->Next(0);
+    CHECK(next.reason != StopReason::kBudgetAttempts);  // one place left: the interrupted one
+    REQUIRE(next.decision);
+    s.Finish(s.Start(*next.decision), "slower", "c2", 120);
+    CHECK(p->Next(0).reason == StopReason::kBudgetAttempts);
+  }
   SECTION("money") {
     spec.budgets.money_usd = 1.0;
     auto p = OneAxisPlanner(spec);
