@@ -113,6 +113,7 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   }
   CHECK(ph["candidate_runner"].contains("stamp_s"));  // only the candidate runner times (and stamps)
   CHECK(ph["total_s"].get<double>() >= ph["reference_s"].get<double>() + ph["candidate_s"].get<double>());
+  CHECK(MakeEvidencePacket(BuildRequest{}, b, RunRequest{}, &r)["phases"] == ph);  // the packet carries them
 
   SECTION("a parent timing turns the verdict into a comparison") {
     BuildResult base = f.BuildSource(ReadFile(SourceDir() + "/configs/tasks/softmax/baseline.cc"));

@@ -169,31 +169,64 @@ void ApplyStamp(void* tensor, DType dtype, const TensorStamp& stamp) {
 
 namespace {
 
+// One element of distribution `d` (before rounding and clamping to the dtype).
+template <Distribution::Kind K>
+inline double Draw(Rng& r, const Distribution& d, double mixed_decades) {
+  if constexpr (K == Distribution::Kind::kNormal) return d.a + d.b * r.Normal();
+  else if constexpr (K == Distribution::Kind::kUniform) return d.a + (d.b - d.a) * r.Uniform();
+  else if constexpr (K == Distribution::Kind::kLogNormal) return std::exp(d.a + d.b * r.Normal());
+  else if constexpr (K == Distribution::Kind::kInts) return std::floor(d.a + (d.b - d.a + 1) * r.Uniform());
+  else {
+    double pick = r.Uniform();
+    if (pick < 0.4) return r.Normal();
+    if (pick < 0.6) return 2 * r.Uniform() - 1;
+    return std::exp(2.302585092994046 * mixed_decades * (2 * r.Uniform() - 1)) * (r.Uniform() < 0.5 ? -1 : 1);  // 10^x
+  }
+}
+
+// The element loop with the distribution and the common dtypes resolved at
+// compile time; the bytes are those of StoreElement(clamp(round(v))).
+template <Distribution::Kind K>
+void FillRangeOf(void* dst, DType dtype, int64_t begin, int64_t end, const Distribution& d, Rng& r) {
+  const double lim = MaxFinite(dtype), lo = dtype == DType::kU8 ? 0.0 : -lim, dec = MixedDecades(dtype);
+  auto* p = static_cast<uint8_t*>(dst);
+  switch (dtype) {
+    case DType::kF32:
+      for (int64_t i = begin; i < end; ++i) {
+        float f = static_cast<float>(std::clamp(Draw<K>(r, d, dec), lo, lim));
+        std::memcpy(p + 4 * i, &f, 4);
+      }
+      return;
+    case DType::kBF16:
+      for (int64_t i = begin; i < end; ++i) {
+        float f = static_cast<float>(std::clamp(Draw<K>(r, d, dec), lo, lim));
+        uint32_t u;
+        std::memcpy(&u, &f, 4);
+        uint16_t b = std::isnan(f) ? 0x7FC0 : static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+        std::memcpy(p + 2 * i, &b, 2);
+      }
+      return;
+    default: {
+      const bool is_float = IsFloat(dtype);
+      for (int64_t i = begin; i < end; ++i) {
+        double v = Draw<K>(r, d, dec);
+        if (!is_float) v = std::nearbyint(v);
+        StoreElement(dst, dtype, i, std::clamp(v, lo, lim));
+      }
+    }
+  }
+}
+
 void FillRange(void* dst, DType dtype, int64_t begin, int64_t end, const Distribution& d, uint64_t seed) {
   uint64_t cs = seed ^ (0xD6E8FEB86659FD93ull * static_cast<uint64_t>(begin / kFillChunk + 1));
   Rng r(SplitMix(cs));
-  double lim = MaxFinite(dtype);
-  for (int64_t i = begin; i < end; ++i) {
-    double v = 0;
-    switch (d.kind) {
-      case Distribution::Kind::kNormal: v = d.a + d.b * r.Normal(); break;
-      case Distribution::Kind::kUniform: v = d.a + (d.b - d.a) * r.Uniform(); break;
-      case Distribution::Kind::kLogNormal: v = std::exp(d.a + d.b * r.Normal()); break;
-      case Distribution::Kind::kInts: v = std::floor(d.a + (d.b - d.a + 1) * r.Uniform()); break;
-      case Distribution::Kind::kMixed: {
-        double pick = r.Uniform();
-        if (pick < 0.4) v = r.Normal();
-        else if (pick < 0.6) v = 2 * r.Uniform() - 1;
-        else {
-          double dec = MixedDecades(dtype);
-          v = std::exp(2.302585092994046 * dec * (2 * r.Uniform() - 1)) * (r.Uniform() < 0.5 ? -1 : 1);  // 10^x
-        }
-        break;
-      }
-    }
-    if (!IsFloat(dtype)) v = std::nearbyint(v);
-    v = std::clamp(v, dtype == DType::kU8 ? 0.0 : -lim, lim);
-    StoreElement(dst, dtype, i, v);
+  using K = Distribution::Kind;
+  switch (d.kind) {
+    case K::kNormal: FillRangeOf<K::kNormal>(dst, dtype, begin, end, d, r); break;
+    case K::kUniform: FillRangeOf<K::kUniform>(dst, dtype, begin, end, d, r); break;
+    case K::kLogNormal: FillRangeOf<K::kLogNormal>(dst, dtype, begin, end, d, r); break;
+    case K::kInts: FillRangeOf<K::kInts>(dst, dtype, begin, end, d, r); break;
+    case K::kMixed: FillRangeOf<K::kMixed>(dst, dtype, begin, end, d, r); break;
   }
 }
 

@@ -35,6 +35,7 @@ nlohmann::json MakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
     p["bottleneck"] = run->bottleneck;
     p["verdict"] = {{"kind", run->verdict.ToString()}, {"detail", run->verdict.detail}};
     if (run->evidence.contains("runner_log")) p["runner_log"] = run->evidence["runner_log"];
+    if (run->evidence.contains("phases")) p["phases"] = run->evidence["phases"];  // wall seconds per step
   } else {
     p["verdict"] = {{"kind", build.verdict.ToString()}, {"detail", build.verdict.detail}};
   }
