@@ -11,8 +11,8 @@
 //   - a failed call ends its attempt as proposal_failed{llm_error} with the
 //     error kind, one refused by the money budget as proposal_failed{budget};
 //   - the money spent (sum of llm_call.cost_usd) never exceeds budgets.money_usd,
-//     the campaign finishes with budget_money, and no attempt starts after the
-//     first refusal.
+//     also across a restart of the daemon mid-campaign, the campaign finishes
+//     with budget_money, and no attempt starts after the first refusal.
 #include <catch.hpp>
 
 #include <set>
@@ -100,12 +100,16 @@ std::vector<json> CampaignScript(int blocks) {
 }
 
 struct CampaignFigures {
-  int attempts = 0, llm_attempts = 0, requests = 0, llm_calls = 0;
+  int attempts = 0, llm_attempts = 0, requests = 0, requests_maybe = 0, llm_calls = 0, interrupted = 0;
   double spent = 0, budget = 0;
   std::map<std::string, int> verdicts, error_kinds;
 };
 
-CampaignFigures RunCampaign(const std::string& name, int blocks, double money_usd, int max_attempts) {
+// `restart_at` > 0: once that many attempts have started, the daemon is
+// stopped (SIGTERM: in-flight calls are cancelled) and started again; the
+// campaign's money budget must resume from what the log says was spent.
+CampaignFigures RunCampaign(const std::string& name, int blocks, double money_usd, int max_attempts,
+                            int restart_at = 0) {
   CampaignFigures fig;
   fig.budget = money_usd;
   FakeLlmProcess fake(name, CampaignScript(blocks), kPatchFailed);
@@ -134,6 +138,12 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
       "}\nnoise_threshold: 0.05\nseed: 9\n");
   INFO(started.raw);
   REQUIRE(started.status == 201);
+  if (restart_at > 0) {
+    auto mid = WaitFor(d, id, [&](const json& s) { return s.value("attempts_started", 0) >= restart_at; }, 600s);
+    REQUIRE(mid.value("state", "") == "running");
+    CHECK(d.Stop() == 0);
+    REQUIRE(d.Start());
+  }
   auto status = WaitFor(d, id, [](const json& s) { return s.value("state", "") == "finished"; }, 900s);
   INFO(status.dump(2));
   REQUIRE(status.value("state", "") == "finished");
@@ -163,7 +173,10 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
       ++fig.llm_calls;
       const std::string err = e.payload.value("error", "");
       const bool sent = err.rfind("budget:", 0) != 0;
-      if (sent) fig.requests += 1 + e.payload.value("retries", 0);
+      // A call cancelled at shutdown may not have been sent yet.
+      const bool maybe_sent = err.rfind("cancelled:", 0) == 0;
+      if (sent && !maybe_sent) fig.requests += 1 + e.payload.value("retries", 0);
+      if (maybe_sent) fig.requests_maybe += 1 + e.payload.value("retries", 0);
       fig.spent += e.payload.value("cost_usd", 0.0);
       CHECK(fig.spent <= money_usd + 1e-9);  // never over, at any point of the log
       if (!err.empty()) fig.error_kinds[err.substr(0, err.find(':'))]++;
@@ -183,6 +196,10 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
     // Every LLM proposal made at least one call; how its last call ended
     // decides the verdict.
     INFO(aid << " " << v << " " << f.dump());
+    if (v.rfind("interrupted", 0) == 0) {  // stopped before its proposal came back
+      ++fig.interrupted;
+      continue;
+    }
     REQUIRE(!calls[aid].empty());
     const std::string last_error = calls[aid].back().value("error", "");
     if (last_error.rfind("budget:", 0) == 0) {
@@ -200,7 +217,8 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
   }
   // Every request the server saw is accounted for by the log.
   auto requests = fake.Requests();
-  CHECK(static_cast<int>(requests.size()) == fig.requests);
+  CHECK(static_cast<int>(requests.size()) >= fig.requests);
+  CHECK(static_cast<int>(requests.size()) <= fig.requests + fig.requests_maybe);
   CHECK(fig.spent <= money_usd);
   CHECK(first_refusal_seq != 0);
   CHECK(status.value("cost_usd", -1.0) == Approx(fig.spent));
@@ -210,6 +228,7 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
 std::string Describe(const CampaignFigures& f) {
   std::string s = "attempts=" + std::to_string(f.attempts) + " llm_attempts=" + std::to_string(f.llm_attempts) +
                   " llm_calls=" + std::to_string(f.llm_calls) + " requests=" + std::to_string(f.requests) +
+                  " (+" + std::to_string(f.requests_maybe) + " cancelled) interrupted=" + std::to_string(f.interrupted) +
                   " spent=" + std::to_string(f.spent) + " budget=" + std::to_string(f.budget) + "\n";
   for (const auto& [v, n] : f.verdicts) s += "  " + v + ": " + std::to_string(n) + "\n";
   for (const auto& [k, n] : f.error_kinds) s += "  error " + k + ": " + std::to_string(n) + "\n";
@@ -220,7 +239,8 @@ std::string Describe(const CampaignFigures& f) {
 
 TEST_CASE("an LLM campaign with every endpoint fault loses no attempt and stays within its money budget",
           "[e2e][daemon][llm][fault]") {
-  CampaignFigures f = RunCampaign("llm-campaign", 72, 2.2, 2000);
+  // With a restart of the daemon a third of the way through.
+  CampaignFigures f = RunCampaign("llm-campaign", 72, 2.2, 2000, /*restart_at=*/80);
   INFO(Describe(f));
   std::printf("%s", Describe(f).c_str());
   CHECK(f.llm_attempts >= 200);  // hundreds of proposals
