@@ -41,27 +41,20 @@ json Billed(json entry) {
 }
 
 const std::string kPatchFailed = Patch("tidy", "this line is not in the kernel", "x");
-const std::string kUnroll4 =
-    Patch("unroll by 4", "#define UNROLL 1  // ksearch:tune {1,2,4,8}", "#define UNROLL 4  // ksearch:tune {1,2,4,8}");
 const std::string kSameCode = Patch("spell the zero out", "    float sum = 0.f;", "    float sum = 0.0f;");
 
-// The script: first the replies that get evaluated and repaired (a compile
-// error and its fix, a wrong result and its fix, routed to the repair prompts
-// by `match`), a change and its duplicate; then runs of six of each retryable
-// fault (two calls are in flight at most, so each run exhausts the retries of
-// at least one call: max_retries is 2); then `blocks` blocks mixing every
-// fault, with a cheap counted proposal now and then (the planner closes a
-// (candidate, axis) pair at its first duplicate or failure streak; llm errors
-// do not count, so they do not end the campaign).
+// The script: first the replies that get evaluated (a compile error and its
+// fix, routed to the repair prompt by `match`, and a change whose machine code
+// duplicates the seed's); then runs of six of each retryable fault (two calls
+// are in flight at most, so each run exhausts the retries of at least one
+// call: max_retries is 2); then `blocks` blocks mixing every fault, with a
+// cheap counted proposal now and then (the planner closes a (candidate, axis)
+// pair at its first duplicate or failure streak; llm errors do not count, so
+// they do not end the campaign). Wrong results are in e2e_llm_repair_test.cc.
 std::vector<json> CampaignScript(int blocks) {
   std::vector<json> s = {
       Billed(Reply(Patch("accumulate from a named zero", "    float sum = 0.f;", "    float sum = zero_f;"))),
       Billed(Reply(Patch("accumulate in double", "    float sum = zero_f;", "    double sum = 0.0;"), "zero_f;")),
-      Billed(Reply(Patch("guard against a zero sum", "    float inv = 1.f / sum;", "    float inv = 1.f / (sum + 1.f);"))),
-      Billed(Reply(Patch("double reciprocal", "    float inv = 1.f / (sum + 1.f);", "    double inv = 1.0 / sum;"),
-                   "(sum + 1.f);")),
-      Billed(Reply(kUnroll4)),
-      Billed(Reply(kUnroll4)),
       Billed(Reply(kSameCode)),
   };
   auto run = [&](const json& entry) {
@@ -135,7 +128,7 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
       "fusion, precision]\n"
       "proposers:\n  - {name: fake, weight: 1}\nislands: 1\n"
       "budgets: {attempts: " + std::to_string(max_attempts) + ", wall_seconds: 3600, money_usd: " + money +
-      "}\nnoise_threshold: 0.05\nseed: 9\n");
+      "}\nnoise_threshold: 0.45\nseed: 9\n");  // wide: no re-measurement runs keep the slot busy
   INFO(started.raw);
   REQUIRE(started.status == 201);
   if (restart_at > 0) {
