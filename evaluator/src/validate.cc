@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "compare.h"
 #include "inputs.h"
@@ -21,14 +23,38 @@
 namespace ksearch::evaluator {
 namespace {
 
+// Buffers of read dumps are recycled: a fresh multi-MB allocation costs a page
+// fault and a zeroed page per 4 KiB on first touch.
+struct BytePool {
+  std::vector<std::pair<std::unique_ptr<uint8_t[]>, size_t>> spare;
+  std::unique_ptr<uint8_t[]> Get(size_t n) {
+    for (auto it = spare.begin(); it != spare.end(); ++it)
+      if (it->second == n) { auto p = std::move(it->first); spare.erase(it); return p; }
+    return std::make_unique_for_overwrite<uint8_t[]>(std::max<size_t>(n, 1));
+  }
+  void Put(std::unique_ptr<uint8_t[]> p, size_t n) {
+    if (spare.size() >= 4) spare.erase(spare.begin());
+    spare.emplace_back(std::move(p), n);
+  }
+};
+
 // The raw bytes of one runner output file (no zero-fill, one copy).
 struct Bytes {
   std::unique_ptr<uint8_t[]> data;
   size_t size = 0;
+  BytePool* pool = nullptr;
+  Bytes() = default;
+  Bytes(Bytes&& o) noexcept : data(std::move(o.data)), size(o.size), pool(o.pool) { o.size = 0; }
+  Bytes& operator=(Bytes&& o) noexcept {
+    if (this != &o) { Recycle(); data = std::move(o.data); size = o.size; pool = o.pool; o.size = 0; }
+    return *this;
+  }
+  ~Bytes() { Recycle(); }
+  void Recycle() { if (data && pool) pool->Put(std::move(data), size); data.reset(); }
   bool operator==(const Bytes& o) const { return size == o.size && (size == 0 || std::memcmp(data.get(), o.data.get(), size) == 0); }
 };
 
-Result<Bytes> ReadBytes(const std::string& path, size_t expect) {
+Result<Bytes> ReadBytes(BytePool& pool, const std::string& path, size_t expect) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::NotFound("missing runner output " + path);
   struct stat st {};
@@ -39,7 +65,8 @@ Result<Bytes> ReadBytes(const std::string& path, size_t expect) {
   }
   Bytes b;
   b.size = expect;
-  b.data = std::make_unique_for_overwrite<uint8_t[]>(std::max<size_t>(expect, 1));
+  b.pool = &pool;
+  b.data = pool.Get(expect);
   // pread(2) in fixed pieces on several threads: the copy out of the page
   // cache is the cost of reading a large dump.
   constexpr size_t kPiece = size_t(8) << 20;
@@ -63,6 +90,7 @@ Result<Bytes> ReadBytes(const std::string& path, size_t expect) {
 Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, const std::string& ref_dir,
                     const nlohmann::json& ref_result, const std::string& cand_dir, const nlohmann::json& cand_result) {
   Validation v;
+  BytePool pool;  // declared before every Bytes that returns to it
   auto fail = [&](VerdictKind kind, const std::string& reason, const std::string& detail) {
     if (v.ok) { v.ok = false; v.verdict = {kind, reason, detail}; }
   };
@@ -109,8 +137,8 @@ Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, 
       for (size_t o = 0; o < s.outputs.size(); ++o) {
         DType dt = DType(s.outputs[o].dtype);
         size_t bytes = s.outputs[o].Numel() * DTypeSize(dt);
-        auto c = ReadBytes(cand_dir + "/" + TrialOutputFile(sidx, tidx, static_cast<int>(o)), bytes);
-        auto r = ReadBytes(ref_dir + "/" + TrialOutputFile(sidx, tidx, static_cast<int>(o)), bytes);
+        auto c = ReadBytes(pool, cand_dir + "/" + TrialOutputFile(sidx, tidx, static_cast<int>(o)), bytes);
+        auto r = ReadBytes(pool, ref_dir + "/" + TrialOutputFile(sidx, tidx, static_cast<int>(o)), bytes);
         if (!r.ok()) { fail(VerdictKind::kInfraError, "reference_output", r.status().message()); continue; }
         if (!c.ok()) { fail(VerdictKind::kInfraError, "candidate_output", c.status().message()); continue; }
         CompareResult cr = CompareOutput(c->data.get(), r->data.get(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt));
@@ -138,7 +166,7 @@ Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, 
     bool rep_ok = s.repeat_trial0 && cand_out[0].size() == s.outputs.size() && ref_out[0].size() == s.outputs.size();
     for (size_t o = 0; rep_ok && o < s.outputs.size(); ++o) {
       DType dt = DType(s.outputs[o].dtype);
-      auto rep = ReadBytes(cand_dir + "/" + RepeatOutputFile(sidx, static_cast<int>(o)), s.outputs[o].Numel() * DTypeSize(dt));
+      auto rep = ReadBytes(pool, cand_dir + "/" + RepeatOutputFile(sidx, static_cast<int>(o)), s.outputs[o].Numel() * DTypeSize(dt));
       if (!rep.ok()) { fail(VerdictKind::kInfraError, "candidate_output", rep.status().message()); rep_ok = false; break; }
       CompareResult cr = CompareOutput(rep->data.get(), ref_out[0][o].data.get(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt),
                                        kPoisonByteRepeat);
@@ -181,8 +209,8 @@ Validation Validate(const Task& task, const std::vector<ResolvedShape>& shapes, 
           for (size_t o = 0; o < s.outputs.size(); ++o) {
             DType dt = DType(s.outputs[o].dtype);
             size_t bytes = s.outputs[o].Numel() * DTypeSize(dt);
-            auto c = ReadBytes(cand_dir + "/" + TimedOutputFile(sidx, kidx, static_cast<int>(o)), bytes);
-            auto r = ReadBytes(ref_dir + "/" + TimedOutputFile(sidx, kidx, static_cast<int>(o)), bytes);
+            auto c = ReadBytes(pool, cand_dir + "/" + TimedOutputFile(sidx, kidx, static_cast<int>(o)), bytes);
+            auto r = ReadBytes(pool, ref_dir + "/" + TimedOutputFile(sidx, kidx, static_cast<int>(o)), bytes);
             if (!r.ok()) { fail(VerdictKind::kInfraError, "reference_output", r.status().message()); continue; }
             if (!c.ok()) { fail(VerdictKind::kInfraError, "candidate_output", c.status().message()); continue; }
             CompareResult cr = CompareOutput(c->data.get(), r->data.get(), dt, s.outputs[o].Numel(), task.ToleranceFor(dt));
