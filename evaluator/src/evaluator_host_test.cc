@@ -114,6 +114,10 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   CHECK(ph["candidate_runner"].contains("stamp_s"));  // only the candidate runner times (and stamps)
   CHECK(ph["total_s"].get<double>() >= ph["reference_s"].get<double>() + ph["candidate_s"].get<double>());
   CHECK(MakeEvidencePacket(BuildRequest{}, b, RunRequest{}, &r)["phases"] == ph);  // the packet carries them
+  // The run folder (output dumps) is gone once the evidence is complete.
+  REQUIRE(r.evidence.contains("run_dir"));
+  CHECK(r.evidence.value("run_dir_removed", false));
+  CHECK_FALSE(std::filesystem::exists(r.evidence["run_dir"].get<std::string>()));
 
   SECTION("a parent timing turns the verdict into a comparison") {
     BuildResult base = f.BuildSource(ReadFile(SourceDir() + "/configs/tasks/softmax/baseline.cc"));
