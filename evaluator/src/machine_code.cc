@@ -111,9 +111,27 @@ MachineCode AnalyzeObjdump(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   std::smatch m;
-  bool in_text = false;
+  bool in_text = false, in_rodata = false;
   while (std::getline(in, line)) {
-    if (line.rfind("Disassembly of section", 0) == 0) { in_text = line.find(".text") != std::string::npos; continue; }
+    // Constants loaded through %rip (float literals, tables) live in .rodata; the
+    // instructions name only their address, so their bytes join the fingerprint
+    // (else a change of a constant alone would read as a machine-code duplicate).
+    if (line.rfind("Contents of section", 0) == 0) {
+      in_rodata = line.find(".rodata") != std::string::npos;
+      if (in_rodata) h.Update("\nR\n");
+      continue;
+    }
+    if (in_rodata && !line.empty() && line[0] == ' ') {
+      size_t data = line.find_first_not_of(' ');
+      data = line.find(' ', data);  // past the address column
+      if (data != std::string::npos) h.Update(line.substr(data) + "\n");
+      continue;
+    }
+    if (line.rfind("Disassembly of section", 0) == 0) {
+      in_text = line.find(".text") != std::string::npos;
+      in_rodata = false;
+      continue;
+    }
     if (!in_text) continue;
     if (std::regex_search(line, m, kFunc)) { mc.functions.push_back(m[1]); continue; }
     if (!std::regex_search(line, m, kInsn)) continue;
@@ -139,7 +157,7 @@ MachineCode InspectLibrary(const std::string& disassembler, Backend backend, con
   if (disassembler.empty()) { mc.error = "no disassembler found"; return mc; }
   ProcessSpec spec;
   if (backend == Backend::kCuda) spec.argv = {disassembler, "-sass", library};
-  else spec.argv = {disassembler, "-d", "--no-show-raw-insn", library};
+  else spec.argv = {disassembler, "-d", "--no-show-raw-insn", "-s", "-j", ".text", "-j", ".rodata", library};
   spec.timeout = std::chrono::milliseconds(60000);
   spec.max_output_bytes = 64 << 20;
   ProcessResult r = launcher.Run(spec);

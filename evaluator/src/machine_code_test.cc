@@ -77,3 +77,17 @@ Disassembly of section .text:
   CHECK(mc.families["call"] == 1);
   CHECK(mc.functions == std::vector<std::string>{"ks_run"});
 }
+
+TEST_CASE("host fingerprint covers .rodata: a changed constant is not a duplicate", "[evaluator][machine_code]") {
+  auto dump = [](const std::string& rodata) {
+    return "Contents of section .rodata:\n 2000 " + rodata + "                    .. @...?\n\n"
+           "Disassembly of section .text:\n\n0000000000001100 <f>:\n"
+           "    1100:\tmulss  0xef8(%rip),%xmm0        # 2000 <_fini+0xeec>\n    1108:\tret\n";
+  };
+  MachineCode a = AnalyzeObjdump(dump("00002040 0000a03f")), b = AnalyzeObjdump(dump("00002040 0000a03f"));
+  MachineCode c = AnalyzeObjdump(dump("00003040 0000a03f"));  // 2.5f became 2.75f
+  REQUIRE(a.ok);
+  CHECK(a.instructions == 2);
+  CHECK(a.fingerprint == b.fingerprint);
+  CHECK(a.fingerprint != c.fingerprint);
+}
