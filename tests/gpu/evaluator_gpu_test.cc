@@ -46,7 +46,7 @@ struct Gpu {
   }
 };
 
-const char* kHead = "#include <cuda_runtime.h>\n#include \"ksearch/kernel_abi.h\"\n";
+[[maybe_unused]] const char* kHead = "#include <cuda_runtime.h>\n#include \"ksearch/kernel_abi.h\"\n";
 
 std::string Seed() { return ReadFile(SourceDir() + "/configs/tasks/softmax/seed.cu"); }
 
