@@ -171,8 +171,14 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                 continue
             if w0["wall_unix"] <= ts <= w1["wall_unix"]:
                 util.append(int(parts[1]))
+    # Campaigns can run out before --seconds (the host tuner space is small):
+    # CPU per attempt up to the last attempt, and the idle rate after it.
+    last = min(ok, key=lambda x: (-x["attempts"], x["t"]))
+    idle_rate = (w1["cpu_s"] - last["cpu_s"]) / (w1["t"] - last["t"]) if w1["t"] > last["t"] else None
     res = {
-        "mode": mode, "data_dir": data, "window_s": span, "warmup_s": w0["t"],
+        "mode": mode,
+        "daemon_cpu_ms_per_attempt_to_last_attempt": last["cpu_s"] / last["attempts"] * 1000 if last["attempts"] else None,
+        "daemon_idle_cpu_s_per_s": idle_rate, "data_dir": data, "window_s": span, "warmup_s": w0["t"],
         "slot_busy_fraction": busy,
         "kernel_active_share": (sum(util) / len(util) / 100.0) if util else None,
         "evaluations_per_hour": (w1["evals"] - w0["evals"]) / span * 3600,

@@ -59,6 +59,27 @@ int main(int argc, char** argv) {
   tools.binary_checks = false;
   double timeout_s = std::stod(opt["timeout"]);
   auto save = [&](const nlohmann::json& j) { std::ofstream(opt["json"]) << j.dump(1) << "\n"; };
+  auto build_request = [&](const std::string& dir, const std::string& source_path) {
+    BuildRequest b;
+    b.task_dir = dir;
+    b.source = ReadFile(source_path);
+    b.backend = backend;
+    b.arch = backend == Backend::kCuda ? opt["arch"] : "";
+    b.work_dir = opt["work"];
+    b.compile_timeout_s = 600;
+    return b;
+  };
+  auto run_request = [&](const std::string& dir, const std::string& artifact, uint64_t seed) {
+    RunRequest r;
+    r.task_dir = dir;
+    r.artifact_path = artifact;
+    r.backend = backend;
+    r.arch = opt["arch"];
+    r.seed = seed;
+    r.work_dir = opt["work"];
+    r.run_timeout_s = timeout_s;
+    return r;
+  };
   nlohmann::json out = {{"backend", bname}, {"arch", opt["arch"]}, {"tasks", nlohmann::json::array()}};
 
   std::vector<std::string> task_dirs;
@@ -82,13 +103,7 @@ int main(int argc, char** argv) {
       if (("," + opt["kernels"] + ",").find("," + k.first + ",") != std::string::npos) kernels.push_back(k);
     std::vector<std::future<BuildResult>> builds;
     for (auto& [name, path] : kernels) {
-      BuildRequest b;
-      b.task_dir = dir;
-      b.source = ReadFile(path);
-      b.backend = backend;
-      b.arch = backend == Backend::kCuda ? opt["arch"] : "";
-      b.work_dir = opt["work"];
-      b.compile_timeout_s = 600;
+      BuildRequest b = build_request(dir, path);
       builds.push_back(std::async(std::launch::async, [b, &launcher, &tools] { return evaluator::Build(b, launcher, tools); }));
     }
     nlohmann::json tj = {{"task", task->name}, {"kernels", nlohmann::json::object()}};
@@ -101,15 +116,8 @@ int main(int argc, char** argv) {
         kj["verdict"] = built.verdict.ToString();
         kj["detail"] = built.verdict.detail.substr(0, 400);
       } else {
-        RunRequest r;
-        r.task_dir = dir;
-        r.artifact_path = built.artifact_path;
-        r.backend = backend;
-        r.arch = opt["arch"];
-        r.seed = 1000 + k;
-        r.work_dir = opt["work"];
+        RunRequest r = run_request(dir, built.artifact_path, 1000 + k);
         r.profile = profile;
-        r.run_timeout_s = timeout_s;
         auto t0 = std::chrono::steady_clock::now();
         RunResult res = evaluator::Run(r, launcher, tools);
         double wall = Seconds(t0);
@@ -147,25 +155,11 @@ int main(int argc, char** argv) {
   int repeats = std::stoi(opt["repeats"]);
   if (repeats > 1 && !first_seed_dir.empty()) {
     auto task = evaluator::LoadTask(first_seed_dir);
-    BuildRequest b;
-    b.task_dir = first_seed_dir;
-    b.source = ReadFile(task->files[bname].seed);
-    b.backend = backend;
-    b.arch = backend == Backend::kCuda ? opt["arch"] : "";
-    b.work_dir = opt["work"];
-    BuildResult built = evaluator::Build(b, launcher, tools);
+    BuildResult built = evaluator::Build(build_request(first_seed_dir, task->files[bname].seed), launcher, tools);
     std::vector<std::vector<double>> per_shape;
     std::vector<double> geo;
     for (int i = 0; i < repeats && built.ok; ++i) {
-      RunRequest r;
-      r.task_dir = first_seed_dir;
-      r.artifact_path = built.artifact_path;
-      r.backend = backend;
-      r.arch = opt["arch"];
-      r.seed = 5000 + i;
-      r.work_dir = opt["work"];
-      r.run_timeout_s = timeout_s;
-      RunResult res = evaluator::Run(r, launcher, tools);
+      RunResult res = evaluator::Run(run_request(first_seed_dir, built.artifact_path, 5000 + i), launcher, tools);
       if (!IsPassingVerdict(res.verdict.kind)) continue;
       geo.push_back(res.time_us);
       per_shape.resize(res.shape_median_us.size());

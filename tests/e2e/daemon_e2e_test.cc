@@ -43,14 +43,7 @@ TEST_CASE("a host campaign with the tuner runs end to end through the daemon", "
   CHECK(bad.body.value("error", "").find("budgets") != std::string::npos);
 
   CHECK(d.Stop() == 0);
-  int rc = -1;
-  std::string out = d.RunCli({"log", "verify", "--db", d.db()}, &rc);
-  INFO(out);
-  CHECK(rc == 0);
-  auto audit = AuditLog(d.db());
-  CHECK(audit.unfinished == 0);
-  CHECK(audit.duplicates == 0);
-  CHECK(audit.orphans == 0);
+  CheckLogIntact(d);
 }
 
 TEST_CASE("SIGTERM mid-campaign records in-flight attempts and a restart retries them",

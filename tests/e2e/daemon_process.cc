@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "api/auth.h"
+#include "child_process.h"
 #include "ksearch/core/process.h"
 
 namespace ksearch::e2e {
@@ -49,37 +49,16 @@ DaemonProcess::~DaemonProcess() {
 
 bool DaemonProcess::Start() {
   fs::remove(dir_ + "/port");
-  pid_ = fork();
-  if (pid_ == 0) {
-    std::string out = dir_ + "/ksearchd.log";
-    FILE* f = std::freopen(out.c_str(), "a", stderr);
-    (void)f;
-    FILE* o = std::freopen((dir_ + "/ksearchd.out").c_str(), "a", stdout);
-    (void)o;
-    std::string bin = BinDir() + "/ksearchd";
-    execl(bin.c_str(), bin.c_str(), "--config", (dir_ + "/daemon.yaml").c_str(), "--port-file",
-          (dir_ + "/port").c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 300; ++i) {
-    std::ifstream in(dir_ + "/port");
-    int port = 0;
-    if (in >> port && port > 0) {
-      target_.host = "127.0.0.1";
-      target_.port = static_cast<uint16_t>(port);
-      auto token = daemon::ReadToken(dir_ + "/token");
-      if (!token.ok()) return false;
-      target_.token = *token;
-      return true;
-    }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  pid_ = SpawnWithLogs({BinDir() + "/ksearchd", "--config", dir_ + "/daemon.yaml", "--port-file", dir_ + "/port"},
+                       dir_ + "/ksearchd.out", dir_ + "/ksearchd.log");
+  int port = WaitForPortFile(pid_, dir_ + "/port", std::chrono::seconds(15));
+  if (port == 0) return false;
+  target_.host = "127.0.0.1";
+  target_.port = static_cast<uint16_t>(port);
+  auto token = daemon::ReadToken(dir_ + "/token");
+  if (!token.ok()) return false;
+  target_.token = *token;
+  return true;
 }
 
 void DaemonProcess::Kill() {
@@ -89,14 +68,7 @@ void DaemonProcess::Kill() {
   pid_ = -1;
 }
 
-int DaemonProcess::Stop() {
-  if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int DaemonProcess::Stop() { return StopWithSigterm(pid_); }
 
 cli::ApiReply DaemonProcess::Call(const std::string& method, const std::string& path, const std::string& body) {
   auto r = cli::CallApi(target_, method, path, body, 60000);

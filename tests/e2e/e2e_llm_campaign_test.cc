@@ -144,15 +144,7 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
   CHECK(d.Stop() == 0);
   CHECK(fake.Stop() == 0);
 
-  int rc = -1;
-  std::string out = d.RunCli({"log", "verify", "--db", d.db()}, &rc);
-  INFO(out);
-  CHECK(rc == 0);
-  auto audit = AuditLog(d.db());
-  CHECK(audit.unfinished == 0);
-  CHECK(audit.duplicates == 0);
-  CHECK(audit.orphans == 0);
-  CHECK(audit.started == audit.finished);
+  LogAudit audit = CheckLogIntact(d);
   fig.attempts = audit.started;
 
   LogView log = LogView::Read(d.db());

@@ -20,11 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-bool Passing(const std::string& verdict) {
-  auto v = Verdict::Parse(verdict);
-  return v.ok() && IsPassingVerdict(v->kind);
-}
-
 bool Has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 }  // namespace
@@ -109,7 +104,6 @@ TEST_CASE("repairs through the daemon: fixed compile error, fixed wrong result, 
   REQUIRE(L.size() >= 8);
   REQUIRE(!seed.empty());
   auto a = [&](int n) { return L[n - 2]; };  // numbered as in the scenario: a2..a9
-  auto verdict = [&](int n) { return fin[a(n)].value("verdict", ""); };
 
   // The prompts: one call per LLM attempt, the repair ones with the excerpt.
   auto prompt = [&](int n) {

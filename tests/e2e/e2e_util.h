@@ -1,6 +1,8 @@
 // Helpers shared by the end-to-end tests.
 #pragma once
 
+#include <catch.hpp>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -69,6 +71,21 @@ inline LogAudit AuditLog(const std::string& db) {
     if (!started.count(id)) a.orphans++;
   }
   return a;
+}
+
+// After the daemon stopped: `ksearch log verify` passes on its database and
+// every attempt has exactly one start and one terminal verdict.
+inline LogAudit CheckLogIntact(const DaemonProcess& d) {
+  int rc = -1;
+  std::string out = d.RunCli({"log", "verify", "--db", d.db()}, &rc);
+  INFO(out);
+  CHECK(rc == 0);
+  LogAudit audit = AuditLog(d.db());
+  CHECK(audit.unfinished == 0);
+  CHECK(audit.duplicates == 0);
+  CHECK(audit.orphans == 0);
+  CHECK(audit.started == audit.finished);
+  return audit;
 }
 
 }  // namespace ksearch::e2e

@@ -1,14 +1,12 @@
 #include "fake_llm_process.h"
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
+#include "child_process.h"
 #include "daemon_process.h"
 
 namespace ksearch::e2e {
@@ -33,39 +31,14 @@ FakeLlmProcess::~FakeLlmProcess() {
 bool FakeLlmProcess::Start() {
   fs::remove(dir_ + "/port");
   fs::remove(dir_ + "/requests.jsonl");
-  pid_ = fork();
-  if (pid_ == 0) {
-    FILE* e = std::freopen((dir_ + "/server.log").c_str(), "a", stderr);
-    (void)e;
-    FILE* o = std::freopen((dir_ + "/server.out").c_str(), "a", stdout);
-    (void)o;
-    std::string bin = BinDir() + "/fake-llm-server";
-    execl(bin.c_str(), bin.c_str(), "--script", (dir_ + "/script.jsonl").c_str(), "--reply-file",
-          (dir_ + "/reply.txt").c_str(), "--port-file", (dir_ + "/port").c_str(), "--requests-log",
-          (dir_ + "/requests.jsonl").c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 200; ++i) {
-    std::ifstream in(dir_ + "/port");
-    if (in >> port_ && port_ > 0) return true;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  pid_ = SpawnWithLogs({BinDir() + "/fake-llm-server", "--script", dir_ + "/script.jsonl", "--reply-file",
+                        dir_ + "/reply.txt", "--port-file", dir_ + "/port", "--requests-log", dir_ + "/requests.jsonl"},
+                       dir_ + "/server.out", dir_ + "/server.log");
+  port_ = WaitForPortFile(pid_, dir_ + "/port", std::chrono::seconds(10));
+  return port_ > 0;
 }
 
-int FakeLlmProcess::Stop() {
-  if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int FakeLlmProcess::Stop() { return StopWithSigterm(pid_); }
 
 std::vector<nlohmann::json> FakeLlmProcess::Requests() const {
   std::vector<nlohmann::json> out;

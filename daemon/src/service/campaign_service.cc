@@ -373,11 +373,15 @@ Result<json> CampaignService::Best(const std::string& id) {
               {"evidence", packet}};
 }
 
-Result<json> CampaignService::Frontier(const std::string& id) {
+Result<std::vector<Event>> CampaignService::CampaignEvents(const std::string& id) {
   if (!fold_.campaign(id)) return Status::NotFound("no campaign '" + id + "'");
   experiment_log::EventFilter f;
   f.campaign_id = id;
-  auto events = log_.ReadEvents(f);
+  return log_.ReadEvents(f);
+}
+
+Result<json> CampaignService::Frontier(const std::string& id) {
+  auto events = CampaignEvents(id);
   if (!events.ok()) return events.status();
   json rows = json::array();
   for (const auto& e : experiment_log::BuildFrontier(*events, id)) rows.push_back(experiment_log::ToJson(e));
@@ -395,10 +399,7 @@ Result<json> CampaignService::DeadEnds(const DeadEndQuery& q) {
 }
 
 Result<json> CampaignService::Export(const std::string& id) {
-  if (!fold_.campaign(id)) return Status::NotFound("no campaign '" + id + "'");
-  experiment_log::EventFilter f;
-  f.campaign_id = id;
-  auto events = log_.ReadEvents(f);
+  auto events = CampaignEvents(id);
   if (!events.ok()) return events.status();
   json history = json::array();
   for (const auto& r : experiment_log::BuildHistory(*events)) history.push_back(experiment_log::ToJson(r));

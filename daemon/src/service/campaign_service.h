@@ -84,6 +84,7 @@ class CampaignService final : public ControlPlane {
   bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did
   bool GlobalRoomForAttempt() const;  // max_attempts_in_flight not reached
   size_t InFlightOn(Backend backend) const;  // attempts in flight, all campaigns
+  Result<std::vector<Event>> CampaignEvents(const std::string& id);  // NotFound for an unknown id
   void StartAttempt(Live& live, const planner::Decision& d, const std::string& retry_of);
   void OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out);
   void SubmitBuild(std::shared_ptr<Attempt> a);
