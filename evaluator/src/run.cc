@@ -334,6 +334,7 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
     nlohmann::json pj = {{"shape", rs.name}, {"median_us", med}, {"p10_us", t.value("p10_us", 0.0)},
                          {"p90_us", t.value("p90_us", 0.0)}, {"reps", t.value("reps", 0)},
                          {"ci_rel", t.value("ci_rel", 0.0)}, {"host_median_us", host}, {"spread", spread},
+                         {"gate_expired_calls", t.value("gate_expired_calls", 0)},
                          {"bytes", rs.bytes}, {"flops", rs.flops}, {"floor_us", floor_us},
                          {"roofline_fraction", frac}};
     size_t scored_index = res.shape_median_us.size();

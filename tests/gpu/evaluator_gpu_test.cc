@@ -125,6 +125,23 @@ TEST_CASE("work hidden from the events on the given stream is hack_suspected{tim
   CHECK(r.verdict.reason == "timing_mismatch");
 }
 
+TEST_CASE("timed calls are gated: the events see queued kernels, a ks_run that waits on its stream is not stuck", "[gpu]") {
+  Gpu g;
+  RunResult plain = g.Evaluate(Seed());
+  REQUIRE(IsPassingVerdict(plain.verdict.kind));
+  for (auto& s : plain.evidence["performance"]["shapes"]) CHECK(s["gate_expired_calls"].get<int>() == 0);
+  // Synchronizing its own stream inside ks_run waits on the runner's gate
+  // until it expires; the call still completes and is timed, and the wait is
+  // not charged to the candidate as hidden work.
+  std::string waits = Replace(Seed(), "  return cudaGetLastError() == cudaSuccess ? 0 : 2;",
+                              "  cudaStreamSynchronize((cudaStream_t)a->stream);\n"
+                              "  return cudaGetLastError() == cudaSuccess ? 0 : 2;");
+  RunResult r = g.Evaluate(waits);
+  INFO(r.verdict.ToString() << " " << r.verdict.detail << "\n" << r.evidence["performance"].dump(1));
+  CHECK(IsPassingVerdict(r.verdict.kind));
+  for (auto& s : r.evidence["performance"]["shapes"]) CHECK(s["gate_expired_calls"].get<int>() > 0);
+}
+
 TEST_CASE("profiling with ncu covers only the candidate's kernels", "[gpu][profile]") {
   Gpu g;
   RunResult r = g.Evaluate(Seed(), 120, true);

@@ -15,7 +15,8 @@ namespace ksearch::evaluator {
 
 struct CallTiming {
   double device_us = 0;  // CUDA events around the call (host: same as host_us)
-  double host_us = 0;    // wall clock from launch to device-wide sync
+  double host_us = 0;    // wall clock from the call of ks_run to device-wide sync
+  bool gate_expired = false;  // CUDA: ks_run blocked on its stream (see TimedCall)
 };
 
 // One small host-to-device copy (stamping inputs between timed calls).

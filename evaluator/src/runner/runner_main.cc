@@ -361,6 +361,7 @@ struct Runner {
     };
     for (int w = 0; w < tm.warmup; ++w) timed(w % sets, call++, nullptr);
     std::vector<double> dev_us, host_us;
+    int gate_expired = 0;
     auto start = std::chrono::steady_clock::now();
     const int loop_max = std::max(tm.min_reps, tm.max_reps - sets);
     for (int rep = 0; rep < loop_max; ++rep) {
@@ -368,6 +369,7 @@ struct Runner {
       timed(rep % sets, call++, &t);
       dev_us.push_back(t.device_us);
       host_us.push_back(t.host_us);
+      gate_expired += t.gate_expired;
       double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (rep + 1 >= tm.min_reps && (MedianCiRel(dev_us) < tm.target_ci || elapsed > tm.cap_s)) break;
     }
@@ -376,6 +378,7 @@ struct Runner {
       timed(k, kCheckCall, &t);
       dev_us.push_back(t.device_us);
       host_us.push_back(t.host_us);
+      gate_expired += t.gate_expired;
       DumpOutputs(s, ts[k].b, [&](int o) { return TimedOutputFile(si, k, o); });
     }
     nlohmann::json digests = nlohmann::json::array();
@@ -383,7 +386,8 @@ struct Runner {
     Summary d = Summarize(dev_us), h = Summarize(host_us);
     return {{"median_us", d.median}, {"p10_us", d.p10}, {"p90_us", d.p90}, {"mean_us", d.mean},
             {"min_us", d.min}, {"reps", d.n}, {"ci_rel", MedianCiRel(dev_us)},
-            {"host_median_us", h.median}, {"host_p90_us", h.p90}, {"timed_sets", sets}, {"dumped_timed", sets},
+            {"host_median_us", h.median}, {"host_p90_us", h.p90}, {"gate_expired_calls", gate_expired},
+            {"timed_sets", sets}, {"dumped_timed", sets},
             {"input_digests_after", digests}};
   }
 
