@@ -158,7 +158,10 @@ class Driver {
       if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  remeasure %s %.2f: %s\n", cand.c_str(), t2, rj->detail.c_str());
       Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
-      if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) ++r_.false_elites;
+      if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) {
+        ++r_.false_elites;
+        if (std::getenv("PLANNER_BENCH_FE")) std::fprintf(stderr, "FALSE ELITE %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
+      }
       if (!again) confirmed = rj->agrees;
       if (rj->promote_best) {
         Emit("best_promoted", "", {{"candidate", cand}, {"time_us", t2}});
