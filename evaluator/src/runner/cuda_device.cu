@@ -1,7 +1,7 @@
 // CUDA backend of ksearch-runner-cuda. One device (CUDA_VISIBLE_DEVICES picks
 // it), one non-blocking stream handed to the kernel, per-call CUDA events
 // (around the candidate's queued launches, see TimedCall) plus a host
-// wall-clock cross-check, L2 flushed with a memset of twice the L2 size
+// wall-clock cross-check, L2 flushed by reading a buffer of twice the L2 size
 // between timed calls, persisting-L2 limit set to zero. NVML is loaded with
 // dlopen when present, for clocks and temperature.
 #include <dlfcn.h>
@@ -10,10 +10,13 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <cuda_runtime.h>
 #include <nvtx3/nvToolsExt.h>
 
+#include "counter_gen.h"
+#include "inputs.h"
 #include "runner/device.h"
 
 namespace ksearch::evaluator {
@@ -71,6 +74,23 @@ __global__ void FmaPeakKernel(float* out, int iters, float seed) {
   if (s == 12345.678f) out[threadIdx.x] = s;  // keeps the loop alive
 }
 
+// The L2 flush between timed calls: reads a buffer of twice the L2 size.
+// Reading (not writing, as a memset would) leaves L2 full of clean lines: a
+// memset left ~50 MB of dirty lines whose write-back the next candidate paid
+// for, which read as a constant 7-9 us above ncu's gpu__time_duration (ncu
+// cleans L2 before each kernel). The sink write never happens for the
+// constant fill (0x5A bytes) and keeps the loads alive.
+__global__ void FlushReadKernel(const uint4* p, size_t n, unsigned* sink) {
+  unsigned acc = 0;
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+    uint4 v = p[i];
+    acc ^= v.x ^ v.y ^ v.z ^ v.w;
+  }
+  if (acc == 0xFFFFFFFFu) *sink = acc;
+}
+
+__global__ void EmptyKernel() {}
+
 // Holds its stream until the host writes `token` to gate[0], or `timeout_ns`
 // of %globaltimer time pass (then writes token to gate[1]). One thread.
 __global__ void GateKernel(volatile unsigned* gate, unsigned token, unsigned long long timeout_ns) {
@@ -83,6 +103,15 @@ __global__ void GateKernel(volatile unsigned* gate, unsigned token, unsigned lon
 }
 // Far above the few microseconds ks_run takes to queue its launches.
 constexpr unsigned long long kGateTimeoutNs = 2'000'000;
+
+// Input generation on the device: element i of the tensor is
+// cgen::Element(p, i) (counter_gen.h), a pure function of (seed, i), so the
+// grid shape does not matter and every runner process gets the same bytes.
+__global__ void GenerateKernel(void* dst, cgen::Params p, unsigned long long n) {
+  const unsigned long long stride = static_cast<unsigned long long>(gridDim.x) * blockDim.x;
+  for (unsigned long long i = static_cast<unsigned long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    cgen::Element(dst, i, p, i);
+}
 
 __global__ void FillBf16(unsigned short* p, size_t n, unsigned seed) {
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
@@ -153,8 +182,14 @@ class CudaDevice final : public Device {
     if (auto e = cudaSetDevice(0); e != cudaSuccess) return Err(e);
     cudaDeviceSetLimit(cudaLimitPersistingL2CacheSize, 0);
     cudaDeviceGetAttribute(&l2_bytes_, cudaDevAttrL2CacheSize, 0);
+    cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, 0);
     flush_bytes_ = 2 * static_cast<size_t>(l2_bytes_ > 0 ? l2_bytes_ : (64 << 20));
-    if (auto e = cudaMalloc(&flush_, flush_bytes_); e != cudaSuccess) return Err(e);
+    if (auto e = cudaMalloc(&flush_, flush_bytes_ + 16); e != cudaSuccess) return Err(e);
+    cudaMemset(flush_, 0x5A, flush_bytes_ + 16);
+    flush_sink_ = reinterpret_cast<unsigned*>(static_cast<char*>(flush_) + flush_bytes_);
+    int sms = 0;
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+    flush_blocks_ = 4 * std::max(sms, 1);
     if (auto e = cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking); e != cudaSuccess) return Err(e);
     cudaEventCreate(&start_);
     cudaEventCreate(&stop_);
@@ -185,12 +220,27 @@ class CudaDevice final : public Device {
     auto e = cudaMemsetAsync(d, b, n, stream_);
     return Err(e == cudaSuccess ? cudaStreamSynchronize(stream_) : e);
   }
+  std::string Copy(void* d, const void* s, size_t n) override {
+    auto e = cudaMemcpyAsync(d, s, n, cudaMemcpyDeviceToDevice, stream_);
+    return Err(e == cudaSuccess ? cudaStreamSynchronize(stream_) : e);
+  }
+  std::string Generate(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed) override {
+    if (n <= 0) return "";
+    const cgen::Params p = CounterParams(dtype, d, seed);
+    const int threads = 256;
+    const long long max_blocks = 16LL * (sm_count_ > 0 ? sm_count_ : 132);
+    const long long blocks = std::min<long long>((n + threads - 1) / threads, max_blocks);
+    GenerateKernel<<<static_cast<unsigned>(blocks), threads, 0, stream_>>>(dst, p, static_cast<unsigned long long>(n));
+    if (auto e = cudaGetLastError(); e != cudaSuccess) return Err(e);
+    return Err(cudaStreamSynchronize(stream_));
+  }
   // Stamps are a few dozen small copies: queue them on the runner's stream and
   // wait once, instead of one synchronous cudaMemcpy each.
   std::string Patch(const std::vector<PatchOp>& ops) override {
-    for (const PatchOp& op : ops)
-      if (auto e = cudaMemcpyAsync(op.dst, op.src, op.bytes, cudaMemcpyHostToDevice, stream_); e != cudaSuccess)
-        return Err(e);
+    for (const PatchOp& op : ops) {
+      const cudaMemcpyKind kind = op.device_src ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice;
+      if (auto e = cudaMemcpyAsync(op.dst, op.src, op.bytes, kind, stream_); e != cudaSuccess) return Err(e);
+    }
     return Err(cudaStreamSynchronize(stream_));
   }
   void* Stream() override { return stream_; }
@@ -209,7 +259,7 @@ class CudaDevice final : public Device {
   std::string TimedCall(const std::function<int()>& fn, bool flush, CallTiming* t, int* rc) override {
     if (auto e = cudaDeviceSynchronize(); e != cudaSuccess) return Err(e);
     if (flush) {
-      cudaMemsetAsync(flush_, ++flush_value_, flush_bytes_, stream_);
+      FlushReadKernel<<<flush_blocks_, 256, 0, stream_>>>(static_cast<const uint4*>(flush_), flush_bytes_ / 16, flush_sink_);
       if (auto e = cudaStreamSynchronize(stream_); e != cudaSuccess) return Err(e);
     }
     // Only timed calls (the ones that flush) are gated: verification and
@@ -252,6 +302,7 @@ class CudaDevice final : public Device {
                         {"cc", std::to_string(p.major) + "." + std::to_string(p.minor)},
                         {"l2_bytes", l2_bytes_}, {"cuda_driver_version", drv}, {"cuda_runtime_version", rt},
                         {"global_mem_bytes", p.totalGlobalMem}};
+    j["event_floor_us"] = EventFloorUs();
     nlohmann::json nv = nvml_.Read();
     for (auto& [k, v] : nv.items()) j[k] = v;
     return j;
@@ -309,7 +360,24 @@ class CudaDevice final : public Device {
   }
 
  private:
+  // What a timed call of an empty kernel reads (median of 21, measured once):
+  // the events' own overhead, the lower bound of any timed call.
+  double EventFloorUs() {
+    if (event_floor_us_ >= 0) return event_floor_us_;
+    std::vector<double> v;
+    for (int i = 0; i < 21; ++i) {
+      CallTiming t;
+      int rc = 0;
+      auto fn = [this] { EmptyKernel<<<1, 32, 0, stream_>>>(); return 0; };
+      if (!TimedCall(fn, true, &t, &rc).empty()) return event_floor_us_ = 0;
+      v.push_back(t.device_us);
+    }
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return event_floor_us_ = v[v.size() / 2];
+  }
+
   cudaStream_t stream_ = nullptr;
+  double event_floor_us_ = -1;
   cudaEvent_t start_ = nullptr, stop_ = nullptr;
   void* gate_host_ = nullptr;
   unsigned* gate_dev_ = nullptr;
@@ -317,7 +385,9 @@ class CudaDevice final : public Device {
   void* flush_ = nullptr;
   size_t flush_bytes_ = 0;
   int l2_bytes_ = 0;
-  uint8_t flush_value_ = 0;
+  int sm_count_ = 0;
+  unsigned* flush_sink_ = nullptr;  // 16 bytes past the flush buffer
+  int flush_blocks_ = 0;
   Nvml nvml_;
 };
 
