@@ -250,6 +250,38 @@ void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64
   });
 }
 
+static_assert(static_cast<int>(Distribution::Kind::kNormal) == cgen::kNormal &&
+              static_cast<int>(Distribution::Kind::kUniform) == cgen::kUniform &&
+              static_cast<int>(Distribution::Kind::kLogNormal) == cgen::kLogNormal &&
+              static_cast<int>(Distribution::Kind::kInts) == cgen::kInts &&
+              static_cast<int>(Distribution::Kind::kMixed) == cgen::kMixed,
+              "counter_gen.h Kind follows Distribution::Kind");
+static_assert(static_cast<int>(DType::kF32) == KS_F32 && static_cast<int>(DType::kF16) == KS_F16 &&
+              static_cast<int>(DType::kBF16) == KS_BF16 && static_cast<int>(DType::kF64) == KS_F64 &&
+              static_cast<int>(DType::kI32) == KS_I32 && static_cast<int>(DType::kI64) == KS_I64 &&
+              static_cast<int>(DType::kI8) == KS_I8 && static_cast<int>(DType::kU8) == KS_U8 &&
+              static_cast<int>(DType::kFp8E4M3) == KS_FP8_E4M3 && static_cast<int>(DType::kFp8E5M2) == KS_FP8_E5M2,
+              "DType follows ks_dtype");
+
+cgen::Params CounterParams(DType dtype, const Distribution& d, uint64_t seed) {
+  cgen::Params p;
+  p.dtype = static_cast<int32_t>(dtype);
+  p.kind = static_cast<int32_t>(d.kind);
+  p.a = d.a;
+  p.b = d.b;
+  // As FillTensor, except i64: MaxFinite's 1e300 does not convert to int64_t.
+  p.hi = dtype == DType::kI64 ? 9.2e18 : MaxFinite(dtype);
+  p.lo = dtype == DType::kU8 ? 0.0 : -p.hi;
+  p.decades = MixedDecades(dtype);
+  p.key = cgen::Key(seed);
+  return p;
+}
+
+void GenerateCounterRange(void* dst, DType dtype, int64_t begin, int64_t end, const Distribution& d, uint64_t seed) {
+  const cgen::Params p = CounterParams(dtype, d, seed);
+  for (int64_t i = begin; i < end; ++i) cgen::Element(dst, static_cast<uint64_t>(i - begin), p, static_cast<uint64_t>(i));
+}
+
 std::string FastDigest(const void* data, size_t bytes) {
   const size_t kChunk = 4u << 20;
   const auto* p = static_cast<const uint8_t*>(data);

@@ -2,6 +2,8 @@
 // trusted side and ksearch-runner (both link this code, so the same seed gives
 // the same bytes in both processes; the trusted runner digests the inputs it
 // generates, to check for mutation without trusting the candidate process).
+// The host backend generates inputs with FillTensor; the CUDA backend on the
+// device with the counter-based generator of counter_gen.h (CounterParams).
 // Thread-safety: pure functions (the f16/fp8 tables are built once, thread-safely).
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "counter_gen.h"
 #include "ksearch/evaluator/task.h"
 
 namespace ksearch::evaluator {
@@ -61,6 +64,17 @@ void ApplyStamp(void* tensor, DType dtype, const TensorStamp& stamp);
 void FillTensor(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed);
 
 inline constexpr int64_t kFillChunk = int64_t(1) << 16;
+
+// The counter-based generator (counter_gen.h) that the CUDA runner runs on the
+// device: every element a pure function of (seed, index). Its values differ
+// from FillTensor's for the same seed (the host backend keeps FillTensor);
+// each backend is consistent with itself. Same distributions, clamp range
+// (the dtype's finite range; i64 within +-9.2e18) and MixedDecades as FillTensor.
+cgen::Params CounterParams(DType dtype, const Distribution& d, uint64_t seed);
+// Elements [begin, end) of the counter-generated tensor of `seed`; element i
+// goes to slot i - begin of `dst`. On the CPU (tests; the CUDA runner runs the
+// same per-element code in its fill kernel).
+void GenerateCounterRange(void* dst, DType dtype, int64_t begin, int64_t end, const Distribution& d, uint64_t seed);
 
 // Runs fn(c) for every chunk c in [0, chunks) on up to hardware_concurrency
 // threads (the caller's included); returns when all are done.

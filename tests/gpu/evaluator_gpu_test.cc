@@ -78,6 +78,33 @@ TEST_CASE("the CUDA seed is verified and timed with the full discipline", "[gpu]
   CHECK(r.evidence["validation"].size() == 5);  // 3 scored + 2 held-out
 }
 
+TEST_CASE("inputs are generated on the device: both runners see the same bytes, a wrong read fails", "[gpu]") {
+  Gpu g;
+  RunResult r = g.Evaluate(Seed());
+  INFO(r.verdict.ToString() << " " << r.verdict.detail << "\n" << r.evidence["phases"].dump(1));
+  // The trusted runner's digest of the inputs its fill kernel wrote equals the
+  // candidate runner's digest of its own (after the call): same kernel, same bytes.
+  REQUIRE(IsPassingVerdict(r.verdict.kind));
+  for (auto& shape : r.evidence["validation"]) {
+    for (auto& t : shape["trials"]) CHECK_FALSE(t["input_mutated"].get<bool>());
+    if (shape.contains("timed_checks"))
+      for (auto& k : shape["timed_checks"]) CHECK_FALSE(k["input_mutated"].get<bool>());
+  }
+  // Generation on the device is a small share of each runner's time (it was
+  // 1.7-9.5 s per runner process on the H100 when done on the host).
+  for (const char* runner : {"reference_runner", "candidate_runner"}) {
+    INFO(runner);
+    CHECK(r.evidence["phases"][runner]["inputs_s"].get<double>() < 1.0);
+  }
+  // A kernel that reads its row backwards computes a softmax of other inputs:
+  // the comparison against the reference on the same device-made inputs fails.
+  std::string reversed = Replace(Seed(), "yr[n] = expf(xr[n] - mx) * inv;", "yr[n] = expf(xr[N - 1 - n] - mx) * inv;");
+  RunResult bad = g.Evaluate(reversed);
+  INFO(bad.verdict.ToString() << " " << bad.verdict.detail);
+  CHECK(bad.verdict.kind == VerdictKind::kIncorrect);
+  CHECK(bad.verdict.reason == "mismatch");
+}
+
 TEST_CASE("the CUDA seed built on this machine passes the binary checks", "[gpu][static]") {
   Gpu g;
   BuildRequest b;

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ksearch/evaluator/task.h"
+
 namespace ksearch::evaluator {
 
 struct CallTiming {
@@ -19,11 +21,13 @@ struct CallTiming {
   bool gate_expired = false;  // CUDA: ks_run blocked on its stream (see TimedCall)
 };
 
-// One small host-to-device copy (stamping inputs between timed calls).
+// One small copy into a device buffer (stamping inputs between timed calls):
+// from host memory, or from another device buffer when `device_src`.
 struct PatchOp {
   void* dst = nullptr;
   const void* src = nullptr;
   size_t bytes = 0;
+  bool device_src = false;
 };
 
 class Device {
@@ -45,11 +49,22 @@ class Device {
   virtual std::string Upload(void* dst, const void* src, size_t bytes) = 0;
   virtual std::string Download(void* dst, const void* src, size_t bytes) = 0;
   virtual std::string Fill(void* dst, uint8_t byte, size_t bytes) = 0;
+  // Copies between two buffers from Alloc; returns when done.
+  virtual std::string Copy(void* dst, const void* src, size_t bytes) = 0;
+  // Writes the `n` input elements of `dtype` from distribution `d` and tensor
+  // seed `seed` into `dst` (from Alloc); returns when done. Host: FillTensor
+  // (inputs.h). CUDA: the counter-based generator (counter_gen.h) in a kernel,
+  // so the inputs are made on the device and both CUDA runner processes (the
+  // trusted one and the candidate's) get the same bytes. The two backends give
+  // different values for the same seed; each is consistent with itself.
+  virtual std::string Generate(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed) = 0;
   // Performs every copy, in order, and returns when all are done (sources may
   // be freed afterwards). Never inside a timed region.
   virtual std::string Patch(const std::vector<PatchOp>& ops) {
-    for (const PatchOp& op : ops)
-      if (std::string e = Upload(op.dst, op.src, op.bytes); !e.empty()) return e;
+    for (const PatchOp& op : ops) {
+      std::string e = op.device_src ? Copy(op.dst, op.src, op.bytes) : Upload(op.dst, op.src, op.bytes);
+      if (!e.empty()) return e;
+    }
     return "";
   }
   virtual void* Stream() = 0;  // passed as ks_args.stream

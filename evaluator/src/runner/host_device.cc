@@ -8,6 +8,7 @@
 #include <fstream>
 #include <vector>
 
+#include "inputs.h"
 #include "runner/device.h"
 
 namespace ksearch::evaluator {
@@ -32,6 +33,13 @@ class HostDevice final : public Device {
   std::string Upload(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); return ""; }
   std::string Download(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); return ""; }
   std::string Fill(void* dst, uint8_t b, size_t n) override { std::memset(dst, b, n); return ""; }
+  std::string Copy(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); return ""; }
+  // The host generator (chunked SplitMix streams, multithreaded), as before
+  // device generation existed: host evaluations keep their values.
+  std::string Generate(void* dst, DType dtype, int64_t n, const Distribution& d, uint64_t seed) override {
+    FillTensor(dst, dtype, n, d, seed);
+    return "";
+  }
   void* Stream() override { return nullptr; }
 
   std::string TimedCall(const std::function<int()>& fn, bool flush, CallTiming* t, int* rc) override {

@@ -1,7 +1,8 @@
 // ksearch-runner SPEC.json: runs ONE kernel library in this process (DESIGN.md
-// section 5). It generates inputs from the seeds in the spec, poisons outputs
-// before every call (0xA5; 0xFF for the repeated call of the determinism
-// check), moves buffers between calls, gives every timed buffer set its own
+// section 5). It generates inputs from the seeds in the spec (into the device
+// buffers: on the CUDA backend by a kernel on the device, Device::Generate),
+// poisons outputs before every call (0xA5; 0xFF for the repeated call of the
+// determinism check), moves buffers between calls, gives every timed buffer set its own
 // inputs and stamps them before every timed call (no two calls see the same
 // content), times calls, and writes raw outputs plus result.json into
 // spec.out_dir. It never compares anything: the trusted side (Run) runs the
@@ -84,61 +85,6 @@ struct Runner {
     });
     if (::close(fd) != 0 || failed) Die(kRunnerExitUsage, "cannot write " + name);
   }
-  // Host memory for generated inputs, reused across trials, timed sets and
-  // shapes (CUDA: pinned, so uploads and stamp patches run at full speed).
-  struct HostPool {
-    struct Block { uint8_t* p = nullptr; size_t n = 0; bool pinned = false, used = false; };
-    Device* dev = nullptr;
-    std::vector<Block> blocks;
-    uint8_t* Acquire(size_t n) {
-      Block* best = nullptr;
-      for (Block& b : blocks)
-        if (!b.used && b.n >= n && (!best || b.n < best->n)) best = &b;
-      if (!best) {
-        // No free block fits: give back the free ones that are too small first.
-        std::erase_if(blocks, [&](Block& b) { if (!b.used) Free(b); return !b.used; });
-        Block b;
-        b.n = std::max<size_t>(n, 1);
-        b.p = static_cast<uint8_t*>(dev->AllocHost(b.n));
-        b.pinned = b.p != nullptr;
-        if (!b.p) b.p = static_cast<uint8_t*>(std::malloc(b.n));
-        if (!b.p) return nullptr;
-        blocks.push_back(b);
-        best = &blocks.back();
-      }
-      best->used = true;
-      return best->p;
-    }
-    void Release(uint8_t* p) {
-      for (Block& b : blocks) if (b.p == p) b.used = false;
-    }
-    void Free(Block& b) { b.pinned ? dev->FreeHost(b.p) : std::free(b.p); b.p = nullptr; }
-    ~HostPool() { for (Block& b : blocks) if (b.p) Free(b); }
-  };
-  HostPool pool_;
-  // One input tensor's host bytes, from pool_ (returned to it when destroyed).
-  class HostBytes {
-   public:
-    HostBytes() = default;
-    HostBytes(HostPool* pool, size_t n) : pool_(pool), n_(n), p_(pool->Acquire(n)) {}
-    HostBytes(HostBytes&& o) noexcept : pool_(o.pool_), n_(o.n_), p_(o.p_) { o.p_ = nullptr; o.n_ = 0; }
-    HostBytes& operator=(HostBytes&& o) noexcept {
-      if (this != &o) { Reset(); pool_ = o.pool_; n_ = o.n_; p_ = o.p_; o.p_ = nullptr; o.n_ = 0; }
-      return *this;
-    }
-    ~HostBytes() { Reset(); }
-    uint8_t* data() { return p_; }
-    const uint8_t* data() const { return p_; }
-    size_t size() const { return n_; }
-    bool ok() const { return p_ != nullptr; }
-
-   private:
-    void Reset() { if (p_ && pool_) pool_->Release(p_); p_ = nullptr; }
-    HostPool* pool_ = nullptr;
-    size_t n_ = 0;
-    uint8_t* p_ = nullptr;
-  };
-  using HostInputsT = std::vector<HostBytes>;
   // Host staging buffer for downloads (outputs to dump, inputs to digest),
   // reused across calls: pinned on CUDA, so no allocation or zero-fill per fetch.
   uint8_t* stage_ = nullptr;
@@ -172,22 +118,29 @@ struct Runner {
     if (!dist.ok()) Die(kRunnerExitUsage, dist.status().ToString());
     return *dist;
   }
-  // Inputs from `seed`, every tensor from distribution `dist_index` of its list.
-  HostInputsT GenInputs(const RunnerShape& s, uint64_t seed, int dist_index) {
+  static size_t InputBytes(const RunnerShape& s, size_t i) {
+    return static_cast<size_t>(s.inputs[i].Numel()) * DTypeSize(DType(s.inputs[i].dtype));
+  }
+  // Generates the inputs of `seed` into b.in, where the kernel reads them,
+  // every tensor from distribution `dist_index` of its list. CUDA: by a kernel
+  // on the device (both CUDA runner processes run the same one, so the trusted
+  // and the candidate process see the same bytes); host: FillTensor.
+  void GenInputs(const RunnerShape& s, Buffers& b, uint64_t seed, int dist_index) {
     auto timer = Phase("inputs_s");
-    HostInputsT out;
     for (size_t i = 0; i < s.inputs.size(); ++i) {
       const RunnerTensor& t = s.inputs[i];
-      DType dt = DType(t.dtype);
-      HostBytes bytes(&pool_, t.Numel() * DTypeSize(dt));
-      if (!bytes.ok()) Die(kRunnerExitDeviceFault, "host input allocation failed");
-      FillTensor(bytes.data(), dt, t.Numel(), Dist(t, dist_index), TensorSeed(seed, static_cast<int>(i)));
-      out.push_back(std::move(bytes));
+      Check(dev->Generate(b.in[i], DType(t.dtype), t.Numel(), Dist(t, dist_index), TensorSeed(seed, static_cast<int>(i))),
+            "generate inputs");
     }
-    return out;
   }
-  HostInputsT HostInputs(const RunnerShape& s, int trial) {
-    return GenInputs(s, s.trial_seeds.at(trial), trial);
+  void TrialInputs(const RunnerShape& s, Buffers& b, int trial) {
+    GenInputs(s, b, s.trial_seeds.at(trial), trial);
+  }
+  // Device-to-device copy of every input tensor (upload_s: putting generated
+  // inputs into the buffers of another call).
+  void CopyInputs(const RunnerShape& s, const std::vector<void*>& from, const std::vector<void*>& to) {
+    auto timer = Phase("upload_s");
+    for (size_t i = 0; i < s.inputs.size(); ++i) Check(dev->Copy(to[i], from[i], InputBytes(s, i)), "copy inputs");
   }
   // One stamp per input of a timed buffer set (values from dists[0], like the set).
   std::vector<TensorStamp> MakeStamp(const RunnerShape& s, uint64_t set_seed, uint64_t call) {
@@ -198,15 +151,17 @@ struct Runner {
     }
     return out;
   }
-  // FastDigest of host input copies, in the format of InputDigest.
-  static std::string HostDigest(const HostInputsT& host) {
-    std::string d;
-    for (size_t i = 0; i < host.size(); ++i) d += (i ? "." : "") + FastDigest(host[i].data(), host[i].size());
-    return d;
-  }
-  void Upload(const RunnerShape& s, Buffers& b, const HostInputsT& host) {
-    auto timer = Phase("upload_s");
-    for (size_t i = 0; i < host.size(); ++i) Check(dev->Upload(b.in[i], host[i].data(), host[i].size()), "upload");
+  // Appends the copies that write `stamp` (one per input) over the inputs at `in`.
+  static void StampOps(const RunnerShape& s, const std::vector<void*>& in, const std::vector<TensorStamp>& stamp,
+                       std::vector<PatchOp>* ops) {
+    for (size_t i = 0; i < stamp.size(); ++i) {
+      const size_t es = DTypeSize(DType(s.inputs[i].dtype));
+      size_t off = 0;
+      for (auto& r : stamp[i].ranges) {
+        ops->push_back({static_cast<uint8_t*>(in[i]) + r.first * es, stamp[i].values.data() + off, r.count * es, false});
+        off += r.count * es;
+      }
+    }
   }
   void Poison(const RunnerShape& s, Buffers& b, uint8_t pattern = kPoisonByte) {
     auto timer = Phase("poison_s");
@@ -227,12 +182,13 @@ struct Runner {
     if (bytes) Check(dev->Download(stage_, p, bytes), "download");
     return stage_;
   }
-  // FastDigest of each input, joined by '.', in input order (validate.cc recomputes it).
+  // FastDigest of each input as it is now in the buffers (read back from the
+  // device), joined by '.', in input order (validate.cc recomputes it).
   std::string InputDigest(const RunnerShape& s, Buffers& b) {
     auto timer = Phase("digest_s");
     std::string d;
     for (size_t i = 0; i < s.inputs.size(); ++i) {
-      size_t n = s.inputs[i].Numel() * DTypeSize(DType(s.inputs[i].dtype));
+      size_t n = InputBytes(s, i);
       d += (i ? "." : "") + FastDigest(Fetch(b.in[i], n), n);
     }
     return d;
@@ -275,26 +231,28 @@ struct Runner {
     nlohmann::json trials = nlohmann::json::array();
     for (size_t t = 0; t < s.trial_seeds.size(); ++t) {
       Progress("verify shape=" + s.name + " trial=" + std::to_string(t));
-      auto host = HostInputs(s, static_cast<int>(t));
       Buffers b = Allocate(s, 4096 * (t + 1));
-      // The trusted runner reports the digest of the inputs it generated
-      // (Validate checks both runners' after-call digests against it).
+      TrialInputs(s, b, static_cast<int>(t));
+      // The trusted runner reports the digest of the inputs it generated, read
+      // back from its buffers before the call (Validate checks both runners'
+      // after-call digests against it).
       nlohmann::json tj = nlohmann::json::object();
-      if (spec.mode == "trusted") {
-        auto timer = Phase("digest_s");
-        tj["input_digest_before"] = HostDigest(host);
+      if (spec.mode == "trusted") tj["input_digest_before"] = InputDigest(s, b);
+      // The repeated call is the candidate's determinism and poison check
+      // (compared with the reference's trial 0); the reference has no use for
+      // one. Its buffers get a copy of the inputs taken before the first call.
+      const bool repeat = t == 0 && s.repeat_trial0 && spec.mode != "trusted";
+      Buffers b2;
+      if (repeat) {
+        b2 = Allocate(s, 8192);
+        CopyInputs(s, b.in, b2.in);
       }
-      Upload(s, b, host);
       Poison(s, b);
       Call(s, b, false, nullptr);
       DumpOutputs(s, b, [&](int o) { return TrialOutputFile(si, static_cast<int>(t), o); });
       tj["input_digest_after"] = InputDigest(s, b);
       trials.push_back(tj);
-      // The repeated call is the candidate's determinism and poison check
-      // (compared with the reference's trial 0); the reference has no use for one.
-      if (t == 0 && s.repeat_trial0 && spec.mode != "trusted") {
-        Buffers b2 = Allocate(s, 8192);
-        Upload(s, b2, host);
+      if (repeat) {
         Poison(s, b2, kPoisonByteRepeat);  // second pattern: garbage*0 reads NaN here
         Call(s, b2, false, nullptr);
         DumpOutputs(s, b2, [&](int o) { return RepeatOutputFile(si, o); });
@@ -305,33 +263,29 @@ struct Runner {
     return trials;
   }
 
-  // A timed buffer set: device buffers, the host copy of its unstamped inputs
-  // and the stamp currently written over them.
+  // A timed buffer set: device buffers, a device copy of its unstamped inputs
+  // (`base`, never passed to the kernel) and the stamp currently written over
+  // the inputs.
   struct TimedSet {
     Buffers b;
     uint64_t seed = 0;
-    HostInputsT base;
+    std::vector<void*> base;
     std::vector<TensorStamp> stamp;
   };
-  // Restores the set's previous stamp from the base copy and writes the stamp
-  // of `call`: after it the set holds base + stamp(call) and nothing else.
+  // Restores the set's previous stamp from the base copy (device to device)
+  // and writes the stamp of `call` (host to device): after it the set holds
+  // base + stamp(call) and nothing else.
   void Restamp(const RunnerShape& s, TimedSet& ts, uint64_t call) {
     auto timer = Phase("stamp_s");
     std::vector<PatchOp> ops;
     for (size_t i = 0; i < ts.stamp.size(); ++i) {
       const size_t es = DTypeSize(DType(s.inputs[i].dtype));
       for (auto& r : ts.stamp[i].ranges)
-        ops.push_back({static_cast<uint8_t*>(ts.b.in[i]) + r.first * es, ts.base[i].data() + r.first * es, r.count * es});
+        ops.push_back({static_cast<uint8_t*>(ts.b.in[i]) + r.first * es, static_cast<const uint8_t*>(ts.base[i]) + r.first * es,
+                       r.count * es, true});
     }
     std::vector<TensorStamp> next = MakeStamp(s, ts.seed, call);
-    for (size_t i = 0; i < next.size(); ++i) {
-      const size_t es = DTypeSize(DType(s.inputs[i].dtype));
-      size_t off = 0;
-      for (auto& r : next[i].ranges) {
-        ops.push_back({static_cast<uint8_t*>(ts.b.in[i]) + r.first * es, next[i].values.data() + off, r.count * es});
-        off += r.count * es;
-      }
-    }
+    StampOps(s, ts.b.in, next, &ops);
     Check(dev->Patch(ops), "stamp");
     ts.stamp = std::move(next);
   }
@@ -350,8 +304,12 @@ struct Runner {
     for (int k = 0; k < sets; ++k) {
       ts[k].b = Allocate(s, 4096 * (k + 3));
       ts[k].seed = s.timed_seeds[k];
-      ts[k].base = GenInputs(s, ts[k].seed, 0);
-      Upload(s, ts[k].b, ts[k].base);
+      GenInputs(s, ts[k].b, ts[k].seed, 0);
+      for (size_t i = 0; i < s.inputs.size(); ++i) {
+        ts[k].base.push_back(dev->Alloc(InputBytes(s, i)));
+        if (!ts[k].base.back()) Die(kRunnerExitDeviceFault, "allocation failed");
+      }
+      CopyInputs(s, ts[k].b.in, ts[k].base);
     }
     uint64_t call = 0;
     auto timed = [&](int k, uint64_t stamp_call, CallTiming* t) {
@@ -382,7 +340,11 @@ struct Runner {
       DumpOutputs(s, ts[k].b, [&](int o) { return TimedOutputFile(si, k, o); });
     }
     nlohmann::json digests = nlohmann::json::array();
-    for (auto& t : ts) { digests.push_back(InputDigest(s, t.b)); Release(t.b); }
+    for (auto& t : ts) {
+      digests.push_back(InputDigest(s, t.b));
+      Release(t.b);
+      for (void* p : t.base) dev->Free(p);
+    }
     Summary d = Summarize(dev_us), h = Summarize(host_us);
     return {{"median_us", d.median}, {"p10_us", d.p10}, {"p90_us", d.p90}, {"mean_us", d.mean},
             {"min_us", d.min}, {"reps", d.n}, {"ci_rel", MedianCiRel(dev_us)},
@@ -398,13 +360,17 @@ struct Runner {
     nlohmann::json out = nlohmann::json::array();
     for (size_t k = 0; k < s.timed_seeds.size(); ++k) {
       Progress("timed check shape=" + s.name + " set=" + std::to_string(k));
-      auto host = GenInputs(s, s.timed_seeds[k], 0);
-      auto stamp = MakeStamp(s, s.timed_seeds[k], kCheckCall);
-      for (size_t i = 0; i < host.size(); ++i) ApplyStamp(host[i].data(), DType(s.inputs[i].dtype), stamp[i]);
-      std::string before;
-      { auto timer = Phase("digest_s"); before = HostDigest(host); }
       Buffers b = Allocate(s, 4096 * (k + 3));
-      Upload(s, b, host);
+      GenInputs(s, b, s.timed_seeds[k], 0);
+      {
+        auto timer = Phase("stamp_s");
+        const std::vector<TensorStamp> stamp = MakeStamp(s, s.timed_seeds[k], kCheckCall);  // outlives the patch
+        std::vector<PatchOp> ops;
+        StampOps(s, b.in, stamp, &ops);
+        Check(dev->Patch(ops), "stamp");
+      }
+      // The digest of the stamped inputs it made, read back before the call.
+      std::string before = InputDigest(s, b);
       Poison(s, b);
       Call(s, b, false, nullptr);
       DumpOutputs(s, b, [&](int o) { return TimedOutputFile(si, static_cast<int>(k), o); });
@@ -417,9 +383,8 @@ struct Runner {
   nlohmann::json Profile() {
     int si = spec.profile_shape;
     const RunnerShape& s = spec.shapes.at(si);
-    auto host = HostInputs(s, 0);
     Buffers b = Allocate(s, 4096);
-    Upload(s, b, host);
+    TrialInputs(s, b, 0);
     Poison(s, b);
     Call(s, b, false, nullptr);  // warm-up outside the profiled range
     Poison(s, b);
@@ -456,7 +421,8 @@ struct Runner {
     if (spec.backend == "cuda") dev = MakeCudaDevice(); else dev = MakeHostDevice();
     if (!dev) Die(kRunnerExitNoDevice, "backend " + spec.backend + " not built into this runner");
     if (std::string e = dev->Init(); !e.empty()) Die(kRunnerExitNoDevice, e);
-    pool_.dev = dev.get();
+    // Every runner reports the same phases (0 where one does not occur).
+    for (const char* k : {"inputs_s", "upload_s", "poison_s", "call_s", "stamp_s", "dump_s", "digest_s"}) phases[k] = 0;
     nlohmann::json result = {{"mode", spec.mode}, {"env_before", dev->Environment()}};
     if (spec.mode == "ceilings") {
       result["ceilings"] = dev->Ceilings();
