@@ -414,7 +414,9 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
     checks::AuditDecision decision = checks::DecideAudit(ai, po);
     nlohmann::json aj = decision.ToJson();
     if (decision.required) {
+      const auto t_audit = std::chrono::steady_clock::now();
       auto failed = ExecuteAudit(req, *task, ref_build.artifact_path, run_dir, res.shape_median_us, launcher, tools, aj);
+      res.evidence["phases"]["audit_s"] = SecondsSince(t_audit);
       res.evidence["physics"]["audit"] = aj;
       if (failed) {
         res.verdict = *failed;
