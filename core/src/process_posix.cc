@@ -2,14 +2,17 @@
 // process-group kill on timeout. See process.h for the guarantees.
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -135,16 +138,37 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
 
   auto start = std::chrono::steady_clock::now();
   const pid_t parent_pid = getpid();
-  pid_t pid = fork();
+  // vfork, not fork: the child shares the daemon's memory until execve, so no
+  // page tables are copied and the daemon's threads take no copy-on-write
+  // faults meanwhile (fork cost the daemon ~1 ms of CPU per evaluation). The
+  // child runs only syscalls below. Signals stay blocked across vfork so no
+  // handler of the parent's runs on the shared stack; the child resets caught
+  // signals to their defaults before it restores the mask and executes.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  pid_t pid = vfork();
   if (pid < 0) {
-    r.error = std::string("fork: ") + strerror(errno);
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+    r.error = std::string("fork: ") + strerror(e);
     for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1],
                    exec_pipe[0], exec_pipe[1]})
       close(fd);
     return r;
   }
   if (pid == 0) {
-    // Child: only async-signal-safe calls from here on.
+    // Child (vfork: shared memory, the parent suspended): syscalls only.
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction sa;
+      if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, nullptr, &sa) != 0) continue;
+      if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+        sa.sa_handler = SIG_DFL;
+        sa.sa_flags = 0;
+        sigaction(sig, &sa, nullptr);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
     setpgid(0, 0);
     // The child is in its own process group, so a parent killed with SIGKILL
     // would leave it running: tie its life to the launching thread instead.
@@ -158,12 +182,15 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
       (void)!write(exec_pipe[1], &e, sizeof e);
       _exit(127);
     }
-    signal(SIGPIPE, SIG_DFL);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, nullptr);
     execve(exe.c_str(), argv_c.data(), env_c.data());
     int e = errno;
     (void)!write(exec_pipe[1], &e, sizeof e);
     _exit(127);
   }
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   setpgid(pid, pid);  // also from the parent, to close the race with kill below
   {
     std::lock_guard<std::mutex> lock(g_live_mu);
@@ -203,6 +230,11 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   }
 
   const SteadyTime deadline = start + spec.timeout;
+  // A pidfd becomes readable when the child exits, so the loop below sleeps in
+  // poll(2) until output, exit or the next deadline instead of waking every
+  // 20 ms to ask wait4 (which cost the daemon ~3 ms of CPU per second of each
+  // running child). Kernels before 5.3 have no pidfd: fall back to the 20 ms tick.
+  int pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   SteadyTime kill_at{};
   bool term_sent = false, kill_sent = false;
   bool out_open = true, err_open = true;
@@ -225,13 +257,23 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     // escaped the group and still holds a pipe open gets kill_grace, no more.
     if (reaped && kill_sent && now >= kill_at + spec.kill_grace) break;
 
-    pollfd fds[3];
+    pollfd fds[4];
     int nfds = 0;
     int out_idx = -1, err_idx = -1, in_idx = -1;
     if (out_open) { out_idx = nfds; fds[nfds++] = {out_pipe[0], POLLIN, 0}; }
     if (err_open) { err_idx = nfds; fds[nfds++] = {err_pipe[0], POLLIN, 0}; }
     if (in_fd >= 0) { in_idx = nfds; fds[nfds++] = {in_fd, POLLOUT, 0}; }
     int wait_ms = 20;
+    if (pid_fd >= 0) {
+      if (!reaped) fds[nfds++] = {pid_fd, POLLIN, 0};
+      // Sleep until the next thing this loop must act on by time (at most 1 s).
+      SteadyTime next = now + Ms(1000);
+      if (!reaped && !term_sent) next = std::min(next, deadline);
+      if (term_sent && !kill_sent) next = std::min(next, kill_at);
+      if (reaped && kill_sent) next = std::min(next, kill_at + spec.kill_grace);
+      auto left = std::chrono::ceil<Ms>(next - now).count();
+      wait_ms = static_cast<int>(std::clamp<int64_t>(left, 0, 1000));
+    }
     if (nfds > 0) {
       int pr = poll(fds, nfds, wait_ms);
       if (pr < 0 && errno != EINTR) break;
@@ -269,6 +311,7 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     }
   }
   if (in_fd >= 0) close(in_fd);
+  if (pid_fd >= 0) close(pid_fd);
   close(out_pipe[0]);
   close(err_pipe[0]);
   if (!reaped) waitpid(pid, &status, 0);
