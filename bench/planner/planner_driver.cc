@@ -77,7 +77,7 @@ class Driver {
   }
 
   void Step(const Decision& d) {
-    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "%s %s %s %s\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str());
+    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "%s %s %s %s best=%s unit=%zu\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str(), p_.BestCandidate().c_str(), r_.best_speedup.size() / kTicksPerUnit);
     ++counts_[d.mode];
     r_.units["mode_" + d.mode] += 1;
     {

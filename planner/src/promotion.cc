@@ -76,8 +76,14 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
     Compare(r, best, &db, &seb);
     beats_best = db > std::max(noise_threshold, kConfirmZ * seb);
   }
-  int needed = std::max({kMinConfirmRemeasures, suspect ? kSuspectRemeasures : 1,
-                         beats_best ? kMinBestRemeasures : 1});
+  const double sigma = std::max(r.spread, parent.spread) / 2;
+  const bool precise = sigma <= noise_threshold / 3;
+  if (precise && d + kConfirmZ * se < noise_threshold) not_faster = true;
+  const bool agree = r.rel_range <= std::max(kAgreeSigmas * sigma, noise_threshold / 2);
+  int needed = precise && agree && !suspect
+                   ? kPreciseMinRemeasures
+                   : std::max({kMinConfirmRemeasures, suspect ? kSuspectRemeasures : 1,
+                               beats_best ? kMinBestRemeasures : 1});
   if (faster && r.n < needed) {
     j.needs_another = true;
   } else if (faster) {

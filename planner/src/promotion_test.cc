@@ -83,3 +83,35 @@ TEST_CASE("a re-measurement much faster than the first is an outlier suspect", "
   CHECK(MedianOf({84, 60, 86}) == 84);
   CHECK(MedianOf({1, 3}) == 2);
 }
+
+TEST_CASE("precise measurements confirm and refute without extra samples", "[planner][noise]") {
+  // spread 0.2% (sigma 0.1%) against a 2% threshold: precision is not the limit.
+  const TimeEstimate parent{100, 1, 0.002};
+  const TimeEstimate none{0, 0, 0};
+  SECTION("one re-measurement that agrees with the first confirms, a best too") {
+    TimeEstimate r{90, 1, 0.002};
+    r.rel_range = 0.001;
+    auto j = JudgeRemeasurement(parent, none, r, 0.02);
+    CHECK(j.agrees);
+    CHECK(j.promote_best);
+    CHECK_FALSE(j.needs_another);
+  }
+  SECTION("disagreeing samples (an outlier) take the usual path") {
+    TimeEstimate r{90, 1, 0.002};
+    r.rel_range = 0.15;
+    auto j = JudgeRemeasurement(parent, none, r, 0.02);
+    CHECK_FALSE(j.agrees);
+    CHECK(j.needs_another);
+  }
+  SECTION("a gain that cannot clear the threshold is refuted at once") {
+    TimeEstimate r{99, 1, 0.002};
+    auto j = JudgeRemeasurement(parent, none, r, 0.02);
+    CHECK_FALSE(j.agrees);
+    CHECK_FALSE(j.needs_another);
+  }
+  SECTION("noisy measurements keep the minimum counts") {
+    TimeEstimate r{90, 1, 0.02};
+    auto j = JudgeRemeasurement({100, 1, 0.02}, none, r, 0.02);
+    CHECK(j.needs_another);
+  }
+}

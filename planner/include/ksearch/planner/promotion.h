@@ -63,7 +63,19 @@ struct TimeEstimate {
   double mean_us = 0;  // <= 0: none (e.g. no best yet)
   int n = 1;
   double spread = 0;   // relative spread of one measurement
+  double rel_range = 0;  // (max - min) / mean of the samples and the first measurement
 };
+
+// Precise measurements: one standard deviation (spread / 2) is at most a
+// third of the noise threshold, so sample counts no longer buy precision that
+// matters. Then a re-measurement that agrees with the first measurement
+// (every sample within kAgreeSigmas standard deviations, or half the
+// threshold, of each other; a lucky outlier makes them disagree) confirms,
+// also a new best, and a candidate whose gain cannot clear the threshold
+// (d + kConfirmZ se < threshold) is refuted at once instead of re-measured
+// kMaxRemeasures times. Disagreeing or suspect samples take the usual path.
+inline constexpr int kPreciseMinRemeasures = 1;
+inline constexpr double kAgreeSigmas = 4.0;
 
 // Median (mean of the middle two for an even count); 0 for none.
 double MedianOf(std::vector<double> v);
