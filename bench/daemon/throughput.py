@@ -26,6 +26,8 @@ Figures, over the steady-state window [warmup, seconds]:
   attempts/hour        d(attempts finished, any verdict).
   daemon CPU/attempt   d(utime+stime of ksearchd) / d(attempts finished); the
                        evaluations run in child processes and are not counted.
+                       /metrics is scraped every --scrape-every s (default 1),
+                       and each scrape is daemon CPU too.
 Output: OUT/throughput.json, OUT/throughput.md, OUT/samples-MODE.json and OUT/ksearch-MODE.db.
 """
 import argparse
@@ -73,6 +75,26 @@ def cpu_seconds(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+
+def thread_cpu_seconds(pid):
+    """utime+stime per thread name (the pool names its threads ks-build<i>, ks-<slot>)."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def campaign_yaml(task, backend, arch, seed):
@@ -124,11 +146,18 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         subprocess.run([f"{a.bin}/ksearch", "campaign", "start", path, "--url", url, "--token-file", f"{data}/token"],
                        check=True, stdout=subprocess.DEVNULL)
     samples = []
+    last_m, last_scrape = None, None
     while True:
         now = time.monotonic() - t0
         try:
-            m = metrics(url, token)
+            # /metrics every --scrape-every seconds (and at the end); the CPU
+            # counters come from /proc every second and cost the daemon nothing.
+            final = now >= a.seconds
+            if last_m is None or final or now - last_scrape >= a.scrape_every - 0.05:
+                last_m, last_scrape = metrics(url, token), now
+            m = last_m
             samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
+                            "thread_cpu_s": thread_cpu_seconds(d.pid), "scraped_at": last_scrape,
                             "busy": {k: v for k, v in m.items() if k.startswith("ksearch_slot_busy_seconds")},
                             "evals": total(m, "ksearch_slot_evaluations_total"),
                             "attempts": total(m, "ksearch_attempts_total"),
@@ -153,7 +182,7 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         rc = "killed after 120 s"
     verify = subprocess.run([f"{a.bin}/ksearch", "log", "verify", "--db", f"{data}/ksearch.db"],
                             capture_output=True, text=True)
-    ok = [s for s in samples if "error" not in s]
+    ok = [s for s in samples if "error" not in s and s.get("scraped_at") == s["t"]]
     w0 = min(ok, key=lambda s: abs(s["t"] - a.warmup))
     w1 = ok[-1]
     span = w1["t"] - w0["t"]
@@ -178,7 +207,8 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     res = {
         "mode": mode,
         "daemon_cpu_ms_per_attempt_to_last_attempt": last["cpu_s"] / last["attempts"] * 1000 if last["attempts"] else None,
-        "daemon_idle_cpu_s_per_s": idle_rate, "data_dir": data, "window_s": span, "warmup_s": w0["t"],
+        "daemon_idle_cpu_s_per_s": idle_rate,
+        "daemon_thread_cpu_s_to_last_attempt": last.get("thread_cpu_s", {}), "data_dir": data, "window_s": span, "warmup_s": w0["t"],
         "slot_busy_fraction": busy,
         "kernel_active_share": (sum(util) / len(util) / 100.0) if util else None,
         "evaluations_per_hour": (w1["evals"] - w0["evals"]) / span * 3600,
@@ -208,6 +238,8 @@ def main():
     p.add_argument("--isa", default=f"{ROOT}/isa_corpus")
     p.add_argument("--run-timeout", type=float, default=120)
     p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
+    p.add_argument("--scrape-every", type=float, default=1.0,
+                   help="seconds between /metrics scrapes (each costs the daemon ~0.1-0.2 ms of CPU)")
     a = p.parse_args()
     if a.backend == "host" and a.arch == "sm_90a":
         a.arch = "x86_64"
@@ -231,6 +263,10 @@ def main():
     print(text)
     for r in results:
         print(r["mode"], "verdicts:", json.dumps(r["verdicts_total"]))
+        per = r["daemon_cpu_ms_per_attempt_to_last_attempt"]
+        print(r["mode"], "daemon CPU ms/attempt to the last attempt:", f"{per:.2f}" if per else "n/a",
+              "idle CPU s/s:", r["daemon_idle_cpu_s_per_s"],
+              "by thread (s):", json.dumps(r["daemon_thread_cpu_s_to_last_attempt"]))
     return 0 if all(r["log_verify_rc"] == 0 for r in results) else 1
 
 

@@ -106,6 +106,9 @@ size_t CampaignService::InFlightOn(Backend backend) const {
 bool CampaignService::PumpCampaign(Live& live) {
   const CampaignFacts* facts = fold_.campaign(live.id);
   if (!facts || facts->state != "running") return false;
+  // Every slot of this kind out of service (failed canary): nothing starts; the
+  // campaign waits rather than ending attempt after attempt in infra_error.
+  if (!pool_.HasSlotFor(live.backend)) return false;
   // The baseline waits for the seed's verdict: the seed unlocks proposals, the
   // baseline only labels speedups, so the seed gets the slot first.
   if (facts->baseline.is_null() && !live.baseline_in_flight && facts->seed_time_us > 0) MeasureBaseline(live);
@@ -245,12 +248,12 @@ void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
 void CampaignService::OnBuilt(std::shared_ptr<Attempt> a, BuildResult built) {
   if (a->finished) return;
   a->build = std::move(built);
-  std::vector<Event> stage{MakeEvent(a->live->id, a->id, event_kind::kAttemptStage,
-                                     json{{"stage", "compile"},
-                                          {"ok", a->build.ok},
-                                          {"detail", a->build.ok ? "" : a->build.verdict.ToString()},
-                                          {"machine_code_hash", a->build.machine_code_hash}})};
-  (void)AppendAndObserve(stage);
+  a->pending_stages.push_back(MakeEvent(a->live->id, a->id, event_kind::kAttemptStage,
+                                        json{{"stage", "compile"},
+                                             {"ok", a->build.ok},
+                                             {"detail", a->build.ok ? "" : a->build.verdict.ToString()},
+                                             {"machine_code_hash", a->build.machine_code_hash}}));
+  a->pending_stages.back().time_ms = clock_.UnixMillis();
   if (!a->build.ok) {
     Finish(a, a->build.verdict);
     return;
@@ -281,17 +284,19 @@ void CampaignService::SubmitRun(std::shared_ptr<Attempt> a) {
   pool_.SubmitRun(r, [this, a](RunResult run, const workers::SlotStatus&) { OnRun(a, std::move(run)); });
 }
 
-void CampaignService::OnRun(std::shared_ptr<Attempt> a, RunResult run) {
+void CampaignService::OnRun(std::shared_ptr<Attempt> a, RunResult result) {
   if (a->finished) return;
   Live& live = *a->live;
-  std::vector<Event> stage{MakeEvent(live.id, a->id, event_kind::kAttemptStage,
-                                     json{{"stage", "verify_benchmark"},
-                                          {"ok", IsPassingVerdict(run.verdict.kind)},
-                                          {"detail", run.verdict.ToString()},
-                                          {"time_us", run.time_us},
-                                          {"spread", run.spread}})};
-  (void)AppendAndObserve(stage);
-  a->first_run = run;
+  // Moved, not copied: the evidence is tens of kilobytes of JSON.
+  a->first_run = std::move(result);
+  const RunResult& run = a->first_run;
+  a->pending_stages.push_back(MakeEvent(live.id, a->id, event_kind::kAttemptStage,
+                                        json{{"stage", "verify_benchmark"},
+                                             {"ok", IsPassingVerdict(run.verdict.kind)},
+                                             {"detail", run.verdict.ToString()},
+                                             {"time_us", run.time_us},
+                                             {"spread", run.spread}}));
+  a->pending_stages.back().time_ms = clock_.UnixMillis();
   if (!IsPassingVerdict(run.verdict.kind) || !(run.time_us > 0)) {
     Finish(a, run.verdict);
     return;
@@ -467,7 +472,8 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
     packet["replay"] = "ksearch replay " + a->id;
     if (auto blob = log_.PutBlob(packet.dump()); blob.ok()) payload["evidence_blob"] = *blob;
   }
-  std::vector<Event> batch{MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload))};
+  std::vector<Event> batch = std::move(a->pending_stages);
+  batch.push_back(MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload)));
   a->finished = true;
   live.in_flight.erase(a->id);
   if (Status s = AppendAndObserve(batch); !s.ok()) {

@@ -48,6 +48,10 @@ struct CampaignService::Attempt {
   BuildResult build;
   RunRequest run_request;
   RunResult first_run;
+  // attempt_stage events (compile, verify_benchmark) wait here, stamped with
+  // the time they happened, and go into the attempt's terminal transaction:
+  // one SQLite commit per attempt instead of three (docs/bench-daemon.md).
+  std::vector<Event> pending_stages;
 };
 
 }  // namespace ksearch::daemon
