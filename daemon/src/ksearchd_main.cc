@@ -11,9 +11,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "api/auth.h"
@@ -21,12 +23,14 @@
 #include "api/routes.h"
 #include "config/daemon_config.h"
 #include "ksearch/core/clock.h"
+#include "ksearch/evaluator/task.h"
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/isa_corpus/corpus.h"
 #include "ksearch/llm_clients/cassette.h"
 #include "ksearch/llm_clients/client_factory.h"
 #include "ksearch/llm_clients/endpoint_config.h"
 #include "ksearch/planner/axis_catalogue.h"
+#include "ksearch/workers/canary_fault.h"
 #include "ksearch/workers/devices.h"
 #include "ksearch/workers/eval_backend.h"
 #include "ksearch/workers/worker_pool.h"
@@ -53,6 +57,51 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
     }
   }
   return true;
+}
+
+// The canary (docs/daemon.md): the seed of workers.canary_task, built once per
+// kind of slot and run on each GPU slot (and host slots with canary_host).
+Result<workers::CanaryOptions> MakeCanaryOptions(const daemon::DaemonConfig& config) {
+  workers::CanaryOptions o;
+  const auto& w = config.workers;
+  o.policy.canary_every = w.canary_every;
+  o.policy.max_drift = w.canary_max_drift;
+  o.interval = std::chrono::milliseconds(static_cast<int64_t>(w.canary_interval_s * 1000));
+  if (w.canary_task.empty()) return o;
+  auto task = evaluator::LoadTask(config.tasks_dir + "/" + w.canary_task);
+  if (!task.ok()) return task.status().WithContext(config.source_path + ": workers.canary_task");
+  std::vector<std::pair<std::string, Backend>> kinds = {{"gpu", Backend::kCuda}};
+  if (w.canary_host) kinds.push_back({"host", Backend::kHost});
+  for (const auto& [kind, backend] : kinds) {
+    const std::string name(BackendName(backend));
+    if (!task->HasBackend(name)) {
+      if (kind == "host") return Status::InvalidArgument(config.source_path + ": workers.canary_task: task '" +
+                                                         w.canary_task + "' has no host backend (canary_host)");
+      continue;  // a CUDA-less canary task: GPU slots run no canary
+    }
+    std::ifstream in(task->files.at(name).seed);
+    std::stringstream source;
+    source << in.rdbuf();
+    if (!in) return Status::NotFound(task->files.at(name).seed + ": cannot read the canary seed");
+    BuildRequest b;
+    b.task_dir = task->dir;
+    b.source = source.str();
+    b.backend = backend;
+    b.arch = backend == Backend::kHost ? "" : w.canary_arch;
+    b.work_dir = config.work_dir + "/canary";
+    b.compile_timeout_s = config.defaults.compile_timeout_s;
+    RunRequest r;
+    r.task_dir = task->dir;
+    r.backend = backend;
+    r.arch = b.arch;
+    r.seed = 20261122;  // fixed: every canary measures the same inputs
+    r.run_timeout_s = config.defaults.run_timeout_s;
+    r.audit_speedup_factor = config.defaults.audit_speedup_factor;
+    r.work_dir = config.work_dir + "/canary";  // the pool appends "/<slot>"
+    o.build[kind] = std::move(b);
+    o.run[kind] = std::move(r);
+  }
+  return o;
 }
 
 int Fail(const Status& s) {
@@ -93,7 +142,40 @@ int main(int argc, char** argv) {
   if (backend_options.evaluate_binary.empty())
     return Fail(Status::NotFound("ksearch-evaluate not found next to ksearchd or on PATH"));
   workers::ProcessEvalBackend backend(launcher, backend_options);
-  workers::WorkerPool pool(io, backend, pool_options);
+  auto canary = MakeCanaryOptions(*config);
+  if (!canary.ok()) return Fail(canary.status());
+  pool_options.canary = std::move(*canary);
+  pool_options.on_canary = [](const workers::CanaryReport& r) {
+    if (!r.ran) {
+      spdlog::error("ksearchd.canary_unavailable slot={} error=\"{}\" (canaries stop for this kind; slots stay in service)",
+                    r.slot, r.error);
+    } else if (!r.out_of_service.empty()) {
+      spdlog::error("ksearchd.slot_out_of_service slot={} reason=\"{}\" verdict={} time_us={}", r.slot,
+                    r.out_of_service, r.result.verdict.ToString(), r.result.time_us);
+    } else {
+      spdlog::info("ksearchd.canary slot={} verdict={} time_us={}", r.slot, r.result.verdict.ToString(),
+                   r.result.time_us);
+    }
+  };
+  // Fault injection for tests and drills: a drifting canary on one slot.
+  std::unique_ptr<workers::CanaryDriftInjector> drift;
+  workers::EvalBackend* pool_backend = &backend;
+  if (const char* fault = std::getenv("KSEARCH_FAULT_CANARY_DRIFT"); fault && *fault) {
+    // "SLOT" or "SLOT:FACTOR" (default 2): that slot's canary times are
+    // multiplied by FACTOR from its second canary on.
+    std::string slot = fault;
+    double factor = 2.0;
+    if (auto colon = slot.find(':'); colon != std::string::npos) {
+      factor = std::atof(slot.c_str() + colon + 1);
+      slot.resize(colon);
+    }
+    if (!(factor > 0)) return Fail(Status::InvalidArgument("KSEARCH_FAULT_CANARY_DRIFT: expected SLOT[:FACTOR]"));
+    drift = std::make_unique<workers::CanaryDriftInjector>(backend, slot, factor);
+    pool_backend = drift.get();
+    spdlog::warn("ksearchd.fault_injection KSEARCH_FAULT_CANARY_DRIFT: slot {} canary times x{} from its "
+                 "second canary", slot, factor);
+  }
+  workers::WorkerPool pool(io, *pool_backend, pool_options);
   for (const auto& s : pool_options.slots)
     spdlog::info("ksearchd.slot name={} kind={} device={} label=\"{}\"", s.name, s.kind, s.device, s.label);
 

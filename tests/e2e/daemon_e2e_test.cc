@@ -1,5 +1,9 @@
 #include <catch.hpp>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include "e2e_util.h"
 
 using namespace ksearch;
@@ -98,4 +102,64 @@ TEST_CASE("max_attempts_in_flight: 1 serialises two campaigns and both progress"
   CHECK(in_flight == 0);
   CHECK(started_by_campaign["e2e-serial-a"] >= 3);
   CHECK(started_by_campaign["e2e-serial-b"] >= 3);
+}
+
+TEST_CASE("a slot whose canary drifts goes out of service and the campaign goes on on the other",
+          "[e2e][daemon][fault][canary]") {
+  DaemonProcess d("canary");
+  {
+    // Two host slots running the host canary (softmax's seed) at start and
+    // after every 2 evaluations; host1's canary time is 10x from its second
+    // (drift 900% against a threshold of 300%: far above this box's noise).
+    std::ifstream in(d.dir() + "/daemon.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    const std::string line = "workers: {gpus: none, host_slots: 1, compile_threads: 2}\n";
+    REQUIRE(yaml.find(line) != std::string::npos);
+    yaml.replace(yaml.find(line), line.size(),
+                 "workers: {gpus: none, host_slots: 2, compile_threads: 2, canary_host: true, "
+                 "canary_task: softmax, canary_every: 2, canary_max_drift: 3.0, canary_interval_s: 0}\n");
+    std::ofstream(d.dir() + "/daemon.yaml") << yaml;
+  }
+  setenv("KSEARCH_FAULT_CANARY_DRIFT", "host1:10", 1);
+  const bool started = d.Start();
+  unsetenv("KSEARCH_FAULT_CANARY_DRIFT");
+  REQUIRE(started);
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-canary", 10)).status == 201);
+  auto status = WaitFor(d, "e2e-canary", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
+                        900s);
+  INFO(status.dump(2));
+  CHECK(status.value("state", "") == "finished");
+  CHECK(status.value("attempts_started", 0) == status.value("attempts_finished", -1));
+  CHECK(status.value("attempts_finished", 0) >= 6);  // the tuner may exhaust softmax's space before 10
+
+  auto slots = d.Call("GET", "/v1/slots");
+  INFO(slots.raw);
+  REQUIRE(slots.status == 200);
+  REQUIRE(slots.body["slots"].size() == 2);
+  const auto& host0 = slots.body["slots"][0];
+  const auto& host1 = slots.body["slots"][1];
+  CHECK(host0.value("in_service", false));
+  CHECK_FALSE(host1.value("in_service", true));
+  CHECK(host1.value("out_of_service_reason", "").find("canary drifted") != std::string::npos);
+  CHECK(host1.value("canaries", 0) == 2);  // none after it went out of service
+  CHECK(host0.value("canaries", 0) >= 2);
+  CHECK(host0.value("evaluations", 0) > host1.value("evaluations", 0));
+  CHECK(host1.value("evaluations", 0) <= 2);
+
+  auto metrics = d.Call("GET", "/metrics");
+  CHECK(metrics.raw.find("ksearch_slot_in_service{kind=\"host\",slot=\"host1\"} 0") != std::string::npos);
+  CHECK(metrics.raw.find("ksearch_slot_in_service{kind=\"host\",slot=\"host0\"} 1") != std::string::npos);
+  int rc = -1;
+  std::string table = d.RunCli({"slots", "--url", "http://127.0.0.1:" + std::to_string(d.target().port),
+                                "--token-file", d.dir() + "/token"},
+                               &rc);
+  CHECK(rc == 0);
+  CHECK(table.find("canary drifted") != std::string::npos);
+
+  CHECK(d.Stop() == 0);
+  CheckLogIntact(d);  // every attempt has its verdict; nothing lost
+  auto audit = AuditLog(d.db());
+  CHECK(audit.unfinished == 0);
 }

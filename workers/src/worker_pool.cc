@@ -1,23 +1,46 @@
 #include "ksearch/workers/worker_pool.h"
 
+#include "ksearch/workers/devices.h"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <pthread.h>
+
 #include <chrono>
 
 namespace ksearch::workers {
 
+namespace {
+// Names show in /proc/PID/task/*/comm, so per-thread CPU can be attributed
+// (bench/daemon/throughput.py reports it). Linux limits a name to 15 bytes.
+void NameThread(std::thread& t, std::string name) {
+  if (name.size() > 15) name.resize(15);
+  pthread_setname_np(t.native_handle(), name.c_str());
+}
+}  // namespace
+
 std::string_view SlotKindFor(Backend backend) { return backend == Backend::kHost ? "host" : "gpu"; }
 
 WorkerPool::WorkerPool(boost::asio::io_context& io, EvalBackend& backend, PoolOptions options)
-    : io_(io), backend_(backend) {
+    : io_(io),
+      backend_(backend),
+      canary_(std::move(options.canary)),
+      on_canary_(std::move(options.on_canary)),
+      monitor_(std::make_unique<CanaryMonitor>(canary_.policy)) {
   for (auto& s : options.slots) {
     SlotStatus st;
     st.spec = std::move(s);
     slots_.push_back(std::move(st));
   }
   int compile_threads = std::max(1, options.compile_threads);
-  for (int i = 0; i < compile_threads; ++i) threads_.emplace_back([this] { CompileLoop(); });
-  for (size_t i = 0; i < slots_.size(); ++i) threads_.emplace_back([this, i] { SlotLoop(i); });
+  for (int i = 0; i < compile_threads; ++i) {
+    threads_.emplace_back([this] { CompileLoop(); });
+    NameThread(threads_.back(), "ks-build" + std::to_string(i));
+  }
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    threads_.emplace_back([this, i] { SlotLoop(i); });
+    NameThread(threads_.back(), "ks-" + slots_[i].spec.name);
+  }
 }
 
 WorkerPool::~WorkerPool() {
@@ -42,10 +65,13 @@ void WorkerPool::SubmitBuild(BuildRequest request, BuildDone done) {
 
 void WorkerPool::SubmitRun(RunRequest request, RunDone done) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (!stopping_) {
       runs_.push_back({std::move(request), std::move(done)});
+      auto orphans = TakeOrphanedRuns();
       cv_.notify_all();
+      lock.unlock();
+      FailRuns(std::move(orphans));
       return;
     }
   }
@@ -66,7 +92,7 @@ PoolStats WorkerPool::Stats() const {
   s.slots = slots_;
   const auto now = std::chrono::steady_clock::now();
   for (auto& slot : s.slots)
-    if (slot.busy) slot.busy_seconds += std::chrono::duration<double>(now - slot.busy_since).count();
+    if (slot.busy && !slot.canary_running) slot.busy_seconds += std::chrono::duration<double>(now - slot.busy_since).count();
   return s;
 }
 
@@ -79,13 +105,123 @@ bool WorkerPool::HasSlotFor(Backend backend) const {
 
 void WorkerPool::SetInService(const std::string& slot_name, bool in_service,
                               const std::string& reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& s : slots_) {
-    if (s.spec.name != slot_name) continue;
-    s.in_service = in_service;
-    s.out_of_service_reason = in_service ? "" : reason;
+  std::deque<RunItem> orphans;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& s : slots_) {
+      if (s.spec.name != slot_name) continue;
+      s.in_service = in_service;
+      s.out_of_service_reason = in_service ? "" : reason;
+    }
+    orphans = TakeOrphanedRuns();
+    cv_.notify_all();
   }
-  cv_.notify_all();
+  FailRuns(std::move(orphans));
+}
+
+std::deque<WorkerPool::RunItem> WorkerPool::TakeOrphanedRuns() {
+  std::deque<RunItem> orphans;
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    bool served = false;
+    for (const auto& s : slots_) served |= s.in_service && s.spec.kind == SlotKindFor(it->request.backend);
+    if (served) {
+      ++it;
+      continue;
+    }
+    orphans.push_back(std::move(*it));
+    it = runs_.erase(it);
+  }
+  return orphans;
+}
+
+void WorkerPool::FailRuns(std::deque<RunItem> items) {
+  for (auto& item : items) {
+    RunResult r;
+    r.verdict = {VerdictKind::kInfraError, "no_slot",
+                 "no " + std::string(SlotKindFor(item.request.backend)) +
+                     " slot in service (failed health check or canary)"};
+    boost::asio::post(io_, [done = std::move(item.done), r = std::move(r)]() mutable {
+      done(std::move(r), SlotStatus{});
+    });
+  }
+}
+
+std::chrono::steady_clock::time_point WorkerPool::CanaryDueAt(size_t slot_index) const {
+  using Clock = std::chrono::steady_clock;
+  const SlotStatus& slot = slots_[slot_index];
+  if (!slot.in_service || !canary_.run.count(slot.spec.kind) || canary_error_.count(slot.spec.kind))
+    return Clock::time_point::max();
+  if (!slot.canary_done || slot.evaluations_since_canary >= canary_.policy.canary_every) return Clock::time_point::min();
+  if (canary_.interval.count() > 0) return slot.last_canary + canary_.interval;
+  return Clock::time_point::max();
+}
+
+void WorkerPool::RunCanary(size_t slot_index) {
+  std::string kind, name, device;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kind = slots_[slot_index].spec.kind;
+    name = slots_[slot_index].spec.name;
+    device = slots_[slot_index].spec.device;
+  }
+  CanaryReport report;
+  report.slot = name;
+  std::string artifact;
+  {
+    // Built once per kind; a second slot waiting here gets the cached artifact.
+    std::lock_guard<std::mutex> build_lock(canary_build_mu_);
+    auto it = canary_artifact_.find(kind);
+    if (it != canary_artifact_.end()) {
+      artifact = it->second;
+    } else {
+      BuildResult built = backend_.Build(canary_.build.at(kind));
+      if (built.ok) {
+        artifact = canary_artifact_[kind] = built.artifact_path;
+      } else {
+        // The compiler, not the device, failed: canaries stop for this kind and
+        // the slots stay in service (a build never touches the device).
+        report.error = "canary build failed: " + built.verdict.ToString() + " " + built.verdict.detail;
+        std::lock_guard<std::mutex> lock(mu_);
+        canary_error_[kind] = report.error;
+      }
+    }
+  }
+  if (!artifact.empty()) {
+    RunRequest r = canary_.run.at(kind);
+    r.artifact_path = artifact;
+    r.device = device;
+    r.work_dir += "/" + name;
+    const auto start = std::chrono::steady_clock::now();
+    report.result = backend_.Run(r);
+    report.ran = true;
+    const auto end = std::chrono::steady_clock::now();
+    std::deque<RunItem> orphans;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      SlotStatus& s = slots_[slot_index];
+      s.canaries++;
+      s.canary_done = true;
+      s.evaluations_since_canary = 0;
+      s.last_canary = end;
+      s.canary_seconds += std::chrono::duration<double>(end - start).count();
+      if (report.result.time_us > 0) s.last_canary_time_us = report.result.time_us;
+      report.out_of_service = monitor_->Observe(name, report.result);
+      if (!report.out_of_service.empty()) {
+        s.in_service = false;
+        s.out_of_service_reason = report.out_of_service;
+        orphans = TakeOrphanedRuns();
+      }
+    }
+    FailRuns(std::move(orphans));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_[slot_index].busy = false;
+    slots_[slot_index].canary_running = false;
+    cv_.notify_all();
+  }
+  if (on_canary_)
+    boost::asio::post(io_, [cb = on_canary_, report = std::move(report)] { cb(report); });
 }
 
 void WorkerPool::Shutdown() {
@@ -150,9 +286,33 @@ bool WorkerPool::TakeRunFor(size_t slot_index, RunItem& item) {
 void WorkerPool::SlotLoop(size_t slot_index) {
   while (true) {
     RunItem item;
+    bool canary = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || TakeRunFor(slot_index, item); });
+      while (true) {
+        if (stopping_) break;
+        // A canary runs between evaluations, never during one; it goes first
+        // when due, so a slot's first evaluation follows its first canary.
+        auto due = CanaryDueAt(slot_index);
+        if (due <= std::chrono::steady_clock::now()) {
+          canary = true;
+          break;
+        }
+        if (TakeRunFor(slot_index, item)) break;
+        if (due == std::chrono::steady_clock::time_point::max()) cv_.wait(lock);
+        else cv_.wait_until(lock, due);
+      }
+      if (canary) {
+        slots_[slot_index].busy = true;  // busy_seconds leaves canary time out
+        slots_[slot_index].canary_running = true;
+      }
+    }
+    if (canary) {
+      RunCanary(slot_index);
+      continue;
+    }
+    {
+      std::unique_lock<std::mutex> lock(mu_);
       if (!item.done) return;  // stopping and nothing taken
       slots_[slot_index].busy = true;
       slots_[slot_index].busy_since = std::chrono::steady_clock::now();
@@ -167,6 +327,7 @@ void WorkerPool::SlotLoop(size_t slot_index) {
       SlotStatus& s = slots_[slot_index];
       s.busy = false;
       s.evaluations++;
+      s.evaluations_since_canary++;
       s.busy_seconds += seconds;
       snapshot = s;
       cv_.notify_all();

@@ -201,3 +201,196 @@ TEST_CASE("busy seconds include the run in progress and never go backwards", "[w
   CHECK(after.evaluations == 1);
   CHECK(after.busy_seconds >= during.busy_seconds);
 }
+
+namespace {
+
+// A fault injector for canaries: runs whose work_dir marks them as canaries
+// ("<dir>/canary/<slot>") get `canary_time_us(slot, n)` for the n-th canary on
+// that slot; everything else is an ordinary 2 ms evaluation. Records what each
+// device ran, in order, to check that canaries never overlap an evaluation.
+class CanaryFaultBackend final : public EvalBackend {
+ public:
+  std::string name() const override { return "canary-fault"; }
+  BuildResult Build(const BuildRequest& r) override {
+    builds++;
+    BuildResult out;
+    out.ok = !fail_build;
+    out.artifact_path = "/fake/" + r.source;
+    if (fail_build) out.verdict = {VerdictKind::kCompileError, "", "injected"};
+    return out;
+  }
+  RunResult Run(const RunRequest& r) override {
+    const bool canary = r.work_dir.find("/canary/") != std::string::npos;
+    const std::string slot = canary ? r.work_dir.substr(r.work_dir.rfind('/') + 1) : "";
+    int n = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (++active[r.device] > 1) overlaps++;
+      if (canary) {
+        n = ++canaries[slot];
+        if (r.artifact_path != "/fake/canary-seed") wrong_artifact++;
+      } else {
+        ++evaluations_by_device[r.device];
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      --active[r.device];
+    }
+    RunResult out;
+    out.verdict = {VerdictKind::kNoGain, "", ""};
+    out.time_us = canary ? canary_time_us(slot, n) : 10.0;
+    return out;
+  }
+  std::function<double(const std::string&, int)> canary_time_us = [](const std::string&, int) { return 100.0; };
+  bool fail_build = false;
+  std::atomic<int> builds{0};
+  std::mutex mu;
+  int overlaps = 0, wrong_artifact = 0;
+  std::map<std::string, int> active, canaries, evaluations_by_device;
+};
+
+PoolOptions TwoHostSlotsWithCanary(int every) {
+  PoolOptions o;
+  o.compile_threads = 1;
+  // Distinct devices so the backend can tell the two host slots apart.
+  o.slots = {{"host0", "host", "d0", ""}, {"host1", "host", "d1", ""}};
+  BuildRequest b;
+  b.source = "canary-seed";
+  b.backend = Backend::kHost;
+  RunRequest r;
+  r.backend = Backend::kHost;
+  r.seed = 7;
+  r.work_dir = "/tmp/work/canary";
+  o.canary.build["host"] = b;
+  o.canary.run["host"] = r;
+  o.canary.policy.canary_every = every;
+  o.canary.policy.max_drift = 0.10;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a drifting slot is taken out of service and the work goes on on the others",
+          "[workers][fault][canary]") {
+  boost::asio::io_context io;
+  CanaryFaultBackend backend;
+  // host1's canary slows down by 50% from its third run; host0 stays steady.
+  backend.canary_time_us = [](const std::string& slot, int n) { return slot == "host1" && n >= 3 ? 150.0 : 100.0; };
+  auto options = TwoHostSlotsWithCanary(/*every=*/5);
+  std::vector<CanaryReport> reports;
+  options.on_canary = [&](const CanaryReport& r) { reports.push_back(r); };
+  WorkerPool pool(io, backend, options);
+  const int kRuns = 60;
+  int completed = 0, passed = 0;
+  for (int i = 0; i < kRuns; ++i) {
+    RunRequest r;
+    r.backend = Backend::kHost;
+    r.seed = static_cast<uint64_t>(i);
+    pool.SubmitRun(r, [&](RunResult res, const SlotStatus&) {
+      ++completed;
+      passed += IsPassingVerdict(res.verdict.kind);
+    });
+  }
+  RunUntil(io, [&] { return completed == kRuns; });
+  // Every submission got exactly one verdict, and all ran: host0 stayed in service.
+  CHECK(completed == kRuns);
+  CHECK(passed == kRuns);
+  auto stats = pool.Stats();
+  REQUIRE(stats.slots.size() == 2);
+  CHECK(stats.slots[0].in_service);
+  CHECK_FALSE(stats.slots[1].in_service);
+  CHECK(stats.slots[1].out_of_service_reason.find("canary drifted 50%") != std::string::npos);
+  CHECK(stats.slots[0].canaries >= 2);
+  CHECK(stats.slots[1].canaries == 3);  // none after it went out of service
+  CHECK(stats.slots[0].evaluations + stats.slots[1].evaluations == kRuns);
+  CHECK(stats.slots[0].evaluations > stats.slots[1].evaluations);
+  CHECK(backend.builds == 1);           // the canary is built once per kind
+  CHECK(backend.overlaps == 0);         // never concurrent with an evaluation on the slot
+  CHECK(backend.wrong_artifact == 0);
+  bool reported = false;
+  for (const auto& r : reports) reported |= r.slot == "host1" && !r.out_of_service.empty();
+  CHECK(reported);
+  CHECK(pool.HasSlotFor(Backend::kHost));
+}
+
+TEST_CASE("the canary runs at start, before a slot's first evaluation", "[workers][canary]") {
+  boost::asio::io_context io;
+  CanaryFaultBackend backend;
+  // host1's first canary crashes: it never runs an evaluation.
+  backend.canary_time_us = [](const std::string& slot, int) { return slot == "host1" ? 0.0 : 100.0; };
+  WorkerPool pool(io, backend, TwoHostSlotsWithCanary(/*every=*/1000));
+  int completed = 0;
+  for (int i = 0; i < 10; ++i) {
+    RunRequest r;
+    r.backend = Backend::kHost;
+    pool.SubmitRun(r, [&](RunResult, const SlotStatus&) { ++completed; });
+  }
+  RunUntil(io, [&] { return completed == 10; });
+  CHECK(completed == 10);
+  auto stats = pool.Stats();
+  CHECK_FALSE(stats.slots[1].in_service);
+  CHECK(stats.slots[1].out_of_service_reason == "canary returned no time");
+  CHECK(stats.slots[1].evaluations == 0);
+  CHECK(stats.slots[0].evaluations == 10);
+  CHECK(stats.slots[0].canaries == 1);
+  CHECK(stats.slots[0].canary_seconds > 0);
+}
+
+TEST_CASE("when the last slot of a kind goes out of service, its queued work ends infra_error{no_slot}",
+          "[workers][fault][canary]") {
+  boost::asio::io_context io;
+  CanaryFaultBackend backend;
+  backend.canary_time_us = [](const std::string&, int n) { return n >= 2 ? 200.0 : 100.0; };
+  auto options = TwoHostSlotsWithCanary(/*every=*/3);
+  options.slots.pop_back();  // host0 only
+  WorkerPool pool(io, backend, options);
+  const int kRuns = 12;
+  int completed = 0, no_slot = 0;
+  for (int i = 0; i < kRuns; ++i) {
+    RunRequest r;
+    r.backend = Backend::kHost;
+    pool.SubmitRun(r, [&](RunResult res, const SlotStatus&) {
+      ++completed;
+      no_slot += res.verdict.kind == VerdictKind::kInfraError && res.verdict.reason == "no_slot";
+    });
+  }
+  RunUntil(io, [&] { return completed == kRuns; });
+  CHECK(completed == kRuns);
+  CHECK(no_slot == kRuns - 3);  // three ran before the second canary drifted
+  CHECK_FALSE(pool.HasSlotFor(Backend::kHost));
+  // A later submission is not queued forever either.
+  bool late = false;
+  RunRequest r;
+  r.backend = Backend::kHost;
+  pool.SubmitRun(r, [&](RunResult res, const SlotStatus&) { late = res.verdict.reason == "no_slot"; });
+  RunUntil(io, [&] { return late; });
+  CHECK(late);
+}
+
+TEST_CASE("a canary that cannot be built stops canaries and leaves the slots in service",
+          "[workers][canary]") {
+  boost::asio::io_context io;
+  CanaryFaultBackend backend;
+  backend.fail_build = true;
+  auto options = TwoHostSlotsWithCanary(/*every=*/1);
+  std::vector<CanaryReport> reports;
+  options.on_canary = [&](const CanaryReport& r) { reports.push_back(r); };
+  WorkerPool pool(io, backend, options);
+  int completed = 0;
+  for (int i = 0; i < 6; ++i) {
+    RunRequest r;
+    r.backend = Backend::kHost;
+    pool.SubmitRun(r, [&](RunResult res, const SlotStatus&) { completed += IsPassingVerdict(res.verdict.kind); });
+  }
+  RunUntil(io, [&] { return completed == 6; });
+  CHECK(completed == 6);
+  CHECK(backend.builds == 1);
+  auto stats = pool.Stats();
+  CHECK(stats.slots[0].in_service);
+  CHECK(stats.slots[1].in_service);
+  REQUIRE_FALSE(reports.empty());
+  CHECK_FALSE(reports[0].ran);
+  CHECK(reports[0].error.find("canary build failed") == 0);
+}

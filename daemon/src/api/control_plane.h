@@ -39,6 +39,8 @@ class ControlPlane {
   virtual Result<nlohmann::json> DeadEnds(const DeadEndQuery& q) = 0;
   virtual Result<nlohmann::json> Export(const std::string& id) = 0;
   virtual std::string MetricsText() = 0;
+  // Evaluation slots: in service or not (and why), canary counts and times.
+  virtual nlohmann::json Slots() { return nlohmann::json{{"slots", nlohmann::json::array()}}; }
 };
 
 }  // namespace ksearch::daemon

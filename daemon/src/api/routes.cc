@@ -167,6 +167,10 @@ ApiResponse HandleApiRequest(const ApiRequest& req, const std::string& token, Co
       return CampaignRoute(req, parts, plane);
     }
     if (parts[1] == "deadends" && parts.size() == 2) return DeadEndsRoute(req, plane);
+    if (parts[1] == "slots" && parts.size() == 2) {
+      if (req.method != "GET") return MethodNotAllowed("GET");
+      return ApiResponse::Json(200, plane.Slots().dump());
+    }
   }
   return ApiResponse::Error(404, "no such endpoint: " + req.path);
 }

@@ -113,6 +113,20 @@ int CampaignList(const Args& args, Io io) {
   });
 }
 
+// The evaluation slots: in service or not (and why), evaluations, canaries.
+int Slots(const Args& args, Io io) {
+  return Call(args, io, kConn, "GET", "/v1/slots", "", [&](const json& r) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& s : r.value("slots", json::array()))
+      rows.push_back({s.value("slot", ""), s.value("kind", ""), s.value("device", ""),
+                      s.value("in_service", false) ? "yes" : "NO", std::to_string(s.value("evaluations", 0)),
+                      std::to_string(s.value("canaries", 0)), Fixed(s.value("last_canary_time_us", 0.0), 2),
+                      s.value("out_of_service_reason", "")});
+    PrintTable(io.out, {"SLOT", "KIND", "DEVICE", "IN_SERVICE", "EVALUATIONS", "CANARIES", "CANARY_US", "REASON"},
+               rows);
+  });
+}
+
 int CampaignStatus(const Args& args, Io io) {
   if (!NeedId(args, io, "ksearch campaign status ID [--watch] [--json]")) return 2;
   const std::string path = "/v1/campaigns/" + args.positional()[0];
@@ -226,6 +240,8 @@ KSEARCH_CLI_COMMAND("attempts", std::string("ksearch attempts CAMPAIGN [--limit 
                     "list a campaign's attempts, pass or fail", {"json"}, &Attempts);
 KSEARCH_CLI_COMMAND("best", std::string("ksearch best CAMPAIGN [--out FILE]") + kConnUsage,
                     "the campaign's confirmed best kernel", {"json"}, &Best);
+KSEARCH_CLI_COMMAND("slots", std::string("ksearch slots") + kConnUsage,
+                    "the daemon's evaluation slots: in service or not (canary), evaluations", {"json"}, &Slots);
 KSEARCH_CLI_COMMAND("frontier", std::string("ksearch frontier CAMPAIGN") + kConnUsage,
                     "the frontier of (candidate, axis) pairs", {"json"}, &Frontier);
 

@@ -130,7 +130,8 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   if (auto w = root["workers"]) {
     KS_RETURN_IF_ERROR(CheckKeys(err, w, "workers",
                                  {"gpus", "host_slots", "compile_threads", "canary_every",
-                                  "canary_max_drift"}));
+                                  "canary_max_drift", "canary_interval_s", "canary_task", "canary_arch",
+                                  "canary_host"}));
     if (auto n = w["gpus"]) {
       if (n.IsSequence()) {
         std::string list;
@@ -157,6 +158,18 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
       KS_RETURN_IF_ERROR(Read(err, n, "workers.canary_max_drift", c.workers.canary_max_drift));
       if (c.workers.canary_max_drift <= 0) return err.At(n, "workers.canary_max_drift", "must be > 0");
     }
+    if (auto n = w["canary_interval_s"]) {
+      KS_RETURN_IF_ERROR(Read(err, n, "workers.canary_interval_s", c.workers.canary_interval_s));
+      if (c.workers.canary_interval_s < 0)
+        return err.At(n, "workers.canary_interval_s", "must be >= 0 (0: only every canary_every evaluations)");
+    }
+    if (auto n = w["canary_task"]) {
+      KS_RETURN_IF_ERROR(Read(err, n, "workers.canary_task", c.workers.canary_task));
+      if (c.workers.canary_task.find('/') != std::string::npos || c.workers.canary_task == "..")
+        return err.At(n, "workers.canary_task", "must name a task folder under tasks_dir (or be \"\": no canary)");
+    }
+    if (auto n = w["canary_arch"]) KS_RETURN_IF_ERROR(Read(err, n, "workers.canary_arch", c.workers.canary_arch));
+    if (auto n = w["canary_host"]) KS_RETURN_IF_ERROR(Read(err, n, "workers.canary_host", c.workers.canary_host));
   }
   if (auto d = root["defaults"]) {
     KS_RETURN_IF_ERROR(CheckKeys(err, d, "defaults",

@@ -19,8 +19,16 @@ struct WorkersConfig {
   std::string gpus = "auto";
   int host_slots = 1;
   int compile_threads = 0;          // 0: one per CPU core
-  int canary_every = 200;           // evaluations between canaries per GPU
-  double canary_max_drift = 0.15;   // relative
+  // The canary (docs/daemon.md): the seed of `canary_task` evaluated on each
+  // GPU slot at start and again after `canary_every` evaluations or
+  // `canary_interval_s` seconds, whichever comes first; a failing or drifting
+  // slot goes out of service. canary_task "" runs no canary.
+  int canary_every = 200;           // evaluations between canaries per slot
+  double canary_max_drift = 0.15;   // relative, against the slot's first canary
+  double canary_interval_s = 1800;  // 0: only every canary_every evaluations
+  std::string canary_task = "softmax";  // a folder under tasks_dir
+  std::string canary_arch;          // GPU arch for the canary build ("": the evaluator's default)
+  bool canary_host = false;         // host slots run the canary too (host backend)
 };
 
 struct EvalDefaults {

@@ -12,6 +12,10 @@ workers:
   gpus: [0, 2]
   host_slots: 2
   compile_threads: 4
+  canary_interval_s: 600
+  canary_task: rmsnorm
+  canary_arch: sm_90a
+  canary_host: true
 max_attempts_in_flight: 1
 defaults:
   run_timeout_s: 30
@@ -28,6 +32,11 @@ endpoints:
   CHECK(c->database == "/var/lib/ksearch/ksearch.db");
   CHECK(c->workers.gpus == "0,2");
   CHECK(c->workers.host_slots == 2);
+  CHECK(c->workers.canary_interval_s == 600);
+  CHECK(c->workers.canary_task == "rmsnorm");
+  CHECK(c->workers.canary_arch == "sm_90a");
+  CHECK(c->workers.canary_host);
+  CHECK(c->workers.canary_every == 200);  // the default
   CHECK(c->max_attempts_in_flight == 1);
   CHECK(c->defaults.profile == "always");
   REQUIRE(c->replay.size() == 1);
@@ -47,6 +56,10 @@ TEST_CASE("config errors name the file, the line and the key", "[daemon][config]
       {"listen: [\n", "d.yaml:"},
       {"replay:\n  - {name: r}\n", "d.yaml:2: replay[0]: needs name and cassette"},
       {"max_attempts_in_flight: -2\n", "d.yaml:1: max_attempts_in_flight: must be >= 0"},
+      {"workers:\n  canary_interval_s: -5\n", "d.yaml:2: workers.canary_interval_s: must be >= 0"},
+      {"workers:\n  host_slots: 1\n  canary_task: ../etc\n", "d.yaml:3: workers.canary_task: must name a task folder"},
+      {"workers:\n  canary_host: maybe\n", "d.yaml:2: workers.canary_host: has the wrong type"},
+      {"workers:\n  canary_every: 0\n", "d.yaml:2: workers.canary_every: must be >= 1"},
   };
   for (const auto& c : cases) {
     auto r = ParseDaemonConfig(c.yaml, "d.yaml");

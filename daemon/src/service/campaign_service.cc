@@ -51,6 +51,10 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
   metrics_.Describe("ksearch_slot_evaluations_total", "counter", "Evaluations each slot finished.");
   metrics_.Describe("ksearch_queue_depth", "gauge", "Work waiting, by queue.");
   metrics_.Describe("ksearch_attempts_in_flight", "gauge", "Attempts between start and verdict.");
+  metrics_.Describe("ksearch_slot_in_service", "gauge",
+                    "1 while a slot takes work; 0 once a failed or drifting canary took it out of service.");
+  metrics_.Describe("ksearch_slot_canaries_total", "counter", "Canary runs on each slot.");
+  metrics_.Describe("ksearch_slot_canary_time_us", "gauge", "The last canary time on each slot (microseconds).");
 }
 
 CampaignService::~CampaignService() = default;
@@ -409,6 +413,22 @@ Result<json> CampaignService::Export(const std::string& id) {
               {"frontier_csv", experiment_log::FrontierCsv(experiment_log::BuildFrontier(*events, id))}};
 }
 
+json CampaignService::Slots() {
+  json rows = json::array();
+  for (const auto& s : pool_.Stats().slots)
+    rows.push_back({{"slot", s.spec.name},
+                    {"kind", s.spec.kind},
+                    {"device", s.spec.device},
+                    {"label", s.spec.label},
+                    {"in_service", s.in_service},
+                    {"out_of_service_reason", s.out_of_service_reason},
+                    {"busy", s.busy},
+                    {"evaluations", s.evaluations},
+                    {"canaries", s.canaries},
+                    {"last_canary_time_us", s.last_canary_time_us}});
+  return json{{"slots", rows}};
+}
+
 std::string CampaignService::MetricsText() {
   auto stats = pool_.Stats();
   metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.build_queue), {{"queue", "build"}});
@@ -418,6 +438,12 @@ std::string CampaignService::MetricsText() {
     metrics_.Set("ksearch_slot_busy_seconds", s.busy_seconds, {{"slot", s.spec.name}, {"kind", s.spec.kind}});
     metrics_.Set("ksearch_slot_evaluations_total", static_cast<double>(s.evaluations),
                  {{"slot", s.spec.name}, {"kind", s.spec.kind}});
+    metrics_.Set("ksearch_slot_in_service", s.in_service ? 1 : 0, {{"slot", s.spec.name}, {"kind", s.spec.kind}});
+    metrics_.Set("ksearch_slot_canaries_total", static_cast<double>(s.canaries),
+                 {{"slot", s.spec.name}, {"kind", s.spec.kind}});
+    if (s.last_canary_time_us > 0)
+      metrics_.Set("ksearch_slot_canary_time_us", s.last_canary_time_us,
+                   {{"slot", s.spec.name}, {"kind", s.spec.kind}});
   }
   size_t in_flight = 0;
   for (const auto& [id, live] : live_) in_flight += live->in_flight.size();

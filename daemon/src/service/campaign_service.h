@@ -71,6 +71,7 @@ class CampaignService final : public ControlPlane {
   Result<nlohmann::json> DeadEnds(const DeadEndQuery& q) override;
   Result<nlohmann::json> Export(const std::string& id) override;
   std::string MetricsText() override;
+  nlohmann::json Slots() override;
 
   Metrics& metrics() { return metrics_; }
 

@@ -2,9 +2,10 @@
 //
 // GPUs are discovered once at start with nvidia-smi (one slot each, pinned by
 // CUDA_VISIBLE_DEVICES); a machine without nvidia-smi or without GPUs has none.
-// The canary is a fixed, known kernel evaluated on every GPU at start and every
-// `canary_every` evaluations: a slot whose canary fails, or whose canary time
-// drifts beyond `max_drift` from its first measurement, goes out of service.
+// The canary is a fixed, known kernel the pool evaluates on every GPU slot at
+// start and then every `canary_every` evaluations or canary interval (WorkerPool,
+// CanaryOptions): a slot whose canary fails, or whose canary time drifts beyond
+// `max_drift` from its first measurement, goes out of service.
 // Thread-safety: DiscoverGpus is reentrant; CanaryMonitor is not (one owner).
 #pragma once
 
@@ -38,11 +39,7 @@ std::vector<GpuInfo> DiscoverGpus(ProcessLauncher& launcher, const std::string& 
 // Slots for the pool: one per GPU ("gpu<i>") and `host_slots` host slots.
 std::vector<SlotSpec> MakeSlots(const std::vector<GpuInfo>& gpus, int host_slots);
 
-struct CanaryPolicy {
-  double max_drift = 0.15;   // relative change of the canary median time
-  int canary_every = 200;    // evaluations between canaries on a slot
-  double max_temperature_c = 90;
-};
+// CanaryPolicy is in worker_pool.h (the pool runs the canaries).
 
 class CanaryMonitor {
  public:

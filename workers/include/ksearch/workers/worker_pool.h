@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +36,8 @@ class io_context;
 
 namespace ksearch::workers {
 
+class CanaryMonitor;
+
 struct SlotSpec {
   std::string name;     // "gpu0", "host0"
   std::string kind;     // "gpu" | "host"
@@ -42,9 +45,41 @@ struct SlotSpec {
   std::string label;    // human description, e.g. "NVIDIA H100 80GB HBM3"
 };
 
+// Canary policy: a slot whose canary fails, or whose canary time drifts more
+// than `max_drift` from its first canary, goes out of service.
+struct CanaryPolicy {
+  double max_drift = 0.15;   // relative change of the canary median time
+  int canary_every = 200;    // evaluations between canaries on a slot
+  double max_temperature_c = 90;
+};
+
+// The canary: a fixed, known kernel (a task's seed) run on a slot at start and
+// then whenever `policy.canary_every` evaluations or `interval` have passed
+// since the last one on that slot, between evaluations, never concurrently with
+// one. Per slot kind ("gpu", "host"): `build` is compiled once, on first need,
+// through the backend; `run` is that kernel's run request (artifact_path is
+// filled in; work_dir gets "/<slot>" appended; device is the slot's).
+struct CanaryOptions {
+  std::map<std::string, BuildRequest> build;  // kinds absent here run no canary
+  std::map<std::string, RunRequest> run;
+  CanaryPolicy policy;
+  std::chrono::milliseconds interval{0};      // 0: only every `canary_every` evaluations
+};
+
+// What one canary did, posted to the pool's `on_canary` callback on `io`.
+struct CanaryReport {
+  std::string slot;
+  bool ran = false;              // false: the canary could not be built (slot untouched)
+  RunResult result;              // when ran
+  std::string out_of_service;    // non-empty: the slot was taken out of service, and why
+  std::string error;             // when !ran: why the canary could not run
+};
+
 struct PoolOptions {
   int compile_threads = 2;
   std::vector<SlotSpec> slots;
+  CanaryOptions canary;
+  std::function<void(const CanaryReport&)> on_canary;  // runs on io; may be empty
 };
 
 struct SlotStatus {
@@ -52,10 +87,17 @@ struct SlotStatus {
   bool in_service = true;
   std::string out_of_service_reason;
   bool busy = false;
-  int64_t evaluations = 0;
+  bool canary_running = false;  // busy with a canary
+  int64_t evaluations = 0;   // timed evaluations of submitted work (canaries not counted)
+  int64_t canaries = 0;      // canary runs on this slot
+  double last_canary_time_us = 0;
+  double canary_seconds = 0; // wall time in canary runs (not in busy_seconds)
   double busy_seconds = 0;   // wall time spent inside backend Run(); in Stats()
                              // it includes the elapsed part of the run in progress
   std::chrono::steady_clock::time_point busy_since{};  // valid while busy
+  int64_t evaluations_since_canary = 0;
+  bool canary_done = false;                             // at least one canary ran
+  std::chrono::steady_clock::time_point last_canary{};
 };
 
 struct PoolStats {
@@ -82,6 +124,8 @@ class WorkerPool {
 
   PoolStats Stats() const;
   bool HasSlotFor(Backend backend) const;
+  // Taking the last slot of a kind out of service completes the work queued for
+  // that kind with infra_error{no_slot}; so does a later SubmitRun for it.
   void SetInService(const std::string& slot_name, bool in_service, const std::string& reason);
   // Stops accepting work; queued items complete with `interrupted`; running
   // evaluations finish (their children are bounded by hard limits). Idempotent.
@@ -100,6 +144,12 @@ class WorkerPool {
   void CompileLoop();
   void SlotLoop(size_t slot_index);
   bool TakeRunFor(size_t slot_index, RunItem& item);  // REQUIRES: mu_ held
+  // When the slot's next canary is due (max() if it runs none). REQUIRES: mu_ held.
+  std::chrono::steady_clock::time_point CanaryDueAt(size_t slot_index) const;
+  void RunCanary(size_t slot_index);  // on the slot's thread, mu_ not held
+  // Removes queued runs no in-service slot can take. REQUIRES: mu_ held.
+  std::deque<RunItem> TakeOrphanedRuns();
+  void FailRuns(std::deque<RunItem> items);  // mu_ not held
 
   boost::asio::io_context& io_;
   EvalBackend& backend_;
@@ -111,6 +161,12 @@ class WorkerPool {
   size_t builds_running_ = 0;             // guarded by mu_
   std::deque<RunItem> runs_;              // guarded by mu_
   std::vector<SlotStatus> slots_;         // guarded by mu_
+  const CanaryOptions canary_;
+  std::function<void(const CanaryReport&)> on_canary_;
+  std::unique_ptr<CanaryMonitor> monitor_;  // guarded by mu_
+  std::mutex canary_build_mu_;              // held while a canary is built
+  std::map<std::string, std::string> canary_artifact_;  // kind -> path; guarded by canary_build_mu_
+  std::map<std::string, std::string> canary_error_;     // kind -> why it cannot run; guarded by mu_
 
   std::vector<std::thread> threads_;      // constant after construction
 };
