@@ -32,6 +32,7 @@ Output: OUT/throughput.json, OUT/throughput.md, OUT/samples-MODE.json and OUT/ks
 """
 import argparse
 import datetime
+import http.client
 import json
 import os
 import re
@@ -47,9 +48,28 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TASKS = ["softmax", "rmsnorm", "reduction", "transpose", "gemm"]
 
 
-def metrics(url, token):
-    req = urllib.request.Request(url + "/metrics", headers={"Authorization": "Bearer " + token})
-    text = urllib.request.urlopen(req, timeout=10).read().decode()
+_conn = {}
+
+
+def metrics(url, token, keep_alive=False):
+    if keep_alive:
+        # One persistent connection, as Prometheus keeps: no accept/close per scrape.
+        host, port = url.split("//", 1)[1].rsplit(":", 1)
+        for attempt in range(2):
+            conn = _conn.get(url) or http.client.HTTPConnection(host, int(port), timeout=10)
+            _conn[url] = conn
+            try:
+                conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + token})
+                text = conn.getresponse().read().decode()
+                break
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                _conn.pop(url, None)
+                if attempt:
+                    raise
+    else:
+        req = urllib.request.Request(url + "/metrics", headers={"Authorization": "Bearer " + token})
+        text = urllib.request.urlopen(req, timeout=10).read().decode()
     out = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -154,7 +174,7 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
             # counters come from /proc every second and cost the daemon nothing.
             final = now >= a.seconds
             if last_m is None or final or now - last_scrape >= a.scrape_every - 0.05:
-                last_m, last_scrape = metrics(url, token), now
+                last_m, last_scrape = metrics(url, token, a.keep_alive), now
             m = last_m
             samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
                             "thread_cpu_s": thread_cpu_seconds(d.pid), "scraped_at": last_scrape,
@@ -174,6 +194,9 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     if smi:
         smi.terminate()
         smi.wait()
+    for c in _conn.values():
+        c.close()
+    _conn.clear()
     d.send_signal(signal.SIGTERM)
     try:
         rc = d.wait(timeout=120)
@@ -238,6 +261,8 @@ def main():
     p.add_argument("--isa", default=f"{ROOT}/isa_corpus")
     p.add_argument("--run-timeout", type=float, default=120)
     p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
+    p.add_argument("--keep-alive", action="store_true",
+                   help="scrape over one persistent HTTP connection (as Prometheus does)")
     p.add_argument("--scrape-every", type=float, default=1.0,
                    help="seconds between /metrics scrapes (each costs the daemon ~0.1-0.2 ms of CPU)")
     a = p.parse_args()
