@@ -20,7 +20,6 @@
 #include "checks/physics.h"
 #include "checks/trusted_files.h"
 #include "inputs.h"
-#include "ksearch/core/sha256.h"
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/task.h"
 #include "run_internal.h"
@@ -51,13 +50,6 @@ constexpr double kAuditTimingRatioCuda = 1.5;
 constexpr double kAuditTimingRatioHost = 2.0;
 
 uint64_t AuditSeed(uint64_t seed) { return TrialSeed(seed ^ 0xA0D17A0D17A0D17Full, 7777, 7777); }
-
-std::string ReadAllText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 RunnerTiming TimingFor(Backend b) {
   RunnerTiming t;
@@ -248,7 +240,7 @@ std::optional<Verdict> ExecuteAudit(const RunRequest& req, const Task& task, con
 }
 
 RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools,
-                     const std::function<Status(const std::string&)>& add_trusted) {
+                     const std::function<Result<std::string>(const std::string&)>& add_trusted) {
   RunResult res;
   auto infra = [&](std::string reason, std::string detail) {
     res.verdict = {VerdictKind::kInfraError, std::move(reason), std::move(detail)};
@@ -269,7 +261,7 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
   rb.backend = req.backend;
   rb.arch = req.arch;
   rb.work_dir = req.work_dir;
-  { std::ifstream in(files->second.reference); std::ostringstream ss; ss << in.rdbuf(); rb.source = ss.str(); }
+  rb.source = ReadAll(files->second.reference);
   Tools trusted_tools = tools;
   trusted_tools.binary_checks = false;  // the reference is a trusted task file
   BuildResult ref_build = Build(rb, launcher, trusted_tools);
@@ -277,16 +269,16 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
   // A cached reference library must still be the one that was built.
   {
     std::string built_sha = ref_build.evidence["compile"].value("artifact_sha256", "");
-    std::string now_sha = Sha256Hex(ReadAllText(ref_build.artifact_path));
-    res.evidence["reference"] = {{"artifact", ref_build.artifact_path}, {"sha256", now_sha},
+    auto now_sha = add_trusted(ref_build.artifact_path);  // hashed once: snapshot and check
+    if (!now_sha.ok()) return infra("trusted_files", now_sha.status().ToString());
+    res.evidence["reference"] = {{"artifact", ref_build.artifact_path}, {"sha256", *now_sha},
                                  {"cached", ref_build.evidence["compile"].value("cached", false)}};
-    if (!built_sha.empty() && built_sha != now_sha) {
+    if (!built_sha.empty() && built_sha != *now_sha) {
       res.verdict = {VerdictKind::kHackSuspected, "trusted_files_modified",
                      "reference library " + ref_build.artifact_path + " changed since it was built"};
       return res;
     }
     if (built_sha.empty()) res.evidence["reference"]["note"] = "cache entry predates artifact hashes: not verified";
-    if (Status st = add_trusted(ref_build.artifact_path); !st.ok()) return infra("trusted_files", st.ToString());
   }
 
   std::string run_dir = UniqueRunDir(req.work_dir);
@@ -417,8 +409,8 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
       const auto t_audit = std::chrono::steady_clock::now();
       auto failed = ExecuteAudit(req, *task, ref_build.artifact_path, run_dir, res.shape_median_us, launcher, tools, aj);
       res.evidence["phases"]["audit_s"] = SecondsSince(t_audit);
-      res.evidence["physics"]["audit"] = aj;
       if (failed) {
+        res.evidence["physics"]["audit"] = aj;
         res.verdict = *failed;
         return res;
       }
@@ -449,16 +441,19 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
 RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools) {
   const auto t_start = std::chrono::steady_clock::now();
   std::vector<checks::TrustedManifest> manifests;
-  auto add_trusted = [&](const std::string& path) -> Status {
+  // Snapshots `path` into the manifests; returns the digest of its first file
+  // (the file itself when `path` is a file).
+  auto add_trusted = [&](const std::string& path) -> Result<std::string> {
     auto m = checks::SnapshotTrustedFiles({path});
     if (!m.ok()) return m.status();
+    std::string first = m->sha256.empty() ? "" : m->sha256.begin()->second;
     manifests.push_back(std::move(*m));
-    return Status::Ok();
+    return first;
   };
   for (const std::string& p : {req.task_dir, RunnerPath(tools, req.backend)}) {
-    if (Status st = add_trusted(p); !st.ok()) {
+    if (auto st = add_trusted(p); !st.ok()) {
       RunResult res;
-      res.verdict = {VerdictKind::kInfraError, "trusted_files", st.ToString()};
+      res.verdict = {VerdictKind::kInfraError, "trusted_files", st.status().ToString()};
       return res;
     }
   }

@@ -13,13 +13,6 @@ namespace {
 
 std::string Tail(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string LastLine(std::string s) {
   while (!s.empty() && s.back() == '\n') s.pop_back();
   size_t pos = s.rfind('\n');
@@ -34,6 +27,13 @@ const char* SignalName(int sig) {
 }
 
 }  // namespace
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 Result<std::vector<ResolvedShape>> ResolveShapes(const Task& task, Backend backend, uint64_t seed) {
   std::string b(BackendName(backend));
