@@ -67,11 +67,17 @@ void WorkerPool::SubmitRun(RunRequest request, RunDone done) {
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (!stopping_) {
-      runs_.push_back({std::move(request), std::move(done)});
-      auto orphans = TakeOrphanedRuns();
-      cv_.notify_all();
+      // The queue never holds work no in-service slot can take (SetInService
+      // sweeps it), so only this request needs the check.
+      if (HasSlotForLocked(request.backend)) {
+        runs_.push_back({std::move(request), std::move(done)});
+        cv_.notify_all();
+        return;
+      }
       lock.unlock();
-      FailRuns(std::move(orphans));
+      std::deque<RunItem> orphan;
+      orphan.push_back({std::move(request), std::move(done)});
+      FailRuns(std::move(orphan));
       return;
     }
   }
@@ -98,6 +104,10 @@ PoolStats WorkerPool::Stats() const {
 
 bool WorkerPool::HasSlotFor(Backend backend) const {
   std::lock_guard<std::mutex> lock(mu_);
+  return HasSlotForLocked(backend);
+}
+
+bool WorkerPool::HasSlotForLocked(Backend backend) const {
   for (const auto& s : slots_)
     if (s.in_service && s.spec.kind == SlotKindFor(backend)) return true;
   return false;
@@ -122,9 +132,7 @@ void WorkerPool::SetInService(const std::string& slot_name, bool in_service,
 std::deque<WorkerPool::RunItem> WorkerPool::TakeOrphanedRuns() {
   std::deque<RunItem> orphans;
   for (auto it = runs_.begin(); it != runs_.end();) {
-    bool served = false;
-    for (const auto& s : slots_) served |= s.in_service && s.spec.kind == SlotKindFor(it->request.backend);
-    if (served) {
+    if (HasSlotForLocked(it->request.backend)) {
       ++it;
       continue;
     }
@@ -151,19 +159,16 @@ std::chrono::steady_clock::time_point WorkerPool::CanaryDueAt(size_t slot_index)
   const SlotStatus& slot = slots_[slot_index];
   if (!slot.in_service || !canary_.run.count(slot.spec.kind) || canary_error_.count(slot.spec.kind))
     return Clock::time_point::max();
-  if (!slot.canary_done || slot.evaluations_since_canary >= canary_.policy.canary_every) return Clock::time_point::min();
+  if (!slot.canary_done || monitor_->CanaryDue(slot.spec.name, slot.evaluations_since_canary))
+    return Clock::time_point::min();
   if (canary_.interval.count() > 0) return slot.last_canary + canary_.interval;
   return Clock::time_point::max();
 }
 
 void WorkerPool::RunCanary(size_t slot_index) {
-  std::string kind, name, device;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    kind = slots_[slot_index].spec.kind;
-    name = slots_[slot_index].spec.name;
-    device = slots_[slot_index].spec.device;
-  }
+  // A slot's spec never changes after construction: read without mu_.
+  const std::string& kind = slots_[slot_index].spec.kind;
+  const std::string& name = slots_[slot_index].spec.name;
   CanaryReport report;
   report.slot = name;
   std::string artifact;
@@ -171,8 +176,15 @@ void WorkerPool::RunCanary(size_t slot_index) {
     // Built once per kind; a second slot waiting here gets the cached artifact.
     std::lock_guard<std::mutex> build_lock(canary_build_mu_);
     auto it = canary_artifact_.find(kind);
+    std::string failed;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto e = canary_error_.find(kind); e != canary_error_.end()) failed = e->second;
+    }
     if (it != canary_artifact_.end()) {
       artifact = it->second;
+    } else if (!failed.empty()) {
+      report.error = failed;  // another slot's build of this kind failed while this one waited
     } else {
       BuildResult built = backend_.Build(canary_.build.at(kind));
       if (built.ok) {
@@ -189,13 +201,12 @@ void WorkerPool::RunCanary(size_t slot_index) {
   if (!artifact.empty()) {
     RunRequest r = canary_.run.at(kind);
     r.artifact_path = artifact;
-    r.device = device;
+    r.device = slots_[slot_index].spec.device;
     r.work_dir += "/" + name;
     const auto start = std::chrono::steady_clock::now();
     report.result = backend_.Run(r);
     report.ran = true;
     const auto end = std::chrono::steady_clock::now();
-    std::deque<RunItem> orphans;
     {
       std::lock_guard<std::mutex> lock(mu_);
       SlotStatus& s = slots_[slot_index];
@@ -206,13 +217,9 @@ void WorkerPool::RunCanary(size_t slot_index) {
       s.canary_seconds += std::chrono::duration<double>(end - start).count();
       if (report.result.time_us > 0) s.last_canary_time_us = report.result.time_us;
       report.out_of_service = monitor_->Observe(name, report.result);
-      if (!report.out_of_service.empty()) {
-        s.in_service = false;
-        s.out_of_service_reason = report.out_of_service;
-        orphans = TakeOrphanedRuns();
-      }
     }
-    FailRuns(std::move(orphans));
+    // The slot is still busy with this canary, so nothing is taken from it meanwhile.
+    if (!report.out_of_service.empty()) SetInService(name, false, report.out_of_service);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -302,21 +309,20 @@ void WorkerPool::SlotLoop(size_t slot_index) {
         if (due == std::chrono::steady_clock::time_point::max()) cv_.wait(lock);
         else cv_.wait_until(lock, due);
       }
+      SlotStatus& s = slots_[slot_index];
       if (canary) {
-        slots_[slot_index].busy = true;  // busy_seconds leaves canary time out
-        slots_[slot_index].canary_running = true;
+        s.busy = true;  // busy_seconds leaves canary time out
+        s.canary_running = true;
+      } else {
+        if (!item.done) return;  // stopping and nothing taken
+        s.busy = true;
+        s.busy_since = std::chrono::steady_clock::now();
+        item.request.device = s.spec.device;
       }
     }
     if (canary) {
       RunCanary(slot_index);
       continue;
-    }
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (!item.done) return;  // stopping and nothing taken
-      slots_[slot_index].busy = true;
-      slots_[slot_index].busy_since = std::chrono::steady_clock::now();
-      item.request.device = slots_[slot_index].spec.device;
     }
     auto start = std::chrono::steady_clock::now();
     RunResult result = backend_.Run(item.request);

@@ -435,15 +435,12 @@ std::string CampaignService::MetricsText() {
   metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.run_queue_gpu), {{"queue", "gpu"}});
   metrics_.Set("ksearch_queue_depth", static_cast<double>(stats.run_queue_host), {{"queue", "host"}});
   for (const auto& s : stats.slots) {
-    metrics_.Set("ksearch_slot_busy_seconds", s.busy_seconds, {{"slot", s.spec.name}, {"kind", s.spec.kind}});
-    metrics_.Set("ksearch_slot_evaluations_total", static_cast<double>(s.evaluations),
-                 {{"slot", s.spec.name}, {"kind", s.spec.kind}});
-    metrics_.Set("ksearch_slot_in_service", s.in_service ? 1 : 0, {{"slot", s.spec.name}, {"kind", s.spec.kind}});
-    metrics_.Set("ksearch_slot_canaries_total", static_cast<double>(s.canaries),
-                 {{"slot", s.spec.name}, {"kind", s.spec.kind}});
-    if (s.last_canary_time_us > 0)
-      metrics_.Set("ksearch_slot_canary_time_us", s.last_canary_time_us,
-                   {{"slot", s.spec.name}, {"kind", s.spec.kind}});
+    const std::map<std::string, std::string> labels{{"slot", s.spec.name}, {"kind", s.spec.kind}};
+    metrics_.Set("ksearch_slot_busy_seconds", s.busy_seconds, labels);
+    metrics_.Set("ksearch_slot_evaluations_total", static_cast<double>(s.evaluations), labels);
+    metrics_.Set("ksearch_slot_in_service", s.in_service ? 1 : 0, labels);
+    metrics_.Set("ksearch_slot_canaries_total", static_cast<double>(s.canaries), labels);
+    if (s.last_canary_time_us > 0) metrics_.Set("ksearch_slot_canary_time_us", s.last_canary_time_us, labels);
   }
   size_t in_flight = 0;
   for (const auto& [id, live] : live_) in_flight += live->in_flight.size();

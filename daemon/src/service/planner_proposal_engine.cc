@@ -119,11 +119,6 @@ void PlannerProposalEngine::CancelAll() {
   for (auto* c : clients_) c->CancelAll();
 }
 
-const llm::MoneyBudget* PlannerProposalEngine::BudgetFor(const std::string& campaign_id) const {
-  auto it = campaigns_.find(campaign_id);
-  return it == campaigns_.end() ? nullptr : it->second->budget.get();
-}
-
 PlannerProposalEngine::CampaignClients& PlannerProposalEngine::ForCampaign(const std::string& campaign_id,
                                                                            const planner::Planner& plan) {
   auto& slot = campaigns_[campaign_id];

@@ -54,9 +54,6 @@ class PlannerProposalEngine final : public ProposalEngine {
   void Propose(ProposalInput input, std::function<void(ProposalOutput)> done) override;
   void CancelAll() override;
 
-  // The campaign's money budget (nullptr before its first proposal).
-  const llm::MoneyBudget* BudgetFor(const std::string& campaign_id) const;
-
  private:
   boost::asio::io_context& io_;
   std::vector<llm::LlmClient*> clients_;

@@ -144,6 +144,7 @@ class WorkerPool {
   void CompileLoop();
   void SlotLoop(size_t slot_index);
   bool TakeRunFor(size_t slot_index, RunItem& item);  // REQUIRES: mu_ held
+  bool HasSlotForLocked(Backend backend) const;       // REQUIRES: mu_ held
   // When the slot's next canary is due (max() if it runs none). REQUIRES: mu_ held.
   std::chrono::steady_clock::time_point CanaryDueAt(size_t slot_index) const;
   void RunCanary(size_t slot_index);  // on the slot's thread, mu_ not held
