@@ -90,17 +90,20 @@ def total(m, name, **labels):
     return s
 
 
+def _stat_cpu_seconds(text):
+    """utime+stime from the text of a /proc/.../stat file."""
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return _stat_cpu_seconds(f.read())
 
 
 def thread_cpu_seconds(pid):
     """utime+stime per thread name (the pool names its threads ks-build<i>, ks-<slot>)."""
     out = {}
-    tick = os.sysconf("SC_CLK_TCK")
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -112,8 +115,7 @@ def thread_cpu_seconds(pid):
         except OSError:
             continue
         name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        out[name] = out.get(name, 0.0) + _stat_cpu_seconds(text)
     return out
 
 

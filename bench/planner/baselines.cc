@@ -68,10 +68,7 @@ std::optional<Member> Attempt(const Landscape& L, Tracker& tr, const Member& par
   tr.Spend();
   if (p.outcome != Outcome::kOk) tr.r.units["failed"] += 1;
   else if (tr.seen.count(p.child.Key())) tr.r.units["duplicate"] += 1;
-  else {
-    double rel = L.TrueTime(p.child) / L.TrueTime(parent.state) - 1;
-    tr.r.units[rel < -0.05 ? "gain5+" : rel < -0.02 ? "gain2-5" : rel < -0.005 ? "gain<2" : rel > 0.005 ? "loss" : "null"] += 1;
-  }
+  else tr.r.units[EffectClass(L.TrueTime(p.child) / L.TrueTime(parent.state) - 1)] += 1;
   if (p.outcome != Outcome::kOk || !tr.seen.insert(p.child.Key()).second) return std::nullopt;
   Member m{p.child, L.Measure(p.child, rng), parent.island, pidx};
   return m;

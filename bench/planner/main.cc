@@ -35,6 +35,11 @@ double Median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
+// A unit count for a table; >= 1e8 stands for "not reached within `units`".
+std::string UnitsText(double v, int units) {
+  return v > 1e8 ? ">" + std::to_string(units) : std::to_string(static_cast<int>(v + 0.5));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,20 +161,17 @@ int main(int argc, char** argv) {
         int t = FirstReach(runs[p][s].best_speedup, target[s]);
         u[p].push_back(t >= 0 ? static_cast<double>(t) / kTicksPerUnit : 1e9);
       }
-    auto fmt = [&](double v) { return v > 1e8 ? ">" + std::to_string(units) : std::to_string(static_cast<int>(v + 0.5)); };
     for (int p = 0; p < 4; ++p) {
       std::vector<double> sorted = u[p];
       std::sort(sorted.begin(), sorted.end());
-      int reached = 0, wins = 0;
+      int reached = 0, wins = 0;  // wins: the planner's only
       for (int s = 0; s < seeds; ++s) {
         reached += u[p][s] < 1e8;
-        bool win = u[p][s] < 1e8;
-        for (int q = 0; q < 4; ++q)
-          if (q != p && q != 0 && p == 0) win &= u[p][s] < u[q][s];
-        if (p == 0) wins += win;
+        if (p == 0)
+          wins += u[0][s] < 1e8 && u[0][s] < u[1][s] && u[0][s] < u[2][s] && u[0][s] < u[3][s];
       }
-      std::printf("| %s | %s | %s | %d | %s |\n", names[p], fmt(Median(u[p])).c_str(),
-                  fmt(sorted[seeds / 4]).c_str(), reached, p == 0 ? std::to_string(wins).c_str() : "");
+      std::printf("| %s | %s | %s | %d | %s |\n", names[p], UnitsText(Median(u[p]), units).c_str(),
+                  UnitsText(sorted[seeds / 4], units).c_str(), reached, p == 0 ? std::to_string(wins).c_str() : "");
     }
   }
   // Units for the planner to reach each baseline's final fitness, vs the
@@ -193,10 +195,9 @@ int main(int argc, char** argv) {
       }
     }
     std::printf("| %s | %.0f | %s | %d/%d | %s |\n", names[b], Median(own),
-                Median(mine) > 1e8 ? (">" + std::to_string(units)).c_str() : std::to_string(static_cast<int>(Median(mine) + 0.5)).c_str(), reached,
-                seeds, Median(ratio) > 1e8 ? "not reached" : std::to_string(Median(ratio)).substr(0, 5).c_str());
+                UnitsText(Median(mine), units).c_str(), reached, seeds, Median(ratio) > 1e8 ? "not reached" : std::to_string(Median(ratio)).substr(0, 5).c_str());
   }
-  // Where the planner's units went (mean per campaign).
+  // Where each policy's units went (mean per campaign).
   for (int p = 0; p < 4; ++p) {
     std::map<std::string, double> cats;
     for (const auto& r : runs[p])

@@ -79,11 +79,8 @@ class Driver {
   void Step(const Decision& d) {
     if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "%s %s %s %s best=%s unit=%zu\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str(), p_.BestCandidate().c_str(), r_.best_speedup.size() / kTicksPerUnit);
     ++counts_[d.mode];
-    r_.units["mode_" + d.mode] += 1;
-    {
-      bool best = d.parent == p_.BestCandidate();
-      r_.units[best ? "parent_best" : "parent_other"] += 1;
-    }
+    Unit("mode_" + d.mode);
+    Unit(d.parent == p_.BestCandidate() ? "parent_best" : "parent_other");
     std::string a = "a" + std::to_string(++attempts_);
     Emit("attempt_started", a, {{"parent", d.parent}, {"axis", d.axis}, {"proposer", d.proposer},
                                 {"island", d.island}, {"repair_of", d.repair_of}});
@@ -91,7 +88,8 @@ class Driver {
     if (d.kind == DecisionKind::kEvaluateSeed) {
       double t = L_.Measure(states_["seed"], rng_);
       seed_samples_.push_back(t);
-      seed_measured_ = MedianOf(seed_samples_);  // as the planner reads the seed
+      // As the planner reads the seed.
+      seed_measured_ = RobustTimeOf(seed_samples_, kSpreadPerNoise * L_.config().noise);
       Unit("seed");
       by_key_[states_["seed"].Key()] = "seed";
       status_["seed"] = "confirmed";
@@ -142,9 +140,7 @@ class Driver {
     Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t);
     if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f (%s)\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t, j->detail.c_str());
     double child_true = L_.TrueTime(pr.child);
-    const double rel = child_true / L_.TrueTime(parent) - 1;
-    const std::string effect = rel < -0.05 ? "gain5+" : rel < -0.02 ? "gain2-5" : rel < -0.005 ? "gain<2"
-                               : rel > 0.005 ? "loss" : "null";
+    const std::string effect = EffectClass(child_true / L_.TrueTime(parent) - 1);
     status_[cand] = j->needs_remeasure ? "pending" : "rejected";
     bool confirmed = false;
     int remeasures = 0;
@@ -174,9 +170,9 @@ class Driver {
     if (j->needs_remeasure) status_[cand] = confirmed ? "confirmed" : "refuted";
     std::string verdict = !j->needs_remeasure ? "screened_out" : confirmed ? "confirmed" : "refuted";
     Unit(std::string(repair ? "repair_" : "") + effect + "_" + verdict);
-    if (confirmed) r_.units["mode_" + d.mode + "_confirmed"] += 1;
+    if (confirmed) Unit("mode_" + d.mode + "_confirmed");
     if (effect == "null" && !L_.axes()[axis].tuner)
-      r_.units[parent.levels[axis] >= L_.axes()[axis].max_level ? "null_why_saturated" : "null_why_noeffect"] += 1;
+      Unit(parent.levels[axis] >= L_.axes()[axis].max_level ? "null_why_saturated" : "null_why_noeffect");
     r_.units["remeasure_" + effect] += remeasures * remeasure_ticks_ / double(kTicksPerUnit);
   }
 

@@ -23,8 +23,13 @@ struct RunResult {
   int promotions = 0;                // declared-best changes
   int false_bests = 0;               // promotions whose true time >= previous best's
   int false_elites = 0;              // admitted elites with true time >= their parent's
-  std::map<std::string, double> units;  // planner: where the units went (by category)
+  std::map<std::string, double> units;  // where the units went (by category)
 };
+
+// A change's true effect, `rel` = child / parent true time - 1, as a units category.
+inline const char* EffectClass(double rel) {
+  return rel < -0.05 ? "gain5+" : rel < -0.02 ? "gain2-5" : rel < -0.005 ? "gain<2" : rel > 0.005 ? "loss" : "null";
+}
 
 RunResult RunRandomParent(const Landscape& L, int units, uint64_t seed);
 RunResult RunGreedy(const Landscape& L, int units, uint64_t seed);

@@ -87,10 +87,10 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   bool suspect = false;
   for (double x : samples) suspect |= OutlierSuspect(m.first_time_us, x, sp);
   TimeEstimate r{RobustTimeOf(samples, sp), static_cast<int>(samples.size()), sp};
-  std::vector<double> all = samples;
-  all.push_back(m.first_time_us);  // agreement with the first measurement counts too
-  auto [lo, hi] = std::minmax_element(all.begin(), all.end());
-  r.rel_range = r.mean_us > 0 ? (*hi - *lo) / r.mean_us : 0;
+  // Agreement with the first measurement counts too.
+  auto [lo, hi] = std::minmax_element(samples.begin(), samples.end());
+  const double range = std::max(*hi, m.first_time_us) - std::min(*lo, m.first_time_us);
+  r.rel_range = r.mean_us > 0 ? range / r.mean_us : 0;
   TimeEstimate best;
   best.mean_us = 0;
   if (auto b = state_->members.find(state_->best_candidate); b != state_->members.end())

@@ -118,7 +118,6 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   a.evidence_blob = Str(p, "evidence_blob");
   ++attempts_finished;
   a.finish_index = attempts_finished;
-  if (a.verdict.rfind("interrupted", 0) == 0) ++attempts_interrupted;
   std::string sh = Str(p, "source_hash"), mh = Str(p, "machine_code_hash");
   if (!sh.empty()) source_hashes.insert(sh);
   if (!mh.empty()) machine_code_hashes.insert(mh);
@@ -128,6 +127,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   auto kind = Verdict::Parse(a.verdict);
   bool passing = kind.ok() && IsPassingVerdict(kind->kind);
   bool failure = kind.ok() && IsFailureVerdict(kind->kind);
+  if (kind.ok() && kind->kind == VerdictKind::kInterrupted) ++attempts_interrupted;
   if (a.verdict == "proposal_failed{budget}") money_refused = true;
   bool not_counted = !kind.ok() || kind->kind == VerdictKind::kInterrupted ||
                      kind->kind == VerdictKind::kInfraError ||
@@ -138,7 +138,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     Member& seed = members[seed_candidate];
     if (passing && seed.measured) {
       // A further evaluation of the seed (Next asks for kSeedSamples): its
-      // time is the median of every sample, none of them selected.
+      // time is the robust mean (RobustTimeOf) of every sample, none of them selected.
       seed.samples.push_back(Num(p, "time_us"));
       seed.remeasures = static_cast<int>(seed.samples.size());
       seed.time_us = RobustTimeOf(seed.samples, seed.spread);

@@ -43,7 +43,7 @@ struct Member {
   bool pending_remeasure = false;
   int remeasures = 0;            // re-measurements so far
   double remeasure_sum = 0;      // their sum
-  std::vector<double> samples;   // re-measured times in order (time_us is their median)
+  std::vector<double> samples;   // re-measured times in order (time_us: RobustTimeOf them)
   int depth = 0;                 // generations from the seed
 };
 

@@ -27,6 +27,19 @@ std::unique_ptr<Planner> OneAxisPlanner(CampaignSpec s = OneAxisSpec()) {
   auto one = full->Restrict({"unroll"}, {}, "sm_90");
   return std::move(Planner::Create(s, *one)).value();
 }
+// A started campaign (TestSpec without repairs) whose seed measured 100 us.
+struct SeededCampaign {
+  SeededCampaign() {
+    s.StartCampaign();
+    s.MeasureSeed(100);
+  }
+  std::unique_ptr<Planner> p = MakePlanner([] {
+    CampaignSpec spec = TestSpec();
+    spec.repair.max_per_lineage = 0;
+    return spec;
+  }());
+  Script s{p.get()};
+};
 }  // namespace
 
 TEST_CASE("the seed is evaluated first, then proposals start from it", "[planner]") {
@@ -45,6 +58,8 @@ TEST_CASE("the seed is evaluated first, then proposals start from it", "[planner
   // times (one at a time) before the first proposal; its time is their
   // robust mean.
   const double more[] = {100.2, 99.9, 100.1, 99.8};
+  static_assert(kSeedSamples <= 5);
+  double sum = 100;  // all within kClipSigmas of their median: the mean
   for (int i = 1; i < kSeedSamples; ++i) {
     n = p->Next(0);
     REQUIRE(n.decision);
@@ -52,9 +67,10 @@ TEST_CASE("the seed is evaluated first, then proposals start from it", "[planner
     id = s.Start(*n.decision);
     CHECK(p->Next(0).reason == StopReason::kWaiting);
     s.Finish(id, "no_gain", "seed", more[i - 1]);
+    sum += more[i - 1];
   }
   CHECK(p->Snapshot()["members"]["seed"]["samples"].size() == static_cast<size_t>(kSeedSamples));
-  CHECK(p->BestTimeUs() == Approx(kSeedSamples == 3 ? (100 + 100.2 + 99.9) / 3.0 : p->BestTimeUs()));
+  CHECK(p->BestTimeUs() == Approx(sum / kSeedSamples));
   n = p->Next(0);
   REQUIRE(n.decision);
   CHECK(n.decision->kind == DecisionKind::kProposal);
@@ -177,29 +193,14 @@ TEST_CASE("no false elite: an improvement is an elite only after re-measurement 
   }
 }
 
-TEST_CASE("improvement reopens neighbouring axes on the child, others stay closed", "[planner]") {
-  CampaignSpec spec = TestSpec();
-  spec.repair.max_per_lineage = 0;
-  auto p = MakePlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+TEST_CASE_METHOD(SeededCampaign, "improvement reopens neighbouring axes on the child, others stay closed",
+                 "[planner]") {
   // Exhaust 'vectorize' (neighbour of coalesce) and 'unroll' (not) on the seed.
   for (const char* axis : {"vectorize", "unroll"}) {
-    for (int i = 0; i < kExhaustAfter; ++i) {
-      Decision d;
-      d.parent = "seed";
-      d.axis = axis;
-      d.proposer = "llm_a";
-      s.Finish(s.Start(d), "incorrect{mismatch}", "", 0);
-    }
+    for (int i = 0; i < kExhaustAfter; ++i) s.Finish(s.Start(Fresh("seed", axis)), "incorrect{mismatch}", "", 0);
     CHECK(PairOutcome(*p, "seed", axis) == "exhausted");
   }
-  Decision d;
-  d.parent = "seed";
-  d.axis = "coalesce";
-  d.proposer = "llm_a";
-  s.Finish(s.Start(d), "improved", "child", 70);
+  s.Finish(s.Start(Fresh("seed", "coalesce")), "improved", "child", 70);
   s.Remeasure("child", 71, true);
   CHECK(PairOutcome(*p, "child", "unroll") == "exhausted");
   CHECK(PairOutcome(*p, "child", "vectorize") == "untried");
@@ -509,51 +510,27 @@ std::set<std::pair<std::string, std::string>> PairsProposed(Planner& p, Script& 
 }
 }  // namespace
 
-TEST_CASE("a tuner patch_failed exhausts the pair at once; a child's tuner pair is open",
-          "[planner][tuner]") {
-  CampaignSpec spec = TestSpec();
-  spec.repair.max_per_lineage = 0;
-  auto p = MakePlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
-  Decision d;
-  d.parent = "seed";
-  d.axis = "tune";
-  d.proposer = "tuner";
+TEST_CASE_METHOD(SeededCampaign, "a tuner patch_failed exhausts the pair at once; a child's tuner pair is open",
+                 "[planner][tuner]") {
   // Every neighbouring configuration of the seed has been tried: the tuner
   // is deterministic, so asking again can only fail the same way.
-  s.Finish(s.Start(d), "proposal_failed{patch_failed}", "", 0);
+  s.Finish(s.Start(Fresh("seed", "tune", "tuner")), "proposal_failed{patch_failed}", "", 0);
   CHECK(PairOutcome(*p, "seed", "tune") == "exhausted");
   CHECK_FALSE(PairsProposed(*p, s, 300).count({"seed", "tune"}));
   // A confirmed child has other sources around it: its tuner pair is not
   // inherited as exhausted (unlike an LLM axis exhausted on the parent).
-  d.axis = "unroll";
-  d.proposer = "llm_a";
-  s.Finish(s.Start(d), "improved", "child", 70);
-  for (int i = 0; i < kMinBestRemeasures; ++i) s.Remeasure("child", 70, true, i + 1 == kMinBestRemeasures);
-  s.Promote("child", 70);  // the best joins every island
+  s.Finish(s.Start(Fresh("seed", "unroll")), "improved", "child", 70);
+  s.ConfirmBest("child", 70);  // the best joins every island
   CHECK(PairOutcome(*p, "child", "tune") == "untried");
   auto proposed = PairsProposed(*p, s, 300);
   CHECK(proposed.count({"child", "tune"}));
 }
 
-TEST_CASE("a passing non-improving candidate or a duplicate closes an LLM pair", "[planner]") {
-  CampaignSpec spec = TestSpec();
-  spec.repair.max_per_lineage = 0;
-  auto p = MakePlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
-  Decision d;
-  d.parent = "seed";
-  d.proposer = "llm_a";
-  d.axis = "unroll";
-  s.Finish(s.Start(d), "no_gain", "n1", 99.9);
-  d.axis = "occupancy";
-  s.Finish(s.Start(d), "duplicate{source}", "", 0);
-  d.axis = "coalesce";
-  s.Finish(s.Start(d), "compile_error", "", 0);  // a failure leaves the pair open
+TEST_CASE_METHOD(SeededCampaign, "a passing non-improving candidate or a duplicate closes an LLM pair",
+                 "[planner]") {
+  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "n1", 99.9);
+  s.Finish(s.Start(Fresh("seed", "occupancy")), "duplicate{source}", "", 0);
+  s.Finish(s.Start(Fresh("seed", "coalesce")), "compile_error", "", 0);  // a failure leaves the pair open
   auto proposed = PairsProposed(*p, s, 300);
   CHECK_FALSE(proposed.count({"seed", "unroll"}));
   CHECK_FALSE(proposed.count({"seed", "occupancy"}));
@@ -561,24 +538,14 @@ TEST_CASE("a passing non-improving candidate or a duplicate closes an LLM pair",
   CHECK(p->Snapshot()["frontier"].dump().find("\"no_gains\":1") != std::string::npos);
 }
 
-TEST_CASE("a child whose bottleneck class moved reopens the axes of its new class", "[planner]") {
-  CampaignSpec spec = TestSpec();
-  spec.repair.max_per_lineage = 0;
-  auto p = MakePlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100, "memory");
-  Decision d;
-  d.parent = "seed";
-  d.proposer = "llm_a";
-  d.axis = "unroll";  // compute; helped nothing while memory dominated
-  s.Finish(s.Start(d), "no_gain", "n1", 99.9, "memory");
-  d.axis = "occupancy";  // latency
-  s.Finish(s.Start(d), "no_gain", "n2", 99.9, "memory");
-  d.axis = "coalesce";
-  s.Finish(s.Start(d), "improved", "child", 70, "compute");
-  for (int i = 0; i < kMinBestRemeasures; ++i) s.Remeasure("child", 70, true, i + 1 == kMinBestRemeasures);
-  s.Promote("child", 70);  // the best joins every island
+TEST_CASE_METHOD(SeededCampaign, "a child whose bottleneck class moved reopens the axes of its new class",
+                 "[planner]") {
+  // The seed's bottleneck (SeededCampaign): memory.
+  // unroll addresses compute: it helped nothing while memory dominated.
+  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "n1", 99.9, "memory");
+  s.Finish(s.Start(Fresh("seed", "occupancy")), "no_gain", "n2", 99.9, "memory");  // latency
+  s.Finish(s.Start(Fresh("seed", "coalesce")), "improved", "child", 70, "compute");
+  s.ConfirmBest("child", 70);  // the best joins every island
   auto proposed = PairsProposed(*p, s, 400);
   CHECK(proposed.count({"child", "unroll"}));       // addresses the child's new class
   CHECK_FALSE(proposed.count({"child", "occupancy"}));  // still closed (inherited)

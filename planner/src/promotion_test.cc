@@ -89,29 +89,23 @@ TEST_CASE("precise measurements confirm and refute without extra samples", "[pla
   const TimeEstimate parent{100, 1, 0.002};
   const TimeEstimate none{0, 0, 0};
   SECTION("one re-measurement that agrees with the first confirms, a best too") {
-    TimeEstimate r{90, 1, 0.002};
-    r.rel_range = 0.001;
-    auto j = JudgeRemeasurement(parent, none, r, 0.02);
+    auto j = JudgeRemeasurement(parent, none, {90, 1, 0.002, /*rel_range=*/0.001}, 0.02);
     CHECK(j.agrees);
     CHECK(j.promote_best);
     CHECK_FALSE(j.needs_another);
   }
   SECTION("disagreeing samples (an outlier) take the usual path") {
-    TimeEstimate r{90, 1, 0.002};
-    r.rel_range = 0.15;
-    auto j = JudgeRemeasurement(parent, none, r, 0.02);
+    auto j = JudgeRemeasurement(parent, none, {90, 1, 0.002, /*rel_range=*/0.15}, 0.02);
     CHECK_FALSE(j.agrees);
     CHECK(j.needs_another);
   }
   SECTION("a gain that cannot clear the threshold is refuted at once") {
-    TimeEstimate r{99, 1, 0.002};
-    auto j = JudgeRemeasurement(parent, none, r, 0.02);
+    auto j = JudgeRemeasurement(parent, none, {99, 1, 0.002}, 0.02);
     CHECK_FALSE(j.agrees);
     CHECK_FALSE(j.needs_another);
   }
   SECTION("noisy measurements keep the minimum counts") {
-    TimeEstimate r{90, 1, 0.02};
-    auto j = JudgeRemeasurement({100, 1, 0.02}, none, r, 0.02);
+    auto j = JudgeRemeasurement({100, 1, 0.02}, none, {90, 1, 0.02}, 0.02);
     CHECK(j.needs_another);
   }
 }

@@ -19,14 +19,6 @@ CampaignSpec RepairCampaign() {
   return s;
 }
 
-Decision Fresh(const std::string& parent, const std::string& axis) {
-  Decision d;
-  d.parent = parent;
-  d.axis = axis;
-  d.proposer = "llm_a";
-  return d;
-}
-
 }  // namespace
 
 TEST_CASE("compile error fixed on the second turn", "[planner][repair]") {

@@ -254,27 +254,20 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
     return Stop(StopReason::kBudgetWall, "wall-time budget spent");
 
   const Member& seed = s.members.at(s.seed_candidate);
-  auto evaluate_seed = [&]() -> NextStep {
+  if (!seed.measured && !s.seed_failure.empty())
+    return Stop(StopReason::kExhausted, "seed failed: " + s.seed_failure);
+  // The seed is every first-generation child's reference: measure it
+  // kSeedSamples times (unselected samples, RobustTimeOf) before proposing;
+  // a failure after its first pass ends the extra samples.
+  if (!seed.measured || (static_cast<int>(seed.samples.size()) < kSeedSamples && s.seed_failure.empty())) {
+    if (!s.seed_attempt.empty() && !s.attempts.at(s.seed_attempt).finished)
+      return Stop(StopReason::kWaiting, "seed evaluation in flight");
     Decision d;
     d.kind = DecisionKind::kEvaluateSeed;
     d.parent_source_blob = s.seed_source_blob;
     d.proposer = "seed";
     d.mode = "seed";
     return {d, StopReason::kNone, ""};
-  };
-  if (!seed.measured) {
-    if (!s.seed_failure.empty())
-      return Stop(StopReason::kExhausted, "seed failed: " + s.seed_failure);
-    if (!s.seed_attempt.empty() && !s.attempts.at(s.seed_attempt).finished)
-      return Stop(StopReason::kWaiting, "seed evaluation in flight");
-    return evaluate_seed();
-  }
-  // The seed is every first-generation child's reference: measure it
-  // kSeedSamples times (unselected samples, median) before proposing.
-  if (static_cast<int>(seed.samples.size()) < kSeedSamples && s.seed_failure.empty()) {
-    if (!s.attempts.at(s.seed_attempt).finished)
-      return Stop(StopReason::kWaiting, "seed evaluation in flight");
-    return evaluate_seed();
   }
   if (spec_.plateau.window > 0 &&
       s.attempts_finished - s.finished_at_last_best >= spec_.plateau.window)

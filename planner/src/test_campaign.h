@@ -44,6 +44,16 @@ inline CampaignSpec TestSpec() {
   return s;
 }
 
+// A fresh proposal along `axis` from `parent`.
+inline Decision Fresh(const std::string& parent, const std::string& axis,
+                      const std::string& proposer = "llm_a") {
+  Decision d;
+  d.parent = parent;
+  d.axis = axis;
+  d.proposer = proposer;
+  return d;
+}
+
 class Script {
  public:
   explicit Script(Planner* p) : p_(p) {}
@@ -85,6 +95,11 @@ class Script {
   }
   void Promote(const std::string& cand, double t) {
     Emit("best_promoted", "", {{"candidate", cand}, {"time_us", t}});
+  }
+  // kMinBestRemeasures agreeing re-measurements at `t`, then the promotion.
+  void ConfirmBest(const std::string& cand, double t) {
+    for (int i = 0; i < kMinBestRemeasures; ++i) Remeasure(cand, t, true, i + 1 == kMinBestRemeasures);
+    Promote(cand, t);
   }
   void LlmCall(const std::string& attempt, const std::string& endpoint, double cost) {
     Emit("llm_call", attempt, {{"endpoint", endpoint}, {"cost_usd", cost}});

@@ -143,8 +143,5 @@ TEST_CASE("repairs through the daemon: fixed compile error, fixed wrong result, 
     dead[de.value("failure_class", "")] += de.value("count", 0);
   INFO(exported.body["memory"].dump(1));
   CHECK(dead["compile_error"] >= 2);
-  int log_rc = -1;
-  std::string out = d.RunCli({"log", "verify", "--db", d.db()}, &log_rc);
-  INFO(out);
-  CHECK(log_rc == 0);
+  CheckLogIntact(d);
 }

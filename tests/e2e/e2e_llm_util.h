@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,26 +18,21 @@ namespace ksearch::e2e {
 // The whole log and its blobs, read-only.
 struct LogView {
   std::vector<Event> events;
-  std::map<std::string, std::string> blobs;  // filled by Blob()
-  std::string db;
+  std::shared_ptr<experiment_log::ExperimentLog> log;  // open for Blob(); null if it did not open
 
   static LogView Read(const std::string& db) {
     LogView v;
-    v.db = db;
     auto log = experiment_log::ExperimentLog::Open(db, {.read_only = true});
     if (!log.ok()) return v;
-    auto events = (*log)->ReadEvents();
+    v.log = std::move(*log);
+    auto events = v.log->ReadEvents();
     if (events.ok()) v.events = std::move(*events);
     return v;
   }
-  std::string Blob(const std::string& hash) {
-    if (hash.empty()) return "";
-    auto it = blobs.find(hash);
-    if (it != blobs.end()) return it->second;
-    auto log = experiment_log::ExperimentLog::Open(db, {.read_only = true});
-    if (!log.ok()) return "";
-    auto b = (*log)->GetBlob(hash);
-    return blobs[hash] = b.ok() ? *b : "";
+  std::string Blob(const std::string& hash) const {
+    if (hash.empty() || !log) return "";
+    auto b = log->GetBlob(hash);
+    return b.ok() ? *b : "";
   }
   std::vector<const Event*> Of(std::string_view kind, const std::string& attempt = "") const {
     std::vector<const Event*> out;

@@ -14,14 +14,13 @@ namespace ksearch::e2e {
 namespace fs = std::filesystem;
 
 FakeLlmProcess::FakeLlmProcess(const std::string& name, const std::vector<nlohmann::json>& script,
-                               const std::string& reply)
-    : reply_(reply) {
+                               const std::string& reply) {
   dir_ = (fs::temp_directory_path() / ("ksearch-e2e-llm-" + name + "-" + std::to_string(getpid()))).string();
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   std::ofstream out(dir_ + "/script.jsonl");
   for (const auto& line : script) out << line.dump() << "\n";
-  std::ofstream(dir_ + "/reply.txt") << reply_;
+  std::ofstream(dir_ + "/reply.txt") << reply;
 }
 
 FakeLlmProcess::~FakeLlmProcess() {

@@ -34,7 +34,6 @@ class FakeLlmProcess {
 
  private:
   std::string dir_;
-  std::string reply_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
