@@ -29,6 +29,10 @@ int FirstReach(const std::vector<double>& curve, double target) {
   return -1;
 }
 
+// The bench campaign's noise threshold (planner_driver.cc): a fitness within
+// it of a target is what the planner calls a tie.
+constexpr double kTieThreshold = 0.005;
+
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -152,26 +156,38 @@ int main(int argc, char** argv) {
       for (int b = 1; b < 4; ++b) target[s] = std::max(target[s], runs[b][s].best_speedup.back());
     double tmean = 0;
     for (double t : target) tmean += t / seeds;
-    std::printf("\n| policy | units to the strongest baseline's final fitness (mean target %.3f): median | "
-                "25th percentile | reached (seeds) | fewer units than every baseline (seeds) |\n|---|---|---|---|---|\n",
-                tmean);
-    std::vector<std::vector<double>> u(4);
+    // Strict: at least the target. Within-threshold (second block of
+    // columns): within the planner's noise threshold (kTieThreshold = 0.5%,
+    // the campaign's smallest gain worth having) below the target, i.e. a
+    // fitness the planner would call a tie with it.
+    std::printf("\n| policy | strict: units to the strongest baseline's final fitness (mean target %.3f): median | "
+                "25th percentile | reached (seeds) | fewer units than every baseline (seeds) | "
+                "within %.1f%% of it: median units | reached (seeds) | fewer units than every baseline (seeds) |\n"
+                "|---|---|---|---|---|---|---|---|\n",
+                tmean, 100 * kTieThreshold);
+    std::vector<std::vector<double>> u(4), w(4);
     for (int p = 0; p < 4; ++p)
       for (int s = 0; s < seeds; ++s) {
         int t = FirstReach(runs[p][s].best_speedup, target[s]);
         u[p].push_back(t >= 0 ? static_cast<double>(t) / kTicksPerUnit : 1e9);
+        int tw = FirstReach(runs[p][s].best_speedup, target[s] / (1 + kTieThreshold));
+        w[p].push_back(tw >= 0 ? static_cast<double>(tw) / kTicksPerUnit : 1e9);
       }
     for (int p = 0; p < 4; ++p) {
       std::vector<double> sorted = u[p];
       std::sort(sorted.begin(), sorted.end());
-      int reached = 0, wins = 0;  // wins: the planner's only
+      int reached = 0, wins = 0, reached_w = 0, wins_w = 0;  // wins: the planner's only
       for (int s = 0; s < seeds; ++s) {
         reached += u[p][s] < 1e8;
-        if (p == 0)
+        reached_w += w[p][s] < 1e8;
+        if (p == 0) {
           wins += u[0][s] < 1e8 && u[0][s] < u[1][s] && u[0][s] < u[2][s] && u[0][s] < u[3][s];
+          wins_w += w[0][s] < 1e8 && w[0][s] < w[1][s] && w[0][s] < w[2][s] && w[0][s] < w[3][s];
+        }
       }
-      std::printf("| %s | %s | %s | %d | %s |\n", names[p], UnitsText(Median(u[p]), units).c_str(),
-                  UnitsText(sorted[seeds / 4], units).c_str(), reached, p == 0 ? std::to_string(wins).c_str() : "");
+      std::printf("| %s | %s | %s | %d | %s | %s | %d | %s |\n", names[p], UnitsText(Median(u[p]), units).c_str(),
+                  UnitsText(sorted[seeds / 4], units).c_str(), reached, p == 0 ? std::to_string(wins).c_str() : "",
+                  UnitsText(Median(w[p]), units).c_str(), reached_w, p == 0 ? std::to_string(wins_w).c_str() : "");
     }
   }
   // Units for the planner to reach each baseline's final fitness, vs the

@@ -20,7 +20,7 @@ namespace {
 class Driver {
  public:
   Driver(const Landscape& L, Planner& p, int units, uint64_t seed, int remeasure_ticks)
-      : L_(L), p_(p), units_(units), remeasure_ticks_(remeasure_ticks), rng_(seed) {
+      : L_(L), p_(p), units_(units), remeasure_ticks_(remeasure_ticks), seed_(seed), rng_(seed) {
     seed_true_ = L.TrueTime(L.Seed());
     best_true_ = seed_true_;
     r_.best_speedup.push_back(1.0);
@@ -156,7 +156,7 @@ class Driver {
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
       if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) {
         ++r_.false_elites;
-        if (std::getenv("PLANNER_BENCH_FE")) std::fprintf(stderr, "FALSE ELITE %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
+        if (std::getenv("PLANNER_BENCH_FE")) std::fprintf(stderr, "FALSE ELITE rng_seed=%llu %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", static_cast<unsigned long long>(seed_), cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
       }
       if (!again) confirmed = rj->agrees;
       if (rj->promote_best) {
@@ -186,6 +186,7 @@ class Driver {
   Planner& p_;
   int units_;
   int remeasure_ticks_;
+  uint64_t seed_;
   std::mt19937_64 rng_;
   double seed_measured_ = 1;
   std::vector<double> seed_samples_;

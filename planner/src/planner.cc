@@ -1,6 +1,7 @@
 #include "ksearch/planner/planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "planner_state.h"
@@ -66,8 +67,19 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
 }
 
 namespace {
+// Samples RobustTimeOf keeps (within kClipSigmas of their median).
+int KeptSamples(const std::vector<double>& samples, double spread) {
+  double med = MedianOf(samples);
+  if (samples.size() < 3 || med <= 0) return static_cast<int>(samples.size());
+  int n = 0;
+  for (double x : samples) n += std::abs(x / med - 1) <= kClipSigmas * spread / 2;
+  return n > 0 ? n : static_cast<int>(samples.size());
+}
+
 TimeEstimate EstimateOf(const Member& m) {
-  return {m.time_us, m.remeasures > 0 ? m.remeasures : 1, m.spread};
+  TimeEstimate e{m.time_us, 1, m.spread};
+  if (m.remeasures > 0) e.n = std::max(1, KeptSamples(m.samples, m.spread));
+  return e;
 }
 }  // namespace
 
@@ -87,6 +99,8 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   bool suspect = false;
   for (double x : samples) suspect |= OutlierSuspect(m.first_time_us, x, sp);
   TimeEstimate r{RobustTimeOf(samples, sp), static_cast<int>(samples.size()), sp};
+  r.n = KeptSamples(samples, sp);
+  r.clipped = static_cast<int>(samples.size()) - r.n;
   // Agreement with the first measurement counts too.
   auto [lo, hi] = std::minmax_element(samples.begin(), samples.end());
   const double range = std::max(*hi, m.first_time_us) - std::min(*lo, m.first_time_us);
@@ -95,8 +109,17 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   best.mean_us = 0;
   if (auto b = state_->members.find(state_->best_candidate); b != state_->members.end())
     best = EstimateOf(b->second);
+  // An unconfirmed parent's time was selected (judged not improving, or
+  // refuted): it may be biased slow, so the nearest confirmed ancestor is a
+  // second reference.
+  std::optional<TimeEstimate> ancestor;
+  for (auto a = pit; !a->second.confirmed;) {
+    a = state_->members.find(a->second.parent);
+    if (a == state_->members.end()) break;
+    if (a->second.confirmed) ancestor = EstimateOf(a->second);
+  }
   return planner::JudgeRemeasurement(EstimateOf(pit->second), best, r, spec_.noise_threshold,
-                                     suspect);
+                                     suspect, ancestor ? &*ancestor : nullptr);
 }
 
 std::optional<Verdict> Planner::CheckDuplicate(const std::string& source_hash,

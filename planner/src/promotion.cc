@@ -30,15 +30,6 @@ MeasurementJudgement JudgeMeasurement(double parent_time_us, double parent_sprea
   return j;
 }
 
-namespace {
-// Relative advantage of `a` over `b` and its standard error.
-void Compare(const TimeEstimate& a, const TimeEstimate& b, double* d, double* se) {
-  double sigma = std::max(a.spread, b.spread) / 2;
-  *d = 1 - a.mean_us / b.mean_us;
-  *se = sigma * std::sqrt(1.0 / std::max(a.n, 1) + 1.0 / std::max(b.n, 1));
-}
-}  // namespace
-
 double MedianOf(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -48,7 +39,7 @@ double MedianOf(std::vector<double> v) {
 
 bool OutlierSuspect(double first_us, double remeasured_us, double spread) {
   double sigma = spread / 2;
-  return remeasured_us < first_us * (1 - kConfirmZ * sigma * std::sqrt(2.0));
+  return remeasured_us < first_us * (1 - kSuspectZ * sigma * std::sqrt(2.0));
 }
 
 double RobustTimeOf(const std::vector<double>& samples, double spread) {
@@ -61,40 +52,97 @@ double RobustTimeOf(const std::vector<double>& samples, double spread) {
   return n > 0 ? sum / n : med;
 }
 
+namespace {
+
+
+struct Sprt {
+  double log_a, log_b;  // confirm at LLR >= log_a, refute at LLR <= log_b
+  double sigma, delta, threshold;
+};
+
+// One sequential test of `a` against the reference `ref`.
+struct TestResult {
+  double d = 0, llr = 0;
+  bool confirmed = false;  // LLR >= log_a and d >= threshold
+  bool refuted = false;    // LLR <= log_b, or futile
+};
+
+TestResult Test(const Sprt& t, const TimeEstimate& a, const TimeEstimate& ref) {
+  TestResult r;
+  const int na = std::max(a.n, 1), nr = std::max(ref.n, 1);
+  r.d = 1 - a.mean_us / ref.mean_us;
+  const double s2 = t.sigma * t.sigma;
+  const double v = s2 * (1.0 / na + 1.0 / nr);
+  r.llr = t.delta / v * (r.d - t.delta / 2);
+  r.confirmed = r.llr >= t.log_a && r.d >= t.threshold;
+  // Futility: with kMaxRemeasures samples and a gain kFutilitySe standard
+  // errors better than the estimate so far, the test would still not confirm.
+  const double d_opt = r.d + kFutilitySe * t.sigma / std::sqrt(static_cast<double>(na));
+  const double v_cap = s2 * (1.0 / std::max(kMaxRemeasures, na) + 1.0 / nr);
+  const bool futile = t.delta / v_cap * (d_opt - t.delta / 2) < t.log_a || d_opt < t.threshold;
+  r.refuted = !r.confirmed && (r.llr <= t.log_b || futile);
+  return r;
+}
+
+// Samples for a relative standard error of `precision` (at most kMaxRemeasures).
+int SamplesFor(double sigma, double precision) {
+  return std::min(kMaxRemeasures, static_cast<int>(std::ceil(sigma * sigma / (precision * precision) - 1e-9)));
+}
+
+}  // namespace
+
 RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
-                                      const TimeEstimate& r, double noise_threshold, bool suspect) {
+                                      const TimeEstimate& r, double noise_threshold, bool suspect,
+                                      const TimeEstimate* ancestor) {
   RemeasureJudgement j;
   j.previous_best_us = best.mean_us;
-  double d, se;
-  Compare(r, parent, &d, &se);
-  bool faster = d > std::max(noise_threshold, kConfirmZ * se);
-  bool not_faster = d < kRefuteZ * se;
-  bool last = r.n >= kMaxRemeasures;
-  bool beats_best = best.mean_us <= 0;
-  if (!beats_best) {
-    double db, seb;
-    Compare(r, best, &db, &seb);
-    beats_best = db > std::max(noise_threshold, kConfirmZ * seb);
-  }
   const double sigma = std::max(r.spread, parent.spread) / 2;
+  Sprt t;
+  t.log_a = std::log(1 / kFalseElitePerTest);
+  t.log_b = std::log(kMissRate / (1 - kFalseElitePerTest));
+  // A floor keeps the test defined at zero spread (one re-measurement then decides).
+  t.sigma = std::max({sigma, noise_threshold / 20, 1e-6});
+  t.delta = std::max(noise_threshold, kDeltaSigmas * sigma);
+  t.threshold = noise_threshold;
+
+  TestResult vp = Test(t, r, parent);
+  if (ancestor && ancestor->mean_us > 0) {
+    TestResult va = Test(t, r, *ancestor);
+    vp.confirmed = vp.confirmed && va.confirmed;
+    vp.refuted = vp.refuted || va.refuted;
+  }
+  bool beats_best = best.mean_us <= 0, best_open = false;
+  if (!beats_best) {
+    TestResult vb = Test(t, r, best);
+    beats_best = vb.confirmed;
+    best_open = !vb.confirmed && !vb.refuted;
+  }
   const bool precise = sigma <= noise_threshold / 3;
-  if (precise && d + kConfirmZ * se < noise_threshold) not_faster = true;
   const bool agree = r.rel_range <= std::max(kAgreeSigmas * sigma, noise_threshold / 2);
-  int needed = precise && agree && !suspect
-                   ? kPreciseMinRemeasures
-                   : std::max({kMinConfirmRemeasures, suspect ? kSuspectRemeasures : 1,
-                               beats_best ? kMinBestRemeasures : 1});
-  if (faster && r.n < needed) {
-    j.needs_another = true;
-  } else if (faster) {
+  const bool quick = precise && agree && !suspect && r.clipped == 0;
+  int needed = quick ? kPreciseMinRemeasures
+                     : std::max(kMinConfirmRemeasures, SamplesFor(sigma, kElitePrecision));
+  if (suspect || r.clipped > 0) needed = std::max(needed, kSuspectRemeasures + 2 * r.clipped);
+  const int needed_best =
+      quick ? needed : std::max({needed, kMinBestRemeasures, SamplesFor(sigma, kBestPrecision)});
+  const int taken = r.n + r.clipped;  // re-measurements so far
+  const bool last = taken >= kMaxRemeasures;
+  if (vp.confirmed && beats_best && (taken >= needed_best || last)) {
     j.agrees = true;
-    j.promote_best = beats_best;
-  } else if (!not_faster && !last) {
+    j.promote_best = true;
+  } else if (vp.confirmed && beats_best) {
+    j.needs_another = true;
+  } else if (vp.confirmed && best_open && !last) {
+    j.needs_another = true;  // an elite already; it may still become the best
+  } else if (vp.confirmed && (taken >= needed || last)) {
+    j.agrees = true;
+  } else if (!vp.refuted && !last) {
     j.needs_another = true;
   }
-  char buf[200];
-  std::snprintf(buf, sizeof buf, "%d re-measurements: %.2f us vs parent %.2f us (%.1f%%, se %.1f%%): %s",
-                r.n, r.mean_us, parent.mean_us, 100 * d, 100 * se,
+  char buf[240];
+  std::snprintf(buf, sizeof buf,
+                "%d re-measurements: %.2f us vs parent %.2f us (%.1f%%, LLR %.1f of %.1f, delta %.1f%%): %s",
+                taken, r.mean_us, parent.mean_us, 100 * vp.d, vp.llr, t.log_a, 100 * t.delta,
                 j.promote_best ? "confirmed, new best" : j.agrees ? "confirmed"
                 : j.needs_another ? "re-measure again" : "refuted");
   j.detail = buf;

@@ -279,7 +279,14 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
 
   int island = static_cast<int>(s.attempts_started % spec_.islands);
   const SelectionMix& mix = spec_.selection;
-  double u = rng.Uniform() * (mix.exploit + mix.explore + mix.frontier);
+  // Exploit until stall: right after a new best, explore and frontier modes
+  // get their share scaled by (attempts since the best) / kStallAttempts.
+  const double other =
+      mix.exploit > 0 ? std::min(1.0, static_cast<double>(s.attempts_finished - s.finished_at_last_best) /
+                                          kStallAttempts)
+                      : 1.0;
+  double u = rng.Uniform() * (mix.exploit + other * (mix.explore + mix.frontier));
+  if (u >= mix.exploit) u = mix.exploit + (u - mix.exploit) / other;  // other > 0 here
   std::string mode = u < mix.exploit ? "exploit" : u < mix.exploit + mix.explore ? "explore" : "frontier";
   Pick p = mode == "exploit" ? Exploit(c, island, rng)
            : mode == "explore" ? Explore(c, island, rng) : Frontier(c, island, rng);

@@ -58,6 +58,11 @@ namespace ksearch::planner {
 inline constexpr int kExhaustAfter = 3;    // same failure on one pair -> exhausted
 inline constexpr int kMaxTriesPerPair = 3;  // finished LLM tries per (candidate, axis)
 inline constexpr int kMaxTunerTries = 8;    // finished tuner tries per (candidate, axis)
+// Exploit until stall: the explore and frontier shares of the selection mix
+// are scaled by min(1, attempts finished since the last new best /
+// kStallAttempts), so the attempts right after a new best go to it (when the
+// mix has an exploit share).
+inline constexpr int kStallAttempts = 20;
 
 enum class DecisionKind { kEvaluateSeed, kProposal, kRepair };
 std::string_view DecisionKindName(DecisionKind k);

@@ -6,12 +6,11 @@
 //  - an improvement is only tentative until re-measurements confirm it; the
 //    mean of the re-measurements (free of the winner's-curse bias of the
 //    first, selected measurement) is the member's time from then on;
-//  - confirmation is a sequential test on that mean against the parent's
-//    mean: confirm when faster by kConfirmZ standard errors (and by the noise
-//    threshold), refute when not faster by kRefuteZ standard errors, else
-//    re-measure again, at most kMaxRemeasures times;
-//  - only a confirmed member can be an elite; a new best needs at least
-//    kMinBestRemeasures re-measurements (one lucky outlier must not crown it).
+//  - confirmation is a sequential probability ratio test (below) on that
+//    mean against the reference's mean, with the reference's own error in
+//    the variance, bounding the chance of a false confirmation per test;
+//  - only a confirmed member can be an elite; a new best is re-measured until
+//    its time is precise (kBestPrecision; it is the reference of most tests).
 // `spread` is the evaluator's relative spread of one measurement, read as
 // about two standard deviations (the half-width of a ~95% interval).
 // Thread-safety: pure functions.
@@ -46,24 +45,55 @@ MeasurementJudgement JudgeMeasurement(double parent_time_us, double parent_sprea
 // Evaluations of the seed before the first proposal: it is the reference of
 // every first-generation child, so its time is the robust mean of these.
 inline constexpr int kSeedSamples = 3;
+
+// Confirmation is a Wald sequential probability ratio test (SPRT) of
+//   H0: the candidate is no faster than its reference (relative gain d <= 0)
+//   H1: it is faster by the smallest gain worth testing for,
+//       delta = max(noise threshold, kDeltaSigmas x sigma of one measurement),
+// on D = 1 - candidate / reference, where the candidate's time is the robust
+// mean of its n unselected re-measurements and the reference's the robust
+// mean of its own n_ref unselected samples. The reference's error is shared
+// by every test against it, so it stays in the variance:
+//   v = sigma^2 (1/n + 1/n_ref),  LLR = delta / v x (D - delta / 2).
+// With the reference's true time integrated out this is the likelihood ratio
+// of all the data seen so far, a martingale under H0, so confirming when
+// LLR >= log(1 / kFalseElitePerTest) bounds the chance that a test that
+// peeks after every sample ever confirms a candidate that is not faster by
+// kFalseElitePerTest (Ville's inequality), whatever the sample count.
+// Refute when LLR <= log(kMissRate), or when even kMaxRemeasures samples
+// could not confirm a candidate 1 standard error faster than it looks now
+// (futility): a promising gain buys the samples it needs, a hopeless one
+// stops at once. A confirmation also needs D >= the noise threshold (ties
+// within the threshold are not improvements).
+inline constexpr double kFalseElitePerTest = 1e-4;
+inline constexpr double kMissRate = 0.2;
+inline constexpr double kDeltaSigmas = 2.0;
+inline constexpr double kFutilitySe = 1.0;  // the futility rule's optimism, in standard errors
 // Re-measurements before a confirmation (a median of three resists one lucky
-// outlier), before a new best (the best is the parent of most attempts: its
-// precision pays off in every test of its children), and at most.
+// outlier) and before a new best, and at most (the daemon's cap too).
 inline constexpr int kMinConfirmRemeasures = 3;
 inline constexpr int kMinBestRemeasures = 5;
-inline constexpr int kMaxRemeasures = 8;
-inline constexpr double kConfirmZ = 3.0;
-inline constexpr double kRefuteZ = 0.5;
+inline constexpr int kMaxRemeasures = 24;
+// Precision targets, as a relative standard error of the member's mean
+// (sigma / sqrt(n)): an elite's time is the reference of its children's
+// tests, and the best's of most tests, so a noisy one is re-measured until
+// its mean is this precise (at most kMaxRemeasures samples). A reference
+// with too few samples makes every child's test unable to confirm a gain of
+// a few sigma however often the child is measured.
+inline constexpr double kElitePrecision = 0.01;
+inline constexpr double kBestPrecision = 0.0075;
 // RobustTimeOf drops samples farther than this many standard deviations
 // from the median.
 inline constexpr double kClipSigmas = 3.5;
 
-// A time estimate from `n` unbiased measurements (their median).
+// A time estimate from `n` unbiased measurements (their robust mean; n
+// counts the samples it kept).
 struct TimeEstimate {
   double mean_us = 0;  // <= 0: none (e.g. no best yet)
   int n = 1;
   double spread = 0;   // relative spread of one measurement
   double rel_range = 0;  // (max - min) / mean of the samples and the first measurement
+  int clipped = 0;     // samples RobustTimeOf dropped (not counted in n)
 };
 
 // Precise measurements: one standard deviation (spread / 2) is at most a
@@ -71,9 +101,8 @@ struct TimeEstimate {
 // matters. Then a re-measurement that agrees with the first measurement
 // (every sample within kAgreeSigmas standard deviations, or half the
 // threshold, of each other; a lucky outlier makes them disagree) confirms,
-// also a new best, and a candidate whose gain cannot clear the threshold
-// (d + kConfirmZ se < threshold) is refuted at once instead of re-measured
-// kMaxRemeasures times. Disagreeing or suspect samples take the usual path.
+// also a new best, without the precision targets; disagreeing or suspect
+// samples take the usual path.
 inline constexpr int kPreciseMinRemeasures = 1;
 inline constexpr double kAgreeSigmas = 4.0;
 
@@ -86,8 +115,10 @@ double MedianOf(std::vector<double> v);
 double RobustTimeOf(const std::vector<double>& samples, double spread);
 
 // A re-measurement faster than the first measurement by more than
-// kConfirmZ standard errors of a difference is an outlier suspect: the test
-// then needs at least kSuspectRemeasures samples (their median resists one).
+// kSuspectZ standard errors of a difference is an outlier suspect: the test
+// then needs at least kSuspectRemeasures samples (their median resists one),
+// and two more for every sample RobustTimeOf drops.
+inline constexpr double kSuspectZ = 3.0;
 inline constexpr int kSuspectRemeasures = 3;
 
 struct RemeasureJudgement {
@@ -99,10 +130,13 @@ struct RemeasureJudgement {
 };
 
 // `remeasured` summarizes every re-measurement so far, the new one included;
-// `suspect` is true when any of them was an outlier suspect.
+// `suspect` is true when any of them was an outlier suspect. `ancestor`, when
+// given (the parent is not confirmed, so its estimate may be biased slow: it
+// was selected as not improving), is the nearest confirmed ancestor: the
+// candidate must pass the test against both.
 RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
                                       const TimeEstimate& remeasured, double noise_threshold,
-                                      bool suspect = false);
+                                      bool suspect = false, const TimeEstimate* ancestor = nullptr);
 // True when `remeasured_us` is suspiciously faster than `first_us`.
 bool OutlierSuspect(double first_us, double remeasured_us, double spread);
 
