@@ -62,8 +62,27 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
   auto it = state_->members.find(parent);
   if (it == state_->members.end() || !it->second.measured)
     return Status::NotFound("parent '" + parent + "' is not a measured member");
-  return planner::JudgeMeasurement(it->second.time_us, it->second.spread, time_us, spread,
-                                   spec_.noise_threshold);
+  MeasurementJudgement j = planner::JudgeMeasurement(it->second.time_us, it->second.spread, time_us,
+                                                     spread, spec_.noise_threshold);
+  // A provisional parent (unconfirmed; searched from only when measurements
+  // are precise, see Exploit): a child faster than it and, by the screen,
+  // than its nearest confirmed ancestor is worth re-measuring, even when
+  // the step itself is below the screen.
+  const Member& u = it->second;
+  if (j.kind != VerdictKind::kImproved && !u.confirmed && time_us < u.time_us &&
+      std::max(spread, u.spread) / 2 <= spec_.noise_threshold / 3) {
+    for (auto a = state_->members.find(u.parent); a != state_->members.end();
+         a = state_->members.find(a->second.parent)) {
+      if (!a->second.confirmed) continue;
+      if (time_us < a->second.time_us * (1 - j.margin / 2)) {
+        j.kind = VerdictKind::kImproved;
+        j.needs_remeasure = true;
+        j.detail += "; faster than confirmed ancestor " + a->first;
+      }
+      break;
+    }
+  }
+  return j;
 }
 
 namespace {

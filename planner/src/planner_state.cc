@@ -242,6 +242,12 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     auto pit = members.find(a.parent);
     m.depth = pit == members.end() ? 1 : pit->second.depth + 1;
     members[m.id] = m;
+    // A precisely measured member that did not improve (a provisional
+    // parent, see Exploit) starts from its parent's closed pairs, as a
+    // confirmed child does.
+    if (!m.pending_remeasure && pit != members.end() &&
+        std::max(m.spread, pit->second.spread) / 2 <= spec_.noise_threshold / 3)
+      Inherit(pit->second, members[m.id]);
   }
   MigrateIfDue();
 }

@@ -605,3 +605,51 @@ TEST_CASE("a child of an unconfirmed member must also beat the nearest confirmed
   s.Remeasure("c", 100, false, true);
   CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
 }
+
+TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and is confirmed by its sum",
+          "[planner][noise]") {
+  // Threshold 2%, spreads 0.2-0.5% (precise). u is 0.8% faster than the
+  // seed: no_gain, not an elite, but the best place to go on (a provisional
+  // parent). Its child c is 1.7% faster than u and 2.5% faster than the seed:
+  // re-measured (screened against the confirmed ancestor), confirmed against
+  // u (any significant gain) and against the seed (the threshold), a new best.
+  CampaignSpec spec = OneAxisSpec();
+  spec.noise_threshold = 0.02;
+  auto p = OneAxisPlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", 99.2, "memory", 0.002);
+  Decision d = *p->Next(0).decision;
+  CHECK(d.mode == "exploit");
+  CHECK(d.parent == "u");
+  auto j = p->JudgeMeasurement("u", 97.5, 0.002);
+  REQUIRE(j.ok());
+  CHECK(j->needs_remeasure);
+  s.Finish(s.Start(d), "improved", "c", 97.5, "memory", 0.002);
+  auto r = p->JudgeRemeasurement("c", 97.5, 0.002);
+  REQUIRE(r.ok());
+  CHECK(r->agrees);
+  CHECK(r->promote_best);
+  s.Remeasure("c", 97.5, true);
+  s.Promote("c", 97.5);
+  CHECK(p->BestCandidate() == "c");
+  CHECK(p->Elites(0) == std::vector<std::string>{"c", "seed"});  // u is not an elite
+}
+
+TEST_CASE("noisy measurements: a sub-threshold step is not a parent for exploitation", "[planner][noise]") {
+  CampaignSpec spec = OneAxisSpec();
+  spec.noise_threshold = 0.005;
+  auto p = OneAxisPlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);  // spread 0.5%
+  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", 99.8, "memory", 0.02);  // sigma 1%
+  // The seed's only pair is closed and u is not exploited (explore mode,
+  // which takes any measured member, may still pick it).
+  Decision d = *p->Next(0).decision;
+  CHECK(d.mode != "exploit");
+  auto j = p->JudgeMeasurement("u", 99.5, 0.02);
+  REQUIRE(j.ok());
+  CHECK_FALSE(j->needs_remeasure);
+}

@@ -74,12 +74,12 @@ TestResult Test(const Sprt& t, const TimeEstimate& a, const TimeEstimate& ref) {
   const double s2 = t.sigma * t.sigma;
   const double v = s2 * (1.0 / na + 1.0 / nr);
   r.llr = t.delta / v * (r.d - t.delta / 2);
-  r.confirmed = r.llr >= t.log_a && r.d >= t.threshold;
+  r.confirmed = r.llr >= t.log_a && r.d >= t.threshold && r.d > 0;
   // Futility: with kMaxRemeasures samples and a gain kFutilitySe standard
   // errors better than the estimate so far, the test would still not confirm.
   const double d_opt = r.d + kFutilitySe * t.sigma / std::sqrt(static_cast<double>(na));
   const double v_cap = s2 * (1.0 / std::max(kMaxRemeasures, na) + 1.0 / nr);
-  const bool futile = t.delta / v_cap * (d_opt - t.delta / 2) < t.log_a || d_opt < t.threshold;
+  const bool futile = t.delta / v_cap * (d_opt - t.delta / 2) < t.log_a || d_opt < t.threshold || d_opt <= 0;
   r.refuted = !r.confirmed && (r.llr <= t.log_b || futile);
   return r;
 }
@@ -105,7 +105,18 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
   t.delta = std::max(noise_threshold, kDeltaSigmas * sigma);
   t.threshold = noise_threshold;
 
-  TestResult vp = Test(t, r, parent);
+  TestResult vp;
+  if (ancestor && ancestor->mean_us > 0) {
+    // The gain worth having is measured against the confirmed ancestor; the
+    // unconfirmed parent only has to be beaten at all (each step may be
+    // below the threshold while the lineage's sum is not).
+    Sprt tp = t;
+    tp.threshold = 0;
+    tp.delta = std::max(noise_threshold / 4, kDeltaSigmas * sigma);
+    vp = Test(tp, r, parent);
+  } else {
+    vp = Test(t, r, parent);
+  }
   if (ancestor && ancestor->mean_us > 0) {
     TestResult va = Test(t, r, *ancestor);
     vp.confirmed = vp.confirmed && va.confirmed;

@@ -87,7 +87,22 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
   // The island's best confirmed elite, falling through the ranks while a
   // member has no open axis. (A rank-weighted draw spent about a third of
   // exploitation on elites behind the best, whose gains rarely beat it.)
-  for (const Member* m : c.s.Elites(island)) {
+  std::vector<const Member*> order = c.s.Elites(island);
+  // Provisional parents: with precise measurements, a member measured
+  // faster than the island's best by less than the threshold (no_gain, so
+  // not an elite) is where the lineage goes on; its children are confirmed
+  // against it and against the confirmed ancestor (promotion.h).
+  if (!order.empty() && order.front()->spread / 2 <= c.spec.noise_threshold / 3) {
+    const double best_t = order.front()->time_us;
+    for (const auto& [id, m] : c.s.members)
+      if (m.measured && !m.confirmed && !m.pending_remeasure && m.islands.count(island) &&
+          m.time_us < best_t && m.spread / 2 <= c.spec.noise_threshold / 3)
+        order.push_back(&m);
+    std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) {
+      return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
+    });
+  }
+  for (const Member* m : order) {
     Pick p = BestAxisFor(c, *m, rng, 1.0);
     if (p.axis) return p;
   }

@@ -32,6 +32,13 @@
 //   of its new class, which are reopened (untried).
 // The seed is evaluated kSeedSamples times (kEvaluateSeed again) before the
 // first proposal; the campaign's best joins every island when promoted.
+// Provisional parents: with precise measurements (sigma <= threshold / 3),
+// exploitation also considers members measured faster than the island's best
+// by less than the threshold (no_gain: neither elite nor best); they start
+// from their parent's closed pairs, their children are re-measured when
+// faster than the nearest confirmed ancestor by the screen, and are
+// confirmed against both (promotion.h). With noisy measurements a single
+// measurement of such a member is not evidence enough to build on.
 //
 // Thread-safety: not thread-safe; call from one thread (the daemon's io_context).
 // Ownership: copies the spec and catalogue; holds no references.

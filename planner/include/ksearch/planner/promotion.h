@@ -133,7 +133,10 @@ struct RemeasureJudgement {
 // `suspect` is true when any of them was an outlier suspect. `ancestor`, when
 // given (the parent is not confirmed, so its estimate may be biased slow: it
 // was selected as not improving), is the nearest confirmed ancestor: the
-// candidate must pass the test against both.
+// candidate must pass the test against both; against the parent any
+// significant gain will do (H1: max(threshold / 4, kDeltaSigmas sigma)),
+// the threshold applies against the ancestor, so a lineage of steps each
+// below the threshold is confirmed once their sum clears it.
 RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
                                       const TimeEstimate& remeasured, double noise_threshold,
                                       bool suspect = false, const TimeEstimate* ancestor = nullptr);
