@@ -86,13 +86,15 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
 }
 
 namespace {
-// Samples RobustTimeOf keeps (within kClipSigmas of their median).
+// Samples RobustTimeOf keeps (within kClipSigmas of their median); 0 when
+// it keeps none (two clusters, e.g. two lucky outliers among four: the
+// estimate is then the median and no test may rely on it).
 int KeptSamples(const std::vector<double>& samples, double spread) {
   double med = MedianOf(samples);
   if (samples.size() < 3 || med <= 0) return static_cast<int>(samples.size());
   int n = 0;
   for (double x : samples) n += std::abs(x / med - 1) <= kClipSigmas * spread / 2;
-  return n > 0 ? n : static_cast<int>(samples.size());
+  return n;
 }
 
 TimeEstimate EstimateOf(const Member& m) {
