@@ -4,7 +4,7 @@
 //
 // Usage: planner_bench [--seeds N] [--first-seed S] [--units U] [--noise X] [--outliers X]
 //                      [--fail-scale X] [--remeasure-cost X] [--islands N] [--interactions P]
-//                      [--mix exploit,explore,frontier] [--axes PATH]
+//                      [--mix exploit,explore,frontier] [--planner-repairs 0|1] [--axes PATH]
 // Prints markdown tables (docs/bench-planner.md records them): best true
 // fitness at N units, units to reach X% of the landscape optimum, units to
 // reach each baseline's final fitness, and where each policy's units went.
@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
     else if (k == "--remeasure-cost") remeasure_cost = v;
     else if (k == "--interactions") cfg.interactions = v;
     else if (k == "--islands") knobs.islands = static_cast<int>(v);
+    else if (k == "--planner-repairs") knobs.repairs = v != 0;
     else if (k == "--mix") {
       if (std::sscanf(argv[i + 1], "%lf,%lf,%lf", &knobs.exploit, &knobs.explore, &knobs.frontier) != 3) {
         std::fprintf(stderr, "--mix wants exploit,explore,frontier\n");

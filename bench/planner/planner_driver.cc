@@ -218,6 +218,7 @@ RunResult RunPlanner(const Landscape& L, const AxisCatalogue& cat, int units, ui
   spec.noise_threshold = 0.005;  // the measured spread sets the margin
   spec.proposers = {{"tuner", 1}, {"sim_llm", 1}};
   spec.seed = seed;
+  if (!knobs.repairs) spec.repair.max_per_lineage = 0;
   if (knobs.exploit >= 0) spec.selection = {knobs.exploit, knobs.explore, knobs.frontier};
   auto p = Planner::Create(spec, cat);
   if (!p.ok()) std::abort();

@@ -38,6 +38,7 @@ RunResult RunOpenEvolve(const Landscape& L, int units, uint64_t seed);
 struct PlannerKnobs {
   int islands = 2;
   double exploit = -1, explore = 0, frontier = 0;
+  bool repairs = true;  // --planner-repairs 0: the campaign's repair.max_per_lineage = 0
 };
 
 RunResult RunPlanner(const Landscape& L, const ksearch::planner::AxisCatalogue& cat, int units,
