@@ -113,7 +113,16 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   }
   CHECK(ph["candidate_runner"].contains("stamp_s"));  // only the candidate runner times (and stamps)
   CHECK(ph["total_s"].get<double>() >= ph["reference_s"].get<double>() + ph["candidate_s"].get<double>());
-  CHECK(MakeEvidencePacket(BuildRequest{}, b, RunRequest{}, &r)["phases"] == ph);  // the packet carries them
+  const nlohmann::json made = MakeEvidencePacket(BuildRequest{}, b, RunRequest{}, &r);
+  CHECK(made["phases"] == ph);  // the packet carries them
+  CHECK(made["validation"] == r.evidence["validation"]);
+  // Taking the evidence (the daemon's path) builds the same packet and leaves
+  // the run without its evidence, its figures untouched.
+  RunResult taken = r;
+  CHECK(TakeEvidencePacket(BuildRequest{}, b, RunRequest{}, &taken) == made);
+  CHECK(taken.evidence == nlohmann::json::object());
+  CHECK(taken.time_us == r.time_us);
+  CHECK(taken.shape_median_us == r.shape_median_us);
   // The run folder (output dumps) is gone once the evidence is complete.
   REQUIRE(r.evidence.contains("run_dir"));
   CHECK(r.evidence.value("run_dir_removed", false));

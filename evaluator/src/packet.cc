@@ -10,8 +10,26 @@
 
 namespace ksearch::evaluator {
 
+namespace {
+// Moves `obj[key]` out (leaving the key absent), or returns `fallback`.
+nlohmann::json Take(nlohmann::json& obj, const char* key, nlohmann::json fallback) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return fallback;
+  nlohmann::json v = std::move(*it);
+  obj.erase(it);
+  return v;
+}
+}  // namespace
+
 nlohmann::json MakeEvidencePacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
                                   const RunResult* run) {
+  if (!run) return TakeEvidencePacket(breq, build, rreq, nullptr);
+  RunResult copy = *run;
+  return TakeEvidencePacket(breq, build, rreq, &copy);
+}
+
+nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
+                                  RunResult* run) {
   nlohmann::json p;
   p["packet_version"] = 1;
   p["candidate"] = {{"source_hash", build.source_hash}, {"machine_code_hash", build.machine_code_hash},
@@ -27,19 +45,22 @@ nlohmann::json MakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
   env["arch"] = breq.arch;
   env["compiler_version"] = p["compile"].value("compiler_version", "");
   if (run) {
-    nlohmann::json run_env = run->evidence.value("environment", nlohmann::json::object());
-    for (auto& [k, v] : run_env.items()) env[k] = v;
-    p["validation"] = run->evidence.value("validation", nlohmann::json::array());
-    p["performance"] = run->evidence.value("performance", nlohmann::json::object());
-    p["profile"] = run->evidence.value("profile", nlohmann::json::object());
+    nlohmann::json& ev = run->evidence;
+    if (!ev.is_object()) ev = nlohmann::json::object();
+    nlohmann::json run_env = Take(ev, "environment", nlohmann::json::object());
+    for (auto& [k, v] : run_env.items()) env[k] = std::move(v);
+    p["validation"] = Take(ev, "validation", nlohmann::json::array());
+    p["performance"] = Take(ev, "performance", nlohmann::json::object());
+    p["profile"] = Take(ev, "profile", nlohmann::json::object());
     p["bottleneck"] = run->bottleneck;
     p["verdict"] = {{"kind", run->verdict.ToString()}, {"detail", run->verdict.detail}};
-    if (run->evidence.contains("runner_log")) p["runner_log"] = run->evidence["runner_log"];
-    if (run->evidence.contains("phases")) p["phases"] = run->evidence["phases"];  // wall seconds per step
+    if (ev.contains("runner_log")) p["runner_log"] = Take(ev, "runner_log", nullptr);
+    if (ev.contains("phases")) p["phases"] = Take(ev, "phases", nullptr);  // wall seconds per step
+    ev = nlohmann::json::object();
   } else {
     p["verdict"] = {{"kind", build.verdict.ToString()}, {"detail", build.verdict.detail}};
   }
-  p["environment"] = env;
+  p["environment"] = std::move(env);
   p["build_request"] = breq;
   p["run_request"] = rreq;
   p["replay"] = "ksearch replay <packet.json>";

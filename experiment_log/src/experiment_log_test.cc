@@ -259,6 +259,37 @@ TEST_CASE("blobs are content-addressed and stored once", "[experiment_log]") {
   CHECK(RawCount(path, "SELECT count(*) FROM blobs") == 1);
 }
 
+TEST_CASE("blobs appended with a batch commit with it or not at all", "[experiment_log]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  auto log = OpenOrDie(path);
+  Populate(*log);
+  const int64_t before = *log->LastSeq();
+  const std::string evidence = R"({"validation":[]})", source = "__global__ void k() {}";
+  const std::string h_evidence = ExperimentLog::BlobHash(evidence);
+
+  SECTION("a committed batch stores its blobs under the names PutBlob gives them") {
+    auto batch = AttemptEvents("c1", {.attempt = "a9", .parent = "seed", .axis = "x", .verdict = "crash"});
+    batch.back().payload["evidence_blob"] = h_evidence;
+    REQUIRE(log->Append(batch, {evidence, source, evidence}).ok());
+    CHECK(*log->LastSeq() == before + static_cast<int64_t>(batch.size()));
+    CHECK(*log->GetBlob(h_evidence) == evidence);
+    CHECK(*log->GetBlob(ExperimentLog::BlobHash(source)) == source);
+    CHECK(*log->PutBlob(source) == ExperimentLog::BlobHash(source));  // stored once
+    CHECK(RawCount(path, "SELECT count(*) FROM blobs") == 2);
+    CHECK(log->Verify()->ok);
+  }
+  SECTION("a batch the log refuses leaves none of its blobs behind") {
+    std::vector<Event> dup{AttemptEvents("c1", {.attempt = "a10", .parent = "seed", .axis = "x"})[0],
+                           CampaignStarted("c1", "gemm", "sm_90", {})};
+    Status d = log->Append(dup, {evidence});
+    CHECK(d.code() == Status::Code::kFailedPrecondition);
+    CHECK(*log->LastSeq() == before);
+    CHECK(log->GetBlob(h_evidence).status().IsNotFound());
+    CHECK(RawCount(path, "SELECT count(*) FROM blobs") == 0);
+  }
+}
+
 TEST_CASE("campaigns are listed with their event counts", "[experiment_log]") {
   TempDir dir;
   auto log = OpenOrDie(dir.File("k.db"));

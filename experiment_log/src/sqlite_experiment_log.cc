@@ -69,8 +69,10 @@ Result<std::unique_ptr<SqliteExperimentLog>> SqliteExperimentLog::OpenFile(
   return std::unique_ptr<SqliteExperimentLog>(new SqliteExperimentLog(path, std::move(*db)));
 }
 
-Status SqliteExperimentLog::Append(std::vector<Event>& events) {
-  if (events.empty()) return Status::Ok();
+std::string ExperimentLog::BlobHash(std::string_view content) { return Sha256Hex(content); }
+
+Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector<std::string>& blobs) {
+  if (events.empty() && blobs.empty()) return Status::Ok();
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
     std::string where = path_ + ": append: event " + std::to_string(i) + " (kind '" + e.kind + "')";
@@ -82,7 +84,7 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events) {
   // The fields Append assigns, restored when the batch fails.
   std::vector<int64_t> saved_time(events.size());
   for (size_t i = 0; i < events.size(); ++i) saved_time[i] = events[i].time_ms;
-  Status s = AppendLocked(events);
+  Status s = AppendLocked(events, blobs);
   if (!s.ok()) {
     db_->Exec("ROLLBACK", "rollback");  // no-op error when SQLite already rolled back
     for (size_t i = 0; i < events.size(); ++i) {
@@ -95,8 +97,9 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events) {
   return s;
 }
 
-Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events) {
+Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::vector<std::string>& blobs) {
   KS_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE", "append: begin"));
+  for (const std::string& b : blobs) KS_RETURN_IF_ERROR(InsertBlobLocked(Sha256Hex(b), b));
   int64_t last_seq = 0;
   std::string last_hash(kGenesisHash);
   {
@@ -193,14 +196,18 @@ Status SqliteExperimentLog::InsertDerived(const Event& e) {
 Result<std::string> SqliteExperimentLog::PutBlob(std::string_view content) {
   std::string hex = Sha256Hex(content);
   std::lock_guard<std::mutex> lock(mu_);
+  KS_RETURN_IF_ERROR(InsertBlobLocked(hex, content));
+  return hex;
+}
+
+Status SqliteExperimentLog::InsertBlobLocked(std::string_view hex, std::string_view content) {
   auto stmt = db_->Prepare("INSERT OR IGNORE INTO blobs(sha256, size, content) VALUES(?,?,?)");
   if (!stmt.ok()) return stmt.status();
   Stmt q(*stmt);
-  q.Bind(1, std::string_view(hex));
+  q.Bind(1, hex);
   q.Bind(2, static_cast<int64_t>(content.size()));
   q.BindBlob(3, content);
-  KS_RETURN_IF_ERROR(StepDone(*db_, q, "put blob"));
-  return hex;
+  return StepDone(*db_, q, "put blob");
 }
 
 Result<std::string> SqliteExperimentLog::GetBlob(const std::string& sha256_hex) {

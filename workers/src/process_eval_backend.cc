@@ -30,7 +30,14 @@ bool ParseChildResult(const ProcessResult& r, Result& out, std::string& why) {
   if (!r.Succeeded() && r.stdout_data.empty()) return false;
   try {
     auto j = nlohmann::json::parse(r.stdout_data);
+    // The evidence (most of the document) is moved out, not copied by from_json.
+    nlohmann::json evidence;
+    if (auto it = j.find("evidence"); it != j.end()) {
+      evidence = std::move(*it);
+      j.erase(it);
+    }
     out = j.get<Result>();
+    if (!evidence.is_null()) out.evidence = std::move(evidence);
     return true;
   } catch (const std::exception& e) {
     why = std::string("unparsable result: ") + e.what();

@@ -57,6 +57,22 @@ TEST_CASE("the backend passes the request on stdin and parses the result", "[wor
   CHECK(out.bottleneck == "dev3");
 }
 
+TEST_CASE("the backend keeps the result's evidence whole and without it an empty object", "[workers]") {
+  auto with = MakeBackend(FakeEvaluate(
+      "cat >/dev/null; echo '{\"verdict\":\"no_gain\",\"time_us\":3,"
+      "\"evidence\":{\"validation\":[{\"shape\":\"M=1\",\"ok\":true}],\"phases\":{\"total_s\":0.5}}}'"));
+  RunResult out = with.Run(ShortRun());
+  CHECK(out.verdict.kind == VerdictKind::kNoGain);
+  CHECK(out.time_us == 3);
+  CHECK(out.evidence == nlohmann::json::parse(R"({"validation":[{"shape":"M=1","ok":true}],"phases":{"total_s":0.5}})"));
+
+  auto without = MakeBackend(FakeEvaluate("cat >/dev/null; echo '{\"ok\":true,\"artifact_path\":\"/a.so\"}'"));
+  BuildResult built = without.Build(BuildRequest{});
+  CHECK(built.ok);
+  CHECK(built.artifact_path == "/a.so");
+  CHECK(built.evidence == nlohmann::json::object());
+}
+
 TEST_CASE("a hung evaluator is killed and reported as timeout", "[workers][fault]") {
   auto backend = MakeBackend(FakeEvaluate("sleep 30"));
   RunResult out = backend.Run(ShortRun());

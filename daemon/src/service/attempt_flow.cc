@@ -202,19 +202,20 @@ void CampaignService::StartAttempt(Live& live, const planner::Decision& d, const
 void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out) {
   if (a->finished) return;
   std::vector<Event> calls;
-  for (const auto& call : out.llm_calls) {
+  std::vector<std::string> blobs;  // prompts and replies, committed with their llm_call events
+  for (auto& call : out.llm_calls) {
     json p = call.payload;
-    auto prompt = log_.PutBlob(call.prompt);
-    auto reply = log_.PutBlob(call.reply);
-    p["prompt_blob"] = prompt.ok() ? *prompt : "";
-    p["reply_blob"] = reply.ok() ? *reply : "";
+    p["prompt_blob"] = experiment_log::ExperimentLog::BlobHash(call.prompt);
+    p["reply_blob"] = experiment_log::ExperimentLog::BlobHash(call.reply);
+    blobs.push_back(std::move(call.prompt));
+    blobs.push_back(std::move(call.reply));
     a->cost_usd += p.value("cost_usd", 0.0);
     metrics_.Add("ksearch_llm_tokens_total", p.value("input_tokens", 0.0), {{"direction", "input"}});
     metrics_.Add("ksearch_llm_tokens_total", p.value("output_tokens", 0.0), {{"direction", "output"}});
     metrics_.Add("ksearch_llm_cost_usd_total", p.value("cost_usd", 0.0));
     calls.push_back(MakeEvent(a->live->id, a->id, event_kind::kLlmCall, std::move(p)));
   }
-  if (!calls.empty()) (void)AppendAndObserve(calls);
+  if (!calls.empty()) (void)AppendAndObserve(calls, blobs);
   if (!out.ok) {
     Finish(a, out.failure);
     return;
@@ -235,12 +236,7 @@ void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
       return;
     }
   }
-  auto blob = log_.PutBlob(a->source);
-  if (!blob.ok()) {
-    Finish(a, {VerdictKind::kInfraError, "log", blob.status().ToString()});
-    return;
-  }
-  a->source_blob = *blob;
+  a->source_blob = experiment_log::ExperimentLog::BlobHash(a->source);
   a->build_request = MakeBuildRequest(live, a->source);
   pool_.SubmitBuild(a->build_request, [this, a](BuildResult built) { OnBuilt(a, std::move(built)); });
 }
@@ -460,23 +456,29 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
     if (c && c->baseline.is_object() && c->baseline.value("time_us", 0.0) > 0)
       payload["speedup_vs_baseline"] = c->baseline.value("time_us", 0.0) / run.time_us;
   }
+  // The source and the evidence packet are committed with the terminal batch.
+  std::vector<std::string> blobs;
+  if (!a->source_blob.empty()) blobs.push_back(a->source);
   if (!a->build_request.task_dir.empty()) {
     // A run that failed (wrong result, crash) keeps its evidence too: the
     // validation records and the runner log are what a repair prompt quotes.
-    json packet = evaluator::MakeEvidencePacket(a->build_request, a->build, a->run_request,
-                                                run.evidence.is_null() ? nullptr : &run);
+    // The run's evidence is moved into the packet (payload above is built).
+    json packet = evaluator::TakeEvidencePacket(a->build_request, a->build, a->run_request,
+                                                run.evidence.is_null() ? nullptr : &a->first_run);
     packet["candidate"] = {{"source_hash", a->source_hash}, {"parent", a->decision.parent},
                            {"axis", a->decision.axis}, {"proposer", a->decision.proposer},
                            {"change_summary", a->change_summary}, {"attempt", a->id}};
     packet["verdict"] = {{"verdict", verdict.ToString()}, {"detail", verdict.detail}};
     packet["replay"] = "ksearch replay " + a->id;
-    if (auto blob = log_.PutBlob(packet.dump()); blob.ok()) payload["evidence_blob"] = *blob;
+    std::string text = packet.dump();
+    payload["evidence_blob"] = experiment_log::ExperimentLog::BlobHash(text);
+    blobs.push_back(std::move(text));
   }
   std::vector<Event> batch = std::move(a->pending_stages);
   batch.push_back(MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload)));
   a->finished = true;
   live.in_flight.erase(a->id);
-  if (Status s = AppendAndObserve(batch); !s.ok()) {
+  if (Status s = AppendAndObserve(batch, blobs); !s.ok()) {
     // The terminal batch could not be written (disk full, read-only): the
     // attempt stays in flight in the log and is recorded as interrupted and
     // retried at the next start. Stop feeding this campaign meanwhile.

@@ -41,7 +41,9 @@ struct CampaignService::Attempt {
   int64_t started_ms = 0;
   nlohmann::json started_payload;  // as appended in attempt_started
   bool finished = false;  // set once attempt_finished is appended
-  // Filled as the attempt moves through the pipeline.
+  // Filled as the attempt moves through the pipeline. `source_blob` is the
+  // name the source will have in the log: the content is stored with the
+  // attempt's terminal batch (nothing reads it from the log before that).
   std::string source, source_blob, source_hash, semantic_key, change_summary;
   double cost_usd = 0;
   BuildRequest build_request;

@@ -59,10 +59,10 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
 
 CampaignService::~CampaignService() = default;
 
-Status CampaignService::AppendAndObserve(std::vector<Event>& events) {
+Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::vector<std::string>& blobs) {
   for (auto& e : events)
     if (e.time_ms == 0) e.time_ms = clock_.UnixMillis();
-  Status s = log_.Append(events);
+  Status s = log_.Append(events, blobs);
   if (!s.ok()) return s;
   for (const auto& e : events) {
     fold_.Observe(e);

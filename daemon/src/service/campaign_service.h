@@ -79,8 +79,9 @@ class CampaignService final : public ControlPlane {
   struct Live;      // per-campaign runtime (planner, in-flight set)
   struct Attempt;   // one attempt moving through the pipeline
 
-  // Appends events (one transaction) and folds them into LogFold and the planner.
-  Status AppendAndObserve(std::vector<Event>& events);
+  // Appends events and `blobs` (one transaction) and folds the events into
+  // LogFold and the planner.
+  Status AppendAndObserve(std::vector<Event>& events, const std::vector<std::string>& blobs = {});
   void Pump();
   bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did
   bool GlobalRoomForAttempt() const;  // max_attempts_in_flight not reached

@@ -47,6 +47,11 @@ Result<nlohmann::json> DeviceCeilings(const RunRequest& request, ProcessLauncher
 // The evidence packet (DESIGN.md section 6) of one evaluation.
 nlohmann::json MakeEvidencePacket(const BuildRequest& build_request, const BuildResult& build,
                                    const RunRequest& run_request, const RunResult* run);
+// The same packet, with the run's evidence sections moved into it rather than
+// copied (tens of kilobytes per evaluation): `run->evidence` is left empty and
+// the rest of *run untouched. For callers done with the evidence (the daemon).
+nlohmann::json TakeEvidencePacket(const BuildRequest& build_request, const BuildResult& build,
+                                  const RunRequest& run_request, RunResult* run);
 
 // A short human summary of a packet: verdict, per-shape time, speedups,
 // fraction of roofline, bottleneck (what `ksearch eval` prints).

@@ -70,8 +70,16 @@ class ExperimentLog {
   // and an object payload (InvalidArgument otherwise, nothing written).
   // On any error nothing of the batch is stored and seq/prev_hash/hash are
   // cleared again (time_ms restored): the caller may retry the same vector.
-  virtual Status Append(std::vector<Event>& events) = 0;
+  Status Append(std::vector<Event>& events) { return Append(events, {}); }
   Status Append(Event& event);
+  // As Append, and stores each of `blobs` (as PutBlob would: under BlobHash of
+  // its content, once) in the same transaction: the events may name those
+  // blobs, and either all of it is committed or none. One commit instead of
+  // 1 + blobs.size() (the daemon's terminal batch carries its evidence packet
+  // and source this way).
+  virtual Status Append(std::vector<Event>& events, const std::vector<std::string>& blobs) = 0;
+  // The name PutBlob gives `content`: its sha256 hex.
+  static std::string BlobHash(std::string_view content);
 
   // Stores `content` once; returns its sha256 hex. Idempotent.
   virtual Result<std::string> PutBlob(std::string_view content) = 0;
