@@ -119,8 +119,22 @@ def thread_cpu_seconds(pid):
     return out
 
 
-def campaign_yaml(task, backend, arch, seed):
-    return (f"campaign_id: bench-{task}\ntask: {task}\nbackend: {backend}\narch: {arch}\n"
+def finished_campaigns(db_path):
+    """(campaign_id, task) of every campaign whose state is finished, from the log file."""
+    import sqlite3
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
+        rows = db.execute("SELECT e.campaign_id, c.task FROM events e JOIN campaigns c USING (campaign_id) "
+                          "WHERE e.kind = 'campaign_state' AND json_extract(e.payload, '$.state') = 'finished'"
+                          ).fetchall()
+        db.close()
+        return rows
+    except sqlite3.Error:
+        return []
+
+
+def campaign_yaml(task, backend, arch, seed, campaign_id=None):
+    return (f"campaign_id: {campaign_id or 'bench-' + task}\ntask: {task}\nbackend: {backend}\narch: {arch}\n"
             "axes: [parameter_tuning]\nproposers:\n  - {name: tuner, weight: 1}\nislands: 1\n"
             "budgets:\n  attempts: 10000\n  wall_seconds: 86400\nplateau:\n  window: 10000\n"
             f"noise_threshold: 0.02\nseed: {seed}\n")
@@ -169,8 +183,24 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                        check=True, stdout=subprocess.DEVNULL)
     samples = []
     last_m, last_scrape = None, None
+    restarted, next_seed, last_check = set(), 11 + len(tasks), 0.0
     while True:
         now = time.monotonic() - t0
+        if a.restart_finished and now - last_check >= 5:
+            # A campaign whose search space is used up (the tuner on a small
+            # space) would leave the slot idle: start a fresh one on its task,
+            # read from the log file (read-only; no daemon CPU).
+            last_check = now
+            for cid, task in finished_campaigns(f"{data}/ksearch.db"):
+                if cid in restarted:
+                    continue
+                restarted.add(cid)
+                path = f"{data}/{task}-{next_seed}.yaml"
+                with open(path, "w") as f:
+                    f.write(campaign_yaml(task, a.backend, a.arch, next_seed, f"bench-{task}-{next_seed}"))
+                next_seed += 1
+                subprocess.run([f"{a.bin}/ksearch", "campaign", "start", path, "--url", url, "--token-file",
+                                f"{data}/token"], check=True, stdout=subprocess.DEVNULL)
         try:
             # /metrics every --scrape-every seconds (and at the end); the CPU
             # counters come from /proc every second and cost the daemon nothing.
@@ -258,6 +288,9 @@ def main():
     p.add_argument("--warmup", type=float, default=60)
     p.add_argument("--modes", default="pipelined,serial")
     p.add_argument("--tasks-list", default=",".join(TASKS))
+    p.add_argument("--restart-finished", action="store_true",
+                   help="start a fresh campaign on a task whenever one finishes (keeps the slots fed when the "
+                        "tuner exhausts a small space)")
     p.add_argument("--tasks", default=f"{ROOT}/configs/tasks")
     p.add_argument("--axes", default=f"{ROOT}/configs/axes.yaml")
     p.add_argument("--isa", default=f"{ROOT}/isa_corpus")
