@@ -172,6 +172,8 @@ TEST_CASE("no false elite: an improvement is an elite only after re-measurement 
     CHECK(r2->agrees);
     CHECK_FALSE(r2->needs_another);
     CHECK(r2->promote_best);
+    // The judgement carries the estimate the log records (remeasured.estimate_us).
+    CHECK(r2->estimate_us == Approx(85));
     s.Remeasure("c1", t[4], true);
     s.Promote("c1", 85);
     CHECK(p->BestCandidate() == "c1");

@@ -96,6 +96,7 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
                                       const TimeEstimate* ancestor) {
   RemeasureJudgement j;
   j.previous_best_us = best.mean_us;
+  j.estimate_us = r.mean_us;
   const double sigma = std::max(r.spread, parent.spread) / 2;
   Sprt t;
   t.log_a = std::log(1 / kFalseElitePerTest);

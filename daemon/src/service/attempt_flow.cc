@@ -302,10 +302,16 @@ void CampaignService::OnRun(std::shared_ptr<Attempt> a, RunResult result) {
     // by definition (the planner confirms it on attempt_finished).
     const std::string candidate = CandidateId(a->source_hash);
     const std::string attempt_id = a->id;
+    const double sample_us = run.time_us;
     Finish(a, {VerdictKind::kNewBest, "seed", "the seed's measurement starts the campaign"});
+    // The seed's time is the planner's robust mean of its samples so far
+    // (it has observed this one), not this single sample.
+    const double seed_us = live.planner->BestCandidate() == candidate && live.planner->BestTimeUs() > 0
+                               ? live.planner->BestTimeUs()
+                               : sample_us;
     std::vector<Event> best{MakeEvent(live.id, attempt_id, event_kind::kBestPromoted,
                                       json{{"candidate", candidate}, {"attempt", attempt_id},
-                                           {"time_us", run.time_us}, {"previous_best", ""},
+                                           {"time_us", seed_us}, {"sample_us", sample_us}, {"previous_best", ""},
                                            {"previous_best_us", 0.0}, {"speedup_vs_seed", 1.0}})};
     (void)AppendAndObserve(best);
     return;
@@ -388,14 +394,16 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
                                      {"final", true}, {"detail", rj.status().ToString()}}));
     } else {
       again = rj->needs_another && job->samples.size() < static_cast<size_t>(planner::kMaxRemeasures);
-      batch.push_back(MakeEvent(live.id, "", event_kind::kRemeasured,
-                                json{{"candidate", job->candidate}, {"attempt", job->attempt_id},
-                                     {"time_us", run.time_us}, {"spread", run.spread},
-                                     {"agrees", rj->agrees && !again}, {"final", !again},
-                                     {"detail", rj->detail}}));
+      json payload{{"candidate", job->candidate}, {"attempt", job->attempt_id},
+                   {"time_us", run.time_us}, {"spread", run.spread},
+                   {"agrees", rj->agrees && !again}, {"final", !again},
+                   {"detail", rj->detail}};
+      // The candidate's time from now on, as the planner computes it.
+      if (!again && rj->estimate_us > 0) payload["estimate_us"] = rj->estimate_us;
+      batch.push_back(MakeEvent(live.id, "", event_kind::kRemeasured, std::move(payload)));
       if (!again && rj->agrees && rj->promote_best) {
         const CampaignFacts* facts = fold_.campaign(live.id);
-        double t = planner::RobustTimeOf(job->samples, run.spread);  // as the planner estimates it
+        double t = rj->estimate_us > 0 ? rj->estimate_us : planner::RobustTimeOf(job->samples, run.spread);
         double seed_time = facts && facts->seed_time_us > 0 ? facts->seed_time_us : t;
         batch.push_back(MakeEvent(live.id, "", event_kind::kBestPromoted,
                                   json{{"candidate", job->candidate}, {"attempt", job->attempt_id},

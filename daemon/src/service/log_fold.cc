@@ -54,8 +54,15 @@ void LogFold::Observe(const Event& e) {
         f.shape_median_us.push_back(s.value("median_us", 0.0));
       f.source_blob = p.value("source_blob", std::string());
       f.evidence_blob = p.value("evidence_blob", std::string());
-      candidates_[e.campaign_id][cand] = std::move(f);
-      if (ait->second.started.value("proposer", std::string()) == "seed") c.seed_time_us = t;
+      auto& slot = candidates_[e.campaign_id][cand];
+      const bool seed = ait->second.started.value("proposer", std::string()) == "seed";
+      // A further sample of the seed keeps the estimate best_promoted gave it.
+      if (seed && slot.time_us > 0) f.time_us = slot.time_us;
+      slot = std::move(f);
+      if (seed) {
+        c.seed_candidate = cand;
+        c.seed_time_us = slot.time_us;
+      }
       if (verdict.rfind("improved", 0) == 0)
         pending_remeasure_[e.campaign_id][cand] = {cand, e.attempt_id, p.value("source_blob", std::string())};
     }
@@ -63,14 +70,25 @@ void LogFold::Observe(const Event& e) {
     std::string cand = p.value("candidate", std::string());
     auto& cands = candidates_[e.campaign_id];
     auto f = cands.find(cand);
-    if (f != cands.end() && p.value("agrees", false)) {
+    const bool final = p.value("final", true);
+    if (f != cands.end() && final && p.value("estimate_us", 0.0) > 0) {
+      // The planner's estimate from every re-measurement, not the last one.
+      f->second.time_us = p.value("estimate_us", 0.0);
+      f->second.spread = p.value("spread", f->second.spread);
+    } else if (f != cands.end() && p.value("agrees", false) && !p.contains("estimate_us")) {
+      // Logs written before estimate_us: the agreeing re-measurement.
       f->second.time_us = p.value("time_us", f->second.time_us);
       f->second.spread = p.value("spread", f->second.spread);
     }
-    if (p.value("final", true)) pending_remeasure_[e.campaign_id].erase(cand);
+    if (final) pending_remeasure_[e.campaign_id].erase(cand);
   } else if (e.kind == event_kind::kBestPromoted) {
     c.best_candidate = p.value("candidate", std::string());
     c.best_time_us = p.value("time_us", 0.0);
+    auto& cands = candidates_[e.campaign_id];
+    if (auto f = cands.find(c.best_candidate); f != cands.end() && c.best_time_us > 0) {
+      f->second.time_us = c.best_time_us;
+      if (c.best_candidate == c.seed_candidate) c.seed_time_us = c.best_time_us;
+    }
   }
 }
 

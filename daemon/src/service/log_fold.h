@@ -28,7 +28,10 @@ struct CampaignFacts {
   nlohmann::json baseline;        // baseline_measured payload (null until measured)
   std::string best_candidate;
   double best_time_us = 0;
+  // The seed's time: the estimate its best_promoted events carry (the robust
+  // mean of its samples, as the planner computes it), the first sample until then.
   double seed_time_us = 0;
+  std::string seed_candidate;
   bool terminal() const { return state == "stopped" || state == "finished"; }
 };
 
@@ -42,6 +45,10 @@ struct AttemptFacts {
 
 struct CandidateFacts {
   std::string attempt_id;
+  // The first (selected) measurement until the candidate's re-measurements
+  // end: then their robust mean (`estimate_us` of the final remeasured event),
+  // and for a best the time its best_promoted event carries. It is the parent
+  // time every child is compared with, so it is the planner's estimate too.
   double time_us = 0;
   double spread = 0;
   std::vector<double> shape_median_us;

@@ -46,3 +46,36 @@ TEST_CASE("the daemon's fold tracks attempts, candidates and pending retries", "
   CHECK(fold.attempt("a4")->in_flight());
   CHECK(fold.PendingRetries("c") == std::vector<std::string>{"a3"});
 }
+
+TEST_CASE("the fold's candidate times are the planner's estimates, not single samples", "[daemon]") {
+  LogFold fold;
+  fold.Observe(Ev("", event_kind::kCampaignStarted, {{"task", "softmax"}}));
+  // Three seed samples; each best_promoted carries the robust mean so far.
+  const double samples[] = {84.0, 83.7, 86.6}, estimates[] = {84.0, 83.85, 84.77};
+  for (int i = 0; i < 3; ++i) {
+    const std::string a = "s" + std::to_string(i);
+    fold.Observe(Ev(a, event_kind::kAttemptStarted, {{"proposer", "seed"}}));
+    fold.Observe(Ev(a, event_kind::kAttemptFinished,
+                    {{"verdict", "new_best{seed}"}, {"candidate", "seed"}, {"time_us", samples[i]}}));
+    CHECK(fold.candidate("c", "seed")->time_us == Approx(i == 0 ? samples[0] : estimates[i - 1]));
+    fold.Observe(Ev(a, event_kind::kBestPromoted,
+                    {{"candidate", "seed"}, {"time_us", estimates[i]}, {"sample_us", samples[i]}}));
+    CHECK(fold.candidate("c", "seed")->time_us == Approx(estimates[i]));
+    CHECK(fold.campaign("c")->seed_time_us == Approx(estimates[i]));
+  }
+  // A candidate's re-measurements: only the final event's estimate counts.
+  fold.Observe(Ev("a1", event_kind::kAttemptStarted, {{"proposer", "tuner"}, {"parent", "seed"}}));
+  fold.Observe(Ev("a1", event_kind::kAttemptFinished,
+                  {{"verdict", "improved"}, {"candidate", "k1"}, {"time_us", 70.0}}));
+  fold.Observe(Ev("", event_kind::kRemeasured,
+                  {{"candidate", "k1"}, {"time_us", 75.0}, {"agrees", false}, {"final", false}}));
+  CHECK(fold.candidate("c", "k1")->time_us == 70.0);  // still the first measurement
+  fold.Observe(Ev("", event_kind::kRemeasured, {{"candidate", "k1"}, {"time_us", 74.0}, {"agrees", true},
+                                                 {"final", true}, {"estimate_us", 74.5}}));
+  CHECK(fold.candidate("c", "k1")->time_us == 74.5);
+  CHECK(fold.PendingRemeasures("c").empty());
+  // The seed's time is untouched by another candidate's promotion.
+  fold.Observe(Ev("", event_kind::kBestPromoted, {{"candidate", "k1"}, {"time_us", 74.5}}));
+  CHECK(fold.campaign("c")->seed_time_us == Approx(estimates[2]));
+  CHECK(fold.campaign("c")->best_time_us == 74.5);
+}

@@ -126,6 +126,7 @@ struct RemeasureJudgement {
   bool needs_another = false;  // inconclusive (or a new best below kMinBestRemeasures)
   bool promote_best = false;   // confirmed and faster than the best by the same test
   double previous_best_us = 0;
+  double estimate_us = 0;      // the candidate's time from its re-measurements (RobustTimeOf)
   std::string detail;
 };
 
