@@ -260,13 +260,17 @@ void PlannerState::OnRemeasured(const Event& e) {
   Member& m = it->second;
   auto fin = e.payload.find("final");
   bool final = fin == e.payload.end() || !fin->is_boolean() || fin->get<bool>();
-  ++m.remeasures;
-  m.remeasure_sum += Num(e.payload, "time_us");
-  m.samples.push_back(Num(e.payload, "time_us"));
-  m.spread = Num(e.payload, "spread");
+  // A re-measurement that failed (time_us 0: crash, wrong result) is final
+  // and refutes; it is not a sample of the candidate's time.
+  if (const double t = Num(e.payload, "time_us"); t > 0) {
+    ++m.remeasures;
+    m.remeasure_sum += t;
+    m.samples.push_back(t);
+    m.spread = Num(e.payload, "spread");
+  }
   if (!final) return;  // still pending
   m.pending_remeasure = false;
-  m.time_us = RobustTimeOf(m.samples, m.spread);  // unbiased: not the selected measurement
+  if (!m.samples.empty()) m.time_us = RobustTimeOf(m.samples, m.spread);  // unbiased: not the selected one
   PairState& ps = pairs[{m.parent, m.axis}];
   if (Bool(e.payload, "agrees")) {
     m.confirmed = true;

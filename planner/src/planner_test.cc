@@ -145,6 +145,17 @@ TEST_CASE("no false elite: an improvement is an elite only after re-measurement 
   s.Promote("c1", 80);
   CHECK(p->BestCandidate() == "seed");
 
+  SECTION("a re-measurement that fails refutes and is not a sample of the time") {
+    s.Remeasure("c1", 81, false, /*final=*/false);
+    // The daemon's record of a failed re-measurement: time 0, final, not agreeing.
+    s.Emit("remeasured", "", {{"candidate", "c1"}, {"time_us", 0.0}, {"spread", 0.0},
+                              {"agrees", false}, {"final", true}});
+    const auto c1 = p->Snapshot()["members"]["c1"];
+    CHECK(c1["time_us"].get<double>() == Approx(81));  // not 0, not the mean of 81 and 0
+    CHECK(c1["samples"] == nlohmann::json::array({81.0}));
+    CHECK_FALSE(c1["confirmed"].get<bool>());
+    CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
+  }
   SECTION("refuted re-measurement") {
     auto r = p->JudgeRemeasurement("c1", 100.5, 0.005);
     REQUIRE(r.ok());
