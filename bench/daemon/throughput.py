@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -121,7 +122,6 @@ def thread_cpu_seconds(pid):
 
 def finished_campaigns(db_path):
     """(campaign_id, task) of every campaign whose state is finished, from the log file."""
-    import sqlite3
     try:
         db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
         rows = db.execute("SELECT e.campaign_id, c.task FROM events e JOIN campaigns c USING (campaign_id) "

@@ -271,7 +271,8 @@ TEST_CASE("blobs appended with a batch commit with it or not at all", "[experime
   SECTION("a committed batch stores its blobs under the names PutBlob gives them") {
     auto batch = AttemptEvents("c1", {.attempt = "a9", .parent = "seed", .axis = "x", .verdict = "crash"});
     batch.back().payload["evidence_blob"] = h_evidence;
-    REQUIRE(log->Append(batch, {evidence, source, evidence}).ok());
+    REQUIRE(log->Append(batch, {ExperimentLog::Blob::Of(evidence), ExperimentLog::Blob::Of(source),
+                                ExperimentLog::Blob::Of(evidence)}).ok());
     CHECK(*log->LastSeq() == before + static_cast<int64_t>(batch.size()));
     CHECK(*log->GetBlob(h_evidence) == evidence);
     CHECK(*log->GetBlob(ExperimentLog::BlobHash(source)) == source);
@@ -282,7 +283,7 @@ TEST_CASE("blobs appended with a batch commit with it or not at all", "[experime
   SECTION("a batch the log refuses leaves none of its blobs behind") {
     std::vector<Event> dup{AttemptEvents("c1", {.attempt = "a10", .parent = "seed", .axis = "x"})[0],
                            CampaignStarted("c1", "gemm", "sm_90", {})};
-    Status d = log->Append(dup, {evidence});
+    Status d = log->Append(dup, {ExperimentLog::Blob::Of(evidence)});
     CHECK(d.code() == Status::Code::kFailedPrecondition);
     CHECK(*log->LastSeq() == before);
     CHECK(log->GetBlob(h_evidence).status().IsNotFound());

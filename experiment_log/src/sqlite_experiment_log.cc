@@ -71,7 +71,12 @@ Result<std::unique_ptr<SqliteExperimentLog>> SqliteExperimentLog::OpenFile(
 
 std::string ExperimentLog::BlobHash(std::string_view content) { return Sha256Hex(content); }
 
-Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector<std::string>& blobs) {
+ExperimentLog::Blob ExperimentLog::Blob::Of(std::string content) {
+  std::string hash = BlobHash(content);
+  return {std::move(hash), std::move(content)};
+}
+
+Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector<Blob>& blobs) {
   if (events.empty() && blobs.empty()) return Status::Ok();
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
@@ -97,9 +102,9 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector
   return s;
 }
 
-Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::vector<std::string>& blobs) {
+Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs) {
   KS_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE", "append: begin"));
-  for (const std::string& b : blobs) KS_RETURN_IF_ERROR(InsertBlobLocked(Sha256Hex(b), b));
+  for (const Blob& b : blobs) KS_RETURN_IF_ERROR(InsertBlobLocked(b.sha256, b.content));
   int64_t last_seq = 0;
   std::string last_hash(kGenesisHash);
   {

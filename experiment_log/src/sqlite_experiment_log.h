@@ -29,7 +29,7 @@ class SqliteExperimentLog final : public ExperimentLog {
                                                                const OpenOptions& options);
 
   using ExperimentLog::Append;
-  Status Append(std::vector<Event>& events, const std::vector<std::string>& blobs) override;
+  Status Append(std::vector<Event>& events, const std::vector<Blob>& blobs) override;
   Result<std::string> PutBlob(std::string_view content) override;
   Result<std::string> GetBlob(const std::string& sha256_hex) override;
   Result<std::vector<Event>> ReadEvents(const EventFilter& filter) override;
@@ -47,7 +47,7 @@ class SqliteExperimentLog final : public ExperimentLog {
  private:
   SqliteExperimentLog(std::string path, std::unique_ptr<Db> db)
       : ExperimentLog(std::move(path)), db_(std::move(db)) {}
-  Status AppendLocked(std::vector<Event>& events, const std::vector<std::string>& blobs);
+  Status AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs);
   Status InsertBlobLocked(std::string_view hex, std::string_view content);
   Status InsertEvent(const Event& e, const std::string& payload_text);
   Status InsertDerived(const Event& e);

@@ -14,6 +14,7 @@
 namespace ksearch::daemon {
 
 using nlohmann::json;
+using Blob = experiment_log::ExperimentLog::Blob;
 
 namespace {
 
@@ -202,13 +203,13 @@ void CampaignService::StartAttempt(Live& live, const planner::Decision& d, const
 void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out) {
   if (a->finished) return;
   std::vector<Event> calls;
-  std::vector<std::string> blobs;  // prompts and replies, committed with their llm_call events
+  std::vector<Blob> blobs;  // prompts and replies, committed with their llm_call events
   for (auto& call : out.llm_calls) {
     json p = call.payload;
-    p["prompt_blob"] = experiment_log::ExperimentLog::BlobHash(call.prompt);
-    p["reply_blob"] = experiment_log::ExperimentLog::BlobHash(call.reply);
-    blobs.push_back(std::move(call.prompt));
-    blobs.push_back(std::move(call.reply));
+    blobs.push_back(Blob::Of(std::move(call.prompt)));
+    p["prompt_blob"] = blobs.back().sha256;
+    blobs.push_back(Blob::Of(std::move(call.reply)));
+    p["reply_blob"] = blobs.back().sha256;
     a->cost_usd += p.value("cost_usd", 0.0);
     metrics_.Add("ksearch_llm_tokens_total", p.value("input_tokens", 0.0), {{"direction", "input"}});
     metrics_.Add("ksearch_llm_tokens_total", p.value("output_tokens", 0.0), {{"direction", "output"}});
@@ -403,7 +404,7 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
       batch.push_back(MakeEvent(live.id, "", event_kind::kRemeasured, std::move(payload)));
       if (!again && rj->agrees && rj->promote_best) {
         const CampaignFacts* facts = fold_.campaign(live.id);
-        double t = rj->estimate_us > 0 ? rj->estimate_us : planner::RobustTimeOf(job->samples, run.spread);
+        const double t = rj->estimate_us;  // as the planner estimates it
         double seed_time = facts && facts->seed_time_us > 0 ? facts->seed_time_us : t;
         batch.push_back(MakeEvent(live.id, "", event_kind::kBestPromoted,
                                   json{{"candidate", job->candidate}, {"attempt", job->attempt_id},
@@ -465,8 +466,9 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
       payload["speedup_vs_baseline"] = c->baseline.value("time_us", 0.0) / run.time_us;
   }
   // The source and the evidence packet are committed with the terminal batch.
-  std::vector<std::string> blobs;
-  if (!a->source_blob.empty()) blobs.push_back(a->source);
+  // (The source is no longer needed: this is the attempt's last step.)
+  std::vector<Blob> blobs;
+  if (!a->source_blob.empty()) blobs.push_back({a->source_blob, std::move(a->source)});
   if (!a->build_request.task_dir.empty()) {
     // A run that failed (wrong result, crash) keeps its evidence too: the
     // validation records and the runner log are what a repair prompt quotes.
@@ -478,9 +480,8 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
                            {"change_summary", a->change_summary}, {"attempt", a->id}};
     packet["verdict"] = {{"verdict", verdict.ToString()}, {"detail", verdict.detail}};
     packet["replay"] = "ksearch replay " + a->id;
-    std::string text = packet.dump();
-    payload["evidence_blob"] = experiment_log::ExperimentLog::BlobHash(text);
-    blobs.push_back(std::move(text));
+    blobs.push_back(Blob::Of(packet.dump()));
+    payload["evidence_blob"] = blobs.back().sha256;
   }
   std::vector<Event> batch = std::move(a->pending_stages);
   batch.push_back(MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload)));

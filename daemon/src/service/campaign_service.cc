@@ -59,7 +59,8 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
 
 CampaignService::~CampaignService() = default;
 
-Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::vector<std::string>& blobs) {
+Status CampaignService::AppendAndObserve(std::vector<Event>& events,
+                                         const std::vector<experiment_log::ExperimentLog::Blob>& blobs) {
   for (auto& e : events)
     if (e.time_ms == 0) e.time_ms = clock_.UnixMillis();
   Status s = log_.Append(events, blobs);

@@ -81,7 +81,7 @@ class CampaignService final : public ControlPlane {
 
   // Appends events and `blobs` (one transaction) and folds the events into
   // LogFold and the planner.
-  Status AppendAndObserve(std::vector<Event>& events, const std::vector<std::string>& blobs = {});
+  Status AppendAndObserve(std::vector<Event>& events, const std::vector<experiment_log::ExperimentLog::Blob>& blobs = {});
   void Pump();
   bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did
   bool GlobalRoomForAttempt() const;  // max_attempts_in_flight not reached

@@ -71,13 +71,11 @@ void LogFold::Observe(const Event& e) {
     auto& cands = candidates_[e.campaign_id];
     auto f = cands.find(cand);
     const bool final = p.value("final", true);
-    if (f != cands.end() && final && p.value("estimate_us", 0.0) > 0) {
-      // The planner's estimate from every re-measurement, not the last one.
-      f->second.time_us = p.value("estimate_us", 0.0);
-      f->second.spread = p.value("spread", f->second.spread);
-    } else if (f != cands.end() && p.value("agrees", false) && !p.contains("estimate_us")) {
-      // Logs written before estimate_us: the agreeing re-measurement.
-      f->second.time_us = p.value("time_us", f->second.time_us);
+    // The final event's estimate_us: the planner's estimate from every
+    // re-measurement. Logs written before it: the agreeing (final) sample.
+    const double t = p.value("estimate_us", p.value("agrees", false) ? p.value("time_us", 0.0) : 0.0);
+    if (f != cands.end() && final && t > 0) {
+      f->second.time_us = t;
       f->second.spread = p.value("spread", f->second.spread);
     }
     if (final) pending_remeasure_[e.campaign_id].erase(cand);

@@ -72,12 +72,18 @@ class ExperimentLog {
   // cleared again (time_ms restored): the caller may retry the same vector.
   Status Append(std::vector<Event>& events) { return Append(events, {}); }
   Status Append(Event& event);
-  // As Append, and stores each of `blobs` (as PutBlob would: under BlobHash of
-  // its content, once) in the same transaction: the events may name those
-  // blobs, and either all of it is committed or none. One commit instead of
-  // 1 + blobs.size() (the daemon's terminal batch carries its evidence packet
-  // and source this way).
-  virtual Status Append(std::vector<Event>& events, const std::vector<std::string>& blobs) = 0;
+  // A blob to store with a batch, hashed once when made: the events name it
+  // by `sha256` before it is stored. INVARIANT: sha256 == BlobHash(content).
+  struct Blob {
+    static Blob Of(std::string content);
+    std::string sha256;
+    std::string content;
+  };
+  // As Append, and stores each of `blobs` (as PutBlob would, once) in the same
+  // transaction: the events may name those blobs, and either all of it is
+  // committed or none. One commit instead of 1 + blobs.size() (the daemon's
+  // terminal batch carries its evidence packet and source this way).
+  virtual Status Append(std::vector<Event>& events, const std::vector<Blob>& blobs) = 0;
   // The name PutBlob gives `content`: its sha256 hex.
   static std::string BlobHash(std::string_view content);
 
