@@ -70,7 +70,7 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
   // the step itself is below the screen.
   const Member& u = it->second;
   if (j.kind != VerdictKind::kImproved && !u.confirmed && time_us < u.time_us &&
-      std::max(spread, u.spread) / 2 <= spec_.noise_threshold / 3) {
+      IsPrecise(std::max(spread, u.spread), spec_.noise_threshold)) {
     for (auto a = state_->members.find(u.parent); a != state_->members.end();
          a = state_->members.find(a->second.parent)) {
       if (!a->second.confirmed) continue;
@@ -86,17 +86,6 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
 }
 
 namespace {
-// Samples RobustTimeOf keeps (within kClipSigmas of their median); 0 when
-// it keeps none (two clusters, e.g. two lucky outliers among four: the
-// estimate is then the median and no test may rely on it).
-int KeptSamples(const std::vector<double>& samples, double spread) {
-  double med = MedianOf(samples);
-  if (samples.size() < 3 || med <= 0) return static_cast<int>(samples.size());
-  int n = 0;
-  for (double x : samples) n += std::abs(x / med - 1) <= kClipSigmas * spread / 2;
-  return n;
-}
-
 TimeEstimate EstimateOf(const Member& m) {
   TimeEstimate e{m.time_us, 1, m.spread};
   if (m.remeasures > 0) e.n = std::max(1, KeptSamples(m.samples, m.spread));

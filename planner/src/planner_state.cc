@@ -246,7 +246,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     // parent, see Exploit) starts from its parent's closed pairs, as a
     // confirmed child does.
     if (!m.pending_remeasure && pit != members.end() &&
-        std::max(m.spread, pit->second.spread) / 2 <= spec_.noise_threshold / 3)
+        IsPrecise(std::max(m.spread, pit->second.spread), spec_.noise_threshold))
       Inherit(pit->second, members[m.id]);
   }
   MigrateIfDue();

@@ -27,6 +27,21 @@ std::unique_ptr<Planner> OneAxisPlanner(CampaignSpec s = OneAxisSpec()) {
   auto one = full->Restrict({"unroll"}, {}, "sm_90");
   return std::move(Planner::Create(s, *one)).value();
 }
+// A started one-axis campaign with `noise_threshold` whose seed measured `seed_us`.
+struct OneAxisCampaign {
+  explicit OneAxisCampaign(double noise_threshold, double seed_us = 100)
+      : p(OneAxisPlanner([noise_threshold] {
+          CampaignSpec spec = OneAxisSpec();
+          spec.noise_threshold = noise_threshold;
+          return spec;
+        }())),
+        s(p.get()) {
+    s.StartCampaign();
+    s.MeasureSeed(seed_us);
+  }
+  std::unique_ptr<Planner> p;
+  Script s;
+};
 // A started campaign (TestSpec without repairs) whose seed measured 100 us.
 struct SeededCampaign {
   SeededCampaign() {
@@ -596,12 +611,8 @@ TEST_CASE("exploit until stall: right after a new best every attempt exploits it
 }
 
 TEST_CASE("a child of an unconfirmed member must also beat the nearest confirmed ancestor", "[planner][noise]") {
-  CampaignSpec spec = OneAxisSpec();
-  spec.noise_threshold = 0.005;
-  auto p = OneAxisPlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);  // confirmed, 3 samples, spread 0.5%
+  OneAxisCampaign campaign(0.005);  // confirmed, 3 samples, spread 0.5%
+  auto& [p, s] = campaign;
   // u measured once, 10% slower: a member, not confirmed; its time may be slow by chance.
   s.Finish(s.Start(Fresh("seed", "unroll")), "slower", "u", 110);
   auto j = p->JudgeMeasurement("u", 100, 0.005);
@@ -626,12 +637,8 @@ TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and
   // parent). Its child c is 1.7% faster than u and 2.5% faster than the seed:
   // re-measured (screened against the confirmed ancestor), confirmed against
   // u (any significant gain) and against the seed (the threshold), a new best.
-  CampaignSpec spec = OneAxisSpec();
-  spec.noise_threshold = 0.02;
-  auto p = OneAxisPlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  OneAxisCampaign campaign(0.02);
+  auto& [p, s] = campaign;
   s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", 99.2, "memory", 0.002);
   Decision d = *p->Next(0).decision;
   CHECK(d.mode == "exploit");
@@ -651,12 +658,8 @@ TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and
 }
 
 TEST_CASE("noisy measurements: a sub-threshold step is not a parent for exploitation", "[planner][noise]") {
-  CampaignSpec spec = OneAxisSpec();
-  spec.noise_threshold = 0.005;
-  auto p = OneAxisPlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);  // spread 0.5%
+  OneAxisCampaign campaign(0.005);  // spread 0.5%
+  auto& [p, s] = campaign;
   s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", 99.8, "memory", 0.02);  // sigma 1%
   // The seed's only pair is closed and u is not exploited (explore mode,
   // which takes any measured member, may still pick it).
@@ -672,12 +675,8 @@ TEST_CASE("two lucky outliers among four re-measurements confirm nothing", "[pla
   // 74.6, 88.1, 74.7, 88.1 (two 15% lucky outliers). The median of four then
   // lies between the clusters, every sample is clipped, and the mean of both
   // clusters must not count as four good samples.
-  CampaignSpec spec = OneAxisSpec();
-  spec.noise_threshold = 0.005;
-  auto p = OneAxisPlanner(spec);
-  Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(89.0);
+  OneAxisCampaign campaign(0.005, 89.0);
+  auto& [p, s] = campaign;
   // A faster best elsewhere: c could only become an elite (fewer samples).
   s.Finish(s.Start(Fresh("seed", "unroll")), "improved", "b", 70);
   s.ConfirmBest("b", 70);

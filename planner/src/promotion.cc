@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace ksearch::planner {
 
@@ -42,18 +43,31 @@ bool OutlierSuspect(double first_us, double remeasured_us, double spread) {
   return remeasured_us < first_us * (1 - kSuspectZ * sigma * std::sqrt(2.0));
 }
 
+namespace {
+// Sum and count of the samples within kClipSigmas of `med`.
+std::pair<double, int> KeptSum(const std::vector<double>& samples, double med, double spread) {
+  double sum = 0;
+  int n = 0;
+  for (double x : samples)
+    if (std::abs(x / med - 1) <= kClipSigmas * spread / 2) sum += x, ++n;
+  return {sum, n};
+}
+}  // namespace
+
 double RobustTimeOf(const std::vector<double>& samples, double spread) {
   double med = MedianOf(samples);
   if (samples.size() < 3 || med <= 0) return med;
-  double sigma = spread / 2, sum = 0;
-  int n = 0;
-  for (double x : samples)
-    if (std::abs(x / med - 1) <= kClipSigmas * sigma) sum += x, ++n;
+  auto [sum, n] = KeptSum(samples, med, spread);
   return n > 0 ? sum / n : med;
 }
 
-namespace {
+int KeptSamples(const std::vector<double>& samples, double spread) {
+  double med = MedianOf(samples);
+  if (samples.size() < 3 || med <= 0) return static_cast<int>(samples.size());
+  return KeptSum(samples, med, spread).second;
+}
 
+namespace {
 
 struct Sprt {
   double log_a, log_b;  // confirm at LLR >= log_a, refute at LLR <= log_b
@@ -115,13 +129,11 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
     tp.threshold = 0;
     tp.delta = std::max(noise_threshold / 4, kDeltaSigmas * sigma);
     vp = Test(tp, r, parent);
-  } else {
-    vp = Test(t, r, parent);
-  }
-  if (ancestor && ancestor->mean_us > 0) {
-    TestResult va = Test(t, r, *ancestor);
+    const TestResult va = Test(t, r, *ancestor);
     vp.confirmed = vp.confirmed && va.confirmed;
     vp.refuted = vp.refuted || va.refuted;
+  } else {
+    vp = Test(t, r, parent);
   }
   bool beats_best = best.mean_us <= 0, best_open = false;
   if (!beats_best) {
@@ -129,7 +141,7 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
     beats_best = vb.confirmed;
     best_open = !vb.confirmed && !vb.refuted;
   }
-  const bool precise = sigma <= noise_threshold / 3;
+  const bool precise = IsPrecise(2 * sigma, noise_threshold);
   const bool agree = r.rel_range <= std::max(kAgreeSigmas * sigma, noise_threshold / 2);
   const bool quick = precise && agree && !suspect && r.clipped == 0;
   int needed = quick ? kPreciseMinRemeasures

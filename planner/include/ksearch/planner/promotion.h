@@ -105,6 +105,10 @@ struct TimeEstimate {
 // samples take the usual path.
 inline constexpr int kPreciseMinRemeasures = 1;
 inline constexpr double kAgreeSigmas = 4.0;
+// True when measurements of relative spread `spread` are precise in the sense
+// above (sigma = spread / 2 at most a third of the noise threshold). Also the
+// condition for provisional parents (selection.cc, JudgeMeasurement).
+inline bool IsPrecise(double spread, double noise_threshold) { return spread / 2 <= noise_threshold / 3; }
 
 // Median (mean of the middle two for an even count); 0 for none.
 double MedianOf(std::vector<double> v);
@@ -113,6 +117,11 @@ double MedianOf(std::vector<double> v);
 // median (an outlier is dropped, the rest averaged: more precise than the
 // median); with fewer, the median.
 double RobustTimeOf(const std::vector<double>& samples, double spread);
+// How many samples RobustTimeOf averages: all of them below three; else those
+// within kClipSigmas of the median, 0 when it keeps none (two clusters, e.g.
+// two lucky outliers among four: the estimate is then the median and no test
+// may rely on it).
+int KeptSamples(const std::vector<double>& samples, double spread);
 
 // A re-measurement faster than the first measurement by more than
 // kSuspectZ standard errors of a difference is an outlier suspect: the test
