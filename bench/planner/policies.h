@@ -34,6 +34,8 @@ inline const char* EffectClass(double rel) {
 RunResult RunRandomParent(const Landscape& L, int units, uint64_t seed);
 RunResult RunGreedy(const Landscape& L, int units, uint64_t seed);
 RunResult RunOpenEvolve(const Landscape& L, int units, uint64_t seed);
+// A reference, not a baseline: greedy with the hidden truth choosing the axis.
+RunResult RunOracle(const Landscape& L, int units, uint64_t seed);
 // Campaign settings of the planner run; exploit < 0 keeps the default mix.
 struct PlannerKnobs {
   int islands = 2;
