@@ -4,7 +4,8 @@
 //
 // Usage: planner_bench [--seeds N] [--first-seed S] [--units U] [--noise X] [--outliers X]
 //                      [--fail-scale X] [--remeasure-cost X] [--islands N] [--interactions P]
-//                      [--mix exploit,explore,frontier] [--planner-repairs 0|1] [--axes PATH]
+//                      [--mix exploit,explore,frontier] [--planner-repairs 0|1] [--reported-spread X]
+//                      [--axes PATH]
 // Prints markdown tables (docs/bench-planner.md records them): best true
 // fitness at N units, units to reach X% of the landscape optimum, units to
 // reach each baseline's final fitness, and where each policy's units went.
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
     else if (k == "--interactions") cfg.interactions = v;
     else if (k == "--islands") knobs.islands = static_cast<int>(v);
     else if (k == "--planner-repairs") knobs.repairs = v != 0;
+    else if (k == "--reported-spread") knobs.reported_spread = v;
     else if (k == "--mix") {
       if (std::sscanf(argv[i + 1], "%lf,%lf,%lf", &knobs.exploit, &knobs.explore, &knobs.frontier) != 3) {
         std::fprintf(stderr, "--mix wants exploit,explore,frontier\n");
@@ -99,9 +101,9 @@ int main(int argc, char** argv) {
   double opt_mean = 0;
   for (double o : optimum) opt_mean += o / seeds;
   std::printf("seeds=%d units=%d noise=%.3f outliers=%.3f fail_scale=%.2f remeasure_cost=%.2f "
-              "interactions=%.2f planner_islands=%d axes=%zu mean_optimum_speedup=%.3f\n\n", seeds,
+              "interactions=%.2f planner_islands=%d reported_spread=%.2f axes=%zu mean_optimum_speedup=%.3f\n\n", seeds,
               units, cfg.noise, cfg.outlier_rate, cfg.fail_scale, remeasure_cost, cfg.interactions,
-              knobs.islands, cat->axes().size(), opt_mean);
+              knobs.islands, knobs.reported_spread, cat->axes().size(), opt_mean);
   // Best true fitness at N units (mean true speedup of the declared best).
   std::vector<int> marks;
   for (int m = 25; m < units; m += 25) marks.push_back(m);

@@ -19,8 +19,9 @@ namespace {
 
 class Driver {
  public:
-  Driver(const Landscape& L, Planner& p, int units, uint64_t seed, int remeasure_ticks)
-      : L_(L), p_(p), units_(units), remeasure_ticks_(remeasure_ticks), seed_(seed), rng_(seed) {
+  Driver(const Landscape& L, Planner& p, int units, uint64_t seed, int remeasure_ticks, double reported_scale)
+      : L_(L), p_(p), units_(units), remeasure_ticks_(remeasure_ticks), reported_scale_(reported_scale),
+        seed_(seed), rng_(seed) {
     seed_true_ = L.TrueTime(L.Seed());
     best_true_ = seed_true_;
     r_.best_speedup.push_back(1.0);
@@ -69,7 +70,7 @@ class Driver {
       j["source_hash"] = s->Key();
       j["source_blob"] = "b_" + cand;
       j["time_us"] = t;
-      j["spread"] = kSpreadPerNoise * L_.config().noise;
+      j["spread"] = ReportedSpread();
       j["bottleneck"] = kClasses[L_.Bottleneck(*s)];
     }
     Emit("attempt_finished", a, j);
@@ -89,7 +90,7 @@ class Driver {
       double t = L_.Measure(states_["seed"], rng_);
       seed_samples_.push_back(t);
       // As the planner reads the seed.
-      seed_measured_ = RobustTimeOf(seed_samples_, kSpreadPerNoise * L_.config().noise);
+      seed_measured_ = RobustTimeOf(seed_samples_, ReportedSpread());
       Unit("seed");
       by_key_[states_["seed"].Key()] = "seed";
       status_["seed"] = "confirmed";
@@ -134,7 +135,7 @@ class Driver {
     std::string cand = "c" + std::to_string(attempts_);
     states_[cand] = pr.child;
     by_key_[pr.child.Key()] = cand;
-    double spread = kSpreadPerNoise * L_.config().noise;
+    double spread = ReportedSpread();
     double t = L_.Measure(pr.child, rng_);
     auto j = p_.JudgeMeasurement(d.parent, t, spread);
     Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t);
@@ -181,11 +182,13 @@ class Driver {
   // The simulated evaluator reports spread as the relative half-width of a
   // ~95% interval of its reported time (2 sd).
   static constexpr double kSpreadPerNoise = 2.0;
+  double ReportedSpread() const { return reported_scale_ * kSpreadPerNoise * L_.config().noise; }
 
   const Landscape& L_;
   Planner& p_;
   int units_;
   int remeasure_ticks_;
+  double reported_scale_;
   uint64_t seed_;
   std::mt19937_64 rng_;
   double seed_measured_ = 1;
@@ -222,7 +225,7 @@ RunResult RunPlanner(const Landscape& L, const AxisCatalogue& cat, int units, ui
   if (knobs.exploit >= 0) spec.selection = {knobs.exploit, knobs.explore, knobs.frontier};
   auto p = Planner::Create(spec, cat);
   if (!p.ok()) std::abort();
-  Driver d(L, **p, units, seed, remeasure_ticks);
+  Driver d(L, **p, units, seed, remeasure_ticks, knobs.reported_spread);
   RunResult r = d.Run();
   if (std::getenv("PLANNER_BENCH_STATS")) {
     for (const auto& [k, v] : d.counts_) std::fprintf(stderr, "%s=%d ", k.c_str(), v);

@@ -41,6 +41,10 @@ struct PlannerKnobs {
   int islands = 2;
   double exploit = -1, explore = 0, frontier = 0;
   bool repairs = true;  // --planner-repairs 0: the campaign's repair.max_per_lineage = 0
+  // --reported-spread X: the simulated evaluator reports X times the true
+  // spread (2 x noise); below 1 it understates the noise, as a busy host's
+  // within-process interval does.
+  double reported_spread = 1;
 };
 
 RunResult RunPlanner(const Landscape& L, const ksearch::planner::AxisCatalogue& cat, int units,

@@ -62,15 +62,16 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
   auto it = state_->members.find(parent);
   if (it == state_->members.end() || !it->second.measured)
     return Status::NotFound("parent '" + parent + "' is not a measured member");
-  MeasurementJudgement j = planner::JudgeMeasurement(it->second.time_us, it->second.spread, time_us,
-                                                     spread, spec_.noise_threshold);
+  spread = state_->Spread(spread);
+  MeasurementJudgement j = planner::JudgeMeasurement(it->second.time_us, state_->Spread(it->second.spread),
+                                                     time_us, spread, spec_.noise_threshold);
   // A provisional parent (unconfirmed; searched from only when measurements
   // are precise, see Exploit): a child faster than it and, by the screen,
   // than its nearest confirmed ancestor is worth re-measuring, even when
   // the step itself is below the screen.
   const Member& u = it->second;
   if (j.kind != VerdictKind::kImproved && !u.confirmed && time_us < u.time_us &&
-      IsPrecise(std::max(spread, u.spread), spec_.noise_threshold)) {
+      IsPrecise(std::max(spread, state_->Spread(u.spread)), spec_.noise_threshold)) {
     for (auto a = state_->members.find(u.parent); a != state_->members.end();
          a = state_->members.find(a->second.parent)) {
       if (!a->second.confirmed) continue;
@@ -86,9 +87,9 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
 }
 
 namespace {
-TimeEstimate EstimateOf(const Member& m) {
-  TimeEstimate e{m.time_us, 1, m.spread};
-  if (m.remeasures > 0) e.n = std::max(1, KeptSamples(m.samples, m.spread));
+TimeEstimate EstimateOf(const PlannerState& s, const Member& m) {
+  TimeEstimate e{m.time_us, 1, s.Spread(m.spread)};
+  if (m.remeasures > 0) e.n = std::max(1, KeptSamples(m.samples, e.spread));
   return e;
 }
 }  // namespace
@@ -105,7 +106,7 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   const Member& m = it->second;
   std::vector<double> samples = m.samples;
   samples.push_back(time_us);
-  double sp = std::max(spread, m.first_spread);
+  double sp = state_->Spread(std::max(spread, m.first_spread));
   bool suspect = false;
   for (double x : samples) suspect |= OutlierSuspect(m.first_time_us, x, sp);
   TimeEstimate r{RobustTimeOf(samples, sp), static_cast<int>(samples.size()), sp};
@@ -118,7 +119,7 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   TimeEstimate best;
   best.mean_us = 0;
   if (auto b = state_->members.find(state_->best_candidate); b != state_->members.end())
-    best = EstimateOf(b->second);
+    best = EstimateOf(*state_, b->second);
   // An unconfirmed parent's time was selected (judged not improving, or
   // refuted): it may be biased slow, so the nearest confirmed ancestor is a
   // second reference.
@@ -126,9 +127,9 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   for (auto a = pit; !a->second.confirmed;) {
     a = state_->members.find(a->second.parent);
     if (a == state_->members.end()) break;
-    if (a->second.confirmed) ancestor = EstimateOf(a->second);
+    if (a->second.confirmed) ancestor = EstimateOf(*state_, a->second);
   }
-  return planner::JudgeRemeasurement(EstimateOf(pit->second), best, r, spec_.noise_threshold,
+  return planner::JudgeRemeasurement(EstimateOf(*state_, pit->second), best, r, spec_.noise_threshold,
                                      suspect, ancestor ? &*ancestor : nullptr);
 }
 

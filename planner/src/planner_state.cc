@@ -141,8 +141,9 @@ void PlannerState::OnAttemptFinished(const Event& e) {
       // time is the robust mean (RobustTimeOf) of every sample, none of them selected.
       seed.samples.push_back(Num(p, "time_us"));
       seed.remeasures = static_cast<int>(seed.samples.size());
-      seed.time_us = RobustTimeOf(seed.samples, seed.spread);
       seed.spread = std::max(seed.spread, Num(p, "spread"));
+      UpdateNoiseFloor();
+      seed.time_us = RobustTimeOf(seed.samples, Spread(seed.spread));
       if (best_candidate == seed.id) {
         best_time_us = seed.time_us;
         finished_at_last_best = attempts_finished;  // the plateau counts from the last seed sample
@@ -246,7 +247,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     // parent, see Exploit) starts from its parent's closed pairs, as a
     // confirmed child does.
     if (!m.pending_remeasure && pit != members.end() &&
-        IsPrecise(std::max(m.spread, pit->second.spread), spec_.noise_threshold))
+        IsPrecise(Spread(std::max(m.spread, pit->second.spread)), spec_.noise_threshold))
       Inherit(pit->second, members[m.id]);
   }
   MigrateIfDue();
@@ -267,10 +268,11 @@ void PlannerState::OnRemeasured(const Event& e) {
     m.remeasure_sum += t;
     m.samples.push_back(t);
     m.spread = Num(e.payload, "spread");
+    UpdateNoiseFloor();
   }
   if (!final) return;  // still pending
   m.pending_remeasure = false;
-  if (!m.samples.empty()) m.time_us = RobustTimeOf(m.samples, m.spread);  // unbiased: not the selected one
+  if (!m.samples.empty()) m.time_us = RobustTimeOf(m.samples, Spread(m.spread));  // unbiased: not the selected one
   PairState& ps = pairs[{m.parent, m.axis}];
   if (Bool(e.payload, "agrees")) {
     m.confirmed = true;
@@ -292,6 +294,13 @@ void PlannerState::OnRemeasured(const Event& e) {
       d.example_detail = "improvement refuted by re-measurement";
     }
   }
+}
+
+void PlannerState::UpdateNoiseFloor() {
+  std::vector<const std::vector<double>*> sets;
+  for (const auto& [id, m] : members)
+    if (m.samples.size() >= 2) sets.push_back(&m.samples);
+  noise = PooledSpread(sets);
 }
 
 void PlannerState::Inherit(const Member& parent, const Member& child) {

@@ -16,6 +16,7 @@
 #include "ksearch/core/event.h"
 #include "ksearch/planner/axis_catalogue.h"
 #include "ksearch/planner/campaign_spec.h"
+#include "ksearch/planner/promotion.h"
 
 namespace ksearch::planner {
 
@@ -81,6 +82,8 @@ class PlannerState {
   // Display state of a pair, with in-flight taken into account.
   const PairState* Pair(const std::string& cand, const std::string& axis) const;
   bool PairOpen(const std::string& cand, const Axis& axis) const;
+  // The spread the planner works with for a reported one (see `noise`).
+  double Spread(double reported) const { return noise.lower_bound > reported ? noise.spread : reported; }
 
   // Constant after construction.
   const CampaignSpec& spec_;
@@ -115,6 +118,15 @@ class PlannerState {
   std::map<std::string, CountStats> proposer_stats;  // per proposer
   std::map<std::pair<std::string, std::string>, CountStats> repair_stats;  // (axis, class)
   std::map<std::pair<std::string, std::string>, DeadEndStat> dead_ends;    // (axis, class)
+  // Between-evaluation noise, measured (PooledSpread): the scatter of
+  // repeated evaluations of one source (the seed's samples, every member's
+  // re-measurements; never a selected first measurement), pooled over
+  // members. An evaluator's reported spread describes one process's
+  // repetitions and can miss what changes between processes (a busy host,
+  // clocks). When even the lower confidence bound of the measured noise is
+  // above a reported spread, the planner works with the measured estimate
+  // instead (Spread()); otherwise it trusts the report.
+  PooledNoise noise;
 
  private:
   void OnCampaignStarted(const Event& e);
@@ -126,6 +138,7 @@ class PlannerState {
   void OnLlmCall(const Event& e);
   void Inherit(const Member& parent, const Member& child);
   void MigrateIfDue();
+  void UpdateNoiseFloor();
 };
 
 // True for failure classes a repair turn may fix (issue #9).

@@ -43,6 +43,7 @@ nlohmann::json PlannerState::ToJson() const {
   j["best_time_us"] = best_time_us;
   j["finished_at_last_best"] = finished_at_last_best;
   j["migrations"] = migrations;
+  j["noise"] = {{"spread", noise.spread}, {"lower_bound", noise.lower_bound}, {"dof", noise.dof}};
   nlohmann::json mem = nlohmann::json::object();
   for (const auto& [id, m] : members)
     mem[id] = {{"parent", m.parent}, {"axis", m.axis}, {"attempt", m.attempt_id},

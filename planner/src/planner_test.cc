@@ -692,3 +692,38 @@ TEST_CASE("two lucky outliers among four re-measurements confirm nothing", "[pla
   }
   CHECK(p->Elites(0) == std::vector<std::string>{"b", "seed"});
 }
+
+TEST_CASE("an evaluator that understates its spread is overruled by the repeats", "[planner][noise]") {
+  // Every evaluation reports a spread of 0.4% (a sigma of 0.2%), but repeated
+  // evaluations of one source scatter by several percent (a busy host). The
+  // seed's samples and a member's re-measurements show it; the planner then
+  // screens with the measured noise.
+  auto run = [](std::vector<double> seed_times, std::vector<double> c1_times) {
+    auto p = OneAxisPlanner();
+    Script s(p.get());
+    s.StartCampaign();
+    for (double t : seed_times) {
+      std::string id = s.Start(*p->Next(0).decision);
+      s.Finish(id, "no_gain", "seed", t, "memory", 0.004);
+    }
+    std::string a = s.Start(*p->Next(0).decision);
+    s.Finish(a, "improved", "c1", 80, "memory", 0.004);
+    for (size_t i = 0; i < c1_times.size(); ++i) s.Remeasure("c1", c1_times[i], false, i + 1 == c1_times.size());
+    return p;
+  };
+  auto scattered = run({100, 106, 95}, {97, 103, 92, 99, 90});
+  auto steady = run({100, 100.2, 99.9}, {97, 97.1, 96.9, 97.2, 97});
+  const auto noisy = scattered->Snapshot()["noise"], quiet = steady->Snapshot()["noise"];
+  CHECK(noisy["dof"] == 6);
+  CHECK(noisy["spread"].get<double>() > 0.05);
+  CHECK(noisy["lower_bound"].get<double>() > 0.004);  // clearly above the report
+  CHECK(quiet["lower_bound"].get<double>() < 0.004);  // consistent with it: the report stands
+  // A child measured 5% faster than the seed, reporting 0.4%:
+  auto j_noisy = scattered->JudgeMeasurement("seed", 95, 0.004);
+  auto j_quiet = steady->JudgeMeasurement("seed", 95, 0.004);
+  REQUIRE(j_noisy.ok());
+  REQUIRE(j_quiet.ok());
+  CHECK(j_quiet->kind == VerdictKind::kImproved);  // worth re-measuring
+  CHECK(j_noisy->kind == VerdictKind::kNoGain);    // within the measured noise
+  CHECK(j_noisy->margin == Approx(noisy["spread"].get<double>()));
+}

@@ -196,3 +196,26 @@ TEST_CASE("precise measurements confirm and refute without extra samples", "[pla
     CHECK(j.needs_another);
   }
 }
+
+TEST_CASE("the noise between repeated evaluations is pooled robustly", "[planner][noise]") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0, 0.02);  // sigma 2%: a spread of 4%
+  std::vector<std::vector<double>> sets(20);
+  for (auto& s : sets)
+    for (int i = 0; i < 4; ++i) s.push_back(100 * std::exp(noise(rng)));
+  std::vector<const std::vector<double>*> all;
+  for (const auto& s : sets) all.push_back(&s);
+  const PooledNoise p = PooledSpread(all);
+  CHECK(p.dof == 60);
+  CHECK(p.spread == Approx(0.04).epsilon(0.25));
+  // dof 60: the bound is 1 - 1.645 x 1.166 / sqrt(60) = 0.75 of the estimate.
+  CHECK(p.lower_bound == Approx(0.752 * p.spread).epsilon(0.01));
+  // A lucky 15% outlier in one set barely moves it (a standard deviation would
+  // grow by half).
+  sets[3][1] *= 0.85;
+  CHECK(PooledSpread(all).spread == Approx(p.spread).epsilon(0.1));
+  // Sources measured once say nothing; too few repeats give no estimate.
+  const std::vector<double> once = {100}, three = {100, 104, 96};
+  CHECK(PooledSpread({&once, &three}).spread == 0);  // dof 2 < kNoiseFloorMinDof
+  CHECK(PooledSpread({&three, &three, &once}).dof == 4);
+}

@@ -92,11 +92,11 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
   // faster than the island's best by less than the threshold (no_gain, so
   // not an elite) is where the lineage goes on; its children are confirmed
   // against it and against the confirmed ancestor (promotion.h).
-  if (!order.empty() && IsPrecise(order.front()->spread, c.spec.noise_threshold)) {
+  if (!order.empty() && IsPrecise(c.s.Spread(order.front()->spread), c.spec.noise_threshold)) {
     const double best_t = order.front()->time_us;
     for (const auto& [id, m] : c.s.members)
       if (m.measured && !m.confirmed && !m.pending_remeasure && m.islands.count(island) &&
-          m.time_us < best_t && IsPrecise(m.spread, c.spec.noise_threshold))
+          m.time_us < best_t && IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold))
         order.push_back(&m);
     std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) {
       return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;

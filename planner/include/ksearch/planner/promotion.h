@@ -123,6 +123,24 @@ double RobustTimeOf(const std::vector<double>& samples, double spread);
 // may rely on it).
 int KeptSamples(const std::vector<double>& samples, double spread);
 
+// Between-evaluation noise from repeated evaluations of several sources,
+// as a spread (two standard deviations, relative): sigma is the median of
+// |log a - log b| over every pair of samples of one source, pooled over the
+// sources, / (sqrt(2) x 0.6745) (robust to a minority of outliers, even one
+// in a small set). Its standard error is taken as 1.166 sigma / sqrt(dof)
+// (that of a median absolute deviation; dof = the sum of (n - 1)); the lower
+// bound is one-sided at kNoiseFloorZ. The planner replaces a reported spread
+// by the estimate only when the lower bound exceeds it
+// (PlannerState::Spread): the repeats show clearly more noise than reported.
+inline constexpr int kNoiseFloorMinDof = 4;
+inline constexpr double kNoiseFloorZ = 1.645;
+struct PooledNoise {
+  double spread = 0;       // the estimate; 0 below kNoiseFloorMinDof
+  double lower_bound = 0;  // its one-sided lower confidence bound
+  int dof = 0;
+};
+PooledNoise PooledSpread(const std::vector<const std::vector<double>*>& sample_sets);
+
 // A re-measurement faster than the first measurement by more than
 // kSuspectZ standard errors of a difference is an outlier suspect: the test
 // then needs at least kSuspectRemeasures samples (their median resists one),
