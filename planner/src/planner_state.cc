@@ -269,6 +269,8 @@ void PlannerState::OnRemeasured(const Event& e) {
     m.samples.push_back(t);
     m.spread = Num(e.payload, "spread");
     UpdateNoiseFloor();
+  } else {
+    m.failed_remeasure = true;
   }
   if (!final) return;  // still pending
   m.pending_remeasure = false;

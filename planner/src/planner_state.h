@@ -42,6 +42,10 @@ struct Member {
   bool measured = false;
   bool confirmed = false;        // seed, or re-measurement agreed
   bool pending_remeasure = false;
+  // A re-measurement of it failed (crash, wrong result, time 0): it passed
+  // once and not again, so it is nobody's parent (its children would inherit
+  // whatever made it flaky).
+  bool failed_remeasure = false;
   int remeasures = 0;            // re-measurements so far
   double remeasure_sum = 0;      // their sum
   std::vector<double> samples;   // re-measured times in order (time_us: RobustTimeOf them)

@@ -52,7 +52,8 @@ nlohmann::json PlannerState::ToJson() const {
                {"time_us", m.time_us}, {"first_time_us", m.first_time_us}, {"spread", m.spread},
                {"first_spread", m.first_spread},
                {"measured", m.measured}, {"confirmed", m.confirmed},
-               {"pending_remeasure", m.pending_remeasure}, {"remeasures", m.remeasures},
+               {"pending_remeasure", m.pending_remeasure}, {"failed_remeasure", m.failed_remeasure},
+               {"remeasures", m.remeasures},
                {"remeasure_sum", m.remeasure_sum}, {"samples", m.samples}, {"depth", m.depth}};
   j["members"] = mem;
   nlohmann::json fr = nlohmann::json::array();

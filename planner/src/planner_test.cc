@@ -727,3 +727,32 @@ TEST_CASE("an evaluator that understates its spread is overruled by the repeats"
   CHECK(j_noisy->kind == VerdictKind::kNoGain);    // within the measured noise
   CHECK(j_noisy->margin == Approx(noisy["spread"].get<double>()));
 }
+
+TEST_CASE("a candidate whose re-measurement failed is nobody's parent", "[planner][noise]") {
+  // Explore-only selection: any measured member with an open pair may be a parent.
+  CampaignSpec spec = TestSpec();
+  spec.repair.max_per_lineage = 0;
+  spec.selection = {0, 1, 0};
+  spec.islands = 1;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  std::string a = s.Start(Fresh("seed", "coalesce"));
+  s.Finish(a, "improved", "c1", 80);
+  s.Remeasure("c1", 0, false);  // the daemon's record of a failed re-measurement
+  REQUIRE(p->Snapshot()["members"]["c1"]["failed_remeasure"] == true);
+  std::string b = s.Start(Fresh("seed", "unroll"));
+  s.Finish(b, "no_gain", "c2", 100.2);  // a passing member, not improving: explorable
+  std::set<std::string> parents;
+  for (int i = 0; i < 40; ++i) {
+    NextStep n = p->Next(0);
+    REQUIRE(n.decision);
+    parents.insert(n.decision->parent);
+    // Another event, so the next decision draws again.
+    s.LlmCall("", "llm_a", 0);
+  }
+  CHECK(parents.count("c2"));
+  CHECK(parents.count("seed"));
+  CHECK_FALSE(parents.count("c1"));
+}

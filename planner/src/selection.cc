@@ -77,7 +77,7 @@ Pick BestAxisFor(const Ctx& c, const Member& m, Rng& rng, double weight) {
 std::vector<const Member*> IslandMembers(const Ctx& c, int island, bool confirmed_only) {
   std::vector<const Member*> out;
   for (const auto& [id, m] : c.s.members)
-    if (m.measured && !m.pending_remeasure && m.islands.count(island) &&
+    if (m.measured && !m.pending_remeasure && !m.failed_remeasure && m.islands.count(island) &&
         (m.confirmed || !confirmed_only))
       out.push_back(&m);
   return out;
@@ -95,7 +95,7 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
   if (!order.empty() && IsPrecise(c.s.Spread(order.front()->spread), c.spec.noise_threshold)) {
     const double best_t = order.front()->time_us;
     for (const auto& [id, m] : c.s.members)
-      if (m.measured && !m.confirmed && !m.pending_remeasure && m.islands.count(island) &&
+      if (m.measured && !m.confirmed && !m.pending_remeasure && !m.failed_remeasure && m.islands.count(island) &&
           m.time_us < best_t && IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold))
         order.push_back(&m);
     std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) {
