@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ksearch/evaluator/evaluator.h"
+#include "ksearch/evaluator/run_wire.h"
 #include "test_support.h"
 
 using namespace ksearch;
@@ -123,6 +124,39 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   CHECK(taken.evidence == nlohmann::json::object());
   CHECK(taken.time_us == r.time_us);
   CHECK(taken.shape_median_us == r.shape_median_us);
+  {
+    // The daemon's path: `ksearch-evaluate run` writes the framed result
+    // (run_wire.h); the sections the daemon does not read stay the child's
+    // text and go into the stored packet byte for byte. The packet is the same
+    // document as the one built in-process, and reads the same.
+    const std::string wire = RunResultWireText(r);
+    CHECK(nlohmann::json::parse(wire).get<RunResult>().time_us == r.time_us);  // one JSON document
+    RunResult got;
+    std::string why;
+    REQUIRE(ParseRunResultWire(wire, got, why));
+    CHECK(got.time_us == r.time_us);
+    CHECK(got.verdict.ToString() == r.verdict.ToString());
+    CHECK(got.evidence.contains("performance"));
+    CHECK_FALSE(got.evidence.contains("validation"));  // not parsed
+    const std::string child_text = got.evidence_text;
+    REQUIRE(child_text.size() > 2);
+    CHECK(wire.find(child_text) != std::string::npos);
+    const nlohmann::json members{{"replay", "ksearch replay a1"}};
+    const std::string packet = EvidencePacketText(BuildRequest{}, b, RunRequest{}, &got, members);
+    CHECK(got.evidence_text.empty());
+    CHECK(packet.find(child_text.substr(1, child_text.size() - 2)) != std::string::npos);  // as written
+    nlohmann::json expect = made;
+    expect["replay"] = "ksearch replay a1";
+    const nlohmann::json parsed = nlohmann::json::parse(packet);
+    CHECK(parsed == expect);
+    CHECK(parsed["validation"] == r.evidence["validation"]);
+    CHECK(SummarizePacket(parsed) == SummarizePacket(made));
+    // A plain RunResult document (an older evaluator) still reads whole.
+    RunResult plain;
+    REQUIRE(ParseRunResultWire(nlohmann::json(r).dump(), plain, why));
+    CHECK(plain.evidence == r.evidence);
+    CHECK(plain.evidence_text.empty());
+  }
   // The run folder (output dumps) is gone once the evidence is complete.
   REQUIRE(r.evidence.contains("run_dir"));
   CHECK(r.evidence.value("run_dir_removed", false));

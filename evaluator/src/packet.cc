@@ -7,8 +7,18 @@
 #include <sstream>
 
 #include "ksearch/evaluator/evaluator.h"
+#include "packet_internal.h"
 
 namespace ksearch::evaluator {
+
+bool IsPacketMember(std::string_view key) {
+  static constexpr std::string_view kMembers[] = {
+      "packet_version", "candidate",     "compile",     "static",  "machine_code", "environment",
+      "bottleneck",     "verdict",       "build_request", "run_request", "replay"};
+  for (std::string_view m : kMembers)
+    if (key == m) return true;
+  return false;
+}
 
 namespace {
 // Moves `obj[key]` out (leaving the key absent), or returns `fallback`.
@@ -28,8 +38,13 @@ nlohmann::json MakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
   return TakeEvidencePacket(breq, build, rreq, &copy);
 }
 
-nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
-                                  RunResult* run) {
+namespace {
+
+// The packet from the build, the requests and run->evidence (moved out).
+// With `text_sections`, the sections in run->evidence_text are left to the
+// caller, so none of them is defaulted here.
+nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
+                           RunResult* run, bool text_sections) {
   nlohmann::json p;
   p["packet_version"] = 1;
   p["candidate"] = {{"source_hash", build.source_hash}, {"machine_code_hash", build.machine_code_hash},
@@ -49,13 +64,16 @@ nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
     if (!ev.is_object()) ev = nlohmann::json::object();
     nlohmann::json run_env = Take(ev, "environment", nlohmann::json::object());
     for (auto& [k, v] : run_env.items()) env[k] = std::move(v);
-    p["validation"] = Take(ev, "validation", nlohmann::json::array());
+    if (!text_sections || ev.contains("validation"))
+      p["validation"] = Take(ev, "validation", nlohmann::json::array());
     p["performance"] = Take(ev, "performance", nlohmann::json::object());
-    p["profile"] = Take(ev, "profile", nlohmann::json::object());
+    if (!text_sections || ev.contains("profile")) p["profile"] = Take(ev, "profile", nlohmann::json::object());
     p["bottleneck"] = run->bottleneck;
     p["verdict"] = {{"kind", run->verdict.ToString()}, {"detail", run->verdict.detail}};
-    if (ev.contains("runner_log")) p["runner_log"] = Take(ev, "runner_log", nullptr);
-    if (ev.contains("phases")) p["phases"] = Take(ev, "phases", nullptr);  // wall seconds per step
+    // The other sections (runner_log, phases, physics, trusted_files, ...)
+    // as the run wrote them; one named like a packet member is left out.
+    for (auto it = ev.begin(); it != ev.end(); ++it)
+      if (!IsPacketMember(it.key())) p[it.key()] = std::move(*it);
     ev = nlohmann::json::object();
   } else {
     p["verdict"] = {{"kind", build.verdict.ToString()}, {"detail", build.verdict.detail}};
@@ -65,6 +83,42 @@ nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
   p["run_request"] = rreq;
   p["replay"] = "ksearch replay <packet.json>";
   return p;
+}
+
+}  // namespace
+
+nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
+                                  RunResult* run) {
+  const bool text_sections = run && !run->evidence_text.empty();
+  nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections);
+  if (text_sections) {
+    nlohmann::json more = nlohmann::json::parse(run->evidence_text, nullptr, /*allow_exceptions=*/false);
+    if (more.is_object())
+      for (auto it = more.begin(); it != more.end(); ++it) p[it.key()] = std::move(*it);
+    run->evidence_text.clear();
+  }
+  return p;
+}
+
+std::string EvidencePacketText(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
+                               RunResult* run, const nlohmann::json& members) {
+  const bool text_sections = run && !run->evidence_text.empty();
+  nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections);
+  for (auto it = members.begin(); it != members.end(); ++it) p[it.key()] = *it;
+  std::string text = p.dump();
+  if (text_sections) {
+    // "{...}" + "{...}" -> "{...,...}": the run's text goes in byte for byte.
+    // Its members never repeat the packet's (run_wire.h).
+    const std::string& more = run->evidence_text;
+    if (more.size() > 2) {
+      text.pop_back();
+      if (text.size() > 1) text += ',';
+      text.append(more, 1, std::string::npos);
+    }
+    run->evidence_text.clear();
+    run->evidence_text.shrink_to_fit();
+  }
+  return text;
 }
 
 }  // namespace ksearch::evaluator

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "ksearch/evaluator/run_wire.h"
 #include "ksearch/workers/eval_backend.h"
 
 namespace ksearch::workers {
@@ -75,7 +76,11 @@ RunResult ProcessEvalBackend::Run(const RunRequest& request) {
   ProcessResult r = launcher_.Run(spec);
   RunResult out;
   std::string why;
-  if (!r.timed_out && ParseChildResult(r, out, why)) return out;
+  // Most of the evidence stays the child's text (run_wire.h): not parsed here.
+  if (!r.timed_out && (r.Succeeded() || !r.stdout_data.empty()) &&
+      evaluator::ParseRunResultWire(r.stdout_data, out, why))
+    return out;
+  out = RunResult{};
   out.verdict = ChildFailureVerdict(r, "run");
   if (!why.empty() && !r.timed_out) out.verdict.detail += " (" + why + ")";
   return out;

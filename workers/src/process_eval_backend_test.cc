@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ksearch/evaluator/run_wire.h"
 #include "ksearch/workers/eval_backend.h"
 
 using namespace ksearch;
@@ -71,6 +72,32 @@ TEST_CASE("the backend keeps the result's evidence whole and without it an empty
   CHECK(built.ok);
   CHECK(built.artifact_path == "/a.so");
   CHECK(built.evidence == nlohmann::json::object());
+}
+
+TEST_CASE("the backend keeps a framed result's evidence text as the child's bytes", "[workers]") {
+  // What ksearch-evaluate run writes (evaluator/run_wire.h): the sections the
+  // daemon does not read stay text, byte for byte as the child wrote them.
+  RunResult child;
+  child.verdict = {VerdictKind::kNoGain, "", ""};
+  child.time_us = 3;
+  child.evidence = nlohmann::json::parse(
+      R"({"validation":[{"shape":"M=1","ok":true,"max_rel_err":1.5e-7}],"phases":{"total_s":0.5},)"
+      R"("performance":{"shapes":[{"name":"M=1","median_us":3}]},"environment":{"host":"h"}})");
+  const std::string wire = evaluator::RunResultWireText(child);
+  auto dir = std::filesystem::temp_directory_path() / ("ks_fake_eval_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "framed.out", std::ios::binary) << wire;
+  auto backend = MakeBackend(FakeEvaluate("cat >/dev/null; cat '" + (dir / "framed.out").string() + "'"));
+  RunResult out = backend.Run(ShortRun());
+  CHECK(out.verdict.kind == VerdictKind::kNoGain);
+  CHECK(out.time_us == 3);
+  // Read: what the daemon uses. Not read: the rest, kept as the child's text.
+  CHECK(out.evidence == nlohmann::json::parse(
+                            R"({"performance":{"shapes":[{"name":"M=1","median_us":3}]},"environment":{"host":"h"}})"));
+  const std::string text = R"({"phases":{"total_s":0.5},"profile":{},)"
+                           R"("validation":[{"max_rel_err":1.5e-07,"ok":true,"shape":"M=1"}]})";
+  CHECK(out.evidence_text == text);
+  CHECK(wire.find(text) != std::string::npos);
 }
 
 TEST_CASE("a hung evaluator is killed and reported as timeout", "[workers][fault]") {

@@ -192,9 +192,9 @@ void CampaignService::StartAttempt(Live& live, const planner::Decision& d, const
   in.campaign_id = live.id;
   in.attempt_id = a->id;
   in.decision = d;
-  in.parent_source = BlobOrEmpty(d.kind == planner::DecisionKind::kRepair && !d.repair_source_blob.empty()
-                                     ? d.repair_source_blob
-                                     : d.parent_source_blob);
+  const bool reads_parent = !(d.kind == planner::DecisionKind::kRepair && !d.repair_source_blob.empty());
+  in.parent_source = BlobOrEmpty(reads_parent ? d.parent_source_blob : d.repair_source_blob);
+  if (reads_parent) a->parent_source = in.parent_source;
   in.planner = live.planner.get();
   in.contract = live.contract;
   engine_.Propose(std::move(in), [this, a](ProposalOutput out) { OnProposal(a, std::move(out)); });
@@ -230,7 +230,9 @@ void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
   Live& live = *a->live;
   a->source_hash = planner::NormalizedSourceHash(a->source);
   if (a->decision.kind != planner::DecisionKind::kEvaluateSeed) {
-    std::string parent_source = BlobOrEmpty(a->decision.parent_source_blob);
+    std::string parent_source =
+        a->parent_source ? std::move(*a->parent_source) : BlobOrEmpty(a->decision.parent_source_blob);
+    a->parent_source.reset();
     a->semantic_key = planner::SemanticChangeKey(a->decision.parent, a->decision.axis, parent_source, a->source);
     if (auto dup = live.planner->CheckDuplicate(a->source_hash, "", a->semantic_key)) {
       Finish(a, *dup);
@@ -472,15 +474,16 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
   if (!a->build_request.task_dir.empty()) {
     // A run that failed (wrong result, crash) keeps its evidence too: the
     // validation records and the runner log are what a repair prompt quotes.
-    // The run's evidence is moved into the packet (payload above is built).
-    json packet = evaluator::TakeEvidencePacket(a->build_request, a->build, a->run_request,
-                                                run.evidence.is_null() ? nullptr : &a->first_run);
-    packet["candidate"] = {{"source_hash", a->source_hash}, {"parent", a->decision.parent},
-                           {"axis", a->decision.axis}, {"proposer", a->decision.proposer},
-                           {"change_summary", a->change_summary}, {"attempt", a->id}};
-    packet["verdict"] = {{"verdict", verdict.ToString()}, {"detail", verdict.detail}};
-    packet["replay"] = "ksearch replay " + a->id;
-    blobs.push_back(Blob::Of(packet.dump()));
+    // The run's evidence is moved into the packet (payload above is built);
+    // the sections the child wrote as text go in as its bytes, unparsed.
+    json members{{"candidate", {{"source_hash", a->source_hash}, {"parent", a->decision.parent},
+                                {"axis", a->decision.axis}, {"proposer", a->decision.proposer},
+                                {"change_summary", a->change_summary}, {"attempt", a->id}}},
+                 {"verdict", {{"verdict", verdict.ToString()}, {"detail", verdict.detail}}},
+                 {"replay", "ksearch replay " + a->id}};
+    blobs.push_back(Blob::Of(evaluator::EvidencePacketText(
+        a->build_request, a->build, a->run_request,
+        run.evidence.is_null() && run.evidence_text.empty() ? nullptr : &a->first_run, members)));
     payload["evidence_blob"] = blobs.back().sha256;
   }
   std::vector<Event> batch = std::move(a->pending_stages);

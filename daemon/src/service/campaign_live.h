@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "service/campaign_service.h"
@@ -45,6 +46,11 @@ struct CampaignService::Attempt {
   // name the source will have in the log: the content is stored with the
   // attempt's terminal batch (nothing reads it from the log before that).
   std::string source, source_blob, source_hash, semantic_key, change_summary;
+  // The parent's source as read from the log for the proposal, kept until the
+  // build is submitted (the duplicate check compares against it): one read of
+  // the blob per attempt, not two. Unset for a repair (its proposal reads the
+  // failed source) and for a seed.
+  std::optional<std::string> parent_source;
   double cost_usd = 0;
   BuildRequest build_request;
   BuildResult build;

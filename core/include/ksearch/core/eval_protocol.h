@@ -77,6 +77,12 @@ struct RunResult {
   std::string bottleneck;          // memory|compute|latency|launch|unknown
   // validation, performance, profile, environment sections of the packet.
   nlohmann::json evidence = nlohmann::json::object();
+  // More sections of the evidence as the text of one JSON object, exactly as
+  // the evaluator process wrote it, when the result crossed a process boundary
+  // in the framed form (evaluator/run_wire.h): the daemon stores it without
+  // parsing it. Its members never repeat those of `evidence`. Empty for a
+  // result made in-process; not part of to_json/from_json.
+  std::string evidence_text;
 };
 
 void to_json(nlohmann::json& j, const BuildRequest& r);

@@ -48,10 +48,17 @@ Result<nlohmann::json> DeviceCeilings(const RunRequest& request, ProcessLauncher
 nlohmann::json MakeEvidencePacket(const BuildRequest& build_request, const BuildResult& build,
                                    const RunRequest& run_request, const RunResult* run);
 // The same packet, with the run's evidence sections moved into it rather than
-// copied (tens of kilobytes per evaluation): `run->evidence` is left empty and
-// the rest of *run untouched. For callers done with the evidence (the daemon).
+// copied (tens of kilobytes per evaluation): `run->evidence` and
+// `run->evidence_text` are left empty and the rest of *run untouched.
 nlohmann::json TakeEvidencePacket(const BuildRequest& build_request, const BuildResult& build,
                                   const RunRequest& run_request, RunResult* run);
+// The same packet as JSON text, with `members` set on top (the daemon's
+// candidate, verdict and replay), for callers that store it: the sections in
+// run->evidence_text (run_wire.h) go into the text byte for byte, never
+// parsed. Takes the evidence as TakeEvidencePacket does.
+std::string EvidencePacketText(const BuildRequest& build_request, const BuildResult& build,
+                               const RunRequest& run_request, RunResult* run,
+                               const nlohmann::json& members);
 
 // A short human summary of a packet: verdict, per-shape time, speedups,
 // fraction of roofline, bottleneck (what `ksearch eval` prints).

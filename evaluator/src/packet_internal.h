@@ -1,0 +1,15 @@
+// Shared by the packet builders (packet.cc) and the run result's wire form
+// (run_wire.cc).
+#pragma once
+
+#include <string_view>
+
+namespace ksearch::evaluator {
+
+// True for the packet's own top-level members (candidate, compile,
+// environment, verdict, build_request, ...): a run's evidence section of the
+// same name is not copied into the packet as it is (environment is merged
+// into the packet's, the others are left out).
+bool IsPacketMember(std::string_view key);
+
+}  // namespace ksearch::evaluator
