@@ -77,6 +77,14 @@ Status Db::Exec(const std::string& sql, std::string_view what) {
   return rc == SQLITE_OK ? Status::Ok() : Error(rc, what);
 }
 
+Status Db::Step(const std::string& sql, std::string_view what) {
+  auto stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Stmt q(*stmt);
+  int rc = q.Step();
+  return rc == SQLITE_DONE ? Status::Ok() : Error(rc, what);
+}
+
 Result<sqlite3_stmt*> Db::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return it->second;

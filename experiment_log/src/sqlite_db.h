@@ -73,6 +73,9 @@ class Db {
 
   // Runs one or more statements without results. `what` names the operation in errors.
   Status Exec(const std::string& sql, std::string_view what);
+  // Runs one statement without results through the statement cache (no parse
+  // after the first call: BEGIN and COMMIT of every append).
+  Status Step(const std::string& sql, std::string_view what);
   // Returns the cached statement for `sql`, preparing it on first use.
   // The returned pointer stays valid for the life of Db.
   Result<sqlite3_stmt*> Prepare(const std::string& sql);

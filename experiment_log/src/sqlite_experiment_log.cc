@@ -103,7 +103,7 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector
 }
 
 Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs) {
-  KS_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE", "append: begin"));
+  KS_RETURN_IF_ERROR(db_->Step("BEGIN IMMEDIATE", "append: begin"));
   for (const Blob& b : blobs) KS_RETURN_IF_ERROR(InsertBlobLocked(b.sha256, b.content));
   int64_t last_seq = 0;
   std::string last_hash(kGenesisHash);
@@ -131,7 +131,7 @@ Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::
     KS_RETURN_IF_ERROR(InsertEvent(e, payload_text));
     KS_RETURN_IF_ERROR(InsertDerived(e));
   }
-  return db_->Exec("COMMIT", "append: commit");
+  return db_->Step("COMMIT", "append: commit");
 }
 
 Status SqliteExperimentLog::InsertEvent(const Event& e, const std::string& payload_text) {
