@@ -24,10 +24,13 @@ Figures, over the steady-state window [warmup, seconds]:
   evaluations/hour     d(ksearch_slot_evaluations_total) (every timed run:
                        attempts, baselines, re-measurements).
   attempts/hour        d(attempts finished, any verdict).
-  daemon CPU/attempt   d(utime+stime of ksearchd) / d(attempts finished); the
+  daemon CPU/attempt   d(utime+stime of ksearchd) / d(attempts finished), and the
+                       same from the threads' schedstat (ns; stat counts 10 ms ticks); the
                        evaluations run in child processes and are not counted.
                        /metrics is scraped every --scrape-every s (default 1),
-                       and each scrape is daemon CPU too.
+                       and each scrape is daemon CPU too: a burst of
+                       --scrape-cost-burst scrapes after the window measures
+                       one, and the scrape share of the window is reported.
 Output: OUT/throughput.json, OUT/throughput.md, OUT/samples-MODE.json and OUT/ksearch-MODE.db.
 """
 import argparse
@@ -120,6 +123,24 @@ def thread_cpu_seconds(pid):
     return out
 
 
+def cpu_ns(pid):
+    """CPU time of the process's live threads in ns, from /proc/PID/task/*/schedstat (first field: time
+    on a CPU). Far finer than stat's 10 ms ticks; a thread that exited is no longer counted (the
+    daemon's threads live as long as it does)."""
+    total_ns = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total_ns += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total_ns
+
+
 def finished_campaigns(db_path):
     """(campaign_id, task) of every campaign whose state is finished, from the log file."""
     try:
@@ -208,7 +229,7 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
             if last_m is None or final or now - last_scrape >= a.scrape_every - 0.05:
                 last_m, last_scrape = metrics(url, token, a.keep_alive), now
             m = last_m
-            samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
+            samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid), "cpu_ns": cpu_ns(d.pid),
                             "thread_cpu_s": thread_cpu_seconds(d.pid), "scraped_at": last_scrape,
                             "busy": {k: v for k, v in m.items() if k.startswith("ksearch_slot_busy_seconds")},
                             "evals": total(m, "ksearch_slot_evaluations_total"),
@@ -223,6 +244,15 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         if now >= a.seconds:
             break
         time.sleep(1.0)
+    # What one /metrics scrape costs the daemon: a burst of scrapes after the
+    # window, so the scrape share of the window's CPU can be stated apart.
+    n_burst = a.scrape_cost_burst
+    scrape_cost_ms = None
+    if n_burst > 0:
+        c0 = cpu_ns(d.pid)
+        for _ in range(n_burst):
+            metrics(url, token, a.keep_alive)
+        scrape_cost_ms = (cpu_ns(d.pid) - c0) / n_burst / 1e6
     if smi:
         smi.terminate()
         smi.wait()
@@ -243,6 +273,7 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     span = w1["t"] - w0["t"]
     busy = {k: (w1["busy"].get(k, 0) - w0["busy"].get(k, 0)) / span for k in w1["busy"]}
     attempts = w1["attempts"] - w0["attempts"]
+    scrapes_in_window = sum(1 for s in ok if w0["t"] < s["t"] <= w1["t"])
     util = []
     if a.backend == "cuda" and os.path.exists(smi_path):
         for line in open(smi_path):
@@ -269,6 +300,23 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         "evaluations_per_hour": (w1["evals"] - w0["evals"]) / span * 3600,
         "attempts_per_hour": attempts / span * 3600,
         "daemon_cpu_ms_per_attempt": (w1["cpu_s"] - w0["cpu_s"]) / attempts * 1000 if attempts else None,
+        # The same from schedstat (ns): the figure to compare runs by; stat's ticks are 10 ms.
+        "daemon_cpu_ms_per_attempt_ns": ((w1["cpu_ns"] - w0["cpu_ns"]) / attempts / 1e6
+                                         if attempts and w1.get("cpu_ns") is not None and w0.get("cpu_ns") is not None
+                                         else None),
+        "daemon_cpu_ms_per_evaluation_ns": ((w1["cpu_ns"] - w0["cpu_ns"]) / (w1["evals"] - w0["evals"]) / 1e6
+                                            if w1["evals"] > w0["evals"] and w1.get("cpu_ns") is not None
+                                            and w0.get("cpu_ns") is not None else None),
+        "daemon_cpu_s_window_ns": ((w1["cpu_ns"] - w0["cpu_ns"]) / 1e9
+                                   if w1.get("cpu_ns") is not None and w0.get("cpu_ns") is not None else None),
+        # The window's CPU includes its /metrics scrapes; this is their share,
+        # from the per-scrape cost measured by the burst after the window.
+        "scrape_cost_ms": scrape_cost_ms, "scrapes_in_window": scrapes_in_window,
+        "scrape_share_ms_per_attempt": (scrapes_in_window * scrape_cost_ms / attempts
+                                        if attempts and scrape_cost_ms is not None else None),
+        "attempts_in_window": attempts,
+        "thread_cpu_s_window": {k: w1.get("thread_cpu_s", {}).get(k, 0) - w0.get("thread_cpu_s", {}).get(k, 0)
+                                for k in w1.get("thread_cpu_s", {})},
         "daemon_cpu_s_total": w1["cpu_s"], "attempts_total": w1["attempts"], "evaluations_total": w1["evals"],
         "verdicts_total": w1["by_verdict"], "mean_gpu_queue": sum(s["queue_gpu"] for s in ok) / len(ok),
         "daemon_exit": rc, "log_verify_rc": verify.returncode, "log_verify": (verify.stdout + verify.stderr)[-400:],
@@ -298,6 +346,8 @@ def main():
     p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
     p.add_argument("--keep-alive", action="store_true",
                    help="scrape over one persistent HTTP connection (as Prometheus does)")
+    p.add_argument("--scrape-cost-burst", type=int, default=1000,
+                   help="scrapes in a burst after the window to measure what one costs the daemon (0: none)")
     p.add_argument("--scrape-every", type=float, default=1.0,
                    help="seconds between /metrics scrapes (each costs the daemon ~0.1-0.2 ms of CPU)")
     a = p.parse_args()
@@ -327,6 +377,15 @@ def main():
         print(r["mode"], "daemon CPU ms/attempt to the last attempt:", f"{per:.2f}" if per else "n/a",
               "idle CPU s/s:", r["daemon_idle_cpu_s_per_s"],
               "by thread (s):", json.dumps(r["daemon_thread_cpu_s_to_last_attempt"]))
+        if r["daemon_cpu_ms_per_attempt_ns"] is not None:
+            print(r["mode"], f'window (schedstat): {r["daemon_cpu_s_window_ns"]:.4f} s of daemon CPU, '
+                  f'{r["daemon_cpu_ms_per_attempt_ns"]:.3f} ms per attempt, '
+                  f'{r["daemon_cpu_ms_per_evaluation_ns"] or 0:.3f} ms per evaluation')
+        if r["scrape_share_ms_per_attempt"] is not None:
+            print(r["mode"], f'window: {r["attempts_in_window"]:.0f} attempts, {r["scrapes_in_window"]} scrapes at '
+                  f'{r["scrape_cost_ms"]:.3f} ms each = {r["scrape_share_ms_per_attempt"]:.3f} ms per attempt of the '
+                  f'window\'s {r["daemon_cpu_ms_per_attempt"]:.2f}; by thread (s):',
+                  json.dumps({k: round(v, 3) for k, v in r["thread_cpu_s_window"].items()}))
     return 0 if all(r["log_verify_rc"] == 0 for r in results) else 1
 
 
