@@ -318,14 +318,24 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
     if (rs.held_out) continue;
     const nlohmann::json t = cand_result["shapes"][si].value("timing", nlohmann::json::object());
     double med = t.value("median_us", 0.0), host = t.value("host_median_us", 0.0);
-    double spread = med > 0 ? (t.value("p90_us", 0.0) - t.value("p10_us", 0.0)) / med : 0;
+    // dispersion: how widely single repetitions scatter; spread: the relative
+    // half-width of the ~95% interval of the median (about two standard
+    // errors), i.e. how far this evaluation's reported time may be from the
+    // kernel's. The median is what is reported, so the spread is what a
+    // caller compares times with (docs/evaluator.md, "Spread"). A runner
+    // without a finite interval (fewer than five repetitions) falls back to
+    // half the dispersion, the wider figure.
+    double dispersion = med > 0 ? (t.value("p90_us", 0.0) - t.value("p10_us", 0.0)) / med : 0;
+    const nlohmann::json* ci = t.contains("ci_rel") ? &t["ci_rel"] : nullptr;
+    double ci_rel = ci && ci->is_number() ? ci->get<double>() : 0;
+    double spread = std::isfinite(ci_rel) && ci_rel > 0 ? ci_rel / 2 : dispersion / 2;
     double bytes_floor = bw > 0 ? rs.bytes / (bw * 1e3) : 0;       // GB/s -> bytes/us = bw*1e3
     double flops_floor = peak > 0 ? rs.flops / (peak * 1e3) : 0;   // GFLOP/s -> flop/us
     double floor_us = std::max(bytes_floor, flops_floor);
     double frac = med > 0 && floor_us > 0 ? floor_us / med : 0;
     nlohmann::json pj = {{"shape", rs.name}, {"median_us", med}, {"p10_us", t.value("p10_us", 0.0)},
                          {"p90_us", t.value("p90_us", 0.0)}, {"reps", t.value("reps", 0)},
-                         {"ci_rel", t.value("ci_rel", 0.0)}, {"host_median_us", host}, {"spread", spread},
+                         {"ci_rel", ci_rel}, {"host_median_us", host}, {"dispersion", dispersion}, {"spread", spread},
                          {"gate_expired_calls", t.value("gate_expired_calls", 0)},
                          {"bytes", rs.bytes}, {"flops", rs.flops}, {"floor_us", floor_us},
                          {"roofline_fraction", frac}};
@@ -421,7 +431,7 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
     res.verdict = {VerdictKind::kImproved, "", "no parent to compare with"};
     return res;
   }
-  double threshold = std::max(req.noise_threshold, max_spread / 2);
+  double threshold = std::max(req.noise_threshold, max_spread);
   double ratio = res.time_us / req.parent.time_us;
   std::string detail = "time " + std::to_string(res.time_us) + " us vs parent " + std::to_string(req.parent.time_us) +
                        " us (threshold " + std::to_string(threshold * 100) + "%)";
