@@ -92,6 +92,15 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   CHECK(perf["reps"].get<int>() >= 10);
   CHECK(perf["p10_us"].get<double>() <= perf["median_us"].get<double>());
   CHECK(perf["median_us"].get<double>() <= perf["p90_us"].get<double>());
+  // The spread is the median's interval (half the runner's ci_rel, about two
+  // standard errors), not the repetitions' scatter (dispersion), which is
+  // wider; the result's spread is the widest shape's.
+  CHECK(perf["dispersion"].get<double>() ==
+        Approx((perf["p90_us"].get<double>() - perf["p10_us"].get<double>()) / perf["median_us"].get<double>()));
+  CHECK(perf["spread"].get<double>() == Approx(perf["ci_rel"].get<double>() / 2));
+  CHECK(perf["spread"].get<double>() > 0);
+  CHECK(r.spread == Approx(perf["spread"].get<double>()));
+  CHECK(r.evidence["performance"]["spread"].get<double>() == Approx(r.spread));
   // Held-out shape verified but not timed.
   REQUIRE(r.evidence["validation"].size() == 2);
   CHECK(r.evidence["validation"][1]["held_out"] == true);

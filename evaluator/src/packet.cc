@@ -145,7 +145,8 @@ std::string SummarizePacket(const nlohmann::json& p) {
                     spread, s.value("reps", 0), vs.c_str(), 100 * s.value("roofline_fraction", 0.0));
       os << line;
     }
-    std::snprintf(line, sizeof(line), "geomean %.2f us", perf.value("time_us", 0.0));
+    std::snprintf(line, sizeof(line), "geomean %.2f us (+-%.2f%%)", perf.value("time_us", 0.0),
+                  100 * perf.value("spread", 0.0));
     os << line;
     if (perf.contains("speedup_vs_baseline")) {
       std::snprintf(line, sizeof(line), ", %.3fx vs baseline", perf["speedup_vs_baseline"].get<double>());

@@ -71,7 +71,8 @@ struct RunResult {
   Verdict verdict;                 // crash, timeout, incorrect{..}, hack_suspected{..},
                                    // slower, no_gain, improved, infra_error
   double time_us = 0;              // geomean of per-shape medians; 0 when not measured
-  double spread = 0;               // max relative (p90-p10)/median over shapes
+  double spread = 0;               // max over shapes of the median's relative ~95% half-width
+                                   // (about 2 standard errors; docs/evaluator.md, "Spread")
   std::vector<double> shape_median_us;
   double roofline_fraction = 0;    // geomean over shapes
   std::string bottleneck;          // memory|compute|latency|launch|unknown
