@@ -105,19 +105,24 @@ def cpu_seconds(pid):
         return _stat_cpu_seconds(f.read())
 
 
-def thread_cpu_seconds(pid):
-    """utime+stime per thread name (the pool names its threads ks-build<i>, ks-<slot>)."""
-    out = {}
+def _thread_files(pid, leaf):
+    """The text of /proc/PID/task/*/LEAF for each live thread (a thread gone meanwhile is skipped)."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return out
+        return
     for tid in tids:
         try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                text = f.read()
+            with open(f"/proc/{pid}/task/{tid}/{leaf}") as f:
+                yield f.read()
         except OSError:
             continue
+
+
+def thread_cpu_seconds(pid):
+    """utime+stime per thread name (the pool names its threads ks-build<i>, ks-<slot>)."""
+    out = {}
+    for text in _thread_files(pid, "stat"):
         name = text[text.index("(") + 1:text.rindex(")")]
         out[name] = out.get(name, 0.0) + _stat_cpu_seconds(text)
     return out
@@ -126,17 +131,14 @@ def thread_cpu_seconds(pid):
 def cpu_ns(pid):
     """CPU time of the process's live threads in ns, from /proc/PID/task/*/schedstat (first field: time
     on a CPU). Far finer than stat's 10 ms ticks; a thread that exited is no longer counted (the
-    daemon's threads live as long as it does)."""
-    total_ns = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
+    daemon's threads live as long as it does). None when the process is gone."""
+    if not os.path.isdir(f"/proc/{pid}/task"):
         return None
-    for tid in tids:
+    total_ns = 0
+    for text in _thread_files(pid, "schedstat"):
         try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total_ns += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
+            total_ns += int(text.split()[0])
+        except (ValueError, IndexError):
             continue
     return total_ns
 
