@@ -73,7 +73,8 @@ LlmCallRecord Record(const llm::CompletionRequest& req, const llm::CompletionOut
   rec.retries = r.retries;
   rec.prompt_text = PromptText(req);
   rec.reply_text = o.ok ? o.response.text : "";
-  rec.error = o.ok ? "" : std::string(ErrorKindName(o.error.kind)) + ": " + o.error.message;
+  rec.error_kind = o.ok ? "" : ErrorKindName(o.error.kind);
+  rec.error = o.ok ? "" : rec.error_kind + ": " + o.error.message;
   rec.format_fix = format_fix;
   return rec;
 }

@@ -142,6 +142,7 @@ TEST_CASE("LLM errors are llm_error, on the first or the retry call", "[planner]
     CHECK(p.failure_reason == "timeout: no answer in 120 s");
     REQUIRE(p.llm_calls.size() == 1);
     CHECK(p.llm_calls[0].error == "timeout: no answer in 120 s");
+    CHECK(p.llm_calls[0].error_kind == "timeout");  // what callers match on, not the text
   }
   SECTION("retry call") {
     FakeLlm fake;

@@ -187,7 +187,7 @@ void PlannerProposalEngine::Propose(ProposalInput input, std::function<void(Prop
       // A call the money budget refused is not an endpoint failure: the
       // planner stops proposing on proposal_failed{budget}.
       if (prop.failure == planner::ProposalFailureKind::kLlmError && !prop.llm_calls.empty() &&
-          prop.llm_calls.back().error.rfind("budget:", 0) == 0)
+          prop.llm_calls.back().error_kind == "budget")
         out.failure.reason = "budget";
     }
     out.source = std::move(prop.source);

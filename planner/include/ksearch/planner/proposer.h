@@ -32,6 +32,7 @@ struct LlmCallRecord {
   std::string prompt_text;  // JSON {system, messages} as sent
   std::string reply_text;   // the completion text ("" on error)
   std::string error;        // "" on success, else "<kind>: <message>"
+  std::string error_kind;   // "" on success, else <kind> (e.g. "budget": the money budget refused it)
   bool format_fix = false;  // the one format-fix retry
 };
 
