@@ -139,10 +139,9 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     if (passing && seed.measured) {
       // A further evaluation of the seed (Next asks for kSeedSamples): its
       // time is the robust mean (RobustTimeOf) of every sample, none of them selected.
-      seed.samples.push_back(Num(p, "time_us"));
+      AddSample(seed, Num(p, "time_us"));
       seed.remeasures = static_cast<int>(seed.samples.size());
       seed.spread = std::max(seed.spread, Num(p, "spread"));
-      UpdateNoiseFloor();
       seed.time_us = RobustTimeOf(seed.samples, Spread(seed.spread));
       if (best_candidate == seed.id) {
         best_time_us = seed.time_us;
@@ -266,9 +265,8 @@ void PlannerState::OnRemeasured(const Event& e) {
   if (const double t = Num(e.payload, "time_us"); t > 0) {
     ++m.remeasures;
     m.remeasure_sum += t;
-    m.samples.push_back(t);
+    AddSample(m, t);
     m.spread = Num(e.payload, "spread");
-    UpdateNoiseFloor();
   } else {
     m.failed_remeasure = true;
   }
@@ -298,11 +296,10 @@ void PlannerState::OnRemeasured(const Event& e) {
   }
 }
 
-void PlannerState::UpdateNoiseFloor() {
-  std::vector<const std::vector<double>*> sets;
-  for (const auto& [id, m] : members)
-    if (m.samples.size() >= 2) sets.push_back(&m.samples);
-  noise = PooledSpread(sets);
+void PlannerState::AddSample(Member& m, double t) {
+  noise_samples.Add(m.samples, t);
+  m.samples.push_back(t);
+  noise = noise_samples.Estimate();
 }
 
 void PlannerState::Inherit(const Member& parent, const Member& child) {

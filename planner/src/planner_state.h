@@ -131,6 +131,7 @@ class PlannerState {
   // above a reported spread, the planner works with the measured estimate
   // instead (Spread()); otherwise it trusts the report.
   PooledNoise noise;
+  PooledNoiseAccumulator noise_samples;  // every unselected repeat so far; `noise` is its estimate
 
  private:
   void OnCampaignStarted(const Event& e);
@@ -142,7 +143,8 @@ class PlannerState {
   void OnLlmCall(const Event& e);
   void Inherit(const Member& parent, const Member& child);
   void MigrateIfDue();
-  void UpdateNoiseFloor();
+  // Appends `t` to m.samples and updates the measured noise with it.
+  void AddSample(Member& m, double t);
 };
 
 // True for failure classes a repair turn may fix (issue #9).

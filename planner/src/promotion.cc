@@ -67,28 +67,33 @@ int KeptSamples(const std::vector<double>& samples, double spread) {
   return KeptSum(samples, med, spread).second;
 }
 
-PooledNoise PooledSpread(const std::vector<const std::vector<double>*>& sample_sets) {
-  // |log a - log b| over the pairs of one source's samples: each is the
-  // absolute value of a normal with variance 2 sigma^2, whatever the source's
-  // time, and a pair with an outlier in it does not move the others (a
-  // deviation from the set's mean would: one outlier among four samples drags
-  // the mean and every deviation with it).
-  std::vector<double> diffs;
-  int dof = 0;
-  for (const std::vector<double>* set : sample_sets) {
-    const size_t n = set->size();
-    if (n < 2) continue;
-    for (size_t i = 0; i < n; ++i)
-      for (size_t j = i + 1; j < n; ++j)
-        diffs.push_back(std::abs(std::log(std::max((*set)[i], 1e-12)) - std::log(std::max((*set)[j], 1e-12))));
-    dof += static_cast<int>(n) - 1;
-  }
+// |log a - log b| over the pairs of one source's samples: each is the
+// absolute value of a normal with variance 2 sigma^2, whatever the source's
+// time, and a pair with an outlier in it does not move the others (a
+// deviation from the set's mean would: one outlier among four samples drags
+// the mean and every deviation with it).
+void PooledNoiseAccumulator::Add(const std::vector<double>& earlier, double x) {
+  if (earlier.empty()) return;
+  const double lx = std::log(std::max(x, 1e-12));
+  for (double e : earlier) diffs_.push_back(std::abs(lx - std::log(std::max(e, 1e-12))));
+  ++dof_;
+}
+
+PooledNoise PooledNoiseAccumulator::Estimate() const {
   PooledNoise r;
-  r.dof = dof;
-  if (dof < kNoiseFloorMinDof) return r;
-  r.spread = 2 * MedianOf(diffs) / (std::sqrt(2.0) * 0.6745);
-  r.lower_bound = r.spread * std::max(0.0, 1 - kNoiseFloorZ * 1.166 / std::sqrt(static_cast<double>(dof)));
+  r.dof = dof_;
+  if (dof_ < kNoiseFloorMinDof) return r;
+  r.spread = 2 * MedianOf(diffs_) / (std::sqrt(2.0) * 0.6745);
+  r.lower_bound = r.spread * std::max(0.0, 1 - kNoiseFloorZ * 1.166 / std::sqrt(static_cast<double>(dof_)));
   return r;
+}
+
+PooledNoise PooledSpread(const std::vector<const std::vector<double>*>& sample_sets) {
+  PooledNoiseAccumulator acc;
+  for (const std::vector<double>* set : sample_sets)
+    for (size_t i = 1; i < set->size(); ++i)
+      acc.Add(std::vector<double>(set->begin(), set->begin() + static_cast<std::ptrdiff_t>(i)), (*set)[i]);
+  return acc.Estimate();
 }
 
 namespace {

@@ -140,6 +140,18 @@ struct PooledNoise {
   int dof = 0;
 };
 PooledNoise PooledSpread(const std::vector<const std::vector<double>*>& sample_sets);
+// The same estimate kept up to date one sample at a time (the planner's fold:
+// O(samples of that source) per new sample instead of every pair again).
+class PooledNoiseAccumulator {
+ public:
+  // `x` is a new sample of the source whose earlier samples are `earlier`.
+  void Add(const std::vector<double>& earlier, double x);
+  PooledNoise Estimate() const;
+
+ private:
+  std::vector<double> diffs_;  // |log a - log b| of every pair within a source
+  int dof_ = 0;                // sum over sources of (samples - 1)
+};
 
 // A re-measurement faster than the first measurement by more than
 // kSuspectZ standard errors of a difference is an outlier suspect: the test
