@@ -26,24 +26,33 @@ Verdict ChildFailureVerdict(const ProcessResult& r, const std::string& phase) {
           "ksearch-evaluate " + phase + ": " + r.Describe() + ": " + Tail(r.stderr_data, 400)};
 }
 
-template <typename Result>
-bool ParseChildResult(const ProcessResult& r, Result& out, std::string& why) {
-  if (!r.Succeeded() && r.stdout_data.empty()) return false;
+// A child's stdout as a result. A build's result is one JSON document; a
+// run's is the framed form of run_wire.h (most of its evidence stays text).
+bool ParseInto(const std::string& text, BuildResult& out, std::string& why) {
   try {
-    auto j = nlohmann::json::parse(r.stdout_data);
+    auto j = nlohmann::json::parse(text);
     // The evidence (most of the document) is moved out, not copied by from_json.
     nlohmann::json evidence;
     if (auto it = j.find("evidence"); it != j.end()) {
       evidence = std::move(*it);
       j.erase(it);
     }
-    out = j.get<Result>();
+    out = j.get<BuildResult>();
     if (!evidence.is_null()) out.evidence = std::move(evidence);
     return true;
   } catch (const std::exception& e) {
     why = std::string("unparsable result: ") + e.what();
     return false;
   }
+}
+bool ParseInto(const std::string& text, RunResult& out, std::string& why) {
+  return evaluator::ParseRunResultWire(text, out, why);
+}
+
+template <typename Result>
+bool ParseChildResult(const ProcessResult& r, Result& out, std::string& why) {
+  if (!r.Succeeded() && r.stdout_data.empty()) return false;
+  return ParseInto(r.stdout_data, out, why);
 }
 
 }  // namespace
@@ -76,11 +85,8 @@ RunResult ProcessEvalBackend::Run(const RunRequest& request) {
   ProcessResult r = launcher_.Run(spec);
   RunResult out;
   std::string why;
-  // Most of the evidence stays the child's text (run_wire.h): not parsed here.
-  if (!r.timed_out && (r.Succeeded() || !r.stdout_data.empty()) &&
-      evaluator::ParseRunResultWire(r.stdout_data, out, why))
-    return out;
-  out = RunResult{};
+  if (!r.timed_out && ParseChildResult(r, out, why)) return out;
+  out = RunResult{};  // a failed parse may have filled part of it
   out.verdict = ChildFailureVerdict(r, "run");
   if (!why.empty() && !r.timed_out) out.verdict.detail += " (" + why + ")";
   return out;
