@@ -74,6 +74,7 @@ class Landscape {
   // best level, enablers enumerated).
   double OptimumTime() const;
   int Bottleneck(const SimState& s) const;
+  int TuneOpt() const { return tune_opt_; }
   // One noisy measurement (relative spread reported as cfg.noise).
   double Measure(const SimState& s, std::mt19937_64& rng) const;
   // Applies one edit along `axis` to `parent` (the "LLM" or tuner).

@@ -43,6 +43,20 @@ class Driver {
       }
       Step(*n.decision);
     }
+    if (std::getenv("PLANNER_BENCH_MISSING")) {  // what the declared best still lacks
+      const SimState& b = states_.at(p_.BestCandidate());
+      double bt = L_.TrueTime(b), opt = L_.OptimumTime();
+      std::fprintf(stderr, "MISSING seed=%llu best/opt=%.4f tune_off=%d", static_cast<unsigned long long>(seed_),
+                   bt / opt, std::abs(b.tune - L_.TuneOpt()));
+      for (size_t i = 0; i < L_.axes().size(); ++i) {
+        const SimAxis& ax = L_.axes()[i];
+        if (ax.tuner || ax.gain <= 0 || b.levels[i] >= ax.max_level) continue;
+        SimState c = b;
+        c.levels[i] = ax.max_level;
+        std::fprintf(stderr, " %s:%d/%d:%.2f%%", ax.name.c_str(), b.levels[i], ax.max_level, 100 * (1 - L_.TrueTime(c) / bt));
+      }
+      std::fprintf(stderr, "\n");
+    }
     return r_;
   }
 
@@ -74,6 +88,7 @@ class Driver {
       j["bottleneck"] = kClasses[L_.Bottleneck(*s)];
     }
     Emit("attempt_finished", a, j);
+    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  = %s\n", verdict.c_str());
     ++counts_[verdict];
   }
 
