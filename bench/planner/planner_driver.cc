@@ -93,6 +93,16 @@ class Driver {
   }
 
   void Step(const Decision& d) {
+    // Per proposal: the parent's standing (declared best, confirmed, time
+    // relative to the best). Slow (a Snapshot per decision); diagnostics only.
+    if (std::getenv("PLANNER_BENCH_PARENT") && d.kind == DecisionKind::kProposal) {
+      auto snap = p_.Snapshot();
+      const auto& m = snap["members"][d.parent];
+      double bt = p_.BestTimeUs();
+      std::fprintf(stderr, "PARENT unit=%zu mode=%s best=%d confirmed=%d rel=%.4f\n", r_.best_speedup.size() / kTicksPerUnit,
+                   d.mode.c_str(), d.parent == p_.BestCandidate(), m["confirmed"].get<bool>() ? 1 : 0,
+                   m["time_us"].get<double>() / bt - 1);
+    }
     if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "%s %s %s %s best=%s unit=%zu\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str(), p_.BestCandidate().c_str(), r_.best_speedup.size() / kTicksPerUnit);
     ++counts_[d.mode];
     Unit("mode_" + d.mode);
