@@ -105,26 +105,49 @@ def cpu_seconds(pid):
         return _stat_cpu_seconds(f.read())
 
 
-def _thread_files(pid, leaf):
-    """The text of /proc/PID/task/*/LEAF for each live thread (a thread gone meanwhile is skipped)."""
+def _thread_files(pid, *leaves):
+    """For each live thread, the text of /proc/PID/task/TID/LEAF for each leaf (a thread gone
+    meanwhile is skipped)."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return
     for tid in tids:
         try:
-            with open(f"/proc/{pid}/task/{tid}/{leaf}") as f:
-                yield f.read()
+            texts = []
+            for leaf in leaves:
+                with open(f"/proc/{pid}/task/{tid}/{leaf}") as f:
+                    texts.append(f.read())
         except OSError:
             continue
+        yield texts
+
+
+def _thread_group(stat_text):
+    """The thread's name without a trailing number: the pool's ks-build0..N count as one group."""
+    return re.sub(r"\d+$", "", stat_text[stat_text.index("(") + 1:stat_text.rindex(")")])
 
 
 def thread_cpu_seconds(pid):
     """utime+stime per thread name (the pool names its threads ks-build<i>, ks-<slot>)."""
     out = {}
-    for text in _thread_files(pid, "stat"):
+    for (text,) in _thread_files(pid, "stat"):
         name = text[text.index("(") + 1:text.rindex(")")]
         out[name] = out.get(name, 0.0) + _stat_cpu_seconds(text)
+    return out
+
+
+def thread_group_cpu_ns(pid):
+    """schedstat ns per thread group (ksearchd, ks-build, ks-host, ks-gpu): which threads the
+    window's CPU went to, at ns resolution (stat's ticks round each build thread to 0)."""
+    out = {}
+    for stat_text, sched in _thread_files(pid, "stat", "schedstat"):
+        try:
+            ns = int(sched.split()[0])
+        except (ValueError, IndexError):
+            continue
+        group = _thread_group(stat_text)
+        out[group] = out.get(group, 0) + ns
     return out
 
 
@@ -134,13 +157,7 @@ def cpu_ns(pid):
     daemon's threads live as long as it does). None when the process is gone."""
     if not os.path.isdir(f"/proc/{pid}/task"):
         return None
-    total_ns = 0
-    for text in _thread_files(pid, "schedstat"):
-        try:
-            total_ns += int(text.split()[0])
-        except (ValueError, IndexError):
-            continue
-    return total_ns
+    return sum(thread_group_cpu_ns(pid).values())
 
 
 def finished_campaigns(db_path):
@@ -176,7 +193,7 @@ work_dir: work
 tasks_dir: {a.tasks}
 axes_file: {a.axes}
 isa_dir: {a.isa}
-workers: {{gpus: {gpus}, host_slots: {host_slots}}}
+workers: {{gpus: {gpus}, host_slots: {host_slots}, compile_threads: {a.compile_threads}}}
 proposals_per_slot: 2
 shutdown_grace_s: 10
 defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
@@ -232,7 +249,8 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                 last_m, last_scrape = metrics(url, token, a.keep_alive), now
             m = last_m
             samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid), "cpu_ns": cpu_ns(d.pid),
-                            "thread_cpu_s": thread_cpu_seconds(d.pid), "scraped_at": last_scrape,
+                            "thread_cpu_s": thread_cpu_seconds(d.pid),
+                            "thread_group_cpu_ns": thread_group_cpu_ns(d.pid), "scraped_at": last_scrape,
                             "busy": {k: v for k, v in m.items() if k.startswith("ksearch_slot_busy_seconds")},
                             "evals": total(m, "ksearch_slot_evaluations_total"),
                             "attempts": total(m, "ksearch_attempts_total"),
@@ -317,6 +335,9 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         "scrape_share_ms_per_attempt": (scrapes_in_window * scrape_cost_ms / attempts
                                         if attempts and scrape_cost_ms is not None else None),
         "attempts_in_window": attempts,
+        "thread_group_cpu_ms_per_attempt_window": (
+            {k: (w1.get("thread_group_cpu_ns", {}).get(k, 0) - w0.get("thread_group_cpu_ns", {}).get(k, 0)) / attempts / 1e6
+             for k in w1.get("thread_group_cpu_ns", {})} if attempts else None),
         "thread_cpu_s_window": {k: w1.get("thread_cpu_s", {}).get(k, 0) - w0.get("thread_cpu_s", {}).get(k, 0)
                                 for k in w1.get("thread_cpu_s", {})},
         "daemon_cpu_s_total": w1["cpu_s"], "attempts_total": w1["attempts"], "evaluations_total": w1["evals"],
@@ -345,6 +366,8 @@ def main():
     p.add_argument("--axes", default=f"{ROOT}/configs/axes.yaml")
     p.add_argument("--isa", default=f"{ROOT}/isa_corpus")
     p.add_argument("--run-timeout", type=float, default=120)
+    p.add_argument("--compile-threads", type=int, default=0,
+                   help="workers.compile_threads (0: one per CPU core, the daemon's default)")
     p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
     p.add_argument("--keep-alive", action="store_true",
                    help="scrape over one persistent HTTP connection (as Prometheus does)")
@@ -386,8 +409,8 @@ def main():
         if r["scrape_share_ms_per_attempt"] is not None:
             print(r["mode"], f'window: {r["attempts_in_window"]:.0f} attempts, {r["scrapes_in_window"]} scrapes at '
                   f'{r["scrape_cost_ms"]:.3f} ms each = {r["scrape_share_ms_per_attempt"]:.3f} ms per attempt of the '
-                  f'window\'s {r["daemon_cpu_ms_per_attempt"]:.2f}; by thread (s):',
-                  json.dumps({k: round(v, 3) for k, v in r["thread_cpu_s_window"].items()}))
+                  f'window\'s {r["daemon_cpu_ms_per_attempt"]:.2f}; by thread group (schedstat, ms per attempt):',
+                  json.dumps({k: round(v, 3) for k, v in (r["thread_group_cpu_ms_per_attempt_window"] or {}).items()}))
     return 0 if all(r["log_verify_rc"] == 0 for r in results) else 1
 
 

@@ -54,7 +54,7 @@ void WorkerPool::SubmitBuild(BuildRequest request, BuildDone done) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       builds_.push_back({std::move(request), std::move(done)});
-      cv_.notify_all();
+      build_cv_.notify_one();
       return;
     }
   }
@@ -71,7 +71,7 @@ void WorkerPool::SubmitRun(RunRequest request, RunDone done) {
       // sweeps it), so only this request needs the check.
       if (HasSlotForLocked(request.backend)) {
         runs_.push_back({std::move(request), std::move(done)});
-        cv_.notify_all();
+        slot_cv_.notify_all();
         return;
       }
       lock.unlock();
@@ -124,7 +124,7 @@ void WorkerPool::SetInService(const std::string& slot_name, bool in_service,
       s.out_of_service_reason = in_service ? "" : reason;
     }
     orphans = TakeOrphanedRuns();
-    cv_.notify_all();
+    slot_cv_.notify_all();
   }
   FailRuns(std::move(orphans));
 }
@@ -225,7 +225,7 @@ void WorkerPool::RunCanary(size_t slot_index) {
     std::lock_guard<std::mutex> lock(mu_);
     slots_[slot_index].busy = false;
     slots_[slot_index].canary_running = false;
-    cv_.notify_all();
+    slot_cv_.notify_all();
   }
   if (on_canary_)
     boost::asio::post(io_, [cb = on_canary_, report = std::move(report)] { cb(report); });
@@ -240,7 +240,8 @@ void WorkerPool::Shutdown() {
     stopping_ = true;
     builds.swap(builds_);
     runs.swap(runs_);
-    cv_.notify_all();
+    build_cv_.notify_all();
+    slot_cv_.notify_all();
   }
   for (auto& b : builds) {
     BuildResult r;
@@ -261,7 +262,7 @@ void WorkerPool::CompileLoop() {
     BuildItem item;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !builds_.empty(); });
+      build_cv_.wait(lock, [&] { return stopping_ || !builds_.empty(); });
       if (stopping_ && builds_.empty()) return;
       item = std::move(builds_.front());
       builds_.pop_front();
@@ -306,8 +307,8 @@ void WorkerPool::SlotLoop(size_t slot_index) {
           break;
         }
         if (TakeRunFor(slot_index, item)) break;
-        if (due == std::chrono::steady_clock::time_point::max()) cv_.wait(lock);
-        else cv_.wait_until(lock, due);
+        if (due == std::chrono::steady_clock::time_point::max()) slot_cv_.wait(lock);
+        else slot_cv_.wait_until(lock, due);
       }
       SlotStatus& s = slots_[slot_index];
       if (canary) {
@@ -336,7 +337,7 @@ void WorkerPool::SlotLoop(size_t slot_index) {
       s.evaluations_since_canary++;
       s.busy_seconds += seconds;
       snapshot = s;
-      cv_.notify_all();
+      slot_cv_.notify_all();
     }
     boost::asio::post(io_, [done = std::move(item.done), r = std::move(result),
                             snapshot = std::move(snapshot)]() mutable { done(std::move(r), snapshot); });

@@ -156,7 +156,14 @@ class WorkerPool {
   EvalBackend& backend_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  // Two wake-ups, so that work for one kind of thread does not wake the other:
+  // a queued build wakes one compile thread (any of them can take it), while
+  // a queued run, a slot's return to service or a finished evaluation wakes
+  // every slot thread (a run suits only slots of its kind). One shared
+  // notify_all woke all compile threads (one per CPU core: 16 on the H100
+  // machine) for every run queued and finished (docs/bench-daemon.md).
+  std::condition_variable build_cv_;      // compile threads wait on it with mu_
+  std::condition_variable slot_cv_;       // slot threads wait on it with mu_
   bool stopping_ = false;                 // guarded by mu_
   std::deque<BuildItem> builds_;          // guarded by mu_
   size_t builds_running_ = 0;             // guarded by mu_
