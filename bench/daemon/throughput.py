@@ -94,6 +94,16 @@ def total(m, name, **labels):
     return s
 
 
+def io_cpu_by_activity(m):
+    """The daemon's own account of its io thread's CPU seconds, by activity (ksearchd >= 86e34c1+1)."""
+    out = {}
+    for k, v in m.items():
+        hit = re.match(r'^ksearch_daemon_io_cpu_seconds_total\{activity="([^"]+)"\}$', k)
+        if hit:
+            out[hit.group(1)] = v
+    return out
+
+
 def _stat_cpu_seconds(text):
     """utime+stime from the text of a /proc/.../stat file."""
     fields = text.rsplit(")", 1)[1].split()
@@ -258,7 +268,8 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                             "queue_gpu": total(m, "ksearch_queue_depth", queue="gpu"),
                             "queue_host": total(m, "ksearch_queue_depth", queue="host"),
                             "queue_build": total(m, "ksearch_queue_depth", queue="build"),
-                            "in_flight": total(m, "ksearch_attempts_in_flight")})
+                            "in_flight": total(m, "ksearch_attempts_in_flight"),
+                            "io_cpu": io_cpu_by_activity(m)})
         except Exception as e:  # a slow answer is recorded, not fatal
             samples.append({"t": now, "error": str(e)})
         if now >= a.seconds:
@@ -338,6 +349,9 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         "thread_group_cpu_ms_per_attempt_window": (
             {k: (w1.get("thread_group_cpu_ns", {}).get(k, 0) - w0.get("thread_group_cpu_ns", {}).get(k, 0)) / attempts / 1e6
              for k in w1.get("thread_group_cpu_ns", {})} if attempts else None),
+        "io_cpu_ms_per_attempt_window": (
+            {k: (w1.get("io_cpu", {}).get(k, 0) - w0.get("io_cpu", {}).get(k, 0)) / attempts * 1000
+             for k in w1.get("io_cpu", {})} if attempts else None),
         "thread_cpu_s_window": {k: w1.get("thread_cpu_s", {}).get(k, 0) - w0.get("thread_cpu_s", {}).get(k, 0)
                                 for k in w1.get("thread_cpu_s", {})},
         "daemon_cpu_s_total": w1["cpu_s"], "attempts_total": w1["attempts"], "evaluations_total": w1["evals"],
@@ -411,6 +425,10 @@ def main():
                   f'{r["scrape_cost_ms"]:.3f} ms each = {r["scrape_share_ms_per_attempt"]:.3f} ms per attempt of the '
                   f'window\'s {r["daemon_cpu_ms_per_attempt"]:.2f}; by thread group (schedstat, ms per attempt):',
                   json.dumps({k: round(v, 3) for k, v in (r["thread_group_cpu_ms_per_attempt_window"] or {}).items()}))
+        if r.get("io_cpu_ms_per_attempt_window"):
+            print(r["mode"], "io thread by activity (the daemon's ledger, ms per attempt):",
+                  json.dumps({k: round(v, 3) for k, v in sorted(r["io_cpu_ms_per_attempt_window"].items(),
+                                                                key=lambda kv: -kv[1])}))
     return 0 if all(r["log_verify_rc"] == 0 for r in results) else 1
 
 

@@ -237,6 +237,7 @@ int main(int argc, char** argv) {
   http_options.max_body_bytes = config->max_request_bytes;
   const std::string api_token = *token;
   daemon::HttpServer server(io, http_options, [&service, api_token](const daemon::ApiRequest& req) {
+    daemon::CpuScope cpu(service.io_cpu(), daemon::CpuActivity::kHttp);
     return daemon::HandleApiRequest(req, api_token, service);
   });
   if (Status s = server.Start(); !s.ok()) return Fail(s);

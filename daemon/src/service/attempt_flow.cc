@@ -77,6 +77,7 @@ void CampaignService::RecordVerdictMetric(const Verdict& v) {
 }
 
 void CampaignService::Pump() {
+  CpuScope cpu(io_cpu_, CpuActivity::kPlanner);
   if (shutting_down_ || live_.empty()) return;
   // Round robin, one attempt per campaign per round, with the head of the
   // round rotating between calls: campaigns on the same slots share the
@@ -201,6 +202,7 @@ void CampaignService::StartAttempt(Live& live, const planner::Decision& d, const
 }
 
 void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out) {
+  CpuScope cpu(io_cpu_, CpuActivity::kProposal);
   if (a->finished) return;
   std::vector<Event> calls;
   std::vector<Blob> blobs;  // prompts and replies, committed with their llm_call events
@@ -245,6 +247,7 @@ void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
 }
 
 void CampaignService::OnBuilt(std::shared_ptr<Attempt> a, BuildResult built) {
+  CpuScope cpu(io_cpu_, CpuActivity::kBuildResult);
   if (a->finished) return;
   a->build = std::move(built);
   a->pending_stages.push_back(MakeEvent(a->live->id, a->id, event_kind::kAttemptStage,
@@ -284,6 +287,7 @@ void CampaignService::SubmitRun(std::shared_ptr<Attempt> a) {
 }
 
 void CampaignService::OnRun(std::shared_ptr<Attempt> a, RunResult result) {
+  CpuScope cpu(io_cpu_, CpuActivity::kRunResult);
   if (a->finished) return;
   Live& live = *a->live;
   // Moved, not copied: the evidence is tens of kilobytes of JSON.
@@ -349,6 +353,7 @@ void CampaignService::StartRemeasure(Live& live, const std::string& candidate, c
 }
 
 void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_ptr<Remeasure> job) {
+  CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
   Live* live = FindLive(campaign_id);
   if (!live || shutting_down_) return;
   if (job->artifact_path.empty()) {
@@ -377,6 +382,7 @@ void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_p
 }
 
 void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job, RunResult run) {
+  CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
   std::vector<Event> batch;
   bool again = false;
   if (!IsPassingVerdict(run.verdict.kind) || !(run.time_us > 0)) {
@@ -435,6 +441,7 @@ void CampaignService::NotifyIfIdle() {
 }
 
 void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
+  CpuScope cpu(io_cpu_, CpuActivity::kFinish);
   if (a->finished) return;
   Live& live = *a->live;
   const RunResult& run = a->first_run;
@@ -503,10 +510,12 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
 }
 
 void CampaignService::MeasureBaseline(Live& live) {
+  CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
   live.baseline_in_flight = true;
   BuildRequest b = MakeBuildRequest(live, BlobOrEmpty(live.baseline_source_blob));
   const std::string id = live.id;
   auto record = [this, id](json payload) {
+    CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
     Live* l = FindLive(id);
     if (!l) return;
     l->baseline_in_flight = false;
@@ -517,6 +526,7 @@ void CampaignService::MeasureBaseline(Live& live) {
     boost::asio::post(io_, [this] { Pump(); });
   };
   pool_.SubmitBuild(b, [this, id, record](BuildResult built) {
+    CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
     Live* l = FindLive(id);
     if (!l || shutting_down_) {
       if (l) l->baseline_in_flight = false;

@@ -50,6 +50,8 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
                     "Seconds each slot spent evaluating, including the run in progress.");
   metrics_.Describe("ksearch_slot_evaluations_total", "counter", "Evaluations each slot finished.");
   metrics_.Describe("ksearch_queue_depth", "gauge", "Work waiting, by queue.");
+  metrics_.Describe("ksearch_daemon_io_cpu_seconds_total", "counter",
+                    "CPU time of the daemon's io thread by activity (exclusive; 'other' is outside every activity).");
   metrics_.Describe("ksearch_attempts_in_flight", "gauge", "Attempts between start and verdict.");
   metrics_.Describe("ksearch_slot_in_service", "gauge",
                     "1 while a slot takes work; 0 once a failed or drifting canary took it out of service.");
@@ -61,6 +63,7 @@ CampaignService::~CampaignService() = default;
 
 Status CampaignService::AppendAndObserve(std::vector<Event>& events,
                                          const std::vector<experiment_log::ExperimentLog::Blob>& blobs) {
+  CpuScope cpu(io_cpu_, CpuActivity::kLogAppend);
   for (auto& e : events)
     if (e.time_ms == 0) e.time_ms = clock_.UnixMillis();
   Status s = log_.Append(events, blobs);
@@ -117,6 +120,7 @@ Result<std::unique_ptr<CampaignService::Live>> CampaignService::MakeLive(const s
 Status CampaignService::Start() { return Recover(); }
 
 Status CampaignService::Recover() {
+  CpuScope cpu(io_cpu_, CpuActivity::kCampaignStart);
   auto events = log_.ReadEvents();
   if (!events.ok()) return events.status();
   for (const auto& e : *events) fold_.Observe(e);
@@ -147,6 +151,7 @@ Status CampaignService::Recover() {
 }
 
 Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const std::string& source_name) {
+  CpuScope cpu(io_cpu_, CpuActivity::kCampaignStart);
   if (shutting_down_) return Status::Unavailable("the daemon is shutting down");
   auto spec = planner::ParseCampaignSpec(spec_yaml, source_name);
   if (!spec.ok()) return spec.status();
@@ -446,6 +451,15 @@ std::string CampaignService::MetricsText() {
   size_t in_flight = 0;
   for (const auto& [id, live] : live_) in_flight += live->in_flight.size();
   metrics_.Set("ksearch_attempts_in_flight", static_cast<double>(in_flight));
+  const CpuLedger::Snapshot cpu = io_cpu_.Take();
+  double scoped = 0;
+  for (size_t i = 0; i < cpu.seconds.size(); ++i) {
+    metrics_.Set("ksearch_daemon_io_cpu_seconds_total", cpu.seconds[i],
+                 {{"activity", std::string(CpuActivityName(static_cast<CpuActivity>(i)))}});
+    scoped += cpu.seconds[i];
+  }
+  // The io thread's time outside every scope: the reactor, timers, handoffs.
+  metrics_.Set("ksearch_daemon_io_cpu_seconds_total", cpu.thread_seconds - scoped, {{"activity", "other"}});
   return metrics_.RenderPrometheus();
 }
 

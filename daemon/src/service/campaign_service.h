@@ -29,6 +29,7 @@
 
 #include "api/control_plane.h"
 #include "api/metrics.h"
+#include "service/cpu_ledger.h"
 #include "config/daemon_config.h"
 #include "ksearch/core/clock.h"
 #include "ksearch/experiment_log/experiment_log.h"
@@ -74,6 +75,8 @@ class CampaignService final : public ControlPlane {
   nlohmann::json Slots() override;
 
   Metrics& metrics() { return metrics_; }
+  // The io thread's CPU by activity; the API server opens its kHttp scopes on it.
+  CpuLedger& io_cpu() { return io_cpu_; }
 
  private:
   struct Live;      // per-campaign runtime (planner, in-flight set)
@@ -130,6 +133,7 @@ class CampaignService final : public ControlPlane {
   std::function<void()> on_idle_;
   std::mt19937_64 seed_rng_;
   Metrics metrics_;
+  CpuLedger io_cpu_;
 };
 
 }  // namespace ksearch::daemon
