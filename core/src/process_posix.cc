@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -264,16 +265,22 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     if (err_open) { err_idx = nfds; fds[nfds++] = {err_pipe[0], POLLIN, 0}; }
     if (in_fd >= 0) { in_idx = nfds; fds[nfds++] = {in_fd, POLLOUT, 0}; }
     int wait_ms = 20;
+    int pid_idx = -1;
     if (pid_fd >= 0) {
-      if (!reaped) fds[nfds++] = {pid_fd, POLLIN, 0};
-      // Sleep until the next thing this loop must act on by time (at most 1 s).
-      SteadyTime next = now + Ms(1000);
+      if (!reaped) { pid_idx = nfds; fds[nfds++] = {pid_fd, POLLIN, 0}; }
+      // Sleep until output, the child's exit (the pidfd) or the next thing this
+      // loop must act on by time. There is no periodic wake-up: each one cost the
+      // slot thread a context switch per second of every evaluation
+      // (docs/bench-daemon.md). While the child runs the deadline is finite, and
+      // once it is reaped kill_sent is set, so `next` is always a real time.
+      SteadyTime next = SteadyTime::max();
       if (!reaped && !term_sent) next = std::min(next, deadline);
       if (term_sent && !kill_sent) next = std::min(next, kill_at);
       if (reaped && kill_sent) next = std::min(next, kill_at + spec.kill_grace);
-      auto left = std::chrono::ceil<Ms>(next - now).count();
-      wait_ms = static_cast<int>(std::clamp<int64_t>(left, 0, 1000));
+      auto left = next == SteadyTime::max() ? int64_t{INT_MAX} : std::chrono::ceil<Ms>(next - now).count();
+      wait_ms = static_cast<int>(std::clamp<int64_t>(left, 0, INT_MAX));
     }
+    ++r.wakeups;
     if (nfds > 0) {
       int pr = poll(fds, nfds, wait_ms);
       if (pr < 0 && errno != EINTR) break;
@@ -297,7 +304,9 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
         }
       }
     }
-    if (!reaped) {
+    // With a pidfd, wait4 only once it reports the exit (not on every output wake-up).
+    const bool may_have_exited = pid_fd < 0 || (pid_idx >= 0 && fds[pid_idx].revents != 0) || kill_sent || term_sent;
+    if (!reaped && may_have_exited) {
       struct rusage ru;
       pid_t w = wait4(pid, &status, WNOHANG, &ru);
       if (w == pid) {

@@ -22,6 +22,25 @@ TEST_CASE("process launcher captures output and exit code", "[core][process]") {
   CHECK(r.Describe() == "exit 3");
 }
 
+TEST_CASE("a silent child is waited for without periodic wake-ups", "[core][process]") {
+  // Where the kernel has pidfds, the wait loop sleeps until output, the exit or
+  // a deadline: a child silent for 2.5 s wakes it once or twice (its output and
+  // exit), where a 1 s tick woke it three times. Without pidfds
+  // (Linux < 5.3) the loop ticks every 20 ms and this test does not apply.
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "sleep 2.5; echo done"};
+  spec.timeout = 60s;
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  REQUIRE(r.Succeeded());
+  CHECK(r.stdout_data == "done\n");
+  if (r.wakeups > 100) {
+    WARN("no pidfd on this kernel: the 20 ms tick woke the loop " << r.wakeups << " times");
+  } else {
+    INFO("wake-ups: " << r.wakeups);
+    CHECK(r.wakeups <= 2);
+  }
+}
+
 TEST_CASE("a hung child and its whole process group are killed at the deadline",
           "[core][process][fault]") {
   ProcessSpec spec;

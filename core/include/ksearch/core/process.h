@@ -45,6 +45,7 @@ struct ProcessResult {
   std::string stderr_data;
   double wall_seconds = 0;
   double cpu_seconds = 0;    // user+sys of the child (and its reaped children)
+  int wakeups = 0;           // times the launcher's wait loop woke (output, exit, deadlines, ticks)
   std::string error;         // launch error text
 
   bool Succeeded() const { return started && !timed_out && term_signal == 0 && exit_code == 0; }
