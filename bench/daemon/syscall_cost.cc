@@ -32,25 +32,20 @@ extern char** environ;
 
 namespace {
 
-double SelfCpuUs() {
+// User+system CPU of RUSAGE_SELF or RUSAGE_CHILDREN, in microseconds.
+double CpuUs(int who) {
   rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
-}
-
-double ChildrenCpuUs() {
-  rusage u{};
-  getrusage(RUSAGE_CHILDREN, &u);
+  getrusage(who, &u);
   return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
 }
 
 void Measure(const char* name, long n, const std::function<void()>& op) {
   for (long i = 0; i < n / 10 + 1; ++i) op();  // warm caches and page tables
-  const double cpu0 = SelfCpuUs(), child0 = ChildrenCpuUs();
+  const double cpu0 = CpuUs(RUSAGE_SELF), child0 = CpuUs(RUSAGE_CHILDREN);
   const auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) op();
   const double wall = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = SelfCpuUs() - cpu0, child = ChildrenCpuUs() - child0;
+  const double cpu = CpuUs(RUSAGE_SELF) - cpu0, child = CpuUs(RUSAGE_CHILDREN) - child0;
   std::printf("%-34s %9.2f %9.2f", name, wall / n, cpu / n);
   if (child > 0) std::printf("   children %8.2f", child / n);
   std::printf("\n");

@@ -95,7 +95,7 @@ def total(m, name, **labels):
 
 
 def io_cpu_by_activity(m):
-    """The daemon's own account of its io thread's CPU seconds, by activity (ksearchd >= 86e34c1+1)."""
+    """The daemon's own account of its io thread's CPU seconds, by activity (ksearchd from c3c3171 on)."""
     out = {}
     for k, v in m.items():
         hit = re.match(r'^ksearch_daemon_io_cpu_seconds_total\{activity="([^"]+)"\}$', k)
@@ -149,7 +149,10 @@ def thread_cpu_seconds(pid):
 
 def thread_group_cpu_ns(pid):
     """schedstat ns per thread group (ksearchd, ks-build, ks-host, ks-gpu): which threads the
-    window's CPU went to, at ns resolution (stat's ticks round each build thread to 0)."""
+    window's CPU went to, at ns resolution (stat's ticks round each build thread to 0). None when
+    the process is gone; the groups sum to cpu_ns."""
+    if not os.path.isdir(f"/proc/{pid}/task"):
+        return None
     out = {}
     for stat_text, sched in _thread_files(pid, "stat", "schedstat"):
         try:
@@ -165,9 +168,8 @@ def cpu_ns(pid):
     """CPU time of the process's live threads in ns, from /proc/PID/task/*/schedstat (first field: time
     on a CPU). Far finer than stat's 10 ms ticks; a thread that exited is no longer counted (the
     daemon's threads live as long as it does). None when the process is gone."""
-    if not os.path.isdir(f"/proc/{pid}/task"):
-        return None
-    return sum(thread_group_cpu_ns(pid).values())
+    groups = thread_group_cpu_ns(pid)
+    return None if groups is None else sum(groups.values())
 
 
 def finished_campaigns(db_path):
@@ -258,9 +260,11 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
             if last_m is None or final or now - last_scrape >= a.scrape_every - 0.05:
                 last_m, last_scrape = metrics(url, token, a.keep_alive), now
             m = last_m
-            samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid), "cpu_ns": cpu_ns(d.pid),
+            groups = thread_group_cpu_ns(d.pid)  # one read of the threads' files gives both figures
+            samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
+                            "cpu_ns": None if groups is None else sum(groups.values()),
                             "thread_cpu_s": thread_cpu_seconds(d.pid),
-                            "thread_group_cpu_ns": thread_group_cpu_ns(d.pid), "scraped_at": last_scrape,
+                            "thread_group_cpu_ns": groups or {}, "scraped_at": last_scrape,
                             "busy": {k: v for k, v in m.items() if k.startswith("ksearch_slot_busy_seconds")},
                             "evals": total(m, "ksearch_slot_evaluations_total"),
                             "attempts": total(m, "ksearch_attempts_total"),
@@ -388,7 +392,8 @@ def main():
     p.add_argument("--scrape-cost-burst", type=int, default=1000,
                    help="scrapes in a burst after the window to measure what one costs the daemon (0: none)")
     p.add_argument("--scrape-every", type=float, default=1.0,
-                   help="seconds between /metrics scrapes (each costs the daemon ~0.1-0.2 ms of CPU)")
+                   help="seconds between /metrics scrapes (each costs the daemon 0.05-0.1 ms of CPU back to back, "
+                        "about 0.3 ms spread out: docs/bench-daemon.md)")
     a = p.parse_args()
     if a.backend == "host" and a.arch == "sm_90a":
         a.arch = "x86_64"
@@ -422,7 +427,7 @@ def main():
                   f'{r["daemon_cpu_ms_per_evaluation_ns"] or 0:.3f} ms per evaluation')
         if r["scrape_share_ms_per_attempt"] is not None:
             print(r["mode"], f'window: {r["attempts_in_window"]:.0f} attempts, {r["scrapes_in_window"]} scrapes at '
-                  f'{r["scrape_cost_ms"]:.3f} ms each = {r["scrape_share_ms_per_attempt"]:.3f} ms per attempt of the '
+                  f'{r["scrape_cost_ms"]:.3f} ms each (a burst: a lower bound) = {r["scrape_share_ms_per_attempt"]:.3f} ms per attempt of the '
                   f'window\'s {r["daemon_cpu_ms_per_attempt"]:.2f}; by thread group (schedstat, ms per attempt):',
                   json.dumps({k: round(v, 3) for k, v in (r["thread_group_cpu_ms_per_attempt_window"] or {}).items()}))
         if r.get("io_cpu_ms_per_attempt_window"):

@@ -277,7 +277,7 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
       if (!reaped && !term_sent) next = std::min(next, deadline);
       if (term_sent && !kill_sent) next = std::min(next, kill_at);
       if (reaped && kill_sent) next = std::min(next, kill_at + spec.kill_grace);
-      auto left = next == SteadyTime::max() ? int64_t{INT_MAX} : std::chrono::ceil<Ms>(next - now).count();
+      auto left = std::chrono::ceil<Ms>(next - now).count();
       wait_ms = static_cast<int>(std::clamp<int64_t>(left, 0, INT_MAX));
     }
     ++r.wakeups;

@@ -63,19 +63,12 @@ bool ParseRunResultWire(std::string_view text, RunResult& out, std::string& why)
     if (ParseFramed(text, out)) return true;
     // A plain RunResult document (or a frame with a wrong length: parsed whole).
     json j = json::parse(text);
-    // The evidence (most of the document) is moved out, not copied by from_json.
-    json evidence;
-    if (auto it = j.find("evidence"); it != j.end()) {
-      evidence = std::move(*it);
-      j.erase(it);
-    }
     json more;
     if (auto it = j.find("evidence_text"); it != j.end()) {
       more = std::move(*it);
       j.erase(it);
     }
-    out = j.get<RunResult>();
-    if (!evidence.is_null()) out.evidence = std::move(evidence);
+    out = TakeResultFromJson<RunResult>(j);
     if (more.is_object() && out.evidence.is_object())
       for (auto it = more.begin(); it != more.end(); ++it) out.evidence[it.key()] = std::move(*it);
     return true;

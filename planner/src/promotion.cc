@@ -72,7 +72,7 @@ int KeptSamples(const std::vector<double>& samples, double spread) {
 // time, and a pair with an outlier in it does not move the others (a
 // deviation from the set's mean would: one outlier among four samples drags
 // the mean and every deviation with it).
-void PooledNoiseAccumulator::Add(const std::vector<double>& earlier, double x) {
+void PooledNoiseAccumulator::Add(std::span<const double> earlier, double x) {
   if (earlier.empty()) return;
   const double lx = std::log(std::max(x, 1e-12));
   for (double e : earlier) diffs_.push_back(std::abs(lx - std::log(std::max(e, 1e-12))));
@@ -92,7 +92,7 @@ PooledNoise PooledSpread(const std::vector<const std::vector<double>*>& sample_s
   PooledNoiseAccumulator acc;
   for (const std::vector<double>* set : sample_sets)
     for (size_t i = 1; i < set->size(); ++i)
-      acc.Add(std::vector<double>(set->begin(), set->begin() + static_cast<std::ptrdiff_t>(i)), (*set)[i]);
+      acc.Add(std::span<const double>(set->data(), i), (*set)[i]);
   return acc.Estimate();
 }
 

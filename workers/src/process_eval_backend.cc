@@ -31,14 +31,7 @@ Verdict ChildFailureVerdict(const ProcessResult& r, const std::string& phase) {
 bool ParseInto(const std::string& text, BuildResult& out, std::string& why) {
   try {
     auto j = nlohmann::json::parse(text);
-    // The evidence (most of the document) is moved out, not copied by from_json.
-    nlohmann::json evidence;
-    if (auto it = j.find("evidence"); it != j.end()) {
-      evidence = std::move(*it);
-      j.erase(it);
-    }
-    out = j.get<BuildResult>();
-    if (!evidence.is_null()) out.evidence = std::move(evidence);
+    out = TakeResultFromJson<BuildResult>(j);
     return true;
   } catch (const std::exception& e) {
     why = std::string("unparsable result: ") + e.what();

@@ -337,7 +337,6 @@ void WorkerPool::SlotLoop(size_t slot_index) {
       s.evaluations_since_canary++;
       s.busy_seconds += seconds;
       snapshot = s;
-      slot_cv_.notify_all();
     }
     boost::asio::post(io_, [done = std::move(item.done), r = std::move(result),
                             snapshot = std::move(snapshot)]() mutable { done(std::move(r), snapshot); });

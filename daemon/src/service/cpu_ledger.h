@@ -10,7 +10,7 @@
 // well under a microsecond).
 //
 // Threading: a ledger belongs to one thread (the daemon's io thread); every
-// scope on it and every Snapshot() must run on that thread.
+// scope on it and every Take() must run on that thread.
 #include <array>
 #include <cstdint>
 #include <string_view>

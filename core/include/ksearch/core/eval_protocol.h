@@ -97,4 +97,19 @@ void from_json(const nlohmann::json& j, RunRequest& r);
 void to_json(nlohmann::json& j, const RunResult& r);
 void from_json(const nlohmann::json& j, RunResult& r);
 
+// from_json for a BuildResult or RunResult document read once and dropped (a
+// child process's stdout): its `evidence`, most of the document, is moved out
+// of `j` rather than copied. `j` is left without it.
+template <typename Result>
+Result TakeResultFromJson(nlohmann::json& j) {
+  nlohmann::json evidence;
+  if (auto it = j.find("evidence"); it != j.end()) {
+    evidence = std::move(*it);
+    j.erase(it);
+  }
+  Result out = j.get<Result>();
+  if (!evidence.is_null()) out.evidence = std::move(evidence);
+  return out;
+}
+
 }  // namespace ksearch

@@ -16,6 +16,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -145,7 +146,7 @@ PooledNoise PooledSpread(const std::vector<const std::vector<double>*>& sample_s
 class PooledNoiseAccumulator {
  public:
   // `x` is a new sample of the source whose earlier samples are `earlier`.
-  void Add(const std::vector<double>& earlier, double x);
+  void Add(std::span<const double> earlier, double x);
   PooledNoise Estimate() const;
 
  private:

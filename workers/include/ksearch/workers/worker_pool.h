@@ -158,8 +158,9 @@ class WorkerPool {
   mutable std::mutex mu_;
   // Two wake-ups, so that work for one kind of thread does not wake the other:
   // a queued build wakes one compile thread (any of them can take it), while
-  // a queued run, a slot's return to service or a finished evaluation wakes
-  // every slot thread (a run suits only slots of its kind). One shared
+  // a queued run, a slot's return to service or the end of a canary wakes
+  // every slot thread (a run suits only slots of its kind). A finished
+  // evaluation wakes nobody: it gives no other thread work. One shared
   // notify_all woke all compile threads (one per CPU core: 16 on the H100
   // machine) for every run queued and finished (docs/bench-daemon.md).
   std::condition_variable build_cv_;      // compile threads wait on it with mu_
