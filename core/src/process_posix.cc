@@ -284,8 +284,10 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     if (nfds > 0) {
       int pr = poll(fds, nfds, wait_ms);
       if (pr < 0 && errno != EINTR) break;
+      if (pr == 0) ++r.idle_wakeups;
     } else {
       std::this_thread::sleep_for(Ms(wait_ms / 4 + 1));
+      ++r.idle_wakeups;
     }
     if (out_idx >= 0 && fds[out_idx].revents)
       out_open = Drain(out_pipe[0], r.stdout_data, spec.max_output_bytes, r.output_truncated);

@@ -46,6 +46,7 @@ struct ProcessResult {
   double wall_seconds = 0;
   double cpu_seconds = 0;    // user+sys of the child (and its reaped children)
   int wakeups = 0;           // times the launcher's wait loop woke (output, exit, deadlines, ticks)
+  int idle_wakeups = 0;      // of those, the ones with nothing ready: deadlines and ticks only
   std::string error;         // launch error text
 
   bool Succeeded() const { return started && !timed_out && term_signal == 0 && exit_code == 0; }
