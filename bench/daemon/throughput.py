@@ -185,11 +185,28 @@ def finished_campaigns(db_path):
         return []
 
 
-def campaign_yaml(task, backend, arch, seed, campaign_id=None):
+def campaign_yaml(task, backend, arch, seed, campaign_id=None, replay_lines=None):
+    """The tuner on the parameter axis, or (replay_lines set) the task's replay
+    source on every axis of the arch, with an attempt budget that ends the
+    campaign when its cassette does (a replay miss would be a cheap attempt)."""
+    if replay_lines is None:
+        proposer, axes, attempts = "{name: tuner, weight: 1}", "axes: [parameter_tuning]\n", 10000
+    else:
+        proposer, axes, attempts = f"{{name: replay-{task}, weight: 1}}", "", replay_lines
     return (f"campaign_id: {campaign_id or 'bench-' + task}\ntask: {task}\nbackend: {backend}\narch: {arch}\n"
-            "axes: [parameter_tuning]\nproposers:\n  - {name: tuner, weight: 1}\nislands: 1\n"
-            "budgets:\n  attempts: 10000\n  wall_seconds: 86400\nplateau:\n  window: 10000\n"
+            f"{axes}proposers:\n  - {proposer}\nislands: 1\n"
+            f"budgets:\n  attempts: {attempts}\n  wall_seconds: 86400\nplateau:\n  window: 10000\n"
             f"noise_threshold: 0.02\nseed: {seed}\n")
+
+
+def write_cassettes(a, data):
+    """One in-order cassette per task (bench/daemon/cassette.py); returns {task: replies}."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import cassette
+    ext = "cu" if a.backend == "cuda" else ("hip" if a.backend == "hip" else "cc")
+    return {t: cassette.write_cassette(f"{a.tasks}/{t}/seed.{ext}", a.backend, f"{data}/{t}.cassette.jsonl",
+                                       a.replay_lines)
+            for t in a.tasks_list.split(",")}
 
 
 def run_mode(mode, a, out_dir):
@@ -197,6 +214,10 @@ def run_mode(mode, a, out_dir):
     gpus = "auto" if a.backend == "cuda" else "none"
     host_slots = 0 if a.backend == "cuda" else 1
     extra = "max_attempts_in_flight: 1\n" if mode == "serial" else ""
+    replies = write_cassettes(a, data) if a.proposer == "replay" else {}
+    if replies:
+        extra += "replay:\n" + "".join(f"  - {{name: replay-{t}, cassette: {t}.cassette.jsonl, in_order: true}}\n"
+                                       for t in replies)
     with open(f"{data}/daemon.yaml", "w") as f:
         f.write(f"""listen: 127.0.0.1:0
 token_file: token
@@ -230,7 +251,7 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     for i, task in enumerate(tasks):
         path = f"{data}/{task}.yaml"
         with open(path, "w") as f:
-            f.write(campaign_yaml(task, a.backend, a.arch, 11 + i))
+            f.write(campaign_yaml(task, a.backend, a.arch, 11 + i, replay_lines=replies.get(task)))
         subprocess.run([f"{a.bin}/ksearch", "campaign", "start", path, "--url", url, "--token-file", f"{data}/token"],
                        check=True, stdout=subprocess.DEVNULL)
     samples = []
@@ -238,7 +259,7 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     restarted, next_seed, last_check = set(), 11 + len(tasks), 0.0
     while True:
         now = time.monotonic() - t0
-        if a.restart_finished and now - last_check >= 5:
+        if a.restart_finished and not replies and now - last_check >= 5:
             # A campaign whose search space is used up (the tuner on a small
             # space) would leave the slot idle: start a fresh one on its task,
             # read from the log file (read-only; no daemon CPU).
@@ -380,6 +401,10 @@ def main():
     p.add_argument("--restart-finished", action="store_true",
                    help="start a fresh campaign on a task whenever one finishes (keeps the slots fed when the "
                         "tuner exhausts a small space)")
+    p.add_argument("--proposer", choices=["tuner", "replay"], default="tuner",
+                   help="the built-in tuner, or one replay source per task serving a generated cassette of "
+                        "LLM replies (bench/daemon/cassette.py) through the LLM proposer's prompt, parse and patch")
+    p.add_argument("--replay-lines", type=int, default=400, help="replies per task's cassette (at most)")
     p.add_argument("--tasks", default=f"{ROOT}/configs/tasks")
     p.add_argument("--axes", default=f"{ROOT}/configs/axes.yaml")
     p.add_argument("--isa", default=f"{ROOT}/isa_corpus")

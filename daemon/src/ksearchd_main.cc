@@ -36,6 +36,7 @@
 #include "ksearch/workers/worker_pool.h"
 #include "service/campaign_service.h"
 #include "service/planner_proposal_engine.h"
+#include "service/retrieval_memo.h"
 
 namespace {
 
@@ -214,12 +215,14 @@ int main(int argc, char** argv) {
     auto opened = isa_corpus::Corpus::Open({config->isa_dir, {}, {}});
     if (!opened.ok()) return Fail(opened.status());
     corpus = std::move(*opened);
-    sources.isa_facts = [&corpus](const std::string& task, const std::string& arch, const std::string& axis,
-                                  const std::string& bottleneck, size_t budget) {
+    // The corpus is read-only from here on, so each key's facts are retrieved once.
+    sources.isa_facts = daemon::MemoizeIsaFacts([&corpus](const std::string& task, const std::string& arch,
+                                                          const std::string& axis, const std::string& bottleneck,
+                                                          size_t budget) {
       isa_corpus::RetrievalRequest req{task + " " + axis, arch, axis, bottleneck, 6};
       auto packet = corpus->Retrieve(req, budget);
       return packet.ok() ? std::vector<std::string>{packet->text} : std::vector<std::string>{};
-    };
+    });
   }
   experiment_log::ExperimentLog& log_ref = **log;
   sources.blob = [&log_ref](const std::string& hash) {

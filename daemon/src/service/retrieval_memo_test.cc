@@ -1,0 +1,55 @@
+#include "service/retrieval_memo.h"
+
+#include <catch.hpp>
+
+using namespace ksearch::daemon;
+
+TEST_CASE("ISA facts are retrieved once per key", "[daemon][retrieval]") {
+  int calls = 0;
+  RetrievalMemoStats stats;
+  auto facts = MemoizeIsaFacts(
+      [&calls](const std::string& task, const std::string& arch, const std::string& axis,
+               const std::string& bottleneck, size_t budget) {
+        ++calls;
+        return std::vector<std::string>{task + "|" + arch + "|" + axis + "|" + bottleneck + "|" +
+                                        std::to_string(budget) + "|" + std::to_string(calls)};
+      },
+      1024, &stats);
+
+  auto first = facts("softmax", "sm_90a", "memory_access", "dram", 6000);
+  REQUIRE(first == std::vector<std::string>{"softmax|sm_90a|memory_access|dram|6000|1"});
+  CHECK(facts("softmax", "sm_90a", "memory_access", "dram", 6000) == first);
+  CHECK(calls == 1);
+  // Every part of the key counts.
+  CHECK(facts("softmax", "sm_90a", "memory_access", "latency", 6000)[0] ==
+        "softmax|sm_90a|memory_access|latency|6000|2");
+  CHECK(facts("softmax", "sm_90a", "memory_access", "dram", 3000)[0] == "softmax|sm_90a|memory_access|dram|3000|3");
+  CHECK(facts("rmsnorm", "sm_90a", "memory_access", "dram", 6000)[0] == "rmsnorm|sm_90a|memory_access|dram|6000|4");
+  CHECK(facts("softmax", "sm_80", "memory_access", "dram", 6000)[0] == "softmax|sm_80|memory_access|dram|6000|5");
+  CHECK(facts("softmax", "sm_90a", "tiling", "dram", 6000)[0] == "softmax|sm_90a|tiling|dram|6000|6");
+  // Keys that would collide if the parts were joined without a separator.
+  CHECK(facts("ab", "c", "x", "", 1)[0] == "ab|c|x||1|7");
+  CHECK(facts("a", "bc", "x", "", 1)[0] == "a|bc|x||1|8");
+  CHECK(calls == 8);
+  CHECK(stats.hits == 1);
+  CHECK(stats.misses == 8);
+}
+
+TEST_CASE("a full ISA facts memo starts over instead of growing", "[daemon][retrieval]") {
+  int calls = 0;
+  auto facts = MemoizeIsaFacts(
+      [&calls](const std::string& task, const std::string&, const std::string&, const std::string&, size_t) {
+        ++calls;
+        return std::vector<std::string>{task};
+      },
+      2);
+  facts("a", "", "", "", 0);
+  facts("b", "", "", "", 0);
+  facts("a", "", "", "", 0);
+  CHECK(calls == 2);
+  facts("c", "", "", "", 0);  // full: forgets a and b
+  facts("c", "", "", "", 0);
+  CHECK(calls == 3);
+  facts("a", "", "", "", 0);
+  CHECK(calls == 4);
+}
