@@ -111,7 +111,7 @@ def write_cassette(seed_path, backend, out_path, max_lines, rng_seed=7):
                                     *[[1, 2, 4] for _ in sites]))
     rng = random.Random(rng_seed)
     rng.shuffle(combos)
-    body = entry_line(lines)
+    entry_line(lines)  # fails early on a seed without ks_run
     replies = []
     for c in combos:
         n = len(replies) + 1
@@ -119,6 +119,7 @@ def write_cassette(seed_path, backend, out_path, max_lines, rng_seed=7):
         v = variant(lines, space, sites, backend, values, unrolls)
         note = "Tuning: " + ", ".join(f"{s[1]}={x}" for s, x in zip(space, values)) + \
                "; unroll " + ",".join(str(u) for u in unrolls) + "."
+        body = entry_line(v)  # after the inserted pragmas
         if n % 13 == 0:
             v.insert(body + 1, "  ks_undeclared_helper();")
             replies.append(fenced(lang, v, note + " Also calls a helper."))
