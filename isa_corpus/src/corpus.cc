@@ -178,10 +178,10 @@ Result<std::vector<Hit>> Corpus::Search(const SearchQuery& query, int limit) con
   // Score of a passage = chapter-level BM25 (title, terms, whole body) + its
   // own BM25 (heading, section text); passages of a matching chapter that do
   // not match themselves keep the chapter score, so chapter order is stable.
-  const std::string fts = BuildFtsQuery(query.text);
-  auto chapter_rows = index_->MatchChapters(fts);
+  const std::vector<std::string> tokens = QueryTokens(query.text);
+  auto chapter_rows = index_->MatchChapters(tokens);
   if (!chapter_rows.ok()) return chapter_rows.status();
-  auto passage_rows = index_->MatchPassages(fts);
+  auto passage_rows = index_->MatchPassages(tokens);
   if (!passage_rows.ok()) return passage_rows.status();
   std::unordered_map<const Chapter*, double> chapter_score;
   for (const auto& row : *chapter_rows) {

@@ -18,14 +18,12 @@ struct Stmt {
 
 }  // namespace
 
-std::string BuildFtsQuery(const std::string& text) {
-  std::string out, tok;
+std::vector<std::string> QueryTokens(const std::string& text) {
+  std::vector<std::string> out;
+  std::string tok;
   std::set<std::string> used;
   auto flush = [&] {
-    if (tok.size() >= 2 && kStopWords.count(tok) == 0 && used.insert(tok).second) {
-      if (!out.empty()) out += " OR ";
-      out += "\"" + tok + "\"";
-    }
+    if (tok.size() >= 2 && kStopWords.count(tok) == 0 && used.insert(tok).second) out.push_back(tok);
     tok.clear();
   };
   for (char c : text) {
@@ -37,6 +35,15 @@ std::string BuildFtsQuery(const std::string& text) {
     }
   }
   flush();
+  return out;
+}
+
+std::string BuildFtsQuery(const std::string& text) {
+  std::string out;
+  for (const std::string& tok : QueryTokens(text)) {
+    if (!out.empty()) out += " OR ";
+    out += "\"" + tok + "\"";
+  }
   return out;
 }
 
@@ -78,6 +85,7 @@ Status Corpus::Index::Add(const Chapter& chapter, int64_t* chapter_row, std::vec
   std::string terms;
   for (const auto& t : chapter.terms) terms += t + " ";
   for (const auto& t : chapter.topics) terms += t + " ";
+  for (auto& cache : term_rows_) cache.clear();  // IDF and average lengths change
   KS_RETURN_IF_ERROR(Exec("BEGIN"));
   auto fail = [&](const std::string& what) {
     std::string msg = sqlite3_errmsg(db_);
@@ -99,22 +107,52 @@ Status Corpus::Index::Add(const Chapter& chapter, int64_t* chapter_row, std::vec
   return Exec("COMMIT");
 }
 
-Result<std::vector<Corpus::Index::Row>> Corpus::Index::MatchChapters(const std::string& fts_query) const {
-  return Match("chapters", kChapterWeights, 3, fts_query);
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::MatchChapters(const std::vector<std::string>& tokens) const {
+  return Match(kChapters, tokens);
 }
 
-Result<std::vector<Corpus::Index::Row>> Corpus::Index::MatchPassages(const std::string& fts_query) const {
-  return Match("passages", kPassageWeights, 2, fts_query);
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::MatchPassages(const std::vector<std::string>& tokens) const {
+  return Match(kPassages, tokens);
 }
 
-Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(const std::string& table, const double* weights, int n,
-                                                             const std::string& fts_query) const {
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::MatchExpression(bool chapters,
+                                                                       const std::string& fts_query) const {
+  return Query(chapters ? kChapters : kPassages, fts_query);
+}
+
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(Table table,
+                                                             const std::vector<std::string>& tokens) const {
+  // score[row] accumulates each phrase's term (-bm25 of its one-phrase query)
+  // in query order, as bm25() does; rows keep the order they were first met.
+  std::vector<Row> rows;
+  std::map<int64_t, size_t> at;
+  for (const std::string& tok : tokens) {
+    auto cached = term_rows_[table].find(tok);
+    if (cached == term_rows_[table].end()) {
+      auto fresh = Query(table, "\"" + tok + "\"");
+      if (!fresh.ok()) return fresh.status();
+      cached = term_rows_[table].emplace(tok, std::move(*fresh)).first;
+    }
+    for (const Row& r : cached->second) {
+      auto [it, first] = at.try_emplace(r.rowid, rows.size());
+      if (first) rows.push_back(Row{r.rowid, 0.0});
+      rows[it->second].bm25 += -r.bm25;
+    }
+  }
+  for (Row& r : rows) r.bm25 = -1.0 * r.bm25;
+  return rows;
+}
+
+Result<std::vector<Corpus::Index::Row>> Corpus::Index::Query(Table table, const std::string& fts_query) const {
   std::vector<Row> rows;
   if (fts_query.empty()) return rows;
+  const std::string name = table == kChapters ? "chapters" : "passages";
+  const double* weights = table == kChapters ? kChapterWeights : kPassageWeights;
+  const int n = table == kChapters ? 3 : 2;
   Stmt st;
-  std::string sql = "SELECT rowid, bm25(" + table;
+  std::string sql = "SELECT rowid, bm25(" + name;
   for (int i = 0; i < n; ++i) sql += ", " + std::to_string(weights[i]);
-  sql += ") FROM " + table + " WHERE " + table + " MATCH ?1";
+  sql += ") FROM " + name + " WHERE " + name + " MATCH ?1";
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr) != SQLITE_OK) {
     return Status::Internal(std::string("isa index: prepare match: ") + sqlite3_errmsg(db_));
   }

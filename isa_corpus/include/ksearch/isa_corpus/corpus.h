@@ -13,7 +13,8 @@
 // its chapter's BM25 plus its own, filtered by target architecture (arch.h).
 // Retrieve() builds the packet a proposal prompt carries (retrieval.h).
 //
-// Thread-safety: a Corpus is not thread-safe; Add* must not race with reads.
+// Thread-safety: a Corpus is not thread-safe, reads included: Search caches
+// each query token's FTS5 rows (src/fts_index.h). One thread at a time.
 // Ownership: the Corpus owns its in-memory SQLite database.
 #pragma once
 
@@ -96,8 +97,9 @@ class Corpus {
   const TopicMap& topics() const { return topics_; }
   const std::string& root() const { return root_; }
 
+  class Index;  // src/fts_index.h; named here so its own test can build one
+
  private:
-  class Index;
   Corpus(TopicMap topics, std::unique_ptr<Index> index);
 
   // Constant after Open, except through Add*.
