@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -27,6 +28,8 @@
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/isa_corpus/corpus.h"
 #include "ksearch/llm_clients/cassette.h"
+#include "ksearch/skills/router.h"
+#include "ksearch/skills/skill_tree.h"
 #include "ksearch/llm_clients/client_factory.h"
 #include "ksearch/llm_clients/endpoint_config.h"
 #include "ksearch/planner/axis_catalogue.h"
@@ -223,6 +226,33 @@ int main(int argc, char** argv) {
       auto packet = corpus->Retrieve(req, budget);
       return packet.ok() ? std::vector<std::string>{packet->text} : std::vector<std::string>{};
     });
+  }
+  // Technique notes for prompts: the skills tree routed per (axis, arch, op).
+  // An explicit skills_dir must load; the built-in tree is used when present.
+  std::optional<skills::SkillTree> skill_tree;
+  std::optional<skills::Router> skill_router;
+  {
+    const std::string dir = config->skills_dir.empty() ? skills::DefaultTreeDir() : config->skills_dir;
+    if (!config->skills_dir.empty() || std::filesystem::is_directory(dir)) {
+      auto tree = skills::SkillTree::Load({dir, config->tasks_dir});
+      if (!tree.ok()) return Fail(tree.status());
+      skill_tree.emplace(std::move(*tree));
+      skill_router.emplace(*skill_tree);
+      const planner::AxisCatalogue& axes = *catalogue;
+      sources.skill = daemon::MemoizeSkill([&skill_router, &axes](const std::string& axis, const std::string& arch,
+                                                                  const std::string& op, size_t budget) {
+        skills::RouteRequest req;
+        req.axis = axis;
+        req.arch = arch;
+        req.op = op;
+        if (const auto* a = axes.Find(axis)) req.axis_skill_ids = a->skills;
+        req.budget_bytes = budget;
+        return skill_router->Pick(req).Render();
+      });
+      spdlog::info("ksearchd.skills dir={} skills={}", dir, skill_tree->skills().size());
+    } else {
+      spdlog::warn("ksearchd.skills dir={} missing: prompts carry no technique notes", dir);
+    }
   }
   experiment_log::ExperimentLog& log_ref = **log;
   sources.blob = [&log_ref](const std::string& hash) {

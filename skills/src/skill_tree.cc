@@ -1,6 +1,7 @@
 #include "ksearch/skills/skill_tree.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -127,6 +128,11 @@ Status SkillTree::CheckAxes(const std::vector<std::string>& axis_names) const {
   }
   if (problems.empty()) return Status::Ok();
   return Status::InvalidArgument("skills vs axis catalogue:" + problems);
+}
+
+std::string DefaultTreeDir() {
+  if (const char* env = std::getenv("KSEARCH_SKILLS_TREE"); env != nullptr && *env != '\0') return env;
+  return KSEARCH_DEFAULT_SKILLS_TREE;
 }
 
 }  // namespace ksearch::skills

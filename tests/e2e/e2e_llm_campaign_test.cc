@@ -202,6 +202,15 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
   }
   // Every request the server saw is accounted for by the log.
   auto requests = fake.Requests();
+  // Proposal prompts carry the routed technique notes (the built-in skills
+  // tree: the entry skill, then the axis skill under its heading).
+  int with_skills = 0;
+  for (const auto& r : requests) {
+    const std::string body = r.value("body", "");
+    with_skills += body.find("## Technique notes") != std::string::npos &&
+                   body.find("## Skill: techniques/") != std::string::npos;
+  }
+  CHECK(with_skills > 0);
   CHECK(static_cast<int>(requests.size()) >= fig.requests);
   CHECK(static_cast<int>(requests.size()) <= fig.requests + fig.requests_maybe);
   CHECK(fig.spent <= money_usd);

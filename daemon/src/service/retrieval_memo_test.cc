@@ -53,3 +53,22 @@ TEST_CASE("a full ISA facts memo starts over instead of growing", "[daemon][retr
   facts("a", "", "", "", 0);
   CHECK(calls == 4);
 }
+
+TEST_CASE("routed skills are rendered once per key", "[daemon][retrieval]") {
+  int calls = 0;
+  RetrievalMemoStats stats;
+  auto skill = MemoizeSkill(
+      [&calls](const std::string& axis, const std::string& arch, const std::string& op, size_t budget) {
+        ++calls;
+        return axis + "|" + arch + "|" + op + "|" + std::to_string(budget);
+      },
+      1024, &stats);
+  CHECK(skill("tiling", "sm_90a", "gemm", 6000) == "tiling|sm_90a|gemm|6000");
+  CHECK(skill("tiling", "sm_90a", "gemm", 6000) == "tiling|sm_90a|gemm|6000");
+  CHECK(skill("tiling", "sm_90a", "softmax", 6000) == "tiling|sm_90a|softmax|6000");
+  CHECK(skill("tiling", "gfx942", "gemm", 6000) == "tiling|gfx942|gemm|6000");
+  CHECK(skill("tiling", "sm_90a", "gemm", 100) == "tiling|sm_90a|gemm|100");
+  CHECK(calls == 4);
+  CHECK(stats.hits == 1);
+  CHECK(stats.misses == 4);
+}

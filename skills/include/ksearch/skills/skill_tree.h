@@ -45,4 +45,8 @@ class SkillTree {
   size_t entry_index_ = 0;
 };
 
+// The checked-in tree (skills/tree of the source the binary was built from),
+// or $KSEARCH_SKILLS_TREE when set: where a deployment with no skills_dir looks.
+std::string DefaultTreeDir();
+
 }  // namespace ksearch::skills
