@@ -1,0 +1,55 @@
+// retrieval_cost [CORPUS_ROOT] [ARCH] [PASSES]
+//
+// Opens the corpus (default: the checked-in one) and times Corpus::Retrieve,
+// in the calling thread's CPU time, for one request per axis routed by the
+// corpus's topic map (the daemon's request: "<task> <axis>", the arch, the
+// axis, no bottleneck, 6 passages, 6000 bytes), PASSES times over. Pass 1 is
+// what a campaign's first proposal on each axis costs; later passes what a
+// proposal costs once the corpus has met the query's tokens.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "ksearch/isa_corpus/corpus.h"
+
+using namespace ksearch::isa_corpus;
+
+namespace {
+double ThreadCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string root = argc > 1 ? argv[1] : DefaultCorpusRoot();
+  const std::string arch = argc > 2 ? argv[2] : "sm_90a";
+  const int passes = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
+  auto corpus = Corpus::Open({root, {}, {}});
+  if (!corpus.ok()) {
+    std::fprintf(stderr, "retrieval_cost: %s\n", corpus.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<std::string> axes;
+  for (const auto& [axis, topics] : (*corpus)->topics().axes) axes.push_back(axis);
+  std::printf("corpus %s, arch %s, %zu axes\n", root.c_str(), arch.c_str(), axes.size());
+  for (int pass = 1; pass <= passes; ++pass) {
+    size_t bytes = 0;
+    const double t0 = ThreadCpuSeconds();
+    for (const std::string& axis : axes) {
+      auto packet = (*corpus)->Retrieve(RetrievalRequest{"softmax " + axis, arch, axis, "", 6}, 6000);
+      if (!packet.ok()) {
+        std::fprintf(stderr, "retrieval_cost: %s\n", packet.status().ToString().c_str());
+        return 1;
+      }
+      bytes += packet->text.size();
+    }
+    const double ms = (ThreadCpuSeconds() - t0) * 1e3 / static_cast<double>(axes.size());
+    std::printf("pass %d: %.3f ms CPU per Retrieve (mean packet %zu bytes)\n", pass, ms, bytes / axes.size());
+  }
+  return 0;
+}
