@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Daemon throughput: a real ksearchd running one tuner campaign per bundled task.
+"""Daemon throughput: a real ksearchd running one campaign per bundled task.
 
     bench/daemon/throughput.py --bin DIR [--backend cuda|host] [--seconds 240]
                                [--warmup 60] [--modes pipelined,serial] [--out DIR]
+                               [--proposer tuner|replay]
 
 For each mode it starts ksearchd on a fresh data folder, starts one campaign per
-task (the built-in tuner, so no LLM latency is in the loop), samples /metrics and
+task (the built-in tuner, or with --proposer replay the LLM proposer answered at
+once from a generated cassette, bench/daemon/cassette.py: either way no LLM
+latency is in the loop), samples /metrics and
 the daemon's own CPU time once a second for --seconds, then stops the daemon with
 SIGTERM and runs `ksearch log verify`.
 
