@@ -1,4 +1,5 @@
 // SHA-256 for content addressing (blobs, candidate ids, hash chain, artifact cache).
+// Uses the x86 SHA extensions where the CPU has them (src/sha256_blocks.h).
 // Thread-safety: Sha256 instances are not shared; the free functions are pure.
 #pragma once
 
@@ -18,7 +19,6 @@ class Sha256 {
   std::string HexDigest();
 
  private:
-  void Block(const uint8_t* p);
   uint32_t h_[8];
   uint8_t buf_[64];
   size_t buf_len_ = 0;
