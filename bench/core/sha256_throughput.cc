@@ -4,28 +4,23 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 #include <vector>
 
+#include "ksearch/core/clock.h"
 #include "sha256_blocks.h"
 
 namespace {
-
-double ThreadCpuSeconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 
 double MedianMbPerSecond(ksearch::internal::Sha256Blocks fn, const std::string& data, int runs) {
   std::vector<double> rates;
   uint32_t state[8] = {};
   const size_t blocks = data.size() / 64;
   for (int r = 0; r < runs; ++r) {
-    const double t0 = ThreadCpuSeconds();
+    const int64_t t0 = ksearch::ThreadCpuNanos();
     for (int i = 0; i < 200; ++i) fn(state, reinterpret_cast<const uint8_t*>(data.data()), blocks);
-    rates.push_back(200.0 * static_cast<double>(blocks * 64) / (ThreadCpuSeconds() - t0) / 1e6);
+    const double seconds = static_cast<double>(ksearch::ThreadCpuNanos() - t0) * 1e-9;
+    rates.push_back(200.0 * static_cast<double>(blocks * 64) / seconds / 1e6);
   }
   std::sort(rates.begin(), rates.end());
   return rates[rates.size() / 2];

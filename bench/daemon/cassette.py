@@ -44,7 +44,7 @@ def tune_space(lines):
     return out
 
 
-def unroll_sites(lines, backend):
+def unroll_sites(lines):
     """Loops that may take an unroll pragma: not already preceded by one."""
     sites = []
     for i, l in enumerate(lines):
@@ -63,7 +63,7 @@ def pragma(backend, k):
 
 def variant(lines, space, sites, backend, values, unrolls):
     out = list(lines)
-    for (i, name, _, _), v in zip(space, values):
+    for (i, _, _, _), v in zip(space, values):
         out[i] = re.sub(r"^(#define\s+\w+\s+)\S+", lambda m: m.group(1) + v, out[i])
     # Insert from the bottom so earlier indices stay valid.
     for i, k in sorted(zip(sites, unrolls), reverse=True):
@@ -105,7 +105,7 @@ def write_cassette(seed_path, backend, out_path, max_lines, rng_seed=7):
     """Writes the cassette; returns the number of replies (capped by the distinct variants)."""
     lines = open(seed_path).read().rstrip("\n").split("\n")
     space = tune_space(lines)
-    sites = unroll_sites(lines, backend)
+    sites = unroll_sites(lines)
     lang = "cuda" if backend == "cuda" else ("hip" if backend == "hip" else "cpp")
     combos = list(itertools.product(*[vals for (_, _, _, vals) in space],
                                     *[[1, 2, 4] for _ in sites]))

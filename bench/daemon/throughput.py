@@ -141,38 +141,32 @@ def _thread_group(stat_text):
     return re.sub(r"\d+$", "", stat_text[stat_text.index("(") + 1:stat_text.rindex(")")])
 
 
-def thread_cpu_seconds(pid):
-    """utime+stime per thread name (the pool names its threads ks-build<i>, ks-<slot>)."""
-    out = {}
-    for (text,) in _thread_files(pid, "stat"):
-        name = text[text.index("(") + 1:text.rindex(")")]
-        out[name] = out.get(name, 0.0) + _stat_cpu_seconds(text)
-    return out
-
-
-def thread_group_cpu_ns(pid):
-    """schedstat ns per thread group (ksearchd, ks-build, ks-host, ks-gpu): which threads the
-    window's CPU went to, at ns resolution (stat's ticks round each build thread to 0). None when
-    the process is gone; the groups sum to cpu_ns."""
+def thread_cpu(pid):
+    """One pass over the process's live threads: (utime+stime seconds per thread name, from stat's
+    10 ms ticks; schedstat ns per thread group: ksearchd, ks-build, ks-host, ks-gpu). The groups show
+    which threads the window's CPU went to at ns resolution (stat's ticks round each build thread to
+    0) and sum to cpu_ns. None when the process is gone."""
     if not os.path.isdir(f"/proc/{pid}/task"):
         return None
-    out = {}
+    by_name, by_group = {}, {}
     for stat_text, sched in _thread_files(pid, "stat", "schedstat"):
+        name = stat_text[stat_text.index("(") + 1:stat_text.rindex(")")]
+        by_name[name] = by_name.get(name, 0.0) + _stat_cpu_seconds(stat_text)
         try:
             ns = int(sched.split()[0])
         except (ValueError, IndexError):
             continue
         group = _thread_group(stat_text)
-        out[group] = out.get(group, 0) + ns
-    return out
+        by_group[group] = by_group.get(group, 0) + ns
+    return by_name, by_group
 
 
 def cpu_ns(pid):
     """CPU time of the process's live threads in ns, from /proc/PID/task/*/schedstat (first field: time
     on a CPU). Far finer than stat's 10 ms ticks; a thread that exited is no longer counted (the
     daemon's threads live as long as it does). None when the process is gone."""
-    groups = thread_group_cpu_ns(pid)
-    return None if groups is None else sum(groups.values())
+    threads = thread_cpu(pid)
+    return None if threads is None else sum(threads[1].values())
 
 
 def finished_campaigns(db_path):
@@ -284,10 +278,10 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
             if last_m is None or final or now - last_scrape >= a.scrape_every - 0.05:
                 last_m, last_scrape = metrics(url, token, a.keep_alive), now
             m = last_m
-            groups = thread_group_cpu_ns(d.pid)  # one read of the threads' files gives both figures
+            by_name, groups = thread_cpu(d.pid) or ({}, None)  # one read of the threads' files
             samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
                             "cpu_ns": None if groups is None else sum(groups.values()),
-                            "thread_cpu_s": thread_cpu_seconds(d.pid),
+                            "thread_cpu_s": by_name,
                             "thread_group_cpu_ns": groups or {}, "scraped_at": last_scrape,
                             "busy": {k: v for k, v in m.items() if k.startswith("ksearch_slot_busy_seconds")},
                             "evals": total(m, "ksearch_slot_evaluations_total"),

@@ -9,21 +9,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 #include <vector>
 
+#include "ksearch/core/clock.h"
 #include "ksearch/isa_corpus/corpus.h"
 
 using namespace ksearch::isa_corpus;
-
-namespace {
-double ThreadCpuSeconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   const std::string root = argc > 1 ? argv[1] : DefaultCorpusRoot();
@@ -39,7 +31,7 @@ int main(int argc, char** argv) {
   std::printf("corpus %s, arch %s, %zu axes\n", root.c_str(), arch.c_str(), axes.size());
   for (int pass = 1; pass <= passes; ++pass) {
     size_t bytes = 0;
-    const double t0 = ThreadCpuSeconds();
+    const int64_t t0 = ksearch::ThreadCpuNanos();
     for (const std::string& axis : axes) {
       auto packet = (*corpus)->Retrieve(RetrievalRequest{"softmax " + axis, arch, axis, "", 6}, 6000);
       if (!packet.ok()) {
@@ -48,7 +40,7 @@ int main(int argc, char** argv) {
       }
       bytes += packet->text.size();
     }
-    const double ms = (ThreadCpuSeconds() - t0) * 1e3 / static_cast<double>(axes.size());
+    const double ms = static_cast<double>(ksearch::ThreadCpuNanos() - t0) * 1e-6 / static_cast<double>(axes.size());
     std::printf("pass %d: %.3f ms CPU per Retrieve (mean packet %zu bytes)\n", pass, ms, bytes / axes.size());
   }
   return 0;

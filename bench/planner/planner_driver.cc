@@ -43,7 +43,7 @@ class Driver {
       }
       Step(*n.decision);
     }
-    if (std::getenv("PLANNER_BENCH_MISSING")) {  // what the declared best still lacks
+    if (report_missing_) {  // what the declared best still lacks
       const SimState& b = states_.at(p_.BestCandidate());
       double bt = L_.TrueTime(b), opt = L_.OptimumTime();
       std::fprintf(stderr, "MISSING seed=%llu best/opt=%.4f tune_off=%d", static_cast<unsigned long long>(seed_),
@@ -88,14 +88,14 @@ class Driver {
       j["bottleneck"] = kClasses[L_.Bottleneck(*s)];
     }
     Emit("attempt_finished", a, j);
-    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  = %s\n", verdict.c_str());
+    if (trace_) std::fprintf(stderr, "  = %s\n", verdict.c_str());
     ++counts_[verdict];
   }
 
   void Step(const Decision& d) {
     // Per proposal: the parent's standing (declared best, confirmed, time
     // relative to the best). Slow (a Snapshot per decision); diagnostics only.
-    if (std::getenv("PLANNER_BENCH_PARENT") && d.kind == DecisionKind::kProposal) {
+    if (trace_parents_ && d.kind == DecisionKind::kProposal) {
       auto snap = p_.Snapshot();
       const auto& m = snap["members"][d.parent];
       double bt = p_.BestTimeUs();
@@ -103,7 +103,7 @@ class Driver {
                    d.mode.c_str(), d.parent == p_.BestCandidate(), m["confirmed"].get<bool>() ? 1 : 0,
                    m["time_us"].get<double>() / bt - 1);
     }
-    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "%s %s %s %s best=%s unit=%zu\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str(), p_.BestCandidate().c_str(), r_.best_speedup.size() / kTicksPerUnit);
+    if (trace_) std::fprintf(stderr, "%s %s %s %s best=%s unit=%zu\n", d.mode.c_str(), d.parent.c_str(), d.axis.c_str(), d.proposer.c_str(), p_.BestCandidate().c_str(), r_.best_speedup.size() / kTicksPerUnit);
     ++counts_[d.mode];
     Unit("mode_" + d.mode);
     Unit(d.parent == p_.BestCandidate() ? "parent_best" : "parent_other");
@@ -164,7 +164,7 @@ class Driver {
     double t = L_.Measure(pr.child, rng_);
     auto j = p_.JudgeMeasurement(d.parent, t, spread);
     Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t);
-    if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f (%s)\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t, j->detail.c_str());
+    if (trace_) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f (%s)\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t, j->detail.c_str());
     double child_true = L_.TrueTime(pr.child);
     const std::string effect = EffectClass(child_true / L_.TrueTime(parent) - 1);
     status_[cand] = j->needs_remeasure ? "pending" : "rejected";
@@ -177,12 +177,12 @@ class Driver {
       double t2 = L_.Measure(pr.child, rng_);
       auto rj = p_.JudgeRemeasurement(cand, t2, spread);
       again = rj->needs_another;
-      if (std::getenv("PLANNER_BENCH_TRACE")) std::fprintf(stderr, "  remeasure %s %.2f: %s\n", cand.c_str(), t2, rj->detail.c_str());
+      if (trace_) std::fprintf(stderr, "  remeasure %s %.2f: %s\n", cand.c_str(), t2, rj->detail.c_str());
       Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
       if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) {
         ++r_.false_elites;
-        if (std::getenv("PLANNER_BENCH_FE")) std::fprintf(stderr, "FALSE ELITE rng_seed=%llu %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", static_cast<unsigned long long>(seed_), cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
+        if (false_elites_) std::fprintf(stderr, "FALSE ELITE rng_seed=%llu %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", static_cast<unsigned long long>(seed_), cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
       }
       if (!again) confirmed = rj->agrees;
       if (rj->promote_best) {
@@ -216,6 +216,11 @@ class Driver {
   double reported_scale_;
   uint64_t seed_;
   std::mt19937_64 rng_;
+  // Diagnostics on stderr, chosen by the environment once per run (not per step).
+  const bool trace_ = std::getenv("PLANNER_BENCH_TRACE") != nullptr;
+  const bool report_missing_ = std::getenv("PLANNER_BENCH_MISSING") != nullptr;
+  const bool trace_parents_ = std::getenv("PLANNER_BENCH_PARENT") != nullptr;
+  const bool false_elites_ = std::getenv("PLANNER_BENCH_FE") != nullptr;
   double seed_measured_ = 1;
   std::vector<double> seed_samples_;
   RunResult r_;

@@ -110,7 +110,10 @@ Sha256Blocks Sha256BlocksShaNi() {
 }
 
 Sha256Blocks Sha256BlocksFn() {
-  static const Sha256Blocks fn = Sha256BlocksShaNi() ? Sha256BlocksShaNi() : &Sha256BlocksPortable;
+  static const Sha256Blocks fn = [] {
+    Sha256Blocks ni = Sha256BlocksShaNi();
+    return ni != nullptr ? ni : &Sha256BlocksPortable;
+  }();
   return fn;
 }
 

@@ -51,7 +51,6 @@ TEST_CASE("sha256 of every length up to three blocks, in pieces, equals one-shot
   // Covers the padding's two cases (the length fits in this block or the next).
   std::string data;
   for (int i = 0; i < 200; ++i) data.push_back(static_cast<char>('a' + i % 26));
-  const std::string abc = ksearch::Sha256Hex("abc");
   for (size_t n = 0; n <= data.size(); ++n) {
     std::string_view part(data.data(), n);
     ksearch::Sha256 h;
@@ -60,7 +59,6 @@ TEST_CASE("sha256 of every length up to three blocks, in pieces, equals one-shot
     INFO("length " << n);
     CHECK(h.HexDigest() == ksearch::Sha256Hex(part));
   }
-  CHECK(abc == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // Digests from Python's hashlib, around the block and padding edges.
   const std::pair<size_t, const char*> want[] = {
       {55, "595615dbe4f0f407ae397d08b4c2cb870cb9b0e11937416f950c5160acf9c005"},

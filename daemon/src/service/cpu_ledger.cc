@@ -1,16 +1,8 @@
 #include "service/cpu_ledger.h"
 
-#include <time.h>
+#include "ksearch/core/clock.h"
 
 namespace ksearch::daemon {
-
-namespace {
-int64_t ThreadCpuNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-}  // namespace
 
 std::string_view CpuActivityName(CpuActivity a) {
   switch (a) {
@@ -34,7 +26,7 @@ void CpuLedger::Charge(int64_t now_ns) {
 }
 
 CpuLedger::Snapshot CpuLedger::Take() const {
-  const int64_t now = ThreadCpuNs();
+  const int64_t now = ThreadCpuNanos();
   Snapshot s;
   for (size_t i = 0; i < ns_.size(); ++i) s.seconds[i] = double(ns_[i]) * 1e-9;
   if (current_ != kNone) s.seconds[static_cast<size_t>(current_)] += double(now - since_ns_) * 1e-9;
@@ -43,12 +35,12 @@ CpuLedger::Snapshot CpuLedger::Take() const {
 }
 
 CpuScope::CpuScope(CpuLedger& ledger, CpuActivity activity) : ledger_(ledger), outer_(ledger.current_) {
-  ledger_.Charge(ThreadCpuNs());
+  ledger_.Charge(ThreadCpuNanos());
   ledger_.current_ = static_cast<int>(activity);
 }
 
 CpuScope::~CpuScope() {
-  ledger_.Charge(ThreadCpuNs());
+  ledger_.Charge(ThreadCpuNanos());
   ledger_.current_ = outer_;
 }
 

@@ -2,22 +2,20 @@
 
 #include <catch.hpp>
 
-#include <time.h>
-
 #include <cstdint>
+
+#include "ksearch/core/clock.h"
 
 namespace ksearch::daemon {
 namespace {
 
 // Burns at least `ms` of this thread's CPU (a busy loop, not a sleep).
 void Burn(int ms) {
-  timespec start{}, now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+  const int64_t start = ThreadCpuNanos();
   volatile uint64_t sink = 0;
   do {
     for (int i = 0; i < 1000; ++i) sink = sink + i;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1'000'000 < ms);
+  } while (ThreadCpuNanos() - start < int64_t{ms} * 1'000'000);
 }
 
 double Of(const CpuLedger::Snapshot& s, CpuActivity a) { return s.seconds[static_cast<size_t>(a)]; }

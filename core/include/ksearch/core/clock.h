@@ -20,6 +20,10 @@ class Clock {
   virtual int64_t UnixMillis() const = 0;
 };
 
+// CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), in ns: for
+// accounting and benchmarks, never for deadlines.
+int64_t ThreadCpuNanos();
+
 // The real clocks. Stateless; one shared instance.
 class SystemClock final : public Clock {
  public:
