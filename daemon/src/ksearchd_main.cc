@@ -218,6 +218,17 @@ int main(int argc, char** argv) {
     auto opened = isa_corpus::Corpus::Open({config->isa_dir, {}, {}});
     if (!opened.ok()) return Fail(opened.status());
     corpus = std::move(*opened);
+    // Every routed query token asked of the index now, on this thread, so no
+    // campaign's first proposal on an axis pays for it (the same work, once per
+    // daemon; docs/bench-daemon.md). A failure here is only a cold cache.
+    const int64_t warm_start = ThreadCpuNanos();
+    auto warmed = corpus->WarmRoutedTerms();
+    if (warmed.ok()) {
+      spdlog::info("ksearchd.isa_corpus warmed_tokens={} cpu_ms={:.1f}", *warmed,
+                   static_cast<double>(ThreadCpuNanos() - warm_start) * 1e-6);
+    } else {
+      spdlog::warn("ksearchd.isa_corpus warm failed: {}", warmed.status().ToString());
+    }
     // The corpus is read-only from here on, so each key's facts are retrieved once.
     sources.isa_facts = daemon::MemoizeIsaFacts([&corpus](const std::string& task, const std::string& arch,
                                                           const std::string& axis, const std::string& bottleneck,

@@ -174,6 +174,16 @@ Status Corpus::AddAmdIsaXml(const std::string& path, const std::string& arch_ove
   return AddChapter(std::move(*ch));
 }
 
+Result<int> Corpus::WarmRoutedTerms() const {
+  std::string text;
+  for (const auto& [axis, topics] : topics_.axes) text += axis + " ";
+  for (const auto& [name, topic] : topics_.topics)
+    for (const std::string& term : topic.terms) text += term + " ";
+  const std::vector<std::string> tokens = QueryTokens(text);
+  KS_RETURN_IF_ERROR(index_->Warm(tokens));
+  return static_cast<int>(tokens.size());
+}
+
 Result<std::vector<Hit>> Corpus::Search(const SearchQuery& query, int limit) const {
   // Score of a passage = chapter-level BM25 (title, terms, whole body) + its
   // own BM25 (heading, section text); passages of a matching chapter that do

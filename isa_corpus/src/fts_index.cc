@@ -62,7 +62,10 @@ Result<std::unique_ptr<Corpus::Index>> Corpus::Index::Create() {
   return index;
 }
 
-Corpus::Index::~Index() { sqlite3_close(db_); }
+Corpus::Index::~Index() {
+  for (sqlite3_stmt* st : match_) sqlite3_finalize(st);
+  sqlite3_close(db_);
+}
 
 Status Corpus::Index::Exec(const std::string& sql) {
   char* err = nullptr;
@@ -127,13 +130,9 @@ Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(Table table,
   std::vector<Row> rows;
   std::map<int64_t, size_t> at;
   for (const std::string& tok : tokens) {
-    auto cached = term_rows_[table].find(tok);
-    if (cached == term_rows_[table].end()) {
-      auto fresh = Query(table, "\"" + tok + "\"");
-      if (!fresh.ok()) return fresh.status();
-      cached = term_rows_[table].emplace(tok, std::move(*fresh)).first;
-    }
-    for (const Row& r : cached->second) {
+    auto cached = TermRows(table, tok);
+    if (!cached.ok()) return cached.status();
+    for (const Row& r : **cached) {
       auto [it, first] = at.try_emplace(r.rowid, rows.size());
       if (first) rows.push_back(Row{r.rowid, 0.0});
       rows[it->second].bm25 += -r.bm25;
@@ -143,27 +142,54 @@ Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(Table table,
   return rows;
 }
 
+Status Corpus::Index::Warm(const std::vector<std::string>& tokens) const {
+  for (Table table : {kChapters, kPassages}) {
+    for (const std::string& tok : tokens) {
+      auto rows = TermRows(table, tok);
+      if (!rows.ok()) return rows.status();
+    }
+  }
+  return Status::Ok();
+}
+
+Result<const std::vector<Corpus::Index::Row>*> Corpus::Index::TermRows(Table table, const std::string& token) const {
+  auto cached = term_rows_[table].find(token);
+  if (cached == term_rows_[table].end()) {
+    auto fresh = Query(table, "\"" + token + "\"");
+    if (!fresh.ok()) return fresh.status();
+    cached = term_rows_[table].emplace(token, std::move(*fresh)).first;
+  }
+  return &cached->second;
+}
+
 Result<std::vector<Corpus::Index::Row>> Corpus::Index::Query(Table table, const std::string& fts_query) const {
   std::vector<Row> rows;
   if (fts_query.empty()) return rows;
-  const std::string name = table == kChapters ? "chapters" : "passages";
-  const double* weights = table == kChapters ? kChapterWeights : kPassageWeights;
-  const int n = table == kChapters ? 3 : 2;
-  Stmt st;
-  std::string sql = "SELECT rowid, bm25(" + name;
-  for (int i = 0; i < n; ++i) sql += ", " + std::to_string(weights[i]);
-  sql += ") FROM " + name + " WHERE " + name + " MATCH ?1";
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr) != SQLITE_OK) {
-    return Status::Internal(std::string("isa index: prepare match: ") + sqlite3_errmsg(db_));
+  sqlite3_stmt*& st = match_[table];
+  if (st == nullptr) {
+    const std::string name = table == kChapters ? "chapters" : "passages";
+    const double* weights = table == kChapters ? kChapterWeights : kPassageWeights;
+    const int n = table == kChapters ? 3 : 2;
+    std::string sql = "SELECT rowid, bm25(" + name;
+    for (int i = 0; i < n; ++i) sql += ", " + std::to_string(weights[i]);
+    sql += ") FROM " + name + " WHERE " + name + " MATCH ?1";
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
+      std::string msg = sqlite3_errmsg(db_);
+      sqlite3_finalize(st);
+      st = nullptr;
+      return Status::Internal("isa index: prepare match: " + msg);
+    }
   }
-  sqlite3_bind_text(st.s, 1, fts_query.c_str(), -1, SQLITE_TRANSIENT);
+  ++sqlite_queries_;
+  sqlite3_bind_text(st, 1, fts_query.c_str(), -1, SQLITE_TRANSIENT);
   int rc;
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
-    rows.push_back(Row{sqlite3_column_int64(st.s, 0), sqlite3_column_double(st.s, 1)});
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    rows.push_back(Row{sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)});
   }
-  if (rc != SQLITE_DONE) {
-    return Status::InvalidArgument("isa index: query '" + fts_query + "': " + sqlite3_errmsg(db_));
-  }
+  std::string error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db_);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (rc != SQLITE_DONE) return Status::InvalidArgument("isa index: query '" + fts_query + "': " + error);
   return rows;
 }
 

@@ -53,6 +53,11 @@ class Corpus::Index {
   // QueryTokens), scored as the OR-query of those tokens in that order.
   Result<std::vector<Row>> MatchChapters(const std::vector<std::string>& tokens) const;
   Result<std::vector<Row>> MatchPassages(const std::vector<std::string>& tokens) const;
+  // Fills the cache for each of `tokens` in both tables (a query on them then
+  // asks SQLite nothing).
+  Status Warm(const std::vector<std::string>& tokens) const;
+  // How many queries this index has asked of SQLite (tests check the cache).
+  int sqlite_queries() const { return sqlite_queries_; }
   // The same, straight from SQLite for an FTS5 expression (tests compare the two).
   Result<std::vector<Row>> MatchExpression(bool chapters, const std::string& fts_query) const;
 
@@ -62,8 +67,14 @@ class Corpus::Index {
   Status Exec(const std::string& sql);
   Result<std::vector<Row>> Match(Table table, const std::vector<std::string>& tokens) const;
   Result<std::vector<Row>> Query(Table table, const std::string& fts_query) const;
+  // The cached rows of the one-phrase query "token", asked of SQLite on first use.
+  Result<const std::vector<Row>*> TermRows(Table table, const std::string& token) const;
   // Per table: token -> the rows of the one-phrase query "token".
   mutable std::map<std::string, std::vector<Row>> term_rows_[2];
+  // Per table: the prepared MATCH statement (made on first use, kept reset
+  // between queries; finalized before db_ is closed). Owned.
+  mutable sqlite3_stmt* match_[2] = {nullptr, nullptr};
+  mutable int sqlite_queries_ = 0;
   sqlite3* db_;  // owned
 };
 

@@ -85,4 +85,63 @@ TEST_CASE("the index's cached per-token scores equal SQLite's OR-query bit for b
   CheckSame(**index, probe);
 }
 
+TEST_CASE("a warmed index answers the routed queries without asking SQLite, with the same rows", "[isa_corpus][fts]") {
+  CorpusOptions opts;
+  opts.root = testing::SourceDir() + "/isa_corpus";
+  auto corpus = Corpus::Open(opts);
+  REQUIRE(corpus.ok());
+  auto index = Corpus::Index::Create();
+  REQUIRE(index.ok());
+  for (const auto& ch : (*corpus)->chapters()) {
+    int64_t row = 0;
+    std::vector<int64_t> rows;
+    REQUIRE((*index)->Add(*ch, &row, &rows).ok());
+  }
+  const TopicMap& topics = (*corpus)->topics();
+  std::vector<std::string> queries;
+  std::string all;
+  for (const auto& [axis, names] : topics.axes) {
+    std::string text = axis;
+    for (const auto& name : names)
+      for (const auto& t : topics.topics.at(name).terms) text += " " + t;
+    queries.push_back(text);
+    all += text + " ";
+  }
+  REQUIRE((*index)->Warm(QueryTokens(all)).ok());
+  const int asked = (*index)->sqlite_queries();
+  CHECK(asked == 2 * static_cast<int>(QueryTokens(all).size()));
+  for (const std::string& text : queries) {
+    auto chapters = (*index)->MatchChapters(QueryTokens(text));
+    auto passages = (*index)->MatchPassages(QueryTokens(text));
+    REQUIRE(chapters.ok());
+    REQUIRE(passages.ok());
+    CHECK_FALSE(passages->empty());
+  }
+  CHECK((*index)->sqlite_queries() == asked);
+  for (const std::string& text : queries) CheckSame(**index, text);
+}
+
+TEST_CASE("WarmRoutedTerms leaves every routed packet as it was", "[isa_corpus][fts]") {
+  CorpusOptions opts;
+  opts.root = testing::SourceDir() + "/isa_corpus";
+  auto cold = Corpus::Open(opts);
+  auto warm = Corpus::Open(opts);
+  REQUIRE(cold.ok());
+  REQUIRE(warm.ok());
+  auto tokens = (*warm)->WarmRoutedTerms();
+  REQUIRE(tokens.ok());
+  CHECK(*tokens > 50);
+  for (const auto& [axis, names] : (*cold)->topics().axes) {
+    for (const char* bottleneck : {"", "memory", "compute"}) {
+      RetrievalRequest req{"softmax " + axis, "sm_90a", axis, bottleneck, 6};
+      auto a = (*cold)->Retrieve(req, 6000);
+      auto b = (*warm)->Retrieve(req, 6000);
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      INFO(axis << " / " << bottleneck);
+      CHECK(a->text == b->text);
+    }
+  }
+}
+
 }  // namespace ksearch::isa_corpus

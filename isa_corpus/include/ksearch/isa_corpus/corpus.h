@@ -87,6 +87,13 @@ class Corpus {
   // The focused packet for one proposal; see retrieval.h for the contract.
   Result<Packet> Retrieve(const RetrievalRequest& request, size_t budget_bytes) const;
 
+  // Asks the index once for every token the routing table can put into a
+  // Retrieve query (each axis name and each topic's terms), so that later
+  // queries on them are answered from the cache. Returns how many tokens.
+  // This is the work a campaign's first proposal on each axis would do; a
+  // long-running process (the daemon) pays it once at start-up instead.
+  Result<int> WarmRoutedTerms() const;
+
   // Hard-rules documents that apply to `arch`, in id order.
   std::vector<const Chapter*> RulesFor(const std::string& arch) const;
 
