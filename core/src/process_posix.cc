@@ -32,23 +32,40 @@ namespace {
 using Ms = std::chrono::milliseconds;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-void SetCloexec(int fd) { fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC); }
+// In the vfork child: makes `fd` the child's `target` descriptor, open across
+// execve. dup2 onto another number clears close-on-exec on the copy; onto
+// itself (a parent started with 0, 1 or 2 closed) it does not, so clear it.
+void MoveTo(int fd, int target) {
+  if (fd == target) {
+    fcntl(fd, F_SETFD, 0);
+  } else {
+    dup2(fd, target);
+  }
+}
 void SetNonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-std::vector<std::string> BuildEnv(const ProcessSpec& spec) {
-  std::map<std::string, std::string> env;
+// The child's environment: the parent's entries (unless clear_env) minus the
+// keys of env_unset and env_set, then env_set's. `storage` owns the strings
+// made here; the parent's entries are pointed at, not copied (the daemon does
+// not change its environment while it launches children).
+std::vector<char*> BuildEnv(const ProcessSpec& spec, std::vector<std::string>& storage) {
+  auto dropped = [&spec](std::string_view key) {
+    if (spec.env_set.count(std::string(key)) != 0) return true;
+    return std::find(spec.env_unset.begin(), spec.env_unset.end(), key) != spec.env_unset.end();
+  };
+  std::vector<char*> out;
   if (!spec.clear_env) {
     for (char** e = environ; e && *e; ++e) {
-      std::string kv(*e);
+      std::string_view kv(*e);
       auto eq = kv.find('=');
-      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+      if (eq == std::string_view::npos) continue;
+      if ((spec.env_set.empty() && spec.env_unset.empty()) || !dropped(kv.substr(0, eq))) out.push_back(*e);
     }
   }
-  for (const auto& k : spec.env_unset) env.erase(k);
-  for (const auto& [k, v] : spec.env_set) env[k] = v;
-  std::vector<std::string> out;
-  out.reserve(env.size());
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  storage.reserve(spec.env_set.size());
+  for (const auto& [k, v] : spec.env_set) storage.push_back(k + "=" + v);
+  for (std::string& kv : storage) out.push_back(kv.data());
+  out.push_back(nullptr);
   return out;
 }
 
@@ -123,19 +140,24 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     return r;
   }
 
-  int out_pipe[2], err_pipe[2], in_pipe[2], exec_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0 || pipe(in_pipe) != 0 || pipe(exec_pipe) != 0) {
+  // Every end is close-on-exec; the child's dup2 onto 0, 1 and 2 clears the
+  // flag on the copies it keeps. The parent's ends are non-blocking (the loop
+  // below polls them); the child's stay blocking.
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1}, exec_pipe[2] = {-1, -1};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0 ||
+      pipe2(exec_pipe, O_CLOEXEC) != 0) {
     r.error = std::string("pipe: ") + strerror(errno);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1], exec_pipe[0],
+                   exec_pipe[1]})
+      if (fd >= 0) close(fd);
     return r;
   }
-  for (int fd : {out_pipe[0], err_pipe[0], in_pipe[1], exec_pipe[0], exec_pipe[1]}) SetCloexec(fd);
 
-  std::vector<std::string> env = BuildEnv(spec);
-  std::vector<char*> argv_c, env_c;
+  std::vector<std::string> env_storage;
+  std::vector<char*> env_c = BuildEnv(spec, env_storage);
+  std::vector<char*> argv_c;
   for (const auto& a : spec.argv) argv_c.push_back(const_cast<char*>(a.c_str()));
   argv_c.push_back(nullptr);
-  for (const auto& e : env) env_c.push_back(const_cast<char*>(e.c_str()));
-  env_c.push_back(nullptr);
 
   auto start = std::chrono::steady_clock::now();
   const pid_t parent_pid = getpid();
@@ -175,9 +197,9 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     // would leave it running: tie its life to the launching thread instead.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent_pid) _exit(127);  // the parent died before prctl
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
+    MoveTo(in_pipe[0], 0);
+    MoveTo(out_pipe[1], 1);
+    MoveTo(err_pipe[1], 2);
     if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
       int e = errno;
       (void)!write(exec_pipe[1], &e, sizeof e);

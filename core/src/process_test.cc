@@ -1,6 +1,12 @@
 #include <catch.hpp>
 
+#include <fcntl.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "ksearch/core/process.h"
@@ -108,4 +114,65 @@ TEST_CASE("KillAll ends every running child promptly", "[core][process][fault]")
   CHECK_FALSE(r.timed_out);
   CHECK(r.term_signal == 9);
   CHECK(r.wall_seconds < 10);
+}
+
+TEST_CASE("the child's environment: the parent's, minus env_unset, with env_set overriding", "[core][process]") {
+  setenv("KS_PROCESS_TEST_KEEP", "kept", 1);
+  setenv("KS_PROCESS_TEST_DROP", "dropped", 1);
+  setenv("KS_PROCESS_TEST_OVERRIDE", "old", 1);
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "env | grep '^KS_PROCESS_TEST_' | sort"};
+  spec.env_set = {{"KS_PROCESS_TEST_OVERRIDE", "new"}, {"KS_PROCESS_TEST_ADDED", "a=b"}};
+  spec.env_unset = {"KS_PROCESS_TEST_DROP"};
+  auto r = PosixProcessLauncher::Instance().Run(spec);
+  REQUIRE(r.Succeeded());
+  CHECK(r.stdout_data ==
+        "KS_PROCESS_TEST_ADDED=a=b\nKS_PROCESS_TEST_KEEP=kept\nKS_PROCESS_TEST_OVERRIDE=new\n");
+
+  spec.env_set = {};
+  spec.env_unset = {};
+  r = PosixProcessLauncher::Instance().Run(spec);
+  REQUIRE(r.Succeeded());
+  CHECK(r.stdout_data ==
+        "KS_PROCESS_TEST_DROP=dropped\nKS_PROCESS_TEST_KEEP=kept\nKS_PROCESS_TEST_OVERRIDE=old\n");
+
+  spec.clear_env = true;
+  spec.argv = {"/usr/bin/env"};
+  spec.env_set = {{"ONLY", "1"}};
+  r = PosixProcessLauncher::Instance().Run(spec);
+  REQUIRE(r.Succeeded());
+  CHECK(r.stdout_data == "ONLY=1\n");
+  unsetenv("KS_PROCESS_TEST_KEEP");
+  unsetenv("KS_PROCESS_TEST_DROP");
+  unsetenv("KS_PROCESS_TEST_OVERRIDE");
+}
+
+TEST_CASE("a child holds only its own 0, 1 and 2 of the launcher's pipes", "[core][process]") {
+  // Children launched from several threads at once must not inherit each
+  // other's pipe ends (one that held another's stdout would delay that run's
+  // EOF until it exited), nor keep a second copy of their own. Every end is
+  // close-on-exec; the child keeps 0-2. Descriptors this test process itself
+  // inherited without close-on-exec pass through, as they would anyway.
+  std::set<std::string> inherited = {"0", "1", "2"};
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    const int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC) == 0) inherited.insert(entry.path().filename().string());
+  }
+  ProcessSpec spec;
+  spec.argv = {"ls", "/proc/self/fd"};
+  std::vector<ProcessResult> results(4);
+  std::vector<std::thread> threads;
+  for (auto& out : results) threads.emplace_back([&spec, &out] { out = PosixProcessLauncher::Instance().Run(spec); });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    REQUIRE(r.Succeeded());
+    std::istringstream lines(r.stdout_data);
+    std::vector<std::string> extra;
+    for (std::string fd; std::getline(lines, fd);)
+      if (inherited.count(fd) == 0) extra.push_back(fd);
+    INFO("child's descriptors: " << r.stdout_data);
+    // The one left is ls's own handle on /proc/self/fd.
+    CHECK(extra.size() == 1);
+  }
 }
