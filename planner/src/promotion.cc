@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 namespace ksearch::planner {
@@ -150,6 +151,7 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
   t.threshold = noise_threshold;
 
   TestResult vp;
+  std::optional<TestResult> va;  // against the confirmed ancestor, when the parent is unconfirmed
   if (ancestor && ancestor->mean_us > 0) {
     // The gain worth having is measured against the confirmed ancestor; the
     // unconfirmed parent only has to be beaten at all (each step may be
@@ -158,9 +160,9 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
     tp.threshold = 0;
     tp.delta = std::max(noise_threshold / 4, kDeltaSigmas * sigma);
     vp = Test(tp, r, parent);
-    const TestResult va = Test(t, r, *ancestor);
-    vp.confirmed = vp.confirmed && va.confirmed;
-    vp.refuted = vp.refuted || va.refuted;
+    va = Test(t, r, *ancestor);
+    vp.confirmed = vp.confirmed && va->confirmed;
+    vp.refuted = vp.refuted || va->refuted;
   } else {
     vp = Test(t, r, parent);
   }
@@ -192,10 +194,17 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
   } else if (!vp.refuted && !last) {
     j.needs_another = true;
   }
-  char buf[240];
+  // With an unconfirmed parent the verdict is the conjunction of both tests,
+  // so the detail names both: a child far faster than a slow parent can still
+  // be refuted by its confirmed ancestor.
+  char against_ancestor[120] = "";
+  if (va)
+    std::snprintf(against_ancestor, sizeof against_ancestor, "; vs confirmed ancestor %.2f us (%.1f%%, LLR %.1f)",
+                  ancestor->mean_us, 100 * va->d, va->llr);
+  char buf[360];
   std::snprintf(buf, sizeof buf,
-                "%d re-measurements: %.2f us vs parent %.2f us (%.1f%%, LLR %.1f of %.1f, delta %.1f%%): %s",
-                taken, r.mean_us, parent.mean_us, 100 * vp.d, vp.llr, t.log_a, 100 * t.delta,
+                "%d re-measurements: %.2f us vs parent %.2f us (%.1f%%, LLR %.1f of %.1f, delta %.1f%%)%s: %s",
+                taken, r.mean_us, parent.mean_us, 100 * vp.d, vp.llr, t.log_a, 100 * t.delta, against_ancestor,
                 j.promote_best ? "confirmed, new best" : j.agrees ? "confirmed"
                 : j.needs_another ? "re-measure again" : "refuted");
   j.detail = buf;

@@ -124,6 +124,11 @@ TEST_CASE("an unconfirmed parent's time is checked against the confirmed ancesto
   auto both = JudgeRemeasurement(parent, none, {95, 5, 0.01}, 0.005, false, &ancestor);
   CHECK_FALSE(both.agrees);
   CHECK_FALSE(both.needs_another);
+  // The detail says why: beaten the parent, not the confirmed ancestor.
+  CHECK(both.detail.find("vs parent 105.00 us (9.5%") != std::string::npos);
+  CHECK(both.detail.find("vs confirmed ancestor 95.00 us (0.0%") != std::string::npos);
+  CHECK(both.detail.find("refuted") != std::string::npos);
+  CHECK(alone.detail.find("ancestor") == std::string::npos);
 }
 
 TEST_CASE("false confirmations of a no-faster candidate are rare, peeking included", "[planner][noise]") {
