@@ -71,6 +71,7 @@ BuildResult Build(const BuildRequest& req, ProcessLauncher& launcher, const Tool
   for (auto& l : task->allowed_libraries) key.Update("lib:" + l + "\n");
   for (auto& f : CompileFlags(req.backend, req.arch)) key.Update(f + "\n");
   key.Update(ReadAll(KSEARCH_EVALUATOR_INCLUDE_DIR "/ksearch/kernel_abi.h"));
+  key.Update("fingerprint v" + std::to_string(kFingerprintVersion) + "\n");
   key.Update(req.source);
   std::string cache_key = key.HexDigest();
 
@@ -142,7 +143,7 @@ BuildResult Build(const BuildRequest& req, ProcessLauncher& launcher, const Tool
 #endif
 
   std::string dis = req.backend == Backend::kCuda ? tools.cuobjdump : tools.objdump;
-  MachineCode mc = InspectLibrary(dis, req.backend, lib_path, launcher);
+  MachineCode mc = InspectLibrary(dis, tools.objdump, req.backend, lib_path, launcher);
   r.evidence["machine_code"] = mc.ToJson();
   r.evidence["machine_code"]["expected_paths"] = CheckExpectedPaths(mc, req.expected_paths);
   r.machine_code_hash = mc.fingerprint;

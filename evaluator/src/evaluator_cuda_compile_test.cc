@@ -86,6 +86,50 @@ TEST_CASE("the softmax CUDA seed compiles for sm_90a with resources and SASS", "
   }
 }
 
+TEST_CASE("CUDA candidates whose SASS is the same are still told apart", "[evaluator][cuda_compile]") {
+  // The SASS of these kernels does not depend on the block size the host
+  // launches with, nor on the values of a __constant__ table; both change
+  // what the candidate does, so neither may read as a machine-code duplicate.
+  Tools tools = Tools::FromEnvironment();
+  if (tools.nvcc.empty() || tools.cuobjdump.empty()) {
+    WARN("nvcc or cuobjdump not found; skipping");
+    return;
+  }
+  const std::string kernel = R"(#include <cuda_runtime.h>
+#include "ksearch/kernel_abi.h"
+namespace {
+__constant__ float kScale[4] = {1.f, 2.f, 3.f, SCALE};
+__global__ void Copy(const float* x, float* y, long long n) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    y[i] = x[i] * kScale[i & 3];
+}
+}  // namespace
+extern "C" KS_EXPORT int ks_run(const ks_args* a) {
+  long long n = a->inputs[0].shape[0] * a->inputs[0].shape[1];
+  Copy<<<528, THREADS, 0, (cudaStream_t)a->stream>>>((const float*)a->inputs[0].data, (float*)a->outputs[0].data, n);
+  return cudaGetLastError() == cudaSuccess ? 0 : 2;
+}
+)";
+  auto variant = [&](const std::string& threads, const std::string& scale) {
+    return Replace(Replace(kernel, "THREADS", threads), "SCALE", scale);
+  };
+  std::string work = TempDir("cuda-fingerprint");
+  BuildResult base = BuildCuda(variant("256", "4.f"), work);
+  BuildResult again = BuildCuda("// the same kernel\n" + variant("256", "4.f"), work);
+  BuildResult wider = BuildCuda(variant("512", "4.f"), work);
+  BuildResult table = BuildCuda(variant("256", "5.f"), work);
+  for (const BuildResult* r : {&base, &again, &wider, &table}) {
+    INFO(r->verdict.detail << "\n" << r->evidence["machine_code"].dump());
+    REQUIRE(r->ok);
+    REQUIRE(r->machine_code_hash.size() == 64);
+  }
+  // The SASS alone is the same in all four (what the fingerprint used to be).
+  CHECK(wider.evidence["machine_code"]["top_opcodes"] == base.evidence["machine_code"]["top_opcodes"]);
+  CHECK(again.machine_code_hash == base.machine_code_hash);
+  CHECK(wider.machine_code_hash != base.machine_code_hash);
+  CHECK(table.machine_code_hash != base.machine_code_hash);
+}
+
 TEST_CASE("a CUDA compile error is typed and keeps the nvcc log", "[evaluator][cuda_compile]") {
   Tools tools = Tools::FromEnvironment();
   if (tools.nvcc.empty()) return;

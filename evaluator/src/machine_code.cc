@@ -1,5 +1,7 @@
 #include "machine_code.h"
 
+#include <cctype>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -101,6 +103,39 @@ MachineCode AnalyzeSass(const std::string& sass) {
   return mc;
 }
 
+namespace {
+
+// Appends the bytes of one `objdump -s` line (" 2010 5f383630 64343937 ...  ascii")
+// to `out`: up to four groups of hex digits after the address column.
+void AppendDumpBytes(const std::string& line, std::string& out) {
+  std::istringstream words(line);
+  std::string address, group;
+  words >> address;
+  for (int i = 0; i < 4 && words >> group; ++i) {
+    if (group.size() % 2 != 0 || group.find_first_not_of("0123456789abcdef") != std::string::npos) break;
+    for (size_t k = 0; k < group.size(); k += 2)
+      out.push_back(static_cast<char>(std::stoi(group.substr(k, 2), nullptr, 16)));
+  }
+}
+
+// nvcc names an anonymous namespace, and internal-linkage device variables,
+// after a hash of the translation unit's absolute path
+// ("_GLOBAL__N__860d4975_9_kernel_cu_...", "_INTERNAL_860d4975_9_kernel_cu_..."),
+// and the host code registers its kernels and variables by those names: every
+// build directory gives other bytes. The hashes are blanked so the same source
+// built twice fingerprints alike.
+std::string NormalizeRodata(std::string bytes) {
+  for (const std::string prefix : {"_GLOBAL__N__", "_INTERNAL_"}) {
+    for (size_t at = bytes.find(prefix); at != std::string::npos; at = bytes.find(prefix, at + 1)) {
+      size_t end = at + prefix.size();
+      while (end < bytes.size() && std::isxdigit(static_cast<unsigned char>(bytes[end]))) bytes[end++] = '#';
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
 MachineCode AnalyzeObjdump(const std::string& text) {
   // "    1139:\tvfmadd231ps %ymm1,%ymm2,%ymm0" ; function headers "0000000000001120 <ks_run>:"
   static const std::regex kInsn(R"(^\s*[0-9a-f]+:\s+([a-z][a-z0-9.]*)\s*(.*)$)");
@@ -112,24 +147,31 @@ MachineCode AnalyzeObjdump(const std::string& text) {
   std::string line;
   std::smatch m;
   bool in_text = false, in_rodata = false;
+  // Constants loaded through %rip (float literals, tables) live in .rodata; the
+  // instructions name only their address, so its bytes join the fingerprint
+  // (else a change of a constant alone would read as a machine-code duplicate).
+  // The bytes are rebuilt from the dump's hex columns and hashed as a whole.
+  std::string rodata;
+  auto flush_rodata = [&] {
+    if (!in_rodata) return;
+    h.Update("\nR\n");
+    h.Update(NormalizeRodata(rodata));
+    rodata.clear();
+    in_rodata = false;
+  };
   while (std::getline(in, line)) {
-    // Constants loaded through %rip (float literals, tables) live in .rodata; the
-    // instructions name only their address, so their bytes join the fingerprint
-    // (else a change of a constant alone would read as a machine-code duplicate).
     if (line.rfind("Contents of section", 0) == 0) {
+      flush_rodata();
       in_rodata = line.find(".rodata") != std::string::npos;
-      if (in_rodata) h.Update("\nR\n");
       continue;
     }
     if (in_rodata && !line.empty() && line[0] == ' ') {
-      size_t data = line.find_first_not_of(' ');
-      data = line.find(' ', data);  // past the address column
-      if (data != std::string::npos) h.Update(line.substr(data) + "\n");
+      AppendDumpBytes(line, rodata);
       continue;
     }
     if (line.rfind("Disassembly of section", 0) == 0) {
+      flush_rodata();
       in_text = line.find(".text") != std::string::npos;
-      in_rodata = false;
       continue;
     }
     if (!in_text) continue;
@@ -145,27 +187,91 @@ MachineCode AnalyzeObjdump(const std::string& text) {
     if (op.rfind("call", 0) == 0) ++mc.families["call"];
     if (op == "syscall" || op == "sysenter" || op == "int") ++mc.families["syscall"];
   }
+  flush_rodata();
   mc.ok = mc.instructions > 0;
   if (!mc.ok) mc.error = "no .text instructions found";
   else mc.fingerprint = h.HexDigest();
   return mc;
 }
 
-MachineCode InspectLibrary(const std::string& disassembler, Backend backend, const std::string& library,
-                           ProcessLauncher& launcher) {
-  MachineCode mc;
-  if (disassembler.empty()) { mc.error = "no disassembler found"; return mc; }
+std::string DeviceInitializedData(const std::string& elf_dump) {
+  // Section contents follow a line holding just the section's name, as lines
+  // of hex words ("0x3f800000 0x40000000 ..."), up to the next blank line.
+  std::string out;
+  std::istringstream in(elf_dump);
+  std::string line;
+  bool capture = false;
+  while (std::getline(in, line)) {
+    std::string t = Trim(line);
+    if (capture && t.rfind("0x", 0) == 0) {
+      out += t + "\n";
+      continue;
+    }
+    capture = false;
+    const bool constant_bank = t.rfind(".nv.constant", 0) == 0 && t.rfind(".nv.constant0", 0) != 0 &&
+                               t.find(' ') == std::string::npos;
+    if (constant_bank || t == ".nv.global.init") {
+      capture = true;
+      out += t + "\n";
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// One disassembler run; on failure `error` says why and the result is empty.
+std::optional<std::string> Disassemble(std::vector<std::string> argv, ProcessLauncher& launcher, std::string& error) {
   ProcessSpec spec;
-  if (backend == Backend::kCuda) spec.argv = {disassembler, "-sass", library};
-  else spec.argv = {disassembler, "-d", "--no-show-raw-insn", "-s", "-j", ".text", "-j", ".rodata", library};
+  spec.argv = std::move(argv);
   spec.timeout = std::chrono::milliseconds(60000);
   spec.max_output_bytes = 64 << 20;
   ProcessResult r = launcher.Run(spec);
   if (!r.Succeeded()) {
-    mc.error = disassembler + ": " + r.Describe() + ": " + r.stderr_data.substr(0, 400);
+    error = spec.argv[0] + ": " + r.Describe() + ": " + r.stderr_data.substr(0, 400);
+    return std::nullopt;
+  }
+  return std::move(r.stdout_data);
+}
+
+std::vector<std::string> HostDisassembly(const std::string& objdump, const std::string& library) {
+  return {objdump, "-d", "--no-show-raw-insn", "-s", "-j", ".text", "-j", ".rodata", library};
+}
+
+}  // namespace
+
+MachineCode InspectLibrary(const std::string& disassembler, const std::string& host_disassembler, Backend backend,
+                           const std::string& library, ProcessLauncher& launcher) {
+  MachineCode mc;
+  if (disassembler.empty()) { mc.error = "no disassembler found"; return mc; }
+  std::string error;
+  if (backend != Backend::kCuda) {
+    auto text = Disassemble(HostDisassembly(disassembler, library), launcher, error);
+    if (!text) { mc.error = error; return mc; }
+    return AnalyzeObjdump(*text);
+  }
+  auto sass = Disassemble({disassembler, "-sass", library}, launcher, error);
+  if (!sass) { mc.error = error; return mc; }
+  mc = AnalyzeSass(*sass);
+  if (!mc.ok) return mc;
+  // Two kernels with the same SASS still differ when a __constant__ table, an
+  // initialized __device__ array or the host's launch configuration does.
+  std::optional<std::string> elf, host;
+  if (host_disassembler.empty()) {
+    error = "no host disassembler (objdump)";
+  } else if ((elf = Disassemble({disassembler, "-elf", library}, launcher, error))) {
+    host = Disassemble(HostDisassembly(host_disassembler, library), launcher, error);
+  }
+  MachineCode host_code = host ? AnalyzeObjdump(*host) : MachineCode{};
+  if (!host_code.ok) {
+    mc.fingerprint.clear();
+    mc.error = "fingerprint left empty (no machine-code duplicate will be claimed): " +
+               (host ? host_code.error : error);
     return mc;
   }
-  return backend == Backend::kCuda ? AnalyzeSass(r.stdout_data) : AnalyzeObjdump(r.stdout_data);
+  mc.fingerprint = Sha256Hex("sass " + mc.fingerprint + "\ndevice data " + Sha256Hex(DeviceInitializedData(*elf)) +
+                             "\nhost " + host_code.fingerprint + "\n");
+  return mc;
 }
 
 nlohmann::json CheckExpectedPaths(const MachineCode& mc, const std::vector<std::string>& expected) {

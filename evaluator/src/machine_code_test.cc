@@ -91,3 +91,47 @@ TEST_CASE("host fingerprint covers .rodata: a changed constant is not a duplicat
   CHECK(a.fingerprint == b.fingerprint);
   CHECK(a.fingerprint != c.fingerprint);
 }
+
+TEST_CASE("host .rodata is compared without nvcc's path hash in kernel names", "[evaluator][machine_code]") {
+  // "_GLOBAL__N__860d4975_9_kern" split over two dump lines, as objdump -s prints it.
+  auto dump = [](const std::string& hash_words, const std::string& value) {
+    return "Contents of section .rodata:\n 2000 " + value + " 5f474c4f 42414c5f 5f4e5f5f  ....._GLOBAL__N__\n"
+           " 2010 " + hash_words + " 5f395f6b  860d4975_9_k\n\n"
+           "Disassembly of section .text:\n\n0000000000001100 <f>:\n    1100:\tret\n";
+  };
+  MachineCode a = AnalyzeObjdump(dump("38363064 34393735", "0000a03f"));
+  MachineCode b = AnalyzeObjdump(dump("31663432 36616561", "0000a03f"));  // another build directory
+  MachineCode c = AnalyzeObjdump(dump("38363064 34393735", "00003040"));  // another constant
+  REQUIRE(a.ok);
+  CHECK(a.fingerprint == b.fingerprint);
+  CHECK(a.fingerprint != c.fingerprint);
+  // An internal-linkage __constant__ variable's registered name: "_INTERNAL_15b75817_9".
+  auto variable = [](const std::string& hash_words) {
+    return "Contents of section .rodata:\n 2000 5f494e54 45524e41 4c5f" + hash_words +
+           "  _INTERNAL_\n\nDisassembly of section .text:\n\n0000000000001100 <f>:\n    1100:\tret\n";
+  };
+  CHECK(AnalyzeObjdump(variable("3135 62373538")).fingerprint == AnalyzeObjdump(variable("3137 35386138")).fingerprint);
+}
+
+TEST_CASE("device data: the constant banks above 0 and initialized globals, from cuobjdump -elf", "[evaluator][machine_code]") {
+  // The tail of a `cuobjdump -elf` dump: section contents by name.
+  const char* dump = R"(
+.section .strtab
+
+.nv.constant3
+0x3f800000 0x40000000 0x40400000 0x3fc00000
+
+.nv.constant0._ZN39_GLOBAL__N__846fa4a6_9_kernel_cu_ks_run5ScaleEPKfPfx
+0x00000000 0x00000000
+
+.nv.global.init
+0x00000001 0x00000002
+
+.nv.info
+0x00081204 0x00000000
+)";
+  const std::string data = DeviceInitializedData(dump);
+  CHECK(data == ".nv.constant3\n0x3f800000 0x40000000 0x40400000 0x3fc00000\n"
+                ".nv.global.init\n0x00000001 0x00000002\n");
+  CHECK(DeviceInitializedData("no sections here\n").empty());
+}
