@@ -36,29 +36,41 @@ void CheckSame(const Corpus::Index& index, const std::string& text) {
   }
 }
 
-}  // namespace
-
-TEST_CASE("the index's cached per-token scores equal SQLite's OR-query bit for bit", "[isa_corpus][fts]") {
+// The checked-in corpus, and a fresh index holding its chapters; the tokens of
+// their titles go to `vocabulary` when given.
+struct RealCorpusIndex {
+  std::unique_ptr<Corpus> corpus;
+  std::unique_ptr<Corpus::Index> index;
+};
+RealCorpusIndex IndexRealCorpus(std::vector<std::string>* vocabulary = nullptr) {
   CorpusOptions opts;
   opts.root = testing::SourceDir() + "/isa_corpus";
   auto corpus = Corpus::Open(opts);
   REQUIRE(corpus.ok());
   auto index = Corpus::Index::Create();
   REQUIRE(index.ok());
-  std::vector<std::string> vocabulary;
   for (const auto& ch : (*corpus)->chapters()) {
     int64_t row = 0;
     std::vector<int64_t> rows;
     REQUIRE((*index)->Add(*ch, &row, &rows).ok());
-    for (const auto& t : QueryTokens(ch->title)) vocabulary.push_back(t);
+    if (vocabulary)
+      for (const auto& t : QueryTokens(ch->title)) vocabulary->push_back(t);
   }
+  return {std::move(*corpus), std::move(*index)};
+}
+
+}  // namespace
+
+TEST_CASE("the index's cached per-token scores equal SQLite's OR-query bit for bit", "[isa_corpus][fts]") {
+  std::vector<std::string> vocabulary;
+  auto [corpus, index] = IndexRealCorpus(&vocabulary);
   // The queries Retrieve builds: task, axis and each routed topic's terms.
-  const TopicMap& topics = (*corpus)->topics();
+  const TopicMap& topics = corpus->topics();
   for (const auto& [axis, names] : topics.axes) {
     std::string text = "softmax " + axis;
     for (const auto& name : names)
       for (const auto& t : topics.topics.at(name).terms) text += " " + t;
-    CheckSame(**index, text);
+    CheckSame(*index, text);
   }
   // Random mixes of corpus words, repeats and words no chapter has; the same
   // tokens asked again come from the cache.
@@ -67,13 +79,13 @@ TEST_CASE("the index's cached per-token scores equal SQLite's OR-query bit for b
     std::string text;
     for (int k = 0; k < 1 + q % 9; ++k) text += vocabulary[rng() % vocabulary.size()] + " ";
     if (q % 5 == 0) text += "zzqxnotaword ";
-    CheckSame(**index, text);
-    CheckSame(**index, text);
+    CheckSame(*index, text);
+    CheckSame(*index, text);
   }
-  CheckSame(**index, "");
+  CheckSame(*index, "");
   // Adding a chapter changes IDF and lengths: the cache must not answer with old scores.
   const std::string probe = "shared memory bank conflict wgmma";
-  CheckSame(**index, probe);
+  CheckSame(*index, probe);
   Chapter extra;
   extra.id = "extra";
   extra.title = "shared memory banks again";
@@ -81,23 +93,13 @@ TEST_CASE("the index's cached per-token scores equal SQLite's OR-query bit for b
   extra.passages.push_back(Passage{"extra#1", "extra", "banks", "bank conflict shared memory"});
   int64_t row = 0;
   std::vector<int64_t> rows;
-  REQUIRE((*index)->Add(extra, &row, &rows).ok());
-  CheckSame(**index, probe);
+  REQUIRE(index->Add(extra, &row, &rows).ok());
+  CheckSame(*index, probe);
 }
 
 TEST_CASE("a warmed index answers the routed queries without asking SQLite, with the same rows", "[isa_corpus][fts]") {
-  CorpusOptions opts;
-  opts.root = testing::SourceDir() + "/isa_corpus";
-  auto corpus = Corpus::Open(opts);
-  REQUIRE(corpus.ok());
-  auto index = Corpus::Index::Create();
-  REQUIRE(index.ok());
-  for (const auto& ch : (*corpus)->chapters()) {
-    int64_t row = 0;
-    std::vector<int64_t> rows;
-    REQUIRE((*index)->Add(*ch, &row, &rows).ok());
-  }
-  const TopicMap& topics = (*corpus)->topics();
+  auto [corpus, index] = IndexRealCorpus();
+  const TopicMap& topics = corpus->topics();
   std::vector<std::string> queries;
   std::string all;
   for (const auto& [axis, names] : topics.axes) {
@@ -107,18 +109,18 @@ TEST_CASE("a warmed index answers the routed queries without asking SQLite, with
     queries.push_back(text);
     all += text + " ";
   }
-  REQUIRE((*index)->Warm(QueryTokens(all)).ok());
-  const int asked = (*index)->sqlite_queries();
+  REQUIRE(index->Warm(QueryTokens(all)).ok());
+  const int asked = index->sqlite_queries();
   CHECK(asked == 2 * static_cast<int>(QueryTokens(all).size()));
   for (const std::string& text : queries) {
-    auto chapters = (*index)->MatchChapters(QueryTokens(text));
-    auto passages = (*index)->MatchPassages(QueryTokens(text));
+    auto chapters = index->MatchChapters(QueryTokens(text));
+    auto passages = index->MatchPassages(QueryTokens(text));
     REQUIRE(chapters.ok());
     REQUIRE(passages.ok());
     CHECK_FALSE(passages->empty());
   }
-  CHECK((*index)->sqlite_queries() == asked);
-  for (const std::string& text : queries) CheckSame(**index, text);
+  CHECK(index->sqlite_queries() == asked);
+  for (const std::string& text : queries) CheckSame(*index, text);
 }
 
 TEST_CASE("WarmRoutedTerms leaves every routed packet as it was", "[isa_corpus][fts]") {
