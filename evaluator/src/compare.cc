@@ -9,10 +9,27 @@
 
 namespace ksearch::evaluator {
 
+namespace {
+// JSON has no NaN or infinity: those values are written as text.
+nlohmann::json Number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+}  // namespace
+
 nlohmann::json CompareResult::ToJson() const {
-  return {{"ok", ok}, {"reason", reason}, {"rel_norm", rel_norm}, {"max_abs_err", max_abs_err},
-          {"bad_elements", bad_elements}, {"unwritten", unwritten}, {"nonfinite", nonfinite},
-          {"first_bad", first_bad}};
+  nlohmann::json j = {{"ok", ok}, {"reason", reason}, {"rel_norm", rel_norm}, {"max_abs_err", max_abs_err},
+                      {"bad_elements", bad_elements}, {"unwritten", unwritten}, {"nonfinite", nonfinite},
+                      {"first_bad", first_bad}};
+  if (!worst.empty()) {
+    nlohmann::json w = nlohmann::json::array();
+    for (const Element& e : worst)
+      w.push_back({{"what", e.what}, {"index", e.index},
+                   {"got", e.unwritten ? nlohmann::json("unwritten") : Number(e.got)}, {"want", Number(e.want)}});
+    j["worst"] = std::move(w);
+  }
+  return j;
 }
 
 namespace {
@@ -26,6 +43,7 @@ struct Partial {
   double err2 = 0, ref2 = 0, max_abs = 0;
   int64_t unwritten = 0, nonfinite = 0, bad = 0;
   int64_t first_unwritten = -1, first_nonfinite = -1, first_bad = -1;
+  int64_t max_abs_at = -1;  // first element with the chunk's largest absolute error
 };
 
 // Element loaders: the common dtypes decoded inline, the rest through LoadElement.
@@ -62,7 +80,10 @@ void CompareRange(const uint8_t* cb, const uint8_t* rb, int64_t begin, int64_t e
     double d = std::fabs(c - x);
     r.err2 += d * d;
     r.ref2 += x * x;
-    r.max_abs = std::max(r.max_abs, d);
+    if (d > r.max_abs || r.max_abs_at < 0) {
+      r.max_abs = d;
+      r.max_abs_at = i;
+    }
     if (d > tol.elem_atol + tol.elem_rtol * std::max(std::fabs(x), tol.floor)) {
       if (r.bad++ == 0) r.first_bad = i;
     }
@@ -94,11 +115,14 @@ CompareResult CompareOutput(const void* cand, const void* ref, DType dtype, int6
     }
   });
   double err2 = 0, ref2 = 0;
-  int64_t first_unwritten = -1, first_nonfinite = -1;
+  int64_t first_unwritten = -1, first_nonfinite = -1, max_abs_at = -1;
   for (const Partial& p : parts) {  // chunk order: the first index of each kind is the first chunk's
     err2 += p.err2;
     ref2 += p.ref2;
-    r.max_abs_err = std::max(r.max_abs_err, p.max_abs);
+    if (p.max_abs_at >= 0 && (max_abs_at < 0 || p.max_abs > r.max_abs_err)) {
+      r.max_abs_err = p.max_abs;
+      max_abs_at = p.max_abs_at;
+    }
     if (p.unwritten && first_unwritten < 0) first_unwritten = p.first_unwritten;
     if (p.nonfinite && first_nonfinite < 0) first_nonfinite = p.first_nonfinite;
     if (p.bad && r.first_bad < 0) r.first_bad = p.first_bad;
@@ -111,6 +135,16 @@ CompareResult CompareOutput(const void* cand, const void* ref, DType dtype, int6
   if (r.unwritten > 0) { r.ok = false; r.reason = "unwritten"; r.first_bad = first_unwritten; }
   else if (r.nonfinite > 0) { r.ok = false; r.reason = "nan"; r.first_bad = first_nonfinite; }
   else if (r.bad_elements > 0 || r.rel_norm > tol.rel_norm) { r.ok = false; r.reason = "mismatch"; }
+  if (!r.ok) {
+    auto element = [&](const char* what, int64_t i) {
+      CompareResult::Element e{what, i, LoadElement(cb, dtype, i), LoadElement(rb, dtype, i), false};
+      e.unwritten = r.reason == "unwritten" && i == first_unwritten;
+      return e;
+    };
+    if (r.first_bad >= 0) r.worst.push_back(element("first failing", r.first_bad));
+    if (max_abs_at >= 0 && max_abs_at != r.first_bad && r.max_abs_err > 0)
+      r.worst.push_back(element("largest error", max_abs_at));
+  }
   return r;
 }
 

@@ -12,6 +12,9 @@
 #include <cstdint>
 #include <string>
 
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "inputs.h"
@@ -28,6 +31,16 @@ struct CompareResult {
   int64_t unwritten = 0;
   int64_t nonfinite = 0;
   int64_t first_bad = -1;      // index of the first failing element
+  // What a repair prompt shows: the first failing element and the element with
+  // the largest absolute error (when another one), with the candidate's and the
+  // reference's values. Empty when ok.
+  struct Element {
+    std::string what;            // "first failing", "largest error"
+    int64_t index = -1;          // flat index into the output
+    double got = 0, want = 0;    // candidate, reference
+    bool unwritten = false;      // the candidate left the poison pattern there
+  };
+  std::vector<Element> worst;
   nlohmann::json ToJson() const;
 };
 

@@ -24,10 +24,17 @@ TEST_CASE("comparison distinguishes unwritten, nan and mismatch", "[evaluator][c
     CHECK_FALSE(r.ok);
     CHECK(r.reason == "unwritten");
     CHECK(r.first_bad == 17);
+    nlohmann::json j = r.ToJson();
+    REQUIRE(j["worst"].size() == 1);
+    CHECK(j["worst"][0]["index"] == 17);
+    CHECK(j["worst"][0]["got"] == "unwritten");
+    CHECK(j["worst"][0]["want"].get<double>() == static_cast<double>(ref[17]));
   }
   SECTION("NaN and Inf never pass") {
     cand[3] = NAN;
-    CHECK(CompareOutput(cand.data(), ref.data(), DType::kF32, 1000, tol).reason == "nan");
+    CompareResult r = CompareOutput(cand.data(), ref.data(), DType::kF32, 1000, tol);
+    CHECK(r.reason == "nan");
+    CHECK(r.ToJson()["worst"][0]["got"] == "nan");  // JSON has no NaN: written as text
     cand[3] = ref[3];
     cand[4] = INFINITY;
     CHECK(CompareOutput(cand.data(), ref.data(), DType::kF32, 1000, tol).reason == "nan");
@@ -38,6 +45,25 @@ TEST_CASE("comparison distinguishes unwritten, nan and mismatch", "[evaluator][c
     CHECK(r.reason == "mismatch");
     CHECK(r.bad_elements == 1);
     CHECK(r.first_bad == 500);
+    REQUIRE(r.worst.size() == 1);  // the first failing element is also the largest error
+    CHECK(r.worst[0].index == 500);
+    CHECK(r.worst[0].got == static_cast<double>(cand[500]));
+    CHECK(r.worst[0].want == static_cast<double>(ref[500]));
+  }
+  SECTION("the first failing element and the largest error are both named") {
+    cand[100] += 0.002f;
+    cand[700] += 0.5f;
+    CompareResult r = CompareOutput(cand.data(), ref.data(), DType::kF32, 1000, tol);
+    REQUIRE(r.worst.size() == 2);
+    CHECK(r.worst[0].what == "first failing");
+    CHECK(r.worst[0].index == 100);
+    CHECK(r.worst[1].what == "largest error");
+    CHECK(r.worst[1].index == 700);
+    CHECK(r.worst[1].got - r.worst[1].want == Approx(0.5).epsilon(1e-3));
+  }
+  SECTION("a passing output names no element") {
+    CHECK(ok.worst.empty());
+    CHECK_FALSE(ok.ToJson().contains("worst"));
   }
   SECTION("rounding-level noise passes") {
     for (auto& c : cand) c = std::nextafter(c, 2.0f);
@@ -60,4 +86,19 @@ TEST_CASE("the second poison pattern is recognised as unwritten", "[evaluator][c
   // Under the first pattern the same bytes are just a NaN.
   CompareResult with_a5 = CompareOutput(cand.data(), ref.data(), DType::kF32, 64, tol);
   CHECK(with_a5.reason == "nan");
+}
+
+TEST_CASE("the largest error is found across the parallel chunks", "[evaluator][compare]") {
+  // Over several 2^18-element chunks: the largest error in a late chunk wins
+  // over a smaller one in an early chunk, whatever the thread count.
+  Tolerance tol{1e-5, 1e-4, 1e-6, 1e-3};
+  const int64_t n = (int64_t(1) << 18) * 3 + 5;
+  std::vector<float> ref(n, 1.0f), cand(n, 1.0f);
+  cand[10] = 1.1f;
+  cand[(int64_t(1) << 18) * 2 + 7] = 3.0f;
+  CompareResult r = CompareOutput(cand.data(), ref.data(), DType::kF32, n, tol);
+  REQUIRE(r.worst.size() == 2);
+  CHECK(r.worst[0].index == 10);
+  CHECK(r.worst[1].index == (int64_t(1) << 18) * 2 + 7);
+  CHECK(r.max_abs_err == Approx(2.0));
 }

@@ -81,7 +81,8 @@ std::string MismatchExcerpt(const nlohmann::json& validation, size_t budget) {
       if (r->contains(k)) s << " " << k << "=" << (*r)[k].dump();
     s << "\n";
     if (auto w = r->find("worst"); w != r->end() && w->is_array())
-      for (const auto& e : *w) s << "  at " << e.value("index", nlohmann::json()).dump() << ": got "
+      for (const auto& e : *w) s << "  " << (e.contains("what") ? e["what"].get<std::string>() + " " : "") << "at "
+                                 << e.value("index", nlohmann::json()).dump() << ": got "
                                  << e.value("got", nlohmann::json()).dump() << ", want "
                                  << e.value("want", nlohmann::json()).dump() << "\n";
     std::string block = s.str();

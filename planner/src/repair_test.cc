@@ -151,6 +151,12 @@ TEST_CASE("a wrong result is summarized from the validation evidence", "[planner
   CHECK(fail < ex.find("ok shape=\"n=1024\""));  // failing records first
   CHECK(ex.find("unwritten_count=8") != std::string::npos);
   CHECK(ex.find("at 996: got null, want 0.25") != std::string::npos);
+  // As the evaluator names them now (compare.h): which element, and why it is shown.
+  ev["validation"][1]["worst"] = {{{"what", "first failing"}, {"index", 3}, {"got", "unwritten"}, {"want", 0.5}},
+                                  {{"what", "largest error"}, {"index", 40}, {"got", 1.5}, {"want", 0.25}}};
+  ex = RepairEvidence("incorrect{unwritten}", "", "", "", ev, 1000);
+  CHECK(ex.find("  first failing at 3: got \"unwritten\", want 0.5\n") != std::string::npos);
+  CHECK(ex.find("  largest error at 40: got 1.5, want 0.25\n") != std::string::npos);
 }
 
 TEST_CASE("the repair prompt carries the excerpt and asks to keep the intent", "[planner][repair]") {

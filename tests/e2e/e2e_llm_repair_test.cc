@@ -123,6 +123,8 @@ TEST_CASE("repairs through the daemon: fixed compile error, fixed wrong result, 
   CHECK(Has(p5, "FAIL shape="));                 // the failing validation records,
   CHECK(Has(p5, "rel_error_norm="));             // with their error figures
   CHECK(Has(p5, "max_abs_error="));
+  CHECK(Has(p5, "first failing at "));          // and the element itself, got against want
+  CHECK(Has(p5, ", want "));
   CHECK(Has(p7, "|     float mx = -INFINITE;"));
   CHECK(Has(p8, "|     float mx = -INFINITY_F;"));
 

@@ -39,7 +39,7 @@ constexpr size_t kRepairEvidenceBudget = 6000;
 // trials[].outputs[], timed_checks[].outputs[] and repeat_outputs[] (fields
 // rel_norm, max_abs_err, nonfinite, unwritten, ok); planner::MismatchExcerpt
 // reads flat records (shape, seed, rel_error_norm, max_abs_error, nan_count,
-// unwritten_count, input_mutated, ok). One flat record per checked output.
+// unwritten_count, input_mutated, ok, worst). One flat record per checked output.
 json FlatValidation(const json& validation) {
   if (!validation.is_array()) return validation;
   json out = json::array();
@@ -51,6 +51,7 @@ json FlatValidation(const json& validation) {
     if (o.contains("rel_norm")) r["rel_error_norm"] = o["rel_norm"];
     if (o.contains("nonfinite")) r["nan_count"] = o["nonfinite"];
     if (o.contains("unwritten")) r["unwritten_count"] = o["unwritten"];
+    if (o.contains("worst")) r["worst"] = o["worst"];  // the elements a repair can look at
     if (!mutated.is_null()) r["input_mutated"] = mutated;
     out.push_back(std::move(r));
   };
