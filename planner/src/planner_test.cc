@@ -630,6 +630,30 @@ TEST_CASE("a child of an unconfirmed member must also beat the nearest confirmed
   CHECK(p->Elites(0) == std::vector<std::string>{"seed"});
 }
 
+TEST_CASE("a child faster than a slow parent but clearly slower than the confirmed ancestor is not re-measured",
+          "[planner][noise]") {
+  OneAxisCampaign campaign(0.005);  // seed confirmed at 100 us, spread 0.5%
+  auto& [p, s] = campaign;
+  s.Finish(s.Start(Fresh("seed", "unroll")), "slower", "u", 130);  // a slower member, unconfirmed
+  // 15% faster than u, 10% slower than the seed: the re-measurement could
+  // only refute it against the seed, so none is asked for.
+  auto far = p->JudgeMeasurement("u", 110, 0.005);
+  REQUIRE(far.ok());
+  CHECK_FALSE(far->needs_remeasure);
+  CHECK(far->kind == VerdictKind::kNoGain);
+  CHECK(far->detail.find("not re-measured: 10.0% slower than confirmed ancestor seed (100.00 us)") !=
+        std::string::npos);
+  // Within the margin of the seed it may still be faster: re-measured.
+  auto near = p->JudgeMeasurement("u", 100.4, 0.005);
+  REQUIRE(near.ok());
+  CHECK(near->needs_remeasure);
+  CHECK(near->kind == VerdictKind::kImproved);
+  // A confirmed parent is judged as before: faster than it is re-measured.
+  auto direct = p->JudgeMeasurement("seed", 95, 0.005);
+  REQUIRE(direct.ok());
+  CHECK(direct->needs_remeasure);
+}
+
 TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and is confirmed by its sum",
           "[planner][noise]") {
   // Threshold 2%, spreads 0.2-0.5% (precise). u is 0.8% faster than the
