@@ -212,7 +212,10 @@ std::string DeviceInitializedData(const std::string& elf_dump) {
                                t.find(' ') == std::string::npos;
     if (constant_bank || t == ".nv.global.init") {
       capture = true;
-      out += t + "\n";
+      // A per-kernel bank is named after the kernel (".nv.constant2.<mangled
+      // name>"), whose name holds nvcc's path hash: only the bank is kept.
+      const size_t dot = t.find('.', std::string(".nv.constant").size());
+      out += (constant_bank && dot != std::string::npos ? t.substr(0, dot) + " (a kernel's)" : t) + "\n";
     }
   }
   return out;

@@ -127,11 +127,15 @@ TEST_CASE("device data: the constant banks above 0 and initialized globals, from
 .nv.global.init
 0x00000001 0x00000002
 
+.nv.constant2._ZN39_GLOBAL__N__846fa4a6_9_kernel_cu_ks_run5ScaleEPKfPfx
+0x3e800000
+
 .nv.info
 0x00081204 0x00000000
 )";
   const std::string data = DeviceInitializedData(dump);
   CHECK(data == ".nv.constant3\n0x3f800000 0x40000000 0x40400000 0x3fc00000\n"
-                ".nv.global.init\n0x00000001 0x00000002\n");
+                ".nv.global.init\n0x00000001 0x00000002\n"
+                ".nv.constant2 (a kernel's)\n0x3e800000\n");  // the kernel's name, with its path hash, dropped
   CHECK(DeviceInitializedData("no sections here\n").empty());
 }
