@@ -56,6 +56,16 @@ Result<std::unique_ptr<Planner>> Planner::Create(const CampaignSpec& spec,
 
 void Planner::Observe(const Event& e) { state_->Fold(e); }
 
+namespace {
+// The nearest confirmed member among `m`'s ancestors (not `m` itself), or
+// nullptr: the lineage's last point a re-measurement has vouched for.
+const std::map<std::string, Member>::value_type* NearestConfirmedAncestor(const PlannerState& s, const Member& m) {
+  for (auto a = s.members.find(m.parent); a != s.members.end(); a = s.members.find(a->second.parent))
+    if (a->second.confirmed) return &*a;
+  return nullptr;
+}
+}  // namespace
+
 Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent, double time_us,
                                                        double spread) const {
   if (time_us <= 0) return Status::InvalidArgument("time_us must be > 0");
@@ -65,44 +75,34 @@ Result<MeasurementJudgement> Planner::JudgeMeasurement(const std::string& parent
   spread = state_->Spread(spread);
   MeasurementJudgement j = planner::JudgeMeasurement(it->second.time_us, state_->Spread(it->second.spread),
                                                      time_us, spread, spec_.noise_threshold);
-  // A provisional parent (unconfirmed; searched from only when measurements
-  // are precise, see Exploit): a child faster than it and, by the screen,
-  // than its nearest confirmed ancestor is worth re-measuring, even when
-  // the step itself is below the screen.
   const Member& u = it->second;
-  // The other way round: a child faster than an unconfirmed parent (a slower
-  // member, searched from by exploration) but slower than the lineage's
-  // nearest confirmed ancestor by more than the margin cannot pass the
-  // re-measurement's test against that ancestor (JudgeRemeasurement), so it is
-  // not re-measured: each such re-measurement was a whole evaluation spent on
-  // a foregone refutation (5 of 53 evaluations in the H100 run of 21:10).
-  if (j.needs_remeasure && !u.confirmed) {
-    for (auto a = state_->members.find(u.parent); a != state_->members.end();
-         a = state_->members.find(a->second.parent)) {
-      if (!a->second.confirmed) continue;
-      if (time_us > a->second.time_us * (1 + j.margin)) {
-        j.kind = VerdictKind::kNoGain;
-        j.needs_remeasure = false;
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "; not re-measured: %.1f%% slower than confirmed ancestor %s (%.2f us)",
-                      100 * (time_us / a->second.time_us - 1), a->first.c_str(), a->second.time_us);
-        j.detail += buf;
-      }
-      break;
-    }
-  }
-  if (j.kind != VerdictKind::kImproved && !u.confirmed && time_us < u.time_us &&
-      IsPrecise(std::max(spread, state_->Spread(u.spread)), spec_.noise_threshold)) {
-    for (auto a = state_->members.find(u.parent); a != state_->members.end();
-         a = state_->members.find(a->second.parent)) {
-      if (!a->second.confirmed) continue;
-      if (time_us < a->second.time_us * (1 - j.margin / 2)) {
-        j.kind = VerdictKind::kImproved;
-        j.needs_remeasure = true;
-        j.detail += "; faster than confirmed ancestor " + a->first;
-      }
-      break;
-    }
+  if (u.confirmed) return j;
+  const auto* ancestor = NearestConfirmedAncestor(*state_, u);
+  if (ancestor == nullptr) return j;
+  const double ancestor_us = ancestor->second.time_us;
+  if (j.needs_remeasure && time_us > ancestor_us * (1 + j.margin)) {
+    // A child faster than an unconfirmed parent (a slower member, searched
+    // from by exploration) but slower than the lineage's nearest confirmed
+    // ancestor by more than the margin cannot pass the re-measurement's test
+    // against that ancestor (JudgeRemeasurement), so it is not re-measured:
+    // each such re-measurement was a whole evaluation spent on a foregone
+    // refutation (5 of the 52 evaluations of the H100 run of 21:10).
+    j.kind = VerdictKind::kNoGain;
+    j.needs_remeasure = false;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "; not re-measured: %.1f%% slower than confirmed ancestor %s (%.2f us)",
+                  100 * (time_us / ancestor_us - 1), ancestor->first.c_str(), ancestor_us);
+    j.detail += buf;
+  } else if (j.kind != VerdictKind::kImproved && time_us < u.time_us &&
+             IsPrecise(std::max(spread, state_->Spread(u.spread)), spec_.noise_threshold) &&
+             time_us < ancestor_us * (1 - j.margin / 2)) {
+    // A provisional parent (unconfirmed; searched from only when measurements
+    // are precise, see Exploit): a child faster than it and, by the screen,
+    // than its nearest confirmed ancestor is worth re-measuring, even when
+    // the step itself is below the screen.
+    j.kind = VerdictKind::kImproved;
+    j.needs_remeasure = true;
+    j.detail += "; faster than confirmed ancestor " + ancestor->first;
   }
   return j;
 }
@@ -145,11 +145,8 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   // refuted): it may be biased slow, so the nearest confirmed ancestor is a
   // second reference.
   std::optional<TimeEstimate> ancestor;
-  for (auto a = pit; !a->second.confirmed;) {
-    a = state_->members.find(a->second.parent);
-    if (a == state_->members.end()) break;
-    if (a->second.confirmed) ancestor = EstimateOf(*state_, a->second);
-  }
+  if (!pit->second.confirmed)
+    if (const auto* a = NearestConfirmedAncestor(*state_, pit->second)) ancestor = EstimateOf(*state_, a->second);
   return planner::JudgeRemeasurement(EstimateOf(*state_, pit->second), best, r, spec_.noise_threshold,
                                      suspect, ancestor ? &*ancestor : nullptr);
 }
