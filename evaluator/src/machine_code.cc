@@ -253,26 +253,25 @@ MachineCode InspectLibrary(const std::string& disassembler, const std::string& h
     if (!text) { mc.error = error; return mc; }
     return AnalyzeObjdump(*text);
   }
-  auto sass = Disassemble({disassembler, "-sass", library}, launcher, error);
-  if (!sass) { mc.error = error; return mc; }
-  mc = AnalyzeSass(*sass);
+  // One cuobjdump run prints both the SASS and the ELF sections' contents;
+  // each parser reads only its own kind of line.
+  auto device = Disassemble({disassembler, "-sass", "-elf", library}, launcher, error);
+  if (!device) { mc.error = error; return mc; }
+  mc = AnalyzeSass(*device);
   if (!mc.ok) return mc;
   // Two kernels with the same SASS still differ when a __constant__ table, an
   // initialized __device__ array or the host's launch configuration does.
-  std::optional<std::string> elf, host;
-  if (host_disassembler.empty()) {
-    error = "no host disassembler (objdump)";
-  } else if ((elf = Disassemble({disassembler, "-elf", library}, launcher, error))) {
-    host = Disassemble(HostDisassembly(host_disassembler, library), launcher, error);
-  }
-  MachineCode host_code = host ? AnalyzeObjdump(*host) : MachineCode{};
-  if (!host_code.ok) {
+  auto without_fingerprint = [&mc](const std::string& why) {
     mc.fingerprint.clear();
-    mc.error = "fingerprint left empty (no machine-code duplicate will be claimed): " +
-               (host ? host_code.error : error);
+    mc.error = "fingerprint left empty (no machine-code duplicate will be claimed): " + why;
     return mc;
-  }
-  mc.fingerprint = Sha256Hex("sass " + mc.fingerprint + "\ndevice data " + Sha256Hex(DeviceInitializedData(*elf)) +
+  };
+  if (host_disassembler.empty()) return without_fingerprint("no host disassembler (objdump)");
+  auto host = Disassemble(HostDisassembly(host_disassembler, library), launcher, error);
+  if (!host) return without_fingerprint(error);
+  MachineCode host_code = AnalyzeObjdump(*host);
+  if (!host_code.ok) return without_fingerprint(host_code.error);
+  mc.fingerprint = Sha256Hex("sass " + mc.fingerprint + "\ndevice data " + Sha256Hex(DeviceInitializedData(*device)) +
                              "\nhost " + host_code.fingerprint + "\n");
   return mc;
 }
