@@ -64,6 +64,9 @@ Result<std::unique_ptr<SqliteExperimentLog>> SqliteExperimentLog::OpenFile(
     KS_RETURN_IF_ERROR(d.Exec("PRAGMA journal_mode=WAL", "enable WAL"));
     KS_RETURN_IF_ERROR(d.Exec(options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                               "set synchronous"));
+    if (options.wal_autocheckpoint_pages > 0)
+      KS_RETURN_IF_ERROR(d.Exec("PRAGMA wal_autocheckpoint=" + std::to_string(options.wal_autocheckpoint_pages),
+                                "set wal_autocheckpoint"));
     KS_RETURN_IF_ERROR(MigrateToLatest(d, SystemClock::Instance().UnixMillis()));
   }
   return std::unique_ptr<SqliteExperimentLog>(new SqliteExperimentLog(path, std::move(*db)));

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ksearch/core/json_text.h"
 #include "ksearch/planner/patch.h"
 
 namespace ksearch::planner {
@@ -33,6 +34,28 @@ Verdict Proposal::ToVerdict() const {
   return v;
 }
 
+std::string PromptRecordText(const llm::CompletionRequest& r) {
+  // The layout of dump(1): one space per level, keys in std::map order
+  // ("messages" < "system", "content" < "role").
+  size_t size = r.system.size() + 64;
+  for (const auto& m : r.messages) size += m.content.size() + m.role.size() + 48;
+  std::string out;
+  out.reserve(size + size / 32);
+  out += "{\n \"messages\": [";
+  for (size_t i = 0; i < r.messages.size(); ++i) {
+    out += i == 0 ? "\n  {\n   \"content\": " : ",\n  {\n   \"content\": ";
+    AppendJsonString(out, r.messages[i].content);
+    out += ",\n   \"role\": ";
+    AppendJsonString(out, r.messages[i].role);
+    out += "\n  }";
+  }
+  out += r.messages.empty() ? "]" : "\n ]";
+  out += ",\n \"system\": ";
+  AppendJsonString(out, r.system);
+  out += "\n}";
+  return out;
+}
+
 namespace {
 
 // Local copy of the names in llm_client.h, so the planner needs only the
@@ -54,12 +77,6 @@ const char* ErrorKindName(llm::LlmErrorKind k) {
   return "unknown";
 }
 
-std::string PromptText(const llm::CompletionRequest& r) {
-  nlohmann::json msgs = nlohmann::json::array();
-  for (const auto& m : r.messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
-  return nlohmann::json{{"system", r.system}, {"messages", msgs}}.dump(1);
-}
-
 LlmCallRecord Record(const llm::CompletionRequest& req, const llm::CompletionOutcome& o,
                      bool format_fix) {
   const llm::CompletionResponse& r = o.ok ? o.response : o.error.partial;
@@ -71,7 +88,7 @@ LlmCallRecord Record(const llm::CompletionRequest& req, const llm::CompletionOut
   rec.latency_ms = r.latency_ms;
   rec.cost_usd = r.cost_usd;
   rec.retries = r.retries;
-  rec.prompt_text = PromptText(req);
+  rec.prompt_text = PromptRecordText(req);
   rec.reply_text = o.ok ? o.response.text : "";
   rec.error_kind = o.ok ? "" : ErrorKindName(o.error.kind);
   rec.error = o.ok ? "" : rec.error_kind + ": " + o.error.message;

@@ -1,6 +1,7 @@
 #include <catch.hpp>
 
 #include <deque>
+#include <nlohmann/json.hpp>
 
 #include "ksearch/planner/llm_proposer.h"
 
@@ -152,4 +153,26 @@ TEST_CASE("LLM errors are llm_error, on the first or the retry call", "[planner]
     CHECK(p.failure == ProposalFailureKind::kLlmError);
     CHECK(p.llm_calls.size() == 2);
   }
+}
+
+TEST_CASE("a prompt is recorded as the JSON the log has always held", "[planner][llm]") {
+  // PromptRecordText writes json{system, messages}.dump(1) directly; the
+  // bytes (and so the blob hashes of recorded prompts) must not change.
+  auto reference = [](const llm::CompletionRequest& r) {
+    nlohmann::json msgs = nlohmann::json::array();
+    for (const auto& m : r.messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
+    return nlohmann::json{{"system", r.system}, {"messages", msgs}}.dump(1);
+  };
+  llm::CompletionRequest r;
+  CHECK(PromptRecordText(r) == reference(r));  // no messages: "messages": []
+  r.system = "You are \"careful\".\n\tTabs, \\ and \x01 stay escaped; caf\xC3\xA9 stays UTF-8.";
+  r.messages = {{"user", "## Current source\n```\n__global__ void k(float* x) { x[0] = 1.f; }\n```\n"}};
+  CHECK(PromptRecordText(r) == reference(r));
+  r.messages.push_back({"assistant", "Summary: none\n<<<<<<< SEARCH\n=======\n>>>>>>> REPLACE"});
+  r.messages.push_back({"user", "Your reply could not be parsed: \"no block\"\r\n"});
+  CHECK(PromptRecordText(r) == reference(r));
+  // Not UTF-8: recorded with U+FFFD instead of throwing out of the callback.
+  r.messages[0].content = "bad byte \xFF here";
+  CHECK_THROWS(reference(r));
+  CHECK(PromptRecordText(r).find("bad byte \xEF\xBF\xBD here") != std::string::npos);
 }

@@ -69,6 +69,12 @@ Result<Prompt> BuildPrompt(const ContextPacket& p, size_t budget) {
   Parts v{p.lineage, p.isa_facts, p.dead_ends, p.skill, p.evidence, p.contract};
   Prompt out;
   out.system = kSystem;
+  // The common case, a prompt within budget, renders once.
+  std::string whole = Render(p, v);
+  if (out.system.size() + whole.size() <= budget) {
+    out.user = std::move(whole);
+    return out;
+  }
   auto size = [&] { return out.system.size() + Render(p, v).size(); };
   auto mark = [&](const char* name) {
     if (out.truncated.empty() || out.truncated.back() != name) out.truncated.push_back(name);

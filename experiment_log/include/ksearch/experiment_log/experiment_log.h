@@ -31,6 +31,12 @@ struct OpenOptions {
   bool full_sync = false;
   // How long a call waits for another process's write lock before failing.
   int busy_timeout_ms = 10000;
+  // WAL pages after which a commit copies the WAL back into the database
+  // (PRAGMA wal_autocheckpoint); 0 keeps SQLite's default of 1000. A longer
+  // interval checkpoints (and fsyncs) less often and copies a page rewritten
+  // by many commits once, at the price of a larger -wal file between
+  // checkpoints (pages * 4 KiB). Writers only; ignored read-only.
+  int wal_autocheckpoint_pages = 0;
 };
 
 struct EventFilter {

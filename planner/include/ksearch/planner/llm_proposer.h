@@ -19,6 +19,13 @@
 
 namespace ksearch::planner {
 
+// The text an LLM call's prompt is recorded as (its log blob): the request's
+// system prompt and messages, the same bytes as
+// json{{"system", ...}, {"messages", [{"role", ...}, {"content", ...}]}}.dump(1)
+// but written directly (core/json_text.h), as one of the daemon's per-attempt
+// costs. Text that is not UTF-8 is recorded with U+FFFD in its place.
+std::string PromptRecordText(const llm::CompletionRequest& request);
+
 class LlmProposer final : public Proposer {
  public:
   explicit LlmProposer(llm::LlmClient& client) : client_(client) {}
