@@ -71,6 +71,9 @@ class Corpus::Index {
   Result<const std::vector<Row>*> TermRows(Table table, const std::string& token) const;
   // Per table: token -> the rows of the one-phrase query "token".
   mutable std::map<std::string, std::vector<Row>> term_rows_[2];
+  // Per table: Match's scratch, rowid -> 1 + the row's index in its result
+  // (0: not met). All zero between calls.
+  mutable std::vector<uint32_t> slot_of_row_[2];
   // Per table: the prepared MATCH statement (made on first use, kept reset
   // between queries; finalized before db_ is closed). Owned.
   mutable sqlite3_stmt* match_[2] = {nullptr, nullptr};

@@ -1,12 +1,28 @@
-#include <cctype>
-
 #include "ksearch/core/sha256.h"
 #include "ksearch/planner/novelty.h"
 
 namespace ksearch::planner {
 
 namespace {
-bool IsWord(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Character classes of the "C" locale, as a table: NormalizeSource runs over
+// every byte of two or three sources per proposal, and std::isspace /
+// std::isalnum are calls into the locale each.
+struct CharClasses {
+  bool word[256] = {};
+  bool space[256] = {};
+  constexpr CharClasses() {
+    for (int c = 0; c < 256; ++c) {
+      word[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+      space[c] = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    }
+  }
+};
+constexpr CharClasses kClasses;
+
+bool IsWord(char c) { return kClasses.word[static_cast<unsigned char>(c)]; }
+bool IsSpace(char c) { return kClasses.space[static_cast<unsigned char>(c)]; }
+
 }  // namespace
 
 std::string NormalizeSource(std::string_view s) {
@@ -53,7 +69,7 @@ std::string NormalizeSource(std::string_view s) {
       ++i;
       continue;
     }
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (IsSpace(c)) {
       pending_space = true;
       ++i;
       continue;
@@ -77,18 +93,22 @@ std::string NormalizedSourceHash(std::string_view source) {
 
 std::string SemanticChangeKey(std::string_view parent_candidate, std::string_view axis,
                               std::string_view parent_source, std::string_view child_source) {
-  std::string a = NormalizeSource(parent_source), b = NormalizeSource(child_source);
+  return SemanticChangeKeyOfNormalized(parent_candidate, axis, NormalizeSource(parent_source),
+                                       NormalizeSource(child_source));
+}
+
+std::string SemanticChangeKeyOfNormalized(std::string_view parent_candidate, std::string_view axis,
+                                          std::string_view a, std::string_view b) {
   size_t pre = 0;
   while (pre < a.size() && pre < b.size() && a[pre] == b[pre]) ++pre;
   size_t suf = 0;
   while (suf < a.size() - pre && suf < b.size() - pre &&
          a[a.size() - 1 - suf] == b[b.size() - 1 - suf])
     ++suf;
-  std::string removed = a.substr(pre, a.size() - pre - suf);
-  std::string added = b.substr(pre, b.size() - pre - suf);
+  std::string_view removed = a.substr(pre, a.size() - pre - suf);
+  std::string_view added = b.substr(pre, b.size() - pre - suf);
   Sha256 h;
-  for (std::string_view part : {parent_candidate, axis, std::string_view(removed),
-                                std::string_view(added)}) {
+  for (std::string_view part : {parent_candidate, axis, removed, added}) {
     h.Update(std::to_string(part.size()) + ":");
     h.Update(part);
   }

@@ -35,3 +35,29 @@ TEST_CASE("semantic change key identifies the same change on the same parent", "
   CHECK(SemanticChangeKey("p", "ax", parent, c1) != SemanticChangeKey("p", "other", parent, c1));
   CHECK(SemanticChangeKey("p", "ax", parent, c1) != SemanticChangeKey("q", "ax", parent, c1));
 }
+
+TEST_CASE("normalization classes bytes as the C locale does", "[planner]") {
+  // Whitespace is exactly " \t\n\v\f\r"; word characters are ASCII letters,
+  // digits and '_'; bytes of 0x80 and up (UTF-8 in comments or identifiers
+  // of a candidate) are neither. The hashes of logged candidates depend on it.
+  for (int c = 1; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    const bool word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    INFO("byte " << c);
+    // A space byte between two words becomes one space; anything else stays.
+    const std::string n = NormalizeSource(std::string("a") + ch + "b");
+    if (space) CHECK(n == "a b");
+    else CHECK(n == std::string("a") + ch + "b");
+    // Word bytes keep a separating space; others let it go.
+    const std::string w = NormalizeSource(std::string("a ") + ch);
+    if (word) CHECK(w == std::string("a ") + ch);
+    else if (!space) CHECK(w == std::string("a") + ch);
+  }
+}
+
+TEST_CASE("the semantic key of normalized sources is the key of the sources", "[planner]") {
+  const std::string parent = "void k() {\n  int a = 1; // one\n}\n", child = "void k() {\n  int a = 2;\n}\n";
+  CHECK(SemanticChangeKeyOfNormalized("p", "ax", NormalizeSource(parent), NormalizeSource(child)) ==
+        SemanticChangeKey("p", "ax", parent, child));
+}

@@ -230,12 +230,14 @@ void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out)
 
 void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
   Live& live = *a->live;
-  a->source_hash = planner::NormalizedSourceHash(a->source);
+  const std::string normalized = planner::NormalizeSource(a->source);
+  a->source_hash = Sha256Hex(normalized);  // planner::NormalizedSourceHash, normalized once
   if (a->decision.kind != planner::DecisionKind::kEvaluateSeed) {
     std::string parent_source =
         a->parent_source ? std::move(*a->parent_source) : BlobOrEmpty(a->decision.parent_source_blob);
     a->parent_source.reset();
-    a->semantic_key = planner::SemanticChangeKey(a->decision.parent, a->decision.axis, parent_source, a->source);
+    a->semantic_key = planner::SemanticChangeKeyOfNormalized(a->decision.parent, a->decision.axis,
+                                                             planner::NormalizeSource(parent_source), normalized);
     if (auto dup = live.planner->CheckDuplicate(a->source_hash, "", a->semantic_key)) {
       Finish(a, *dup);
       return;

@@ -25,5 +25,10 @@ std::string NormalizedSourceHash(std::string_view source);
 // in comments or formatting share a key.
 std::string SemanticChangeKey(std::string_view parent_candidate, std::string_view axis,
                               std::string_view parent_source, std::string_view child_source);
+// The same key from sources already normalized (NormalizeSource): for a
+// caller that also needs the child's NormalizedSourceHash, so each source is
+// normalized once.
+std::string SemanticChangeKeyOfNormalized(std::string_view parent_candidate, std::string_view axis,
+                                          std::string_view normalized_parent, std::string_view normalized_child);
 
 }  // namespace ksearch::planner
