@@ -1,7 +1,6 @@
 #include "fts_index.h"
 
 #include <algorithm>
-
 #include <cctype>
 #include <set>
 
@@ -129,51 +128,38 @@ Result<std::vector<Corpus::Index::Row>> Corpus::Index::Match(Table table,
                                                              const std::vector<std::string>& tokens) const {
   // score[row] accumulates each phrase's term (-bm25 of its one-phrase query)
   // in query order, as bm25() does; rows keep the order they were first met.
-  // The rowids are this index's own, dense from 1, so the row -> result index
-  // lookup is a vector (a std::map here was most of a warm Retrieve's CPU);
-  // a rowid beyond kDenseRows (never made by Add) takes a map instead.
-  constexpr int64_t kDenseRows = int64_t{1} << 22;
+  // The rowids are the ones Add made, 1 to the table's row count, so the row ->
+  // result index lookup is a vector that size (a std::map here was a quarter
+  // of a warm Retrieve's CPU).
   std::vector<const std::vector<Row>*> lists;
   lists.reserve(tokens.size());
   size_t total = 0;
   int64_t max_rowid = 0;
-  bool dense = true;
   for (const std::string& tok : tokens) {
     auto cached = TermRows(table, tok);
     if (!cached.ok()) return cached.status();
     lists.push_back(*cached);
     total += (*cached)->size();
     for (const Row& r : **cached) {
+      if (r.rowid < 0) return Status::Internal("isa index: negative rowid " + std::to_string(r.rowid));
       max_rowid = std::max(max_rowid, r.rowid);
-      dense = dense && r.rowid >= 0 && r.rowid < kDenseRows;
     }
   }
   std::vector<Row> rows;
   rows.reserve(total);
-  if (dense) {
-    std::vector<uint32_t>& slot = slot_of_row_[table];
-    if (slot.size() <= static_cast<size_t>(max_rowid)) slot.resize(static_cast<size_t>(max_rowid) + 1, 0);
-    for (const auto* list : lists) {
-      for (const Row& r : *list) {
-        uint32_t& at = slot[static_cast<size_t>(r.rowid)];
-        if (at == 0) {
-          rows.push_back(Row{r.rowid, 0.0});
-          at = static_cast<uint32_t>(rows.size());
-        }
-        rows[at - 1].bm25 += -r.bm25;
+  std::vector<uint32_t>& slot = slot_of_row_[table];
+  if (slot.size() <= static_cast<size_t>(max_rowid)) slot.resize(static_cast<size_t>(max_rowid) + 1, 0);
+  for (const auto* list : lists) {
+    for (const Row& r : *list) {
+      uint32_t& at = slot[static_cast<size_t>(r.rowid)];
+      if (at == 0) {
+        rows.push_back(Row{r.rowid, 0.0});
+        at = static_cast<uint32_t>(rows.size());
       }
-    }
-    for (const Row& r : rows) slot[static_cast<size_t>(r.rowid)] = 0;
-  } else {
-    std::map<int64_t, size_t> at;
-    for (const auto* list : lists) {
-      for (const Row& r : *list) {
-        auto [it, first] = at.try_emplace(r.rowid, rows.size());
-        if (first) rows.push_back(Row{r.rowid, 0.0});
-        rows[it->second].bm25 += -r.bm25;
-      }
+      rows[at - 1].bm25 += -r.bm25;
     }
   }
+  for (const Row& r : rows) slot[static_cast<size_t>(r.rowid)] = 0;  // all zero again
   for (Row& r : rows) r.bm25 = -1.0 * r.bm25;
   return rows;
 }
