@@ -376,10 +376,9 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
              for k in w1.get("io_cpu", {})} if attempts else None),
         "thread_cpu_s_window": {k: w1.get("thread_cpu_s", {}).get(k, 0) - w0.get("thread_cpu_s", {}).get(k, 0)
                                 for k in w1.get("thread_cpu_s", {})},
-        # Start-up (config, log, ISA corpus open and warm-up, skills) and the
-        # campaign starts: the daemon's CPU at the first sample, outside every window.
+        # Start-up (config, log, ISA corpus open, skills) and the campaign
+        # starts: the daemon's CPU at the first sample, outside every window.
         "daemon_cpu_ms_at_first_sample_ns": (ok[0]["cpu_ns"] / 1e6 if ok[0].get("cpu_ns") is not None else None),
-        "isa_warm_log": next((line.strip() for line in open(f"{data}/ksearchd.log") if "isa_corpus warmed" in line), None),
         "daemon_cpu_s_total": w1["cpu_s"], "attempts_total": w1["attempts"], "evaluations_total": w1["evals"],
         "verdicts_total": w1["by_verdict"], "mean_gpu_queue": sum(s["queue_gpu"] for s in ok) / len(ok),
         "daemon_exit": rc, "log_verify_rc": verify.returncode, "log_verify": (verify.stdout + verify.stderr)[-400:],
@@ -458,7 +457,7 @@ def main():
                   json.dumps({k: round(v, 3) for k, v in (r["thread_group_cpu_ms_per_attempt_window"] or {}).items()}))
         if r.get("daemon_cpu_ms_at_first_sample_ns") is not None:
             print(r["mode"], f'start-up and campaign starts (CPU at the first sample, outside the window): '
-                  f'{r["daemon_cpu_ms_at_first_sample_ns"]:.1f} ms; {r["isa_warm_log"] or "no ISA warm-up logged"}')
+                  f'{r["daemon_cpu_ms_at_first_sample_ns"]:.1f} ms')
         if r.get("io_cpu_ms_per_attempt_window"):
             print(r["mode"], "io thread by activity (the daemon's ledger, ms per attempt):",
                   json.dumps({k: round(v, 3) for k, v in sorted(r["io_cpu_ms_per_attempt_window"].items(),

@@ -5,8 +5,8 @@
 //     batch size 1, 10, 100, each batch one committed transaction; prints events/s.
 //   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P]
 //     The commits of N daemon attempts (attempt_started; llm_call with a 15 KB
-//     prompt and a 2 KB reply blob; the terminal batch of 3 events with a 4 KB
-//     source and a 20 KB evidence packet, the sizes of the H100 replay runs),
+//     prompt and a 2 KB reply blob; the terminal batch of 3 events (two stages,
+//     attempt_finished) with a 4 KB source and a 20 KB evidence packet, the sizes of the H100 replay runs),
 //     into a fresh log per run; prints the median CPU microseconds per attempt
 //     over R runs. P: PRAGMA wal_autocheckpoint (0: SQLite's 1000).
 //   bench_experiment_log deadends --db PATH [--events N] [--runs R]
@@ -176,10 +176,12 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
       if (s.ok()) s = (*log)->Append(call, call_blobs);
       std::vector<el::ExperimentLog::Blob> end_blobs{el::ExperimentLog::Blob::Of(std::move(blobs[a][2])),
                                                      el::ExperimentLog::Blob::Of(std::move(blobs[a][3]))};
+      // The terminal batch: the compile and verify stages and attempt_finished
+      // (AddAttempt's attempt_started is the first commit's, so it is dropped).
       std::vector<ksearch::Event> end;
-      AddAttempt(end, "bench", a, rng, 1);
-      end.erase(end.begin());  // its attempt_started is the first commit's
-      end[0].payload["source_blob"] = end_blobs[0].sha256;
+      AddAttempt(end, "bench", a, rng, 2);
+      end.erase(end.begin());
+      end.back().payload["source_blob"] = end_blobs[0].sha256;
       end.back().payload["evidence_blob"] = end_blobs[1].sha256;
       if (s.ok()) s = (*log)->Append(end, end_blobs);
       if (!s.ok()) return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;

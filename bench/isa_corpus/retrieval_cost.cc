@@ -6,8 +6,8 @@
 // axis, no bottleneck, 6 passages, 6000 bytes), PASSES times over. Pass 1 is
 // what a campaign's first proposal on each axis costs; later passes what a
 // proposal costs once the corpus has met the query's tokens. Then it opens the
-// corpus again, times WarmRoutedTerms() (what ksearchd does at start-up) and
-// one pass after it.
+// corpus again, times WarmRoutedTerms() (every routed token at once) and one
+// pass after it.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

@@ -59,7 +59,7 @@ std::vector<char*> BuildEnv(const ProcessSpec& spec, std::vector<std::string>& s
       std::string_view kv(*e);
       auto eq = kv.find('=');
       if (eq == std::string_view::npos) continue;
-      if ((spec.env_set.empty() && spec.env_unset.empty()) || !dropped(kv.substr(0, eq))) out.push_back(*e);
+      if (!dropped(kv.substr(0, eq))) out.push_back(*e);
     }
   }
   storage.reserve(spec.env_set.size());

@@ -122,10 +122,9 @@ int main(int argc, char** argv) {
   auto config = daemon::LoadDaemonConfig(flags.config);
   if (!config.ok()) return Fail(config.status());
   experiment_log::OpenOptions log_options;
-  // Checkpoint every 10000 WAL pages (~40 MB) instead of SQLite's 1000: an
-  // attempt writes ~15 pages, so the default copied the WAL back and fsynced
-  // every ~65 attempts, rewriting the same hot index pages each time
-  // (bench_experiment_log attempts: 8% of the log's CPU per attempt).
+  // Checkpoint every 10000 WAL pages (~40 MB) instead of SQLite's 1000: fewer
+  // copies back into the database and fewer fsyncs per attempt
+  // (bench_experiment_log attempts, docs/bench-experiment-log.md).
   log_options.wal_autocheckpoint_pages = 10000;
   auto log = experiment_log::ExperimentLog::Open(config->database, log_options);
   if (!log.ok()) return Fail(log.status());
@@ -224,17 +223,6 @@ int main(int argc, char** argv) {
     auto opened = isa_corpus::Corpus::Open({config->isa_dir, {}, {}});
     if (!opened.ok()) return Fail(opened.status());
     corpus = std::move(*opened);
-    // Every routed query token asked of the index now, on this thread, so no
-    // campaign's first proposal on an axis pays for it (the same work, once per
-    // daemon; docs/bench-daemon.md). A failure here is only a cold cache.
-    const int64_t warm_start = ThreadCpuNanos();
-    auto warmed = corpus->WarmRoutedTerms();
-    if (warmed.ok()) {
-      spdlog::info("ksearchd.isa_corpus warmed_tokens={} cpu_ms={:.1f}", *warmed,
-                   static_cast<double>(ThreadCpuNanos() - warm_start) * 1e-6);
-    } else {
-      spdlog::warn("ksearchd.isa_corpus warm failed: {}", warmed.status().ToString());
-    }
     // The corpus is read-only from here on, so each key's facts are retrieved once.
     sources.isa_facts = daemon::MemoizeIsaFacts([&corpus](const std::string& task, const std::string& arch,
                                                           const std::string& axis, const std::string& bottleneck,

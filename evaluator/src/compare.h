@@ -11,8 +11,6 @@
 
 #include <cstdint>
 #include <string>
-
-#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>

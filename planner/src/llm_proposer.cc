@@ -2,8 +2,6 @@
 
 #include <memory>
 
-#include <nlohmann/json.hpp>
-
 #include "ksearch/core/json_text.h"
 #include "ksearch/planner/patch.h"
 

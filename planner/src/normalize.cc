@@ -87,9 +87,9 @@ std::string NormalizeSource(std::string_view s) {
   return out;
 }
 
-std::string NormalizedSourceHash(std::string_view source) {
-  return Sha256Hex(NormalizeSource(source));
-}
+std::string NormalizedSourceHash(std::string_view source) { return HashOfNormalizedSource(NormalizeSource(source)); }
+
+std::string HashOfNormalizedSource(std::string_view normalized_source) { return Sha256Hex(normalized_source); }
 
 std::string SemanticChangeKey(std::string_view parent_candidate, std::string_view axis,
                               std::string_view parent_source, std::string_view child_source) {

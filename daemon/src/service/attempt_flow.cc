@@ -231,7 +231,7 @@ void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out)
 void CampaignService::SubmitBuild(std::shared_ptr<Attempt> a) {
   Live& live = *a->live;
   const std::string normalized = planner::NormalizeSource(a->source);
-  a->source_hash = Sha256Hex(normalized);  // planner::NormalizedSourceHash, normalized once
+  a->source_hash = planner::HashOfNormalizedSource(normalized);  // = NormalizedSourceHash(a->source)
   if (a->decision.kind != planner::DecisionKind::kEvaluateSeed) {
     std::string parent_source =
         a->parent_source ? std::move(*a->parent_source) : BlobOrEmpty(a->decision.parent_source_blob);

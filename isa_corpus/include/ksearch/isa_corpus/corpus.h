@@ -90,8 +90,10 @@ class Corpus {
   // Asks the index once for every token the routing table can put into a
   // Retrieve query (each axis name and each topic's terms), so that later
   // queries on them are answered from the cache. Returns how many tokens.
-  // This is the work a campaign's first proposal on each axis would do; a
-  // long-running process (the daemon) pays it once at start-up instead.
+  // This is the work the first proposals on each axis would do anyway (the
+  // per-token cache fills on first use), and more: it also asks for topics a
+  // campaign never reaches. ksearchd does not call it; retrieval_cost does, to
+  // measure the first pass apart from the warm ones.
   Result<int> WarmRoutedTerms() const;
 
   // Hard-rules documents that apply to `arch`, in id order.

@@ -19,6 +19,8 @@ std::string NormalizeSource(std::string_view source);
 
 // Lower-case hex sha256 of NormalizeSource(source).
 std::string NormalizedSourceHash(std::string_view source);
+// The same hash of a source already normalized (NormalizeSource's output).
+std::string HashOfNormalizedSource(std::string_view normalized_source);
 
 // Key of a semantic repeat: the same change (normalized, minimal differing
 // span) along the same axis on the same parent. Two proposals that differ only
