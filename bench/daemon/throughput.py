@@ -107,6 +107,17 @@ def io_cpu_by_activity(m):
     return out
 
 
+def prompt_context_lookups(m):
+    """The prompt-context memo's lookups by "source/result" (a miss is a retrieval)."""
+    out = {}
+    for k, v in m.items():
+        hit = re.match(r'^ksearch_prompt_context_lookups_total\{(.*)\}$', k)
+        if hit:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', hit.group(1)))
+            out[f'{labels.get("source", "?")}/{labels.get("result", "?")}'] = v
+    return out
+
+
 def _stat_cpu_seconds(text):
     """utime+stime from the text of a /proc/.../stat file."""
     fields = text.rsplit(")", 1)[1].split()
@@ -291,7 +302,8 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                             "queue_host": total(m, "ksearch_queue_depth", queue="host"),
                             "queue_build": total(m, "ksearch_queue_depth", queue="build"),
                             "in_flight": total(m, "ksearch_attempts_in_flight"),
-                            "io_cpu": io_cpu_by_activity(m)})
+                            "io_cpu": io_cpu_by_activity(m),
+                            "prompt_context": prompt_context_lookups(m)})
         except Exception as e:  # a slow answer is recorded, not fatal
             samples.append({"t": now, "error": str(e)})
         if now >= a.seconds:
@@ -374,6 +386,11 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         "io_cpu_ms_per_attempt_window": (
             {k: (w1.get("io_cpu", {}).get(k, 0) - w0.get("io_cpu", {}).get(k, 0)) / attempts * 1000
              for k in w1.get("io_cpu", {})} if attempts else None),
+        # Retrievals for keys first seen in the window (memo misses) and hits;
+        # the "retrieval" activity above is the misses' CPU.
+        "prompt_context_lookups_window": {
+            k: w1.get("prompt_context", {}).get(k, 0) - w0.get("prompt_context", {}).get(k, 0)
+            for k in w1.get("prompt_context", {})},
         "thread_cpu_s_window": {k: w1.get("thread_cpu_s", {}).get(k, 0) - w0.get("thread_cpu_s", {}).get(k, 0)
                                 for k in w1.get("thread_cpu_s", {})},
         # Start-up (config, log, ISA corpus open, skills) and the campaign
@@ -462,6 +479,9 @@ def main():
             print(r["mode"], "io thread by activity (the daemon's ledger, ms per attempt):",
                   json.dumps({k: round(v, 3) for k, v in sorted(r["io_cpu_ms_per_attempt_window"].items(),
                                                                 key=lambda kv: -kv[1])}))
+        if r.get("prompt_context_lookups_window"):
+            print(r["mode"], "prompt-context lookups in the window (a miss retrieves):",
+                  json.dumps(r["prompt_context_lookups_window"], sort_keys=True))
     return 0 if all(r["log_verify_rc"] == 0 for r in results) else 1
 
 

@@ -2,6 +2,9 @@
 // events the daemon would write (campaign_started, attempt_started,
 // attempt_finished, remeasured, best_promoted) and following its decisions,
 // promotion judgements and duplicate checks.
+#include <time.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -32,7 +35,9 @@ class Driver {
                                   {"seed_candidate", "seed"}, {"seed_source_blob", "b_seed"}});
     states_["seed"] = L_.Seed();
     while (!Done()) {
+      const int64_t t0 = CpuNs();
       NextStep n = p_.Next(0);
+      Charge(t0);
       if (!n.decision) {  // stopped: the budget is simply not used
         ++counts_["stop_" + std::string(StopReasonName(n.reason))];
         counts_["stop_at_unit"] = static_cast<int>(r_.best_speedup.size()) / kTicksPerUnit;
@@ -42,6 +47,14 @@ class Driver {
         break;
       }
       Step(*n.decision);
+    }
+    if (report_cost_) {  // the planner's CPU per decision as the campaign grows
+      std::fprintf(stderr, "COST seed=%llu decisions=%lld", static_cast<unsigned long long>(seed_),
+                   static_cast<long long>(decisions_));
+      for (size_t b = 0; b < cost_ns_.size(); ++b)
+        std::fprintf(stderr, " [%zu-%zu):%.1fus", b * kCostBucket, (b + 1) * kCostBucket,
+                     cost_ns_[b] / 1e3 / static_cast<double>(std::max<int64_t>(1, cost_n_[b])));
+      std::fprintf(stderr, "\n");
     }
     if (report_missing_) {  // what the declared best still lacks
       const SimState& b = states_.at(p_.BestCandidate());
@@ -61,6 +74,22 @@ class Driver {
   }
 
  private:
+  static int64_t CpuNs() {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+  }
+  // Charges the planner's CPU since t0 (Next, Observe, its judgements) to the
+  // bucket of the decision in progress; PLANNER_BENCH_COST prints them.
+  static constexpr size_t kCostBucket = 500;
+  void Charge(int64_t t0, bool decision = true) {
+    if (!report_cost_) return;
+    const size_t b = static_cast<size_t>(decisions_) / kCostBucket;
+    if (cost_ns_.size() <= b) cost_ns_.resize(b + 1), cost_n_.resize(b + 1);
+    cost_ns_[b] += static_cast<double>(CpuNs() - t0);
+    if (decision) ++cost_n_[b], ++decisions_;
+  }
+
   bool Done() const { return static_cast<int>(r_.best_speedup.size()) > units_ * kTicksPerUnit; }
   void Spend(int ticks = kTicksPerUnit) {
     for (int i = 0; i < ticks; ++i) r_.best_speedup.push_back(seed_true_ / best_true_);
@@ -74,7 +103,9 @@ class Driver {
     e.attempt_id = attempt;
     e.kind = kind;
     e.payload = std::move(payload);
+    const int64_t t0 = CpuNs();
     p_.Observe(e);
+    Charge(t0, false);
   }
 
   void Finish(const std::string& a, const std::string& verdict, const std::string& cand,
@@ -218,6 +249,10 @@ class Driver {
   std::mt19937_64 rng_;
   // Diagnostics on stderr, chosen by the environment once per run (not per step).
   const bool trace_ = std::getenv("PLANNER_BENCH_TRACE") != nullptr;
+  const bool report_cost_ = std::getenv("PLANNER_BENCH_COST") != nullptr;
+  std::vector<double> cost_ns_;
+  std::vector<int64_t> cost_n_;
+  int64_t decisions_ = 0;
   const bool report_missing_ = std::getenv("PLANNER_BENCH_MISSING") != nullptr;
   const bool trace_parents_ = std::getenv("PLANNER_BENCH_PARENT") != nullptr;
   const bool false_elites_ = std::getenv("PLANNER_BENCH_FE") != nullptr;

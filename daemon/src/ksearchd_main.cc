@@ -216,7 +216,12 @@ int main(int argc, char** argv) {
   for (auto& c : http_clients->clients) client_ptrs.push_back(c.get());
   for (auto& c : clients) client_ptrs.push_back(c.get());
 
-  // Retrieval for prompts: ISA facts from the corpus.
+  // The io thread's CPU by activity, for /metrics: the service charges its
+  // work, and the retrievals below charge theirs.
+  daemon::CpuLedger io_cpu;
+  // Retrieval for prompts: ISA facts from the corpus, each key once (the memo
+  // counts its hits and misses for /metrics).
+  daemon::RetrievalMemoStats isa_memo, skill_memo;
   daemon::ContextSources sources;
   std::unique_ptr<isa_corpus::Corpus> corpus;
   if (!config->isa_dir.empty()) {
@@ -224,13 +229,15 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return Fail(opened.status());
     corpus = std::move(*opened);
     // The corpus is read-only from here on, so each key's facts are retrieved once.
-    sources.isa_facts = daemon::MemoizeIsaFacts([&corpus](const std::string& task, const std::string& arch,
-                                                          const std::string& axis, const std::string& bottleneck,
-                                                          size_t budget) {
-      isa_corpus::RetrievalRequest req{task + " " + axis, arch, axis, bottleneck, 6};
-      auto packet = corpus->Retrieve(req, budget);
-      return packet.ok() ? std::vector<std::string>{packet->text} : std::vector<std::string>{};
-    });
+    sources.isa_facts = daemon::MemoizeIsaFacts(
+        [&corpus, &io_cpu](const std::string& task, const std::string& arch, const std::string& axis,
+                           const std::string& bottleneck, size_t budget) {
+          daemon::CpuScope cpu(io_cpu, daemon::CpuActivity::kRetrieval);
+          isa_corpus::RetrievalRequest req{task + " " + axis, arch, axis, bottleneck, 6};
+          auto packet = corpus->Retrieve(req, budget);
+          return packet.ok() ? std::vector<std::string>{packet->text} : std::vector<std::string>{};
+        },
+        1024, &isa_memo);
   }
   // Technique notes for prompts: the skills tree routed per (axis, arch, op).
   // An explicit skills_dir must load; the built-in tree is used when present.
@@ -244,8 +251,10 @@ int main(int argc, char** argv) {
       skill_tree.emplace(std::move(*tree));
       skill_router.emplace(*skill_tree);
       const planner::AxisCatalogue& axes = *catalogue;
-      sources.skill = daemon::MemoizeSkill([&skill_router, &axes](const std::string& axis, const std::string& arch,
-                                                                  const std::string& op, size_t budget) {
+      sources.skill = daemon::MemoizeSkill(
+          [&skill_router, &axes, &io_cpu](const std::string& axis, const std::string& arch, const std::string& op,
+                                          size_t budget) {
+        daemon::CpuScope cpu(io_cpu, daemon::CpuActivity::kRetrieval);
         skills::RouteRequest req;
         req.axis = axis;
         req.arch = arch;
@@ -253,7 +262,8 @@ int main(int argc, char** argv) {
         if (const auto* a = axes.Find(axis)) req.axis_skill_ids = a->skills;
         req.budget_bytes = budget;
         return skill_router->Pick(req).Render();
-      });
+      },
+          1024, &skill_memo);
       spdlog::info("ksearchd.skills dir={} skills={}", dir, skill_tree->skills().size());
     } else {
       spdlog::warn("ksearchd.skills dir={} missing: prompts carry no technique notes", dir);
@@ -266,7 +276,15 @@ int main(int argc, char** argv) {
   };
   daemon::PlannerProposalEngine engine(io, client_ptrs, sources);
 
-  daemon::CampaignService service(io, *config, **log, pool, engine, *catalogue, SystemClock::Instance());
+  daemon::CampaignService service(io, *config, **log, pool, engine, *catalogue, SystemClock::Instance(), io_cpu);
+  service.metrics().Describe("ksearch_prompt_context_lookups_total", "counter",
+                             "Prompt-context lookups (ISA facts, technique notes) by result: a miss retrieves.");
+  service.AddMetricsSource([&isa_memo, &skill_memo](daemon::Metrics& m) {
+    for (const auto& [source, stats] : {std::pair{"isa_facts", &isa_memo}, std::pair{"skill", &skill_memo}}) {
+      m.Set("ksearch_prompt_context_lookups_total", double(stats->hits), {{"source", source}, {"result", "hit"}});
+      m.Set("ksearch_prompt_context_lookups_total", double(stats->misses), {{"source", source}, {"result", "miss"}});
+    }
+  });
   if (Status s = service.Start(); !s.ok()) return Fail(s);
 
   daemon::HttpServerOptions http_options;

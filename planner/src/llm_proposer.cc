@@ -130,6 +130,7 @@ bool FailOnLlmError(const std::shared_ptr<Call>& c, const llm::CompletionOutcome
 void LlmProposer::Propose(ProposalRequest request, ProposalCallback done) {
   auto c = std::make_shared<Call>();
   c->req = std::move(request);
+  c->req.known_source_hashes = nullptr;  // not ours to keep past Propose() (proposer.h)
   c->done = std::move(done);
   auto prompt = BuildPrompt(c->req.packet, c->req.prompt_budget_chars);
   if (!prompt.ok()) {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <sstream>
+#include <string_view>
 
 namespace ksearch::planner {
 
@@ -28,7 +29,7 @@ std::string JoinLines(const std::vector<std::string>& lines, bool trailing_newli
 }
 
 // Whitespace runs collapsed to one space, ends trimmed.
-std::string Squash(const std::string& s) {
+std::string Squash(std::string_view s) {
   std::string out;
   bool space = false;
   for (char c : s) {
@@ -40,24 +41,41 @@ std::string Squash(const std::string& s) {
   return out;
 }
 
+// The predicates below read a line as Squash() would leave it without making
+// that copy (they run on every line of every reply): Squash only collapses and
+// trims whitespace, so a run of non-space characters, and whether the
+// squashed line starts with or equals such a run, can be read off the line
+// with its ends trimmed.
+bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+std::string_view Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && IsSpace(s[b])) ++b;
+  while (e > b && IsSpace(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+bool IsBlank(std::string_view s) { return Trim(s).empty(); }
+
 std::string Indent(const std::string& s) {
   size_t n = 0;
   while (n < s.size() && (s[n] == ' ' || s[n] == '\t')) ++n;
   return s.substr(0, n);
 }
 
-bool StartsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
-bool IsMarker(const std::string& line, const char* word, char c) {
-  std::string t = Squash(line);
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+// At least five `c` in a row open the trimmed line, and `word` follows them.
+bool IsMarker(std::string_view line, std::string_view word, char c) {
+  std::string_view t = Trim(line);
   size_t n = 0;
   while (n < t.size() && t[n] == c) ++n;
-  return n >= 5 && t.find(word, n) != std::string::npos;
+  return n >= 5 && t.find(word, n) != std::string_view::npos;
 }
-bool IsSearch(const std::string& l) { return IsMarker(l, "SEARCH", '<'); }
-bool IsReplace(const std::string& l) { return IsMarker(l, "REPLACE", '>'); }
-bool IsDivider(const std::string& l) {
-  std::string t = Squash(l);
-  return t.size() >= 5 && t.find_first_not_of('=') == std::string::npos;
+bool IsSearch(std::string_view l) { return IsMarker(l, "SEARCH", '<'); }
+bool IsReplace(std::string_view l) { return IsMarker(l, "REPLACE", '>'); }
+bool IsDivider(std::string_view l) {
+  std::string_view t = Trim(l);
+  return t.size() >= 5 && t.find_first_not_of('=') == std::string_view::npos;
 }
 
 }  // namespace
@@ -66,7 +84,7 @@ Result<ParsedReply> ParseReply(const std::string& reply) {
   ParsedReply out;
   std::vector<std::string> lines = SplitLines(reply);
   for (const auto& l : lines) {
-    std::string t = Squash(l);
+    std::string_view t = Trim(l);
     if (StartsWith(t, "Summary:") || StartsWith(t, "SUMMARY:")) {
       out.summary = Squash(t.substr(8));
       break;
@@ -89,7 +107,7 @@ Result<ParsedReply> ParseReply(const std::string& reply) {
     SearchReplaceBlock b;
     b.search = JoinLines({lines.begin() + i + 1, lines.begin() + div}, false);
     b.replace = JoinLines({lines.begin() + div + 1, lines.begin() + end}, false);
-    if (Squash(b.search).empty())
+    if (IsBlank(b.search))
       return Status::InvalidArgument("SEARCH block at reply line " + std::to_string(i + 1) +
                                      " has an empty search part");
     out.blocks.push_back(std::move(b));
@@ -100,9 +118,9 @@ Result<ParsedReply> ParseReply(const std::string& reply) {
   // Whole-file fallback: exactly one fenced block.
   std::vector<std::pair<size_t, size_t>> fences;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (!StartsWith(Squash(lines[i]), "```")) continue;
+    if (!StartsWith(Trim(lines[i]), "```")) continue;
     size_t j = i + 1;
-    while (j < lines.size() && Squash(lines[j]) != "```") ++j;
+    while (j < lines.size() && Trim(lines[j]) != "```") ++j;
     if (j >= lines.size())
       return Status::InvalidArgument("code fence at reply line " + std::to_string(i + 1) +
                                      " is never closed");
@@ -116,7 +134,7 @@ Result<ParsedReply> ParseReply(const std::string& reply) {
                              std::to_string(fences.size()) + " code blocks (expected one whole file)");
   out.is_whole_file = true;
   out.whole_file = JoinLines({lines.begin() + fences[0].first + 1, lines.begin() + fences[0].second}, true);
-  if (Squash(out.whole_file).empty()) return Status::InvalidArgument("the whole-file code block is empty");
+  if (IsBlank(out.whole_file)) return Status::InvalidArgument("the whole-file code block is empty");
   return out;
 }
 
@@ -127,8 +145,8 @@ Result<std::string> ApplyBlock(const std::string& src, const SearchReplaceBlock&
                                size_t total) {
   std::string name = "block " + std::to_string(n) + " of " + std::to_string(total);
   std::vector<std::string> search = SplitLines(b.search);
-  while (!search.empty() && Squash(search.front()).empty()) search.erase(search.begin());
-  while (!search.empty() && Squash(search.back()).empty()) search.pop_back();
+  while (!search.empty() && IsBlank(search.front())) search.erase(search.begin());
+  while (!search.empty() && IsBlank(search.back())) search.pop_back();
   std::string first = search.empty() ? "" : Squash(search.front()).substr(0, 80);
 
   // 1. Exact substring match.
@@ -143,10 +161,13 @@ Result<std::string> ApplyBlock(const std::string& src, const SearchReplaceBlock&
   std::vector<std::string> lines = SplitLines(src);
   std::vector<std::string> want;
   for (const auto& l : search) want.push_back(Squash(l));
+  std::vector<std::string> have;  // each source line squashed once
+  have.reserve(lines.size());
+  for (const auto& l : lines) have.push_back(Squash(l));
   std::vector<size_t> hits;
   for (size_t i = 0; i + want.size() <= lines.size() && !want.empty(); ++i) {
     size_t k = 0;
-    while (k < want.size() && Squash(lines[i + k]) == want[k]) ++k;
+    while (k < want.size() && have[i + k] == want[k]) ++k;
     if (k == want.size()) hits.push_back(i);
   }
   if (hits.empty())
@@ -159,7 +180,7 @@ Result<std::string> ApplyBlock(const std::string& src, const SearchReplaceBlock&
   std::string have_indent = Indent(lines[hits[0]]), want_indent = Indent(search.front());
   std::vector<std::string> repl = SplitLines(b.replace);
   for (auto& l : repl) {
-    if (Squash(l).empty()) { l.clear(); continue; }
+    if (IsBlank(l)) { l.clear(); continue; }
     if (StartsWith(l, want_indent.c_str())) l = have_indent + l.substr(want_indent.size());
     else l = have_indent + l.substr(Indent(l).size());
   }

@@ -110,3 +110,30 @@ TEST_CASE("a patch that changes nothing fails", "[planner][patch]") {
   REQUIRE_FALSE(out.ok());
   CHECK(out.status().message() == "the patch leaves the source unchanged");
 }
+
+TEST_CASE("markers are read through surrounding whitespace, not through gaps inside them", "[planner][patch]") {
+  // Padded markers, a tab-padded divider and a padded summary line parse.
+  auto r = ParseReply("  Summary:   triple \t it \n \t<<<<<<<   SEARCH  \n    y[i] = x[i] * 2.0f;\n\t=======\t\n"
+                      "    y[i] = x[i] * 3.0f;\n   >>>>>>>  REPLACE\r\n");
+  REQUIRE(r.ok());
+  CHECK(r->summary == "triple it");
+  REQUIRE(r->blocks.size() == 1);
+  CHECK(r->blocks[0].search == "    y[i] = x[i] * 2.0f;");
+  CHECK(r->blocks[0].replace == "    y[i] = x[i] * 3.0f;");
+  // A gap inside the run of '<' leaves four, not a marker: no block, no fence.
+  auto gap = ParseReply("<<<< <<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n");
+  CHECK_FALSE(gap.ok());
+  // "=== ==" is not a divider: the block has none.
+  auto split = ParseReply("<<<<<<< SEARCH\nx\n=== ==\ny\n>>>>>>> REPLACE\n");
+  REQUIRE_FALSE(split.ok());
+  CHECK(split.status().message().find("no ======= divider") != std::string::npos);
+  // A fence closed by a padded ``` line is one whole-file block.
+  auto fenced = ParseReply("  ```cuda\nint x;\n  ```  \n");
+  REQUIRE(fenced.ok());
+  CHECK(fenced->is_whole_file);
+  CHECK(fenced->whole_file == "int x;\n");
+  // A search part of blanks only is refused.
+  auto blank = ParseReply("<<<<<<< SEARCH\n \t\n=======\ny\n>>>>>>> REPLACE\n");
+  REQUIRE_FALSE(blank.ok());
+  CHECK(blank.status().message().find("empty search part") != std::string::npos);
+}

@@ -90,7 +90,7 @@ void PlannerState::OnAttemptStarted(const Event& e) {
   }
   ++attempts_started;
   if (a.parent.empty()) seed_attempt = a.id;
-  else if (a.repair_of.empty()) ++pairs[{a.parent, a.axis}].in_flight;
+  else if (a.repair_of.empty()) ++PairForUpdate(a.parent, a.axis).in_flight;
   attempts[a.id] = a;
 }
 
@@ -148,7 +148,8 @@ void PlannerState::OnAttemptFinished(const Event& e) {
         finished_at_last_best = attempts_finished;  // the plateau counts from the last seed sample
       }
     } else if (passing) {
-      seed.measured = seed.confirmed = true;
+      seed.measured = true;
+      MarkConfirmed(seed);
       seed.time_us = seed.first_time_us = Num(p, "time_us");
       seed.samples = {seed.time_us};
       seed.remeasures = 1;
@@ -178,7 +179,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
       if (passing) ++rs.successes;
     }
   } else {
-    PairState& ps = pairs[{a.parent, a.axis}];
+    PairState& ps = PairForUpdate(a.parent, a.axis);
     ps.in_flight = std::max(0, ps.in_flight - 1);
     if (!not_counted) {
       ++ps.finished;
@@ -273,9 +274,9 @@ void PlannerState::OnRemeasured(const Event& e) {
   if (!final) return;  // still pending
   m.pending_remeasure = false;
   if (!m.samples.empty()) m.time_us = RobustTimeOf(m.samples, Spread(m.spread));  // unbiased: not the selected one
-  PairState& ps = pairs[{m.parent, m.axis}];
+  PairState& ps = PairForUpdate(m.parent, m.axis);
   if (Bool(e.payload, "agrees")) {
-    m.confirmed = true;
+    MarkConfirmed(m);
     auto pit = members.find(m.parent);
     double gain = pit != members.end() && m.time_us > 0 ? std::log(pit->second.time_us / m.time_us) : 0;
     CountStats& as = axis_stats[m.axis];
@@ -315,9 +316,9 @@ void PlannerState::Inherit(const Member& parent, const Member& child) {
     // Tuner pairs belong to one source: the child's neighbouring
     // configurations are new sources, whatever happened on the parent's.
     if (reopen.count(ax.name) || ax.tuner_only) continue;
-    auto it = pairs.find({parent.id, ax.name});
+    auto it = pairs.find(PairKeyLess::View{parent.id, ax.name});
     if (it == pairs.end()) continue;
-    PairState& cs = pairs[{child.id, ax.name}];
+    PairState& cs = PairForUpdate(child.id, ax.name);
     if (it->second.outcome == PairOutcome::kExhausted) {
       cs.outcome = PairOutcome::kExhausted;
       cs.last_failure = it->second.last_failure;
@@ -365,10 +366,37 @@ void PlannerState::MigrateIfDue() {
   ++migrations;
 }
 
+PairState& PlannerState::PairForUpdate(const std::string& cand, const std::string& axis) {
+  ++pair_versions_[cand];
+  return pairs[{cand, axis}];
+}
+
+const std::vector<const Axis*>& PlannerState::OpenAxesOf(const std::string& cand, bool tuner_usable,
+                                                           bool llm_usable) const {
+  auto v = pair_versions_.find(cand);
+  const uint64_t version = v == pair_versions_.end() ? 0 : v->second;
+  OpenAxesEntry& e = open_axes_[cand];
+  if (e.valid && e.version == version && e.tuner_usable == tuner_usable && e.llm_usable == llm_usable) return e.axes;
+  e.axes.clear();
+  for (const Axis& a : catalogue_.axes())
+    if ((a.tuner_only ? tuner_usable : llm_usable) && PairOpen(cand, a)) e.axes.push_back(&a);
+  e.valid = true;
+  e.version = version;
+  e.tuner_usable = tuner_usable;
+  e.llm_usable = llm_usable;
+  return e.axes;
+}
+
+void PlannerState::MarkConfirmed(Member& m) {
+  if (m.confirmed) return;
+  m.confirmed = true;
+  confirmed_members.push_back(&m);
+}
+
 std::vector<const Member*> PlannerState::Elites(int island) const {
   std::vector<const Member*> out;
-  for (const auto& [id, m] : members)
-    if (m.confirmed && m.islands.count(island)) out.push_back(&m);
+  for (const Member* m : confirmed_members)
+    if (m->islands.count(island)) out.push_back(m);
   std::sort(out.begin(), out.end(), [](const Member* a, const Member* b) {
     return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
   });
@@ -378,7 +406,7 @@ std::vector<const Member*> PlannerState::Elites(int island) const {
 }
 
 const PairState* PlannerState::Pair(const std::string& cand, const std::string& axis) const {
-  auto it = pairs.find({cand, axis});
+  auto it = pairs.find(PairKeyLess::View{cand, axis});
   return it == pairs.end() ? nullptr : &it->second;
 }
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -68,6 +70,17 @@ struct CountStats {
   int64_t calls = 0;
 };
 
+// Orders (candidate, axis) keys as std::pair<std::string, std::string> does,
+// and finds them by a pair of views, so a lookup copies no string.
+struct PairKeyLess {
+  using is_transparent = void;
+  using View = std::pair<std::string_view, std::string_view>;
+  static View AsView(const std::pair<std::string, std::string>& k) { return {k.first, k.second}; }
+  static View AsView(const View& k) { return k; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const { return AsView(a) < AsView(b); }
+};
+
 struct DeadEndStat {
   int count = 0;
   std::string example_attempt, example_detail;
@@ -77,6 +90,8 @@ class PlannerState {
  public:
   PlannerState(const CampaignSpec& spec, const AxisCatalogue& catalogue)
       : spec_(spec), catalogue_(catalogue) {}
+  PlannerState(const PlannerState&) = delete;  // confirmed_members points into members
+  PlannerState& operator=(const PlannerState&) = delete;
 
   void Fold(const Event& e);
   nlohmann::json ToJson() const;
@@ -86,6 +101,18 @@ class PlannerState {
   // Display state of a pair, with in-flight taken into account.
   const PairState* Pair(const std::string& cand, const std::string& axis) const;
   bool PairOpen(const std::string& cand, const Axis& axis) const;
+  // Sets m.confirmed and lists m in confirmed_members (once).
+  void MarkConfirmed(Member& m);
+  // The pair (cand, axis), created if absent, for a change: every change to a
+  // pair goes through here, so OpenAxesOf knows which candidates' answers are stale.
+  PairState& PairForUpdate(const std::string& cand, const std::string& axis);
+  // The catalogue's axes, in catalogue order, whose pair with `cand` is open
+  // (PairOpen) among the usable ones (tuner axes when a tuner proposes, the
+  // others when an LLM does). Remembered per candidate until one of its pairs
+  // changes: late in a campaign most members have every pair closed, and
+  // selection asks every confirmed member. The reference is valid until the
+  // next call for the same candidate or the next change to the state.
+  const std::vector<const Axis*>& OpenAxesOf(const std::string& cand, bool tuner_usable, bool llm_usable) const;
   // The spread the planner works with for a reported one (see `noise`).
   double Spread(double reported) const { return noise.lower_bound > reported ? noise.spread : reported; }
 
@@ -113,7 +140,21 @@ class PlannerState {
   int64_t finished_at_last_best = 0;
   int64_t migrations = 0;
   std::map<std::string, Member> members;
-  std::map<std::pair<std::string, std::string>, PairState> pairs;
+  // The members with confirmed set, in the order they were confirmed (it is
+  // never cleared): selection reads these, not every member, so its cost
+  // follows the elites rather than the campaign's length. Points into
+  // `members`, whose nodes are never erased; PlannerState is not copied.
+  std::vector<const Member*> confirmed_members;
+  // Bumped by PairForUpdate for the candidate; OpenAxesOf's cache key. Not
+  // part of ToJson (derived, like the cache).
+  std::unordered_map<std::string, uint64_t> pair_versions_;
+  struct OpenAxesEntry {
+    bool valid = false, tuner_usable = false, llm_usable = false;
+    uint64_t version = 0;
+    std::vector<const Axis*> axes;
+  };
+  mutable std::unordered_map<std::string, OpenAxesEntry> open_axes_;
+  std::map<std::pair<std::string, std::string>, PairState, PairKeyLess> pairs;
   std::map<std::string, AttemptInfo> attempts;
   std::vector<std::string> failed_attempts;  // repairable failures, in finish order
   std::set<std::string> repaired;            // attempts that a repair was started for

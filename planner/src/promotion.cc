@@ -34,9 +34,13 @@ MeasurementJudgement JudgeMeasurement(double parent_time_us, double parent_sprea
 
 double MedianOf(std::vector<double> v) {
   if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  const size_t n = v.size();
+  // Linear selection, not a sort: the pooled noise takes the median of every
+  // sample pair in the campaign at each re-measurement.
+  auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (n % 2) return *mid;
+  return 0.5 * (*std::max_element(v.begin(), mid) + *mid);
 }
 
 bool OutlierSuspect(double first_us, double remeasured_us, double spread) {

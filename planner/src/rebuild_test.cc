@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "planner_state.h"
 #include "test_campaign.h"
 
 using namespace ksearch;
@@ -15,8 +16,9 @@ namespace {
 
 // Drives `steps` attempts with pseudo-random outcomes of every kind the daemon
 // writes (failures, llm costs, improvements, refuted and confirmed re-measures,
-// promotions, repairs), checking replays of prefixes along the way.
-void DriveAndCheck(CampaignSpec spec, int steps, uint64_t outcome_seed) {
+// promotions, repairs), checking replays of prefixes along the way. Returns
+// the events written.
+std::vector<Event> DriveAndCheck(CampaignSpec spec, int steps, uint64_t outcome_seed) {
   auto live = MakePlanner(spec);
   Script s(live.get());
   s.StartCampaign();
@@ -59,6 +61,12 @@ void DriveAndCheck(CampaignSpec spec, int steps, uint64_t outcome_seed) {
       auto fresh = MakePlanner(spec);
       for (const Event& e : s.events) fresh->Observe(e);
       REQUIRE(fresh->Snapshot() == live->Snapshot());
+      // The live planner's remembered open axes (kept across events) and the
+      // fresh one's (computed now) give the same decision.
+      NextStep x = live->Next(0), y = fresh->Next(0);
+      REQUIRE(x.reason == y.reason);
+      REQUIRE(x.decision.has_value() == y.decision.has_value());
+      if (x.decision) REQUIRE(x.decision->ToJson() == y.decision->ToJson());
       ++checked;
     }
   }
@@ -76,6 +84,7 @@ void DriveAndCheck(CampaignSpec spec, int steps, uint64_t outcome_seed) {
   if (x.decision && y.decision) CHECK(x.decision->ToJson() == y.decision->ToJson());
   CHECK(checked > 0);
   CHECK(a["attempts_finished"].get<int>() > 10);
+  return s.events;
 }
 
 }  // namespace
@@ -90,6 +99,35 @@ TEST_CASE("planner rebuilt from the log equals the live planner", "[planner][reb
     spec.seed = 99;
     DriveAndCheck(spec, 120, 2);
   }
+}
+
+TEST_CASE("the remembered open axes answer as PairOpen does after every event", "[planner][rebuild]") {
+  CampaignSpec spec = TestSpec();
+  spec.proposers = {{"tuner", 1}, {"llm_a", 2}};
+  const std::vector<Event> events = DriveAndCheck(spec, 150, 3);
+  auto axes = TestAxes();
+  REQUIRE(axes.ok());
+  PlannerState state(spec, *axes);
+  int compared = 0, closed = 0;
+  for (const Event& e : events) {
+    state.Fold(e);
+    // Every member is asked after every event, so an answer kept past a change
+    // to one of its pairs would be seen at the next event.
+    for (const auto& [id, m] : state.members) {
+      for (bool tuner : {false, true}) {
+        std::vector<const Axis*> want;
+        for (const Axis& a : axes->axes())
+          if ((a.tuner_only ? tuner : true) && state.PairOpen(id, a)) want.push_back(&a);
+        const std::vector<const Axis*>& got = state.OpenAxesOf(id, tuner, true);
+        INFO("event " << e.seq << " (" << e.kind << "), member " << id);
+        REQUIRE(got == want);
+        ++compared;
+        closed += want.size() < axes->axes().size() - (tuner ? 0 : 1);
+      }
+    }
+  }
+  CHECK(compared > 1000);
+  CHECK(closed > 100);  // pairs did close along the way: the cache was invalidated, not just filled
 }
 
 TEST_CASE("events of other campaigns and unknown kinds do not change state", "[planner][rebuild]") {

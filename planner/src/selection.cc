@@ -37,10 +37,7 @@ struct Ctx {
 bool AxisUsable(const Ctx& c, const Axis& a) { return a.tuner_only ? c.have_tuner : c.have_llm; }
 
 std::vector<const Axis*> OpenAxes(const Ctx& c, const Member& m) {
-  std::vector<const Axis*> out;
-  for (const Axis& a : c.cat.axes())
-    if (AxisUsable(c, a) && c.s.PairOpen(m.id, a)) out.push_back(&a);
-  return out;
+  return c.s.OpenAxesOf(m.id, c.have_tuner, c.have_llm);
 }
 
 // Thompson sample of "this axis improves this member": the bottleneck class is
@@ -109,28 +106,46 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
   return {};
 }
 
+// A member drawn uniformly among the island's members with an open axis, then
+// one of its open axes uniformly. The members are visited in a random order
+// drawn as it goes (Fisher-Yates) and the first with an open axis is taken:
+// that is the same distribution without asking every member for its open
+// axes, which late in a campaign (thousands of members, most closed) made
+// each decision cost milliseconds.
 Pick Explore(const Ctx& c, int island, Rng& rng) {
-  std::vector<std::pair<const Member*, std::vector<const Axis*>>> open;
-  for (const Member* m : IslandMembers(c, island, false)) {
-    auto axes = OpenAxes(c, *m);
-    if (!axes.empty()) open.push_back({m, std::move(axes)});
+  std::vector<const Member*> members = IslandMembers(c, island, false);
+  for (size_t i = 0; i < members.size(); ++i) {
+    std::swap(members[i], members[i + rng.Index(members.size() - i)]);
+    auto axes = OpenAxes(c, *members[i]);
+    if (!axes.empty()) return {members[i], axes[rng.Index(axes.size())], 0};
   }
-  if (open.empty()) return {};
-  auto& [m, axes] = open[rng.Index(open.size())];
-  return {m, axes[rng.Index(axes.size())], 0};
+  return {};
 }
 
+// The confirmed member and open axis with the highest Thompson score, each
+// member's scores weighted by q = (best time / its time)^3. A score is a draw
+// in [0, 1] times q, so a member whose q is not above the best score so far
+// cannot win: members are visited by q, highest first, and the loop stops
+// there (the argmax is the one every member would give, without a draw for
+// each axis of each slow member).
 Pick Frontier(const Ctx& c, int island, Rng& rng) {
-  auto members = island < 0 ? std::vector<const Member*>{} : IslandMembers(c, island, true);
-  if (island < 0)
-    for (const auto& [id, m] : c.s.members)
-      if (m.confirmed) members.push_back(&m);
+  std::vector<const Member*> members;
+  for (const Member* m : c.s.confirmed_members)
+    if (island < 0 ||
+        (m->measured && !m->pending_remeasure && !m->failed_remeasure && m->islands.count(island)))
+      members.push_back(m);
+  // By id, as the members map orders them: the order of equal weights below.
+  std::sort(members.begin(), members.end(), [](const Member* a, const Member* b) { return a->id < b->id; });
   double best_t = 0;
   for (const Member* m : members)
     if (best_t == 0 || m->time_us < best_t) best_t = m->time_us;
+  std::vector<std::pair<double, const Member*>> by_weight;
+  by_weight.reserve(members.size());
+  for (const Member* m : members) by_weight.push_back({m->time_us > 0 ? std::pow(best_t / m->time_us, 3) : 0, m});
+  std::stable_sort(by_weight.begin(), by_weight.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   Pick best;
-  for (const Member* m : members) {
-    double q = m->time_us > 0 ? std::pow(best_t / m->time_us, 3) : 0;
+  for (const auto& [q, m] : by_weight) {
+    if (best.axis && q <= best.score) break;
     Pick p = BestAxisFor(c, *m, rng, q);
     if (p.axis && p.score > best.score) best = p;
   }
@@ -143,9 +158,7 @@ Pick Frontier(const Ctx& c, int island, Rng& rng) {
 // exhausted (repeated identical failure), improved, in flight, nor at twice
 // the try cap (tuner axes: at the tuner cap).
 Pick Retry(const Ctx& c) {
-  std::vector<const Member*> ms;
-  for (const auto& [id, m] : c.s.members)
-    if (m.confirmed) ms.push_back(&m);
+  std::vector<const Member*> ms = c.s.confirmed_members;
   std::sort(ms.begin(), ms.end(), [](const Member* a, const Member* b) {
     return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
   });

@@ -106,7 +106,7 @@ void TunerProposer::Propose(ProposalRequest req, ProposalCallback done) {
   for (const Step& s : steps) {
     const Tunable& t = (*tunables)[s.t];
     std::string src = WithTunableValue(req.parent_source, t, s.to);
-    if (req.known_source_hashes.count(NormalizedSourceHash(src))) continue;
+    if (req.known_source_hashes && req.known_source_hashes->count(NormalizedSourceHash(src))) continue;
     p.source = std::move(src);
     p.change_summary = "tune " + t.name + " " + t.values[t.current] + " -> " + t.values[s.to];
     return done(std::move(p));

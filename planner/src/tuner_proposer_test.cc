@@ -17,7 +17,7 @@ Proposal Run(const std::string& src, const std::set<std::string>& known, uint64_
   TunerProposer t;
   ProposalRequest req;
   req.parent_source = src;
-  req.known_source_hashes = known;
+  req.known_source_hashes = &known;
   req.seed = seed;
   Proposal out;
   bool called = false;

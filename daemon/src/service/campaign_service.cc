@@ -34,7 +34,7 @@ Result<std::string> ReadFile(const std::string& path) {
 CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
                                  experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
                                  ProposalEngine& engine, planner::AxisCatalogue catalogue,
-                                 Clock& clock)
+                                 Clock& clock, CpuLedger& io_cpu)
     : io_(io),
       config_(config),
       log_(log),
@@ -42,7 +42,8 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
       engine_(engine),
       catalogue_(std::move(catalogue)),
       clock_(clock),
-      seed_rng_(std::random_device{}()) {
+      seed_rng_(std::random_device{}()),
+      io_cpu_(io_cpu) {
   metrics_.Describe("ksearch_attempts_total", "counter", "Finished attempts by verdict kind.");
   metrics_.Describe("ksearch_llm_tokens_total", "counter", "LLM tokens by direction.");
   metrics_.Describe("ksearch_llm_cost_usd_total", "counter", "LLM cost in US dollars.");
@@ -460,6 +461,7 @@ std::string CampaignService::MetricsText() {
   }
   // The io thread's time outside every scope: the reactor, timers, handoffs.
   metrics_.Set("ksearch_daemon_io_cpu_seconds_total", cpu.thread_seconds - scoped, {{"activity", "other"}});
+  for (const auto& fill : metrics_sources_) fill(metrics_);
   return metrics_.RenderPrometheus();
 }
 

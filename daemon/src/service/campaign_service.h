@@ -49,7 +49,7 @@ class CampaignService final : public ControlPlane {
  public:
   CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
                   experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
-                  ProposalEngine& engine, planner::AxisCatalogue catalogue, Clock& clock);
+                  ProposalEngine& engine, planner::AxisCatalogue catalogue, Clock& clock, CpuLedger& io_cpu);
   ~CampaignService() override;
 
   // Replays the log, marks in-flight attempts interrupted, resumes running campaigns.
@@ -75,8 +75,12 @@ class CampaignService final : public ControlPlane {
   nlohmann::json Slots() override;
 
   Metrics& metrics() { return metrics_; }
-  // The io thread's CPU by activity; the API server opens its kHttp scopes on it.
+  // The io thread's CPU by activity (owned by the caller, who may charge its
+  // own io-thread work to it); the API server opens its kHttp scopes on it.
   CpuLedger& io_cpu() { return io_cpu_; }
+  // `fill` runs on the io thread before each /metrics render, to set series
+  // the service does not own (the prompt-context memo's counts).
+  void AddMetricsSource(std::function<void(Metrics&)> fill) { metrics_sources_.push_back(std::move(fill)); }
 
  private:
   struct Live;      // per-campaign runtime (planner, in-flight set)
@@ -133,7 +137,8 @@ class CampaignService final : public ControlPlane {
   std::function<void()> on_idle_;
   std::mt19937_64 seed_rng_;
   Metrics metrics_;
-  CpuLedger io_cpu_;
+  std::vector<std::function<void(Metrics&)>> metrics_sources_;
+  CpuLedger& io_cpu_;
 };
 
 }  // namespace ksearch::daemon

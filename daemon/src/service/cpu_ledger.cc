@@ -15,6 +15,7 @@ std::string_view CpuActivityName(CpuActivity a) {
     case CpuActivity::kLogAppend: return "log_append";
     case CpuActivity::kCampaignStart: return "campaign_start";
     case CpuActivity::kHttp: return "http";
+    case CpuActivity::kRetrieval: return "retrieval";
     case CpuActivity::kCount: break;
   }
   return "unknown";

@@ -27,6 +27,7 @@ enum class CpuActivity {
   kLogAppend,      // ExperimentLog::Append (SQLite) and folding the events in
   kCampaignStart,  // starting or recovering a campaign (YAML, task, planner)
   kHttp,           // control API requests, /metrics included
+  kRetrieval,      // prompt context (ISA facts, technique notes) for a key not seen before
   kCount,
 };
 

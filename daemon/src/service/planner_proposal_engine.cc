@@ -160,23 +160,26 @@ void PlannerProposalEngine::Propose(ProposalInput input, std::function<void(Prop
   req.parent_candidate = d.parent;
   req.axis = d.axis;
   req.parent_source = input.parent_source;
-  req.known_source_hashes = plan.KnownSourceHashes();
   req.seed = spec.seed * 1000003ull + (++calls_);
-  planner::ContextPacket& p = req.packet;
-  p.task = spec.task;
-  p.arch = spec.arch;
-  p.backend = spec.backend;
-  p.axis = d.axis;
-  if (const auto* axis = plan.catalogue().Find(d.axis)) p.axis_description = axis->description;
-  p.source = input.parent_source;
-  p.contract = input.contract;
-  p.source_name = spec.backend == "host" ? "kernel.cc" : (spec.backend == "hip" ? "kernel.hip" : "kernel.cu");
-  p.evidence = plan.EvidenceSummary(d.parent);
-  p.dead_ends = plan.DeadEndLines(d.axis, 12);
-  p.lineage = plan.LineageLines(d.parent, 5);
-  p.repair_failure = d.repair_failure;
-  if (d.kind == planner::DecisionKind::kRepair) p.repair_evidence = RepairExcerpt(d, input.parent_source, sources_.blob);
-  if (d.proposer != "tuner") {
+  if (d.proposer == "tuner") {
+    // The tuner reads the parent, the seed and the campaign's known sources
+    // (synchronously, inside Propose), nothing of the prompt context.
+    req.known_source_hashes = &plan.KnownSourceHashes();
+  } else {
+    planner::ContextPacket& p = req.packet;
+    p.task = spec.task;
+    p.arch = spec.arch;
+    p.backend = spec.backend;
+    p.axis = d.axis;
+    if (const auto* axis = plan.catalogue().Find(d.axis)) p.axis_description = axis->description;
+    p.source = input.parent_source;
+    p.contract = input.contract;
+    p.source_name = spec.backend == "host" ? "kernel.cc" : (spec.backend == "hip" ? "kernel.hip" : "kernel.cu");
+    p.evidence = plan.EvidenceSummary(d.parent);
+    p.dead_ends = plan.DeadEndLines(d.axis, 12);
+    p.lineage = plan.LineageLines(d.parent, 5);
+    p.repair_failure = d.repair_failure;
+    if (d.kind == planner::DecisionKind::kRepair) p.repair_evidence = RepairExcerpt(d, input.parent_source, sources_.blob);
     if (sources_.skill) p.skill = sources_.skill(d.axis, spec.arch, spec.task, 6000);
     if (sources_.isa_facts) p.isa_facts = sources_.isa_facts(spec.task, spec.arch, d.axis, d.parent_bottleneck, 6000);
   }

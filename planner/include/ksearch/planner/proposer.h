@@ -45,8 +45,12 @@ struct ProposalRequest {
   size_t prompt_budget_chars = 48000;
   int max_tokens = 8192;
   // Tuner: normalized-source hashes already produced in this campaign
-  // (Planner::KnownSourceHashes()), and the seed for its choice.
-  std::set<std::string> known_source_hashes;
+  // (Planner::KnownSourceHashes()), and the seed for its choice. Not owned:
+  // the set is read only inside Propose() by a proposer that completes
+  // synchronously (the tuner); one that completes later must not keep it.
+  // (A copy grew with the campaign: one string per evaluated source, copied
+  // for every proposal.) Null: none known.
+  const std::set<std::string>* known_source_hashes = nullptr;
   uint64_t seed = 0;
 };
 
