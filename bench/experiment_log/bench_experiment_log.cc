@@ -3,12 +3,14 @@
 //   bench_experiment_log append   --dir DIR [--seconds S] [--full-sync]
 //     Appends attempt events (started, 3 stages, finished) for S seconds per
 //     batch size 1, 10, 100, each batch one committed transaction; prints events/s.
-//   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P]
+//   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]
 //     The commits of N daemon attempts (attempt_started; llm_call with a 15 KB
 //     prompt and a 2 KB reply blob; the terminal batch of 3 events (two stages,
 //     attempt_finished) with a 4 KB source and a 20 KB evidence packet, the sizes of the H100 replay runs),
 //     into a fresh log per run; prints the median CPU microseconds per attempt
-//     over R runs. P: PRAGMA wal_autocheckpoint (0: SQLite's 1000).
+//     over R runs. P: PRAGMA wal_autocheckpoint (0: SQLite's 1000). S scales
+//     the four blobs' sizes (0: one byte each, to see what the commits cost
+//     without their blobs).
 //   bench_experiment_log deadends --db PATH [--events N] [--runs R]
 //     Builds a log of N events at PATH if it holds fewer, then times R runs of
 //     open(read-only) + QueryDeadEnds (what `ksearch deadends` does) and prints
@@ -145,7 +147,7 @@ std::string Text(size_t n, uint64_t salt) {
   return s;
 }
 
-int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckpoint) {
+int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckpoint, double scale) {
   std::filesystem::create_directories(dir);
   std::vector<double> us;
   for (int r = 0; r < runs; ++r) {
@@ -160,7 +162,10 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
     // The texts are made before the clock starts: only the log's work is timed.
     std::vector<std::array<std::string, 4>> blobs(attempts);
     for (int a = 0; a < attempts; ++a)
-      blobs[a] = {Text(15000, 4 * a + 1), Text(2000, 4 * a + 2), Text(4000, 4 * a + 3), Text(20000, 4 * a + 4)};
+      blobs[a] = {Text(std::max<size_t>(1, size_t(15000 * scale)), 4 * a + 1),
+                  Text(std::max<size_t>(1, size_t(2000 * scale)), 4 * a + 2),
+                  Text(std::max<size_t>(1, size_t(4000 * scale)), 4 * a + 3),
+                  Text(std::max<size_t>(1, size_t(20000 * scale)), 4 * a + 4)};
     std::mt19937 rng(static_cast<unsigned>(r + 1));
     const double cpu0 = CpuSeconds();
     for (int a = 0; a < attempts; ++a) {
@@ -192,8 +197,9 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
   }
   std::vector<double> sorted = us;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("attempts: %d per run, wal_autocheckpoint %d: median %.1f us CPU per attempt (min %.1f, max %.1f, %d runs)\n",
-              attempts, autocheckpoint > 0 ? autocheckpoint : 1000, sorted[sorted.size() / 2], sorted.front(),
+  std::printf("attempts: %d per run, wal_autocheckpoint %d, blob scale %.2f: median %.1f us CPU per attempt "
+              "(min %.1f, max %.1f, %d runs)\n",
+              attempts, autocheckpoint > 0 ? autocheckpoint : 1000, scale, sorted[sorted.size() / 2], sorted.front(),
               sorted.back(), runs);
   return 0;
 }
@@ -308,13 +314,14 @@ int main(int argc, char** argv) {
                        std::stod(Arg(argc, argv, "--seconds", "5")), Flag(argc, argv, "--full-sync"));
   if (mode == "attempts")
     return BenchAttempts(Arg(argc, argv, "--dir", "/tmp/ksearch-bench"), std::stoi(Arg(argc, argv, "--attempts", "2000")),
-                         std::stoi(Arg(argc, argv, "--runs", "5")), std::stoi(Arg(argc, argv, "--autocheckpoint", "0")));
+                         std::stoi(Arg(argc, argv, "--runs", "5")), std::stoi(Arg(argc, argv, "--autocheckpoint", "0")),
+                         std::stod(Arg(argc, argv, "--blob-scale", "1")));
   if (mode == "deadends")
     return BenchDeadEnds(Arg(argc, argv, "--db", "/tmp/ksearch-bench/deadends.db"),
                          std::stoll(Arg(argc, argv, "--events", "1000000")),
                          std::stoi(Arg(argc, argv, "--runs", "7")));
   std::fprintf(stderr, "usage: bench_experiment_log append --dir DIR [--seconds S] [--full-sync]\n"
-                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P]\n"
+                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]\n"
                        "       bench_experiment_log deadends --db PATH [--events N] [--runs R]\n");
   return 2;
 }
