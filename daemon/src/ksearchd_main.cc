@@ -254,15 +254,15 @@ int main(int argc, char** argv) {
       sources.skill = daemon::MemoizeSkill(
           [&skill_router, &axes, &io_cpu](const std::string& axis, const std::string& arch, const std::string& op,
                                           size_t budget) {
-        daemon::CpuScope cpu(io_cpu, daemon::CpuActivity::kRetrieval);
-        skills::RouteRequest req;
-        req.axis = axis;
-        req.arch = arch;
-        req.op = op;
-        if (const auto* a = axes.Find(axis)) req.axis_skill_ids = a->skills;
-        req.budget_bytes = budget;
-        return skill_router->Pick(req).Render();
-      },
+            daemon::CpuScope cpu(io_cpu, daemon::CpuActivity::kRetrieval);
+            skills::RouteRequest req;
+            req.axis = axis;
+            req.arch = arch;
+            req.op = op;
+            if (const auto* a = axes.Find(axis)) req.axis_skill_ids = a->skills;
+            req.budget_bytes = budget;
+            return skill_router->Pick(req).Render();
+          },
           1024, &skill_memo);
       spdlog::info("ksearchd.skills dir={} skills={}", dir, skill_tree->skills().size());
     } else {

@@ -15,6 +15,7 @@
 //     with budget_money, and no attempt starts after the first refusal.
 #include <catch.hpp>
 
+#include <cstdlib>
 #include <set>
 
 #include "e2e_llm_util.h"
@@ -141,6 +142,24 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
   INFO(status.dump(2));
   REQUIRE(status.value("state", "") == "finished");
   CHECK(status.value("state_reason", "") == "budget_money");
+  {
+    // The prompt-context memo since the daemon's (last) start: technique notes
+    // are keyed by (axis, arch, task), so at most one retrieval per campaign
+    // axis, and every other LLM proposal is a hit; the misses' CPU is charged
+    // to the io thread's `retrieval` activity.
+    auto metrics = d.Call("GET", "/metrics");
+    auto value = [&](const std::string& series) {
+      const size_t at = metrics.raw.find("\n" + series + " ");
+      return at == std::string::npos ? -1.0 : std::atof(metrics.raw.c_str() + at + series.size() + 2);
+    };
+    const double miss = value("ksearch_prompt_context_lookups_total{result=\"miss\",source=\"skill\"}");
+    const double hit = value("ksearch_prompt_context_lookups_total{result=\"hit\",source=\"skill\"}");
+    INFO(metrics.raw);
+    CHECK(miss >= 1);
+    CHECK(miss <= 7);  // the campaign's seven axes
+    CHECK(hit >= 1);
+    CHECK(value("ksearch_daemon_io_cpu_seconds_total{activity=\"retrieval\"}") > 0);
+  }
   CHECK(d.Stop() == 0);
   CHECK(fake.Stop() == 0);
 
