@@ -1,11 +1,10 @@
 // prompt_context_cost [TASKS] [ARCH] [PASSES]
 //
 // What ksearchd's prompt-context memo misses cost: for every (task, LLM axis,
-// bottleneck class) key a campaign can ask, the daemon's two retrievals (ISA
-// facts: Corpus::Retrieve of "<task> <axis>" with the bottleneck, 6 passages,
-// 6000 bytes; technique notes: the skills Router's pick for (axis, arch, task)
-// rendered, 6000 bytes), timed apart in the calling thread's CPU time, PASSES
-// times over the keys. Pass 1 is what a fresh daemon pays on each key's first
+// bottleneck class) key a campaign can ask, the daemon's two retrievals
+// (daemon::IsaFactsFrom and daemon::SkillNotesFrom, the functions ksearchd
+// memoizes, with its 6000-byte budgets), timed apart in the calling thread's
+// CPU time, PASSES times over the keys. Pass 1 is what a fresh daemon pays on each key's first
 // proposal (the memo misses of docs/bench-daemon.md); later passes what a key
 // costs once the corpus has met its tokens (the memo itself never asks twice).
 // TASKS: comma-separated (default softmax,rmsnorm, the H100 bench's campaigns).
@@ -21,6 +20,7 @@
 #include "ksearch/planner/axis_catalogue.h"
 #include "ksearch/skills/router.h"
 #include "ksearch/skills/skill_tree.h"
+#include "service/retrieval_memo.h"
 
 using namespace ksearch;
 
@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   auto axes = loaded->Restrict({}, {}, arch);
   if (!axes.ok()) return std::fprintf(stderr, "%s\n", axes.status().ToString().c_str()), 1;
   skills::Router router(*tree);
+  const daemon::IsaFactsFn isa_facts = daemon::IsaFactsFrom(**corpus);
+  const daemon::SkillFn skill_notes = daemon::SkillNotesFrom(router, *axes);
   const char* classes[] = {"memory", "compute", "latency", "launch"};
   for (int pass = 1; pass <= passes; ++pass) {
     double isa_ns = 0, skill_ns = 0, isa_bytes = 0, skill_bytes = 0;
@@ -52,24 +54,17 @@ int main(int argc, char** argv) {
       for (const planner::Axis& axis : axes->axes()) {
         if (axis.tuner_only) continue;
         // The skill memo's key has no bottleneck: one pick per (axis, task).
-        skills::RouteRequest sreq;
-        sreq.axis = axis.name;
-        sreq.arch = arch;
-        sreq.op = task;
-        sreq.axis_skill_ids = axis.skills;
-        sreq.budget_bytes = 6000;
         int64_t t0 = ThreadCpuNanos();
-        std::string notes = router.Pick(sreq).Render();
+        const std::string notes = skill_notes(axis.name, arch, task, 6000);
         skill_ns += double(ThreadCpuNanos() - t0);
         skill_bytes += double(notes.size());
         ++routes;
         for (const char* cls : classes) {
-          isa_corpus::RetrievalRequest req{task + " " + axis.name, arch, axis.name, cls, 6};
           t0 = ThreadCpuNanos();
-          auto packet = corpus->get()->Retrieve(req, 6000);
+          const std::vector<std::string> facts = isa_facts(task, arch, axis.name, cls, 6000);
           isa_ns += double(ThreadCpuNanos() - t0);
-          if (!packet.ok()) return std::fprintf(stderr, "%s\n", packet.status().ToString().c_str()), 1;
-          isa_bytes += double(packet->text.size());
+          if (facts.empty()) return std::fprintf(stderr, "no ISA facts for %s %s %s\n", task.c_str(), axis.name.c_str(), cls), 1;
+          isa_bytes += double(facts[0].size());
           ++keys;
         }
       }

@@ -6,7 +6,8 @@
 //   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]
 //     The commits of N daemon attempts (attempt_started; llm_call with a 15 KB
 //     prompt and a 2 KB reply blob; the terminal batch of 3 events (two stages,
-//     attempt_finished) with a 4 KB source and a 20 KB evidence packet, the sizes of the H100 replay runs),
+//     attempt_finished) with a 4 KB source and a 20 KB evidence packet, near the H100 replay runs'
+//     sizes (docs/bench-experiment-log.md)),
 //     into a fresh log per run; prints the median CPU microseconds per attempt
 //     over R runs. P: PRAGMA wal_autocheckpoint (0: SQLite's 1000). S scales
 //     the four blobs' sizes (0: one byte each, to see what the commits cost

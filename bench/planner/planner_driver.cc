@@ -2,13 +2,12 @@
 // events the daemon would write (campaign_started, attempt_started,
 // attempt_finished, remeasured, best_promoted) and following its decisions,
 // promotion judgements and duplicate checks.
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 
+#include "ksearch/core/clock.h"
 #include "ksearch/core/event.h"
 #include "ksearch/planner/planner.h"
 #include "policies.h"
@@ -35,7 +34,7 @@ class Driver {
                                   {"seed_candidate", "seed"}, {"seed_source_blob", "b_seed"}});
     states_["seed"] = L_.Seed();
     while (!Done()) {
-      const int64_t t0 = CpuNs();
+      const int64_t t0 = ThreadCpuNanos();
       NextStep n = p_.Next(0);
       Charge(t0);
       if (!n.decision) {  // stopped: the budget is simply not used
@@ -74,19 +73,15 @@ class Driver {
   }
 
  private:
-  static int64_t CpuNs() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-  }
-  // Charges the planner's CPU since t0 (Next, Observe, its judgements) to the
-  // bucket of the decision in progress; PLANNER_BENCH_COST prints them.
+  // Charges the planner's CPU since t0 (a Next or an Observe; the judgements
+  // and duplicate checks are not timed) to the bucket of the decision in
+  // progress; PLANNER_BENCH_COST prints them.
   static constexpr size_t kCostBucket = 500;
   void Charge(int64_t t0, bool decision = true) {
     if (!report_cost_) return;
     const size_t b = static_cast<size_t>(decisions_) / kCostBucket;
     if (cost_ns_.size() <= b) cost_ns_.resize(b + 1), cost_n_.resize(b + 1);
-    cost_ns_[b] += static_cast<double>(CpuNs() - t0);
+    cost_ns_[b] += static_cast<double>(ThreadCpuNanos() - t0);
     if (decision) ++cost_n_[b], ++decisions_;
   }
 
@@ -103,7 +98,7 @@ class Driver {
     e.attempt_id = attempt;
     e.kind = kind;
     e.payload = std::move(payload);
-    const int64_t t0 = CpuNs();
+    const int64_t t0 = ThreadCpuNanos();
     p_.Observe(e);
     Charge(t0, false);
   }

@@ -229,15 +229,7 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return Fail(opened.status());
     corpus = std::move(*opened);
     // The corpus is read-only from here on, so each key's facts are retrieved once.
-    sources.isa_facts = daemon::MemoizeIsaFacts(
-        [&corpus, &io_cpu](const std::string& task, const std::string& arch, const std::string& axis,
-                           const std::string& bottleneck, size_t budget) {
-          daemon::CpuScope cpu(io_cpu, daemon::CpuActivity::kRetrieval);
-          isa_corpus::RetrievalRequest req{task + " " + axis, arch, axis, bottleneck, 6};
-          auto packet = corpus->Retrieve(req, budget);
-          return packet.ok() ? std::vector<std::string>{packet->text} : std::vector<std::string>{};
-        },
-        1024, &isa_memo);
+    sources.isa_facts = daemon::MemoizeIsaFacts(daemon::IsaFactsFrom(*corpus), 1024, &isa_memo, &io_cpu);
   }
   // Technique notes for prompts: the skills tree routed per (axis, arch, op).
   // An explicit skills_dir must load; the built-in tree is used when present.
@@ -250,20 +242,8 @@ int main(int argc, char** argv) {
       if (!tree.ok()) return Fail(tree.status());
       skill_tree.emplace(std::move(*tree));
       skill_router.emplace(*skill_tree);
-      const planner::AxisCatalogue& axes = *catalogue;
-      sources.skill = daemon::MemoizeSkill(
-          [&skill_router, &axes, &io_cpu](const std::string& axis, const std::string& arch, const std::string& op,
-                                          size_t budget) {
-            daemon::CpuScope cpu(io_cpu, daemon::CpuActivity::kRetrieval);
-            skills::RouteRequest req;
-            req.axis = axis;
-            req.arch = arch;
-            req.op = op;
-            if (const auto* a = axes.Find(axis)) req.axis_skill_ids = a->skills;
-            req.budget_bytes = budget;
-            return skill_router->Pick(req).Render();
-          },
-          1024, &skill_memo);
+      sources.skill =
+          daemon::MemoizeSkill(daemon::SkillNotesFrom(*skill_router, *catalogue), 1024, &skill_memo, &io_cpu);
       spdlog::info("ksearchd.skills dir={} skills={}", dir, skill_tree->skills().size());
     } else {
       spdlog::warn("ksearchd.skills dir={} missing: prompts carry no technique notes", dir);

@@ -71,12 +71,16 @@ Pick BestAxisFor(const Ctx& c, const Member& m, Rng& rng, double weight) {
   return p;
 }
 
-std::vector<const Member*> IslandMembers(const Ctx& c, int island, bool confirmed_only) {
+// A member that can be a parent on `island`: measured, on the island, not
+// waiting for a re-measurement and none of them failed.
+bool ParentOn(const Member& m, int island) {
+  return m.measured && !m.pending_remeasure && !m.failed_remeasure && m.islands.count(island);
+}
+
+std::vector<const Member*> IslandMembers(const Ctx& c, int island) {
   std::vector<const Member*> out;
   for (const auto& [id, m] : c.s.members)
-    if (m.measured && !m.pending_remeasure && !m.failed_remeasure && m.islands.count(island) &&
-        (m.confirmed || !confirmed_only))
-      out.push_back(&m);
+    if (ParentOn(m, island)) out.push_back(&m);
   return out;
 }
 
@@ -92,8 +96,8 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
   if (!order.empty() && IsPrecise(c.s.Spread(order.front()->spread), c.spec.noise_threshold)) {
     const double best_t = order.front()->time_us;
     for (const auto& [id, m] : c.s.members)
-      if (m.measured && !m.confirmed && !m.pending_remeasure && !m.failed_remeasure && m.islands.count(island) &&
-          m.time_us < best_t && IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold))
+      if (!m.confirmed && ParentOn(m, island) && m.time_us < best_t &&
+          IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold))
         order.push_back(&m);
     std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) {
       return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
@@ -113,7 +117,7 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
 // axes, which late in a campaign (thousands of members, most closed) made
 // each decision cost milliseconds.
 Pick Explore(const Ctx& c, int island, Rng& rng) {
-  std::vector<const Member*> members = IslandMembers(c, island, false);
+  std::vector<const Member*> members = IslandMembers(c, island);
   for (size_t i = 0; i < members.size(); ++i) {
     std::swap(members[i], members[i + rng.Index(members.size() - i)]);
     auto axes = OpenAxes(c, *members[i]);
@@ -131,9 +135,7 @@ Pick Explore(const Ctx& c, int island, Rng& rng) {
 Pick Frontier(const Ctx& c, int island, Rng& rng) {
   std::vector<const Member*> members;
   for (const Member* m : c.s.confirmed_members)
-    if (island < 0 ||
-        (m->measured && !m->pending_remeasure && !m->failed_remeasure && m->islands.count(island)))
-      members.push_back(m);
+    if (island < 0 || ParentOn(*m, island)) members.push_back(m);
   // By id, as the members map orders them: the order of equal weights below.
   std::sort(members.begin(), members.end(), [](const Member* a, const Member* b) { return a->id < b->id; });
   double best_t = 0;

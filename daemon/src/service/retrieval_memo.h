@@ -18,6 +18,18 @@
 #include <string>
 #include <vector>
 
+#include "service/cpu_ledger.h"
+
+namespace ksearch::isa_corpus {
+class Corpus;
+}
+namespace ksearch::planner {
+class AxisCatalogue;
+}
+namespace ksearch::skills {
+class Router;
+}
+
 namespace ksearch::daemon {
 
 using IsaFactsFn = std::function<std::vector<std::string>(const std::string& task, const std::string& arch,
@@ -31,8 +43,19 @@ struct RetrievalMemoStats {
   uint64_t misses = 0;  // calls that reached the wrapped function
 };
 
-// Wrap `fn`; `stats`, when given, must outlive the returned function.
-IsaFactsFn MemoizeIsaFacts(IsaFactsFn fn, size_t max_entries = 1024, RetrievalMemoStats* stats = nullptr);
-SkillFn MemoizeSkill(SkillFn fn, size_t max_entries = 1024, RetrievalMemoStats* stats = nullptr);
+// Wrap `fn`; `stats`, when given, must outlive the returned function, and so
+// must `ledger`: each miss (the call of `fn`) is charged to its
+// CpuActivity::kRetrieval, on the calling thread.
+IsaFactsFn MemoizeIsaFacts(IsaFactsFn fn, size_t max_entries = 1024, RetrievalMemoStats* stats = nullptr,
+                           CpuLedger* ledger = nullptr);
+SkillFn MemoizeSkill(SkillFn fn, size_t max_entries = 1024, RetrievalMemoStats* stats = nullptr,
+                     CpuLedger* ledger = nullptr);
+
+// What the daemon retrieves for a key, unmemoized (bench/daemon/prompt_context_cost
+// times these): the corpus's packet for "<task> <axis>" with the bottleneck,
+// 6 passages, as one text; the router's pick for (axis, arch, op) with the
+// axis's catalogue skills, rendered. The referents must outlive the functions.
+IsaFactsFn IsaFactsFrom(const isa_corpus::Corpus& corpus);
+SkillFn SkillNotesFrom(const skills::Router& router, const planner::AxisCatalogue& axes);
 
 }  // namespace ksearch::daemon

@@ -2,6 +2,8 @@
 
 #include <catch.hpp>
 
+#include "ksearch/core/clock.h"
+
 using namespace ksearch::daemon;
 
 TEST_CASE("ISA facts are retrieved once per key", "[daemon][retrieval]") {
@@ -71,4 +73,30 @@ TEST_CASE("routed skills are rendered once per key", "[daemon][retrieval]") {
   CHECK(calls == 4);
   CHECK(stats.hits == 1);
   CHECK(stats.misses == 4);
+}
+
+TEST_CASE("a miss's CPU is charged to the ledger's retrieval activity, a hit's is not", "[daemon][retrieval]") {
+  CpuLedger ledger;
+  // Spins until this thread has used `ms` of CPU: the retrieval's cost.
+  auto spin = [](double ms) {
+    const int64_t until = ksearch::ThreadCpuNanos() + static_cast<int64_t>(ms * 1e6);
+    volatile uint64_t x = 0;
+    while (ksearch::ThreadCpuNanos() < until) x = x + 1;
+  };
+  auto skill = MemoizeSkill(
+      [&spin](const std::string& axis, const std::string&, const std::string&, size_t) {
+        spin(20);
+        return axis;
+      },
+      1024, nullptr, &ledger);
+  const auto retrieval = static_cast<size_t>(CpuActivity::kRetrieval);
+  skill("tiling", "sm_90a", "gemm", 6000);
+  const double after_miss = ledger.Take().seconds[retrieval];
+  CHECK(after_miss >= 0.019);
+  for (int i = 0; i < 100; ++i) skill("tiling", "sm_90a", "gemm", 6000);
+  CHECK(ledger.Take().seconds[retrieval] == after_miss);  // hits: no scope opened
+  // Only kRetrieval was charged.
+  const auto s = ledger.Take();
+  for (size_t i = 0; i < s.seconds.size(); ++i)
+    if (i != retrieval) CHECK(s.seconds[i] == 0);
 }
