@@ -14,9 +14,10 @@ link_bundle_source() {
 # replay_bench ROOT BIN SECONDS OUT: the workload of the daemon's CPU-per-attempt
 # figures (docs/bench-daemon.md): bench/daemon/throughput.py on CUDA, softmax and
 # rmsnorm proposed by the replay proposer, pipelined, a /metrics scrape every
-# 15 s, the window after 60 s of warm-up.
+# 15 s, the window after 60 s of warm-up. Arguments after OUT go to
+# throughput.py as they are (e.g. --daemon-cpus auto).
 replay_bench() {
   python3 "$1/bench/daemon/throughput.py" --bin "$2" --backend cuda --arch sm_90a \
       --seconds "$3" --warmup 60 --modes pipelined --tasks-list softmax,rmsnorm \
-      --proposer replay --scrape-every 15 --out "$4"
+      --proposer replay --scrape-every 15 --out "$4" "${@:5}"
 }

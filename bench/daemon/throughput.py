@@ -129,6 +129,14 @@ def cpu_seconds(pid):
         return _stat_cpu_seconds(f.read())
 
 
+def page_faults(pid):
+    """(minor, major) page faults of the whole process so far, from /proc/PID/stat (fields 10 and
+    12: every thread's, and a vfork child's until its execve, which runs on the daemon's memory)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[7]), int(fields[9])
+
+
 def _thread_files(pid, *leaves):
     """For each live thread, the text of /proc/PID/task/TID/LEAF for each leaf (a thread gone
     meanwhile is skipped)."""
@@ -159,17 +167,18 @@ def thread_cpu(pid):
     0) and sum to cpu_ns. None when the process is gone."""
     if not os.path.isdir(f"/proc/{pid}/task"):
         return None
-    by_name, by_group = {}, {}
+    by_name, by_group, runs = {}, {}, {}
     for stat_text, sched in _thread_files(pid, "stat", "schedstat"):
         name = stat_text[stat_text.index("(") + 1:stat_text.rindex(")")]
         by_name[name] = by_name.get(name, 0.0) + _stat_cpu_seconds(stat_text)
         try:
-            ns = int(sched.split()[0])
+            ns, timeslices = int(sched.split()[0]), int(sched.split()[2])
         except (ValueError, IndexError):
             continue
         group = _thread_group(stat_text)
         by_group[group] = by_group.get(group, 0) + ns
-    return by_name, by_group
+        runs[group] = runs.get(group, 0) + timeslices
+    return by_name, by_group, runs
 
 
 def cpu_ns(pid):
@@ -234,7 +243,7 @@ work_dir: work
 tasks_dir: {a.tasks}
 axes_file: {a.axes}
 isa_dir: {a.isa}
-workers: {{gpus: {gpus}, host_slots: {host_slots}, compile_threads: {a.compile_threads}}}
+workers: {{gpus: {gpus}, host_slots: {host_slots}, compile_threads: {a.compile_threads}, daemon_cpus: "{a.daemon_cpus}"}}
 proposals_per_slot: 2
 shutdown_grace_s: 10
 defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
@@ -289,8 +298,10 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
             if last_m is None or final or now - last_scrape >= a.scrape_every - 0.05:
                 last_m, last_scrape = metrics(url, token, a.keep_alive), now
             m = last_m
-            by_name, groups = thread_cpu(d.pid) or ({}, None)  # one read of the threads' files
+            by_name, groups, runs = thread_cpu(d.pid) or ({}, None, {})  # one read of the threads' files
+            minflt, majflt = page_faults(d.pid)
             samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
+                            "minflt": minflt, "majflt": majflt, "thread_group_timeslices": runs,
                             "cpu_ns": None if groups is None else sum(groups.values()),
                             "thread_cpu_s": by_name,
                             "thread_group_cpu_ns": groups or {}, "scraped_at": last_scrape,
@@ -383,6 +394,14 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         "thread_group_cpu_ms_per_attempt_window": (
             {k: (w1.get("thread_group_cpu_ns", {}).get(k, 0) - w0.get("thread_group_cpu_ns", {}).get(k, 0)) / attempts / 1e6
              for k in w1.get("thread_group_cpu_ns", {})} if attempts else None),
+        # How often each thread group was put on a CPU (schedstat's third field): every wake-up,
+        # a cross-thread hand-off or a child's output, costs a switch and a cold cache.
+        "thread_group_timeslices_per_attempt_window": (
+            {k: (w1.get("thread_group_timeslices", {}).get(k, 0) - w0.get("thread_group_timeslices", {}).get(k, 0))
+             / attempts for k in w1.get("thread_group_timeslices", {})} if attempts else None),
+        "page_faults_per_attempt_window": (
+            {"minor": (w1["minflt"] - w0["minflt"]) / attempts, "major": (w1["majflt"] - w0["majflt"]) / attempts}
+            if attempts and "minflt" in w1 and "minflt" in w0 else None),
         "io_cpu_ms_per_attempt_window": (
             {k: (w1.get("io_cpu", {}).get(k, 0) - w0.get("io_cpu", {}).get(k, 0)) / attempts * 1000
              for k in w1.get("io_cpu", {})} if attempts else None),
@@ -435,6 +454,8 @@ def main():
     p.add_argument("--run-timeout", type=float, default=120)
     p.add_argument("--compile-threads", type=int, default=0,
                    help="workers.compile_threads (0: one per CPU core, the daemon's default)")
+    p.add_argument("--daemon-cpus", default="",
+                   help='workers.daemon_cpus: "" (not pinned, the default), "auto" or a CPU list')
     p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
     p.add_argument("--keep-alive", action="store_true",
                    help="scrape over one persistent HTTP connection (as Prometheus does)")
@@ -489,6 +510,10 @@ def main():
         if r.get("prompt_context_lookups_window"):
             print(r["mode"], "prompt-context lookups in the window (a miss retrieves):",
                   json.dumps(r["prompt_context_lookups_window"], sort_keys=True))
+        if r.get("thread_group_timeslices_per_attempt_window"):
+            print(r["mode"], "times each thread group was put on a CPU, per attempt:",
+                  json.dumps({k: round(v, 1) for k, v in r["thread_group_timeslices_per_attempt_window"].items()}),
+                  "page faults per attempt:", json.dumps(r["page_faults_per_attempt_window"]))
         if r.get("daemon_cpu_ms_per_attempt_ns_without_first_retrievals") is not None:
             print(r["mode"], "window (schedstat) without the first retrieval of each key: "
                   f'{r["daemon_cpu_ms_per_attempt_ns_without_first_retrievals"]:.3f} ms per attempt')
