@@ -15,7 +15,7 @@ link_bundle_source() {
 # figures (docs/bench-daemon.md): bench/daemon/throughput.py on CUDA, softmax and
 # rmsnorm proposed by the replay proposer, pipelined, a /metrics scrape every
 # 15 s, the window after 60 s of warm-up. Arguments after OUT go to
-# throughput.py as they are (e.g. --daemon-cpus auto).
+# throughput.py as they are (e.g. --compile-threads 4).
 replay_bench() {
   python3 "$1/bench/daemon/throughput.py" --bin "$2" --backend cuda --arch sm_90a \
       --seconds "$3" --warmup 60 --modes pipelined --tasks-list softmax,rmsnorm \

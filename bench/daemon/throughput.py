@@ -243,7 +243,7 @@ work_dir: work
 tasks_dir: {a.tasks}
 axes_file: {a.axes}
 isa_dir: {a.isa}
-workers: {{gpus: {gpus}, host_slots: {host_slots}, compile_threads: {a.compile_threads}, daemon_cpus: "{a.daemon_cpus}"}}
+workers: {{gpus: {gpus}, host_slots: {host_slots}, compile_threads: {a.compile_threads}}}
 proposals_per_slot: 2
 shutdown_grace_s: 10
 defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
@@ -454,8 +454,6 @@ def main():
     p.add_argument("--run-timeout", type=float, default=120)
     p.add_argument("--compile-threads", type=int, default=0,
                    help="workers.compile_threads (0: one per CPU core, the daemon's default)")
-    p.add_argument("--daemon-cpus", default="",
-                   help='workers.daemon_cpus: "" (not pinned, the default), "auto" or a CPU list')
     p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
     p.add_argument("--keep-alive", action="store_true",
                    help="scrape over one persistent HTTP connection (as Prometheus does)")

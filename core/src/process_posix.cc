@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <string.h>
@@ -93,8 +92,6 @@ std::set<pid_t> g_live_groups;
 
 }  // namespace
 
-void PosixProcessLauncher::SetChildCpus(std::vector<int> cpus) { child_cpus_ = std::move(cpus); }
-
 void PosixProcessLauncher::KillAll() {
   std::lock_guard<std::mutex> lock(g_live_mu);
   for (pid_t pgid : g_live_groups) kill(-pgid, SIGKILL);
@@ -162,13 +159,6 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   for (const auto& a : spec.argv) argv_c.push_back(const_cast<char*>(a.c_str()));
   argv_c.push_back(nullptr);
 
-  // Built before vfork: the child only makes the system call.
-  cpu_set_t child_cpus;
-  CPU_ZERO(&child_cpus);
-  for (int c : child_cpus_)
-    if (c >= 0 && c < CPU_SETSIZE) CPU_SET(c, &child_cpus);
-  const bool set_child_cpus = CPU_COUNT(&child_cpus) > 0;
-
   auto start = std::chrono::steady_clock::now();
   const pid_t parent_pid = getpid();
   // vfork, not fork: the child shares the daemon's memory until execve, so no
@@ -207,8 +197,6 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     // would leave it running: tie its life to the launching thread instead.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent_pid) _exit(127);  // the parent died before prctl
-    // Best effort: a child that cannot move runs where its launcher runs.
-    if (set_child_cpus) (void)sched_setaffinity(0, sizeof child_cpus, &child_cpus);
     MoveTo(in_pipe[0], 0);
     MoveTo(out_pipe[1], 1);
     MoveTo(err_pipe[1], 2);

@@ -22,9 +22,7 @@
 #include "api/auth.h"
 #include "api/http_server.h"
 #include "api/routes.h"
-#include "config/cpu_placement.h"
 #include "config/daemon_config.h"
-#include "ksearch/core/cpu_affinity.h"
 #include "ksearch/core/clock.h"
 #include "ksearch/evaluator/task.h"
 #include "ksearch/experiment_log/experiment_log.h"
@@ -116,27 +114,6 @@ int Fail(const Status& s) {
   return 1;
 }
 
-// workers.daemon_cpus: pins the calling (main) thread, which every daemon
-// thread created afterwards inherits, and starts children on the other CPUs.
-// Must run before the first thread is created.
-Status PlaceOnCpus(const daemon::DaemonConfig& config, PosixProcessLauncher& launcher) {
-  auto allowed = AllowedCpus();
-  if (!allowed.ok()) return allowed.status();
-  auto placement = daemon::PlanCpuPlacement(config.workers.daemon_cpus, *allowed);
-  if (!placement.ok()) return placement.status().WithContext(config.source_path);
-  if (placement->daemon.empty()) {
-    if (!config.workers.daemon_cpus.empty())
-      spdlog::info("ksearchd.cpu_placement daemon=unpinned reason=\"auto needs at least 4 CPUs, has {}\"",
-                   FormatCpuList(*allowed));
-    return Status::Ok();
-  }
-  launcher.SetChildCpus(placement->children);
-  KS_RETURN_IF_ERROR(PinCallingThread(placement->daemon).WithContext(config.source_path + ": workers.daemon_cpus"));
-  spdlog::info("ksearchd.cpu_placement daemon={} children={}", FormatCpuList(placement->daemon),
-               FormatCpuList(placement->children));
-  return Status::Ok();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,8 +121,6 @@ int main(int argc, char** argv) {
   if (!ParseFlags(argc, argv, flags)) return 2;
   auto config = daemon::LoadDaemonConfig(flags.config);
   if (!config.ok()) return Fail(config.status());
-  auto& launcher = PosixProcessLauncher::Instance();
-  if (Status s = PlaceOnCpus(*config, launcher); !s.ok()) return Fail(s);
   experiment_log::OpenOptions log_options;
   // Checkpoint every 10000 WAL pages (~40 MB) instead of SQLite's 1000: fewer
   // copies back into the database and fewer fsyncs per attempt
@@ -160,6 +135,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(config->work_dir);
 
   boost::asio::io_context io;
+  auto& launcher = PosixProcessLauncher::Instance();
 
   // Devices and the worker pool.
   std::vector<workers::GpuInfo> gpus;

@@ -9,8 +9,6 @@
 #include <set>
 #include <sstream>
 
-#include "ksearch/core/cpu_affinity.h"
-
 namespace ksearch::daemon {
 namespace {
 
@@ -133,7 +131,7 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
     KS_RETURN_IF_ERROR(CheckKeys(err, w, "workers",
                                  {"gpus", "host_slots", "compile_threads", "canary_every",
                                   "canary_max_drift", "canary_interval_s", "canary_task", "canary_arch",
-                                  "canary_host", "daemon_cpus"}));
+                                  "canary_host"}));
     if (auto n = w["gpus"]) {
       if (n.IsSequence()) {
         std::string list;
@@ -172,13 +170,6 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
     }
     if (auto n = w["canary_arch"]) KS_RETURN_IF_ERROR(Read(err, n, "workers.canary_arch", c.workers.canary_arch));
     if (auto n = w["canary_host"]) KS_RETURN_IF_ERROR(Read(err, n, "workers.canary_host", c.workers.canary_host));
-    if (auto n = w["daemon_cpus"]) {
-      KS_RETURN_IF_ERROR(Read(err, n, "workers.daemon_cpus", c.workers.daemon_cpus));
-      if (!c.workers.daemon_cpus.empty() && c.workers.daemon_cpus != "auto") {
-        auto cpus = ParseCpuList(c.workers.daemon_cpus);
-        if (!cpus.ok()) return err.At(n, "workers.daemon_cpus", cpus.status().message() + " (or \"auto\", or \"\")");
-      }
-    }
   }
   if (auto d = root["defaults"]) {
     KS_RETURN_IF_ERROR(CheckKeys(err, d, "defaults",

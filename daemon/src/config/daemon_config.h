@@ -29,11 +29,6 @@ struct WorkersConfig {
   std::string canary_task = "softmax";  // a folder under tasks_dir
   std::string canary_arch;          // GPU arch for the canary build ("": the evaluator's default)
   bool canary_host = false;         // host slots run the canary too (host backend)
-  // Where the daemon's own threads run (docs/daemon.md, "CPU placement"): ""
-  // (default) wherever the kernel puts them; "auto": the highest-numbered CPU
-  // the daemon may use, when it may use at least 4; or a CPU list ("15",
-  // "14-15"). When pinned, compilers and evaluations run on the other CPUs.
-  std::string daemon_cpus;
 };
 
 struct EvalDefaults {

@@ -37,7 +37,6 @@ endpoints:
   CHECK(c->workers.canary_arch == "sm_90a");
   CHECK(c->workers.canary_host);
   CHECK(c->workers.canary_every == 200);  // the default
-  CHECK(c->workers.daemon_cpus.empty());  // the default: not pinned
   CHECK(c->max_attempts_in_flight == 1);
   CHECK(c->defaults.profile == "always");
   REQUIRE(c->replay.size() == 1);
@@ -61,8 +60,6 @@ TEST_CASE("config errors name the file, the line and the key", "[daemon][config]
       {"workers:\n  host_slots: 1\n  canary_task: ../etc\n", "d.yaml:3: workers.canary_task: must name a task folder"},
       {"workers:\n  canary_host: maybe\n", "d.yaml:2: workers.canary_host: has the wrong type"},
       {"workers:\n  canary_every: 0\n", "d.yaml:2: workers.canary_every: must be >= 1"},
-      {"workers:\n  gpus: none\n  daemon_cpus: 3-1\n", "d.yaml:3: workers.daemon_cpus: CPU list '3-1': '3-1' is not"},
-      {"workers:\n  daemon_cpus: some\n", "d.yaml:2: workers.daemon_cpus: CPU list 'some'"},
   };
   for (const auto& c : cases) {
     auto r = ParseDaemonConfig(c.yaml, "d.yaml");

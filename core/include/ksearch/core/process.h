@@ -67,18 +67,10 @@ class ProcessLauncher {
 class PosixProcessLauncher final : public ProcessLauncher {
  public:
   ProcessResult Run(const ProcessSpec& spec) override;
-  // The CPUs every child is started on (set in the child before execve), where
-  // the launching thread may be kept on others (ksearchd's `daemon_cpus`).
-  // Empty (the default): the child inherits the launching thread's CPUs. Call
-  // before the first Run(); it is read without a lock.
-  void SetChildCpus(std::vector<int> cpus);
   // SIGKILLs the process group of every child running now (shutdown); their
   // Run() calls return promptly with the signal recorded.
   void KillAll();
   static PosixProcessLauncher& Instance();
-
- private:
-  std::vector<int> child_cpus_;
 };
 
 // Finds an executable: `name` with a '/' is returned as is if executable;
