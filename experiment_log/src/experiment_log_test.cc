@@ -71,6 +71,9 @@ TEST_CASE("open creates the schema once and records the migration", "[experiment
   CHECK(RawCount(path, "SELECT count(*) FROM schema_migrations") == LatestSchemaVersion());
   CHECK(RawCount(path, "SELECT max(version) FROM schema_migrations") == LatestSchemaVersion());
   CHECK(RawCount(path, "SELECT min(applied_ms) FROM schema_migrations") > 0);
+  // v3 dropped the index on events(kind, seq) (no reader selects by kind alone).
+  CHECK(RawCount(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_by_kind'") == 0);
+  CHECK(RawCount(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_by_campaign'") == 1);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -91,10 +94,12 @@ TEST_CASE("a file at schema version 1 is migrated and its dead-end counters back
   }
   // Roll the file back to version 1 (what an older ksearch wrote).
   REQUIRE(RawExec(path, "DROP TABLE dead_end_counts; DROP INDEX outcomes_dead_ends_by_time; "
+                        "CREATE INDEX events_by_kind ON events(kind, seq); "
                         "DROP TRIGGER schema_migrations_no_delete; "
                         "DELETE FROM schema_migrations WHERE version > 1").empty());
   auto log = OpenOrDie(path);
   CHECK(RawCount(path, "SELECT max(version) FROM schema_migrations") == LatestSchemaVersion());
+  CHECK(RawCount(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_kind'") == 0);
   CHECK(RawCount(path, "SELECT count FROM dead_end_counts") == 3);
   CHECK(log->Verify()->ok);
   auto dead = log->QueryDeadEnds({});

@@ -82,6 +82,13 @@ CREATE INDEX outcomes_dead_ends_by_time
 )sql";
 }
 
+// v3: no index on events(kind, seq). No reader selects events by kind alone:
+// the daemon reads a campaign's events (events_by_campaign), `ksearch replay`
+// an attempt's (events_by_attempt), verification scans them all. Yet every
+// append wrote a page of it (docs/bench-experiment-log.md, "v3: the events table
+// without its (kind, seq) index").
+std::string V3() { return "DROP INDEX IF EXISTS events_by_kind;\n"; }
+
 int64_t CurrentVersion(Db& db, Status* status) {
   auto stmt = db.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
   if (!stmt.ok()) { *status = stmt.status(); return -1; }
@@ -97,6 +104,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "events, blobs, campaigns, attempt_outcomes; append-only triggers", V1()},
       {2, "dead_end_counts summary of attempt_outcomes; outcomes index by time", V2()},
+      {3, "events_by_kind dropped: no reader selects events by kind alone", V3()},
   };
   return kMigrations;
 }

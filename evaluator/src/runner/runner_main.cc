@@ -189,7 +189,8 @@ struct Runner {
     std::string d;
     for (size_t i = 0; i < s.inputs.size(); ++i) {
       size_t n = InputBytes(s, i);
-      d += (i ? "." : "") + FastDigest(Fetch(b.in[i], n), n);
+      if (i) d += '.';
+      d += FastDigest(Fetch(b.in[i], n), n);
     }
     return d;
   }
