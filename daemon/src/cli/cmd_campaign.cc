@@ -183,7 +183,9 @@ int Attempts(const Args& args, Io io) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& a : r.value("attempts", json::array()))
       rows.push_back({a.value("attempt", ""), a.value("proposer", ""), a.value("axis", ""), a.value("parent", ""),
-                      a.value("verdict", "(in flight)"), Fixed(a.value("time_us", 0.0), 2),
+                      a.value("verdict", "(in flight)") +
+                          (a.contains("remeasured") ? ", " + a.value("remeasured", "") : std::string()),
+                      Fixed(a.value("time_us", 0.0), 2),
                       a.value("detail", "").substr(0, 60)});
     PrintTable(io.out, {"ATTEMPT", "PROPOSER", "AXIS", "PARENT", "VERDICT", "TIME_US", "DETAIL"}, rows);
   });

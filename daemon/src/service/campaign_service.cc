@@ -360,6 +360,12 @@ Result<json> CampaignService::Attempts(const std::string& id, const AttemptQuery
       row["time_us"] = a->finished.value("time_us", 0.0);
       row["speedup_vs_parent"] = a->finished.value("speedup_vs_parent", 0.0);
     }
+    if (!a->remeasured.is_null()) {
+      // What measuring the candidate again made of the attempt's gain.
+      row["remeasured"] = a->remeasured.value("agrees", false) ? "confirmed" : "not confirmed";
+      if (a->remeasured.contains("estimate_us")) row["estimate_us"] = a->remeasured.value("estimate_us", 0.0);
+      row["remeasured_detail"] = a->remeasured.value("detail", "");
+    }
     rows.push_back(std::move(row));
     if (static_cast<int64_t>(rows.size()) >= q.limit) break;
   }

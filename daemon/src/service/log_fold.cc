@@ -78,7 +78,11 @@ void LogFold::Observe(const Event& e) {
       f->second.time_us = t;
       f->second.spread = p.value("spread", f->second.spread);
     }
-    if (final) pending_remeasure_[e.campaign_id].erase(cand);
+    if (final) {
+      pending_remeasure_[e.campaign_id].erase(cand);
+      auto a = attempts_.find(p.value("attempt", e.attempt_id));
+      if (a != attempts_.end()) a->second.remeasured = p;
+    }
   } else if (e.kind == event_kind::kBestPromoted) {
     c.best_candidate = p.value("candidate", std::string());
     c.best_time_us = p.value("time_us", 0.0);

@@ -39,6 +39,9 @@ struct AttemptFacts {
   std::string campaign_id;
   nlohmann::json started;   // attempt_started payload
   nlohmann::json finished;  // attempt_finished payload; null while in flight
+  // The final `remeasured` payload of the candidate this attempt measured
+  // (an `improved` one is measured again before it counts); null until then.
+  nlohmann::json remeasured;
   int64_t started_ms = 0;
   bool in_flight() const { return finished.is_null(); }
 };

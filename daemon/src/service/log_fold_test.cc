@@ -74,6 +74,17 @@ TEST_CASE("the fold's candidate times are the planner's estimates, not single sa
                                                  {"final", true}, {"estimate_us", 74.5}}));
   CHECK(fold.candidate("c", "k1")->time_us == 74.5);
   CHECK(fold.PendingRemeasures("c").empty());
+  // The attempt keeps what re-measurement made of it: only the final event,
+  // found by the payload's `attempt` (the events carry no attempt id).
+  CHECK(fold.attempt("a1")->remeasured.is_null());
+  fold.Observe(Ev("", event_kind::kRemeasured, {{"candidate", "k1"}, {"attempt", "a1"}, {"time_us", 75.0},
+                                                 {"agrees", false}, {"final", false}}));
+  CHECK(fold.attempt("a1")->remeasured.is_null());
+  fold.Observe(Ev("", event_kind::kRemeasured, {{"candidate", "k1"}, {"attempt", "a1"}, {"time_us", 74.0},
+                                                 {"agrees", true}, {"final", true}, {"estimate_us", 74.5}}));
+  REQUIRE(fold.attempt("a1")->remeasured.is_object());
+  CHECK(fold.attempt("a1")->remeasured.value("agrees", false));
+  CHECK(fold.attempt("a1")->remeasured.value("estimate_us", 0.0) == 74.5);
   // The seed's time is untouched by another candidate's promotion.
   fold.Observe(Ev("", event_kind::kBestPromoted, {{"candidate", "k1"}, {"time_us", 74.5}}));
   CHECK(fold.campaign("c")->seed_time_us == Approx(estimates[2]));
