@@ -118,23 +118,25 @@ def prompt_context_lookups(m):
     return out
 
 
+def _stat_fields(text):
+    """The fields of a /proc/.../stat text after the command name (field 3 on)."""
+    return text.rsplit(")", 1)[1].split()
+
+
 def _stat_cpu_seconds(text):
     """utime+stime from the text of a /proc/.../stat file."""
-    fields = text.rsplit(")", 1)[1].split()
+    fields = _stat_fields(text)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid):
+def process_stat(pid):
+    """One read of /proc/PID/stat: (utime+stime seconds, minor faults, major faults) of the whole
+    process (every thread's, and a vfork child's until its execve, which runs on the daemon's
+    memory)."""
     with open(f"/proc/{pid}/stat") as f:
-        return _stat_cpu_seconds(f.read())
-
-
-def page_faults(pid):
-    """(minor, major) page faults of the whole process so far, from /proc/PID/stat (fields 10 and
-    12: every thread's, and a vfork child's until its execve, which runs on the daemon's memory)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[7]), int(fields[9])
+        text = f.read()
+    fields = _stat_fields(text)
+    return _stat_cpu_seconds(text), int(fields[7]), int(fields[9])
 
 
 def _thread_files(pid, *leaves):
@@ -172,7 +174,8 @@ def thread_cpu(pid):
         name = stat_text[stat_text.index("(") + 1:stat_text.rindex(")")]
         by_name[name] = by_name.get(name, 0.0) + _stat_cpu_seconds(stat_text)
         try:
-            ns, timeslices = int(sched.split()[0]), int(sched.split()[2])
+            parts = sched.split()
+            ns, timeslices = int(parts[0]), int(parts[2])
         except (ValueError, IndexError):
             continue
         group = _thread_group(stat_text)
@@ -299,8 +302,8 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                 last_m, last_scrape = metrics(url, token, a.keep_alive), now
             m = last_m
             by_name, groups, runs = thread_cpu(d.pid) or ({}, None, {})  # one read of the threads' files
-            minflt, majflt = page_faults(d.pid)
-            samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_seconds(d.pid),
+            cpu_s, minflt, majflt = process_stat(d.pid)
+            samples.append({"t": now, "wall_unix": time.time(), "cpu_s": cpu_s,
                             "minflt": minflt, "majflt": majflt, "thread_group_timeslices": runs,
                             "cpu_ns": None if groups is None else sum(groups.values()),
                             "thread_cpu_s": by_name,
