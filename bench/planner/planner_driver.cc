@@ -185,6 +185,7 @@ class Driver {
 
     std::string cand = "c" + std::to_string(attempts_);
     states_[cand] = pr.child;
+    parent_of_[cand] = d.parent;
     by_key_[pr.child.Key()] = cand;
     double spread = ReportedSpread();
     double t = L_.Measure(pr.child, rng_);
@@ -206,6 +207,12 @@ class Driver {
       if (trace_) std::fprintf(stderr, "  remeasure %s %.2f: %s\n", cand.c_str(), t2, rj->detail.c_str());
       Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
+      if (rj->agrees && !again) {
+        std::string ref = d.parent;
+        while (status_[ref] != "confirmed" && parent_of_.count(ref)) ref = parent_of_[ref];
+        if (r_.false_elites_ref < 0) r_.false_elites_ref = 0;
+        if (child_true >= L_.TrueTime(states_.at(ref))) ++r_.false_elites_ref;
+      }
       if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) {
         ++r_.false_elites;
         if (false_elites_) std::fprintf(stderr, "FALSE ELITE rng_seed=%llu %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", static_cast<unsigned long long>(seed_), cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
@@ -258,6 +265,7 @@ class Driver {
   int64_t seq_ = 0;
   int attempts_ = 0, variants_ = 0;
   std::map<std::string, SimState> states_;
+  std::map<std::string, std::string> parent_of_;
   std::map<std::string, SimState> intended_;
   std::map<std::string, std::string> by_key_;  // state key -> candidate
   std::map<std::string, std::string> status_;  // candidate -> pending|rejected|confirmed|refuted

@@ -23,6 +23,10 @@ struct RunResult {
   int promotions = 0;                // declared-best changes
   int false_bests = 0;               // promotions whose true time >= previous best's
   int false_elites = 0;              // admitted elites with true time >= their parent's
+  // Admitted elites with true time >= the confirmed member they were tested
+  // against: the parent, or for an unconfirmed (provisional) parent its
+  // nearest confirmed ancestor. -1: the same as false_elites (the baselines).
+  int false_elites_ref = -1;
   std::map<std::string, double> units;  // where the units went (by category)
 };
 

@@ -694,6 +694,35 @@ TEST_CASE("noisy measurements: a sub-threshold step is not a parent for exploita
   CHECK_FALSE(j->needs_remeasure);
 }
 
+TEST_CASE("noisy measurements: a re-measured member faster than the best, though unconfirmed, is a parent for exploitation",
+          "[planner][noise]") {
+  // Threshold 0.5%, spread 6% (sigma 3%): a 3% gain is below the test's
+  // delta (6%) and is refuted by futility, but its re-measurements are
+  // unselected and put it faster than the best, so the lineage goes on from
+  // it (not as an elite). A refuted member whose mean is not faster than the
+  // best is not a parent for exploitation.
+  auto faster_refuted = [](double mean_us) {
+    auto c = std::make_unique<OneAxisCampaign>(0.005);
+    auto& [p, s] = *c;
+    s.Finish(s.Start(Fresh("seed", "unroll")), "improved", "c", 95, "memory", 0.06);
+    for (double dt : {-0.5, 0.0, 0.5}) s.Remeasure("c", mean_us + dt, false, dt > 0);
+    return c;
+  };
+  auto kept = faster_refuted(97);
+  Decision d = *kept->p->Next(0).decision;
+  CHECK(d.mode == "exploit");
+  CHECK(d.parent == "c");
+  CHECK(kept->p->Elites(0) == std::vector<std::string>{"seed"});
+  // Its child is re-measured against it and the confirmed ancestor (seed).
+  auto j = kept->p->JudgeMeasurement("c", 90, 0.06);
+  REQUIRE(j.ok());
+  CHECK(j->needs_remeasure);
+
+  auto slow = faster_refuted(101);
+  Decision e = *slow->p->Next(0).decision;
+  CHECK(e.mode != "exploit");
+}
+
 TEST_CASE("two lucky outliers among four re-measurements confirm nothing", "[planner][noise]") {
   // Traced in the bench (seed 10, 1% noise): a no-faster candidate re-measured
   // 74.6, 88.1, 74.7, 88.1 (two 15% lucky outliers). The median of four then

@@ -89,15 +89,21 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
   // member has no open axis. (A rank-weighted draw spent about a third of
   // exploitation on elites behind the best, whose gains rarely beat it.)
   std::vector<const Member*> order = c.s.Elites(island);
-  // Provisional parents: with precise measurements, a member measured
-  // faster than the island's best by less than the threshold (no_gain, so
-  // not an elite) is where the lineage goes on; its children are confirmed
-  // against it and against the confirmed ancestor (promotion.h).
-  if (!order.empty() && IsPrecise(c.s.Spread(order.front()->spread), c.spec.noise_threshold)) {
+  // Provisional parents: an unconfirmed member (not an elite) whose time is
+  // an unselected estimate faster than the island's best is where the
+  // lineage goes on; its children are confirmed against it and against the
+  // nearest confirmed ancestor (promotion.h). Its time is unselected when
+  // measurements are precise (a no_gain step below the threshold), or when
+  // re-measurements that could not confirm it (a gain below the test's
+  // delta of two sigmas, which one step at a time rarely confirms at 1-3%
+  // noise) put their mean below the best: docs/bench-planner.md, eighth pass.
+  if (!order.empty()) {
+    const bool precise_best = IsPrecise(c.s.Spread(order.front()->spread), c.spec.noise_threshold);
     const double best_t = order.front()->time_us;
     for (const auto& [id, m] : c.s.members)
       if (!m.confirmed && ParentOn(m, island) && m.time_us < best_t &&
-          IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold))
+          ((precise_best && IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold)) ||
+           m.remeasures >= kMinConfirmRemeasures))
         order.push_back(&m);
     std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) {
       return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
