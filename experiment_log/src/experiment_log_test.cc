@@ -117,6 +117,50 @@ TEST_CASE("a file at schema version 1 is migrated and its dead-end counters back
   }
 }
 
+TEST_CASE("a read-only open reads a file whose later migrations keep readers, and no older one",
+          "[experiment_log]") {
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  {
+    auto log = OpenOrDie(path);
+    Populate(*log);
+  }
+  REQUIRE(OldestReadableSchemaVersion() == 2);  // v3 only dropped an unread index
+  // Roll the file back to version 2: what the ksearch before v3 wrote.
+  REQUIRE(RawExec(path, "CREATE INDEX events_by_kind ON events(kind, seq); "
+                        "DROP TRIGGER schema_migrations_no_delete; "
+                        "DELETE FROM schema_migrations WHERE version > 2").empty());
+  {
+    auto reader = ExperimentLog::Open(path, {.read_only = true});
+    REQUIRE(reader.ok());
+    auto dead = (*reader)->QueryDeadEnds({});
+    REQUIRE(dead.ok());
+    REQUIRE(dead->size() == 1);
+    CHECK(dead->at(0).count == 3);
+    auto verified = (*reader)->Verify();
+    REQUIRE(verified.ok());
+    CHECK(verified->ok);
+  }
+  // The read-only open migrated nothing.
+  CHECK(RawCount(path, "SELECT max(version) FROM schema_migrations") == 2);
+  CHECK(RawCount(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_kind'") == 1);
+
+  SECTION("version 1 (no dead-end counters) is refused, naming what this build reads") {
+    REQUIRE(RawExec(path, "DROP TABLE dead_end_counts; DROP INDEX outcomes_dead_ends_by_time; "
+                          "DELETE FROM schema_migrations WHERE version > 1").empty());
+    auto old = ExperimentLog::Open(path, {.read_only = true});
+    REQUIRE_FALSE(old.ok());
+    CHECK(old.status().message().find("schema version 1, this ksearch reads versions 2 to 3") != std::string::npos);
+    CHECK(old.status().message().find("read-write once to migrate") != std::string::npos);
+  }
+  SECTION("a newer file is refused as newer, not told to migrate") {
+    REQUIRE(RawExec(path, "INSERT INTO schema_migrations VALUES (999, 0, 'future')").empty());
+    auto newer = ExperimentLog::Open(path, {.read_only = true});
+    REQUIRE_FALSE(newer.ok());
+    CHECK(newer.status().message().find("schema version 999 is newer than this ksearch reads") != std::string::npos);
+  }
+}
+
 TEST_CASE("append assigns gapless seqs and a verifiable hash chain", "[experiment_log]") {
   TempDir dir;
   auto log = OpenOrDie(dir.File("k.db"));

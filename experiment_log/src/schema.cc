@@ -104,12 +104,19 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "events, blobs, campaigns, attempt_outcomes; append-only triggers", V1()},
       {2, "dead_end_counts summary of attempt_outcomes; outcomes index by time", V2()},
-      {3, "events_by_kind dropped: no reader selects events by kind alone", V3()},
+      {3, "events_by_kind dropped: no reader selects events by kind alone", V3(), /*keeps_readers=*/true},
   };
   return kMigrations;
 }
 
 int LatestSchemaVersion() { return Migrations().back().version; }
+
+int OldestReadableSchemaVersion() {
+  const auto& m = Migrations();
+  size_t i = m.size() - 1;
+  while (i > 0 && m[i].keeps_readers) --i;
+  return m[i].version;
+}
 
 const std::vector<std::string>& AppendOnlyTables() {
   static const std::vector<std::string> kTables = {"events", "blobs", "campaigns",
@@ -165,11 +172,15 @@ Status CheckSchemaVersion(Db& db) {
       return Status::FailedPrecondition(db.path() + ": not a ksearch experiment log (no schema_migrations table)");
     return s;
   }
-  if (v != LatestSchemaVersion())
+  const int oldest = OldestReadableSchemaVersion(), latest = LatestSchemaVersion();
+  const std::string reads = oldest == latest ? "version " + std::to_string(latest)
+                                             : "versions " + std::to_string(oldest) + " to " + std::to_string(latest);
+  if (v > latest)
     return Status::FailedPrecondition(db.path() + ": schema version " + std::to_string(v) +
-                                      ", this ksearch reads version " +
-                                      std::to_string(LatestSchemaVersion()) +
-                                      " (open it read-write once to migrate)");
+                                      " is newer than this ksearch reads (" + reads + ")");
+  if (v < oldest)
+    return Status::FailedPrecondition(db.path() + ": schema version " + std::to_string(v) + ", this ksearch reads " +
+                                      reads + " (open it read-write once to migrate)");
   return Status::Ok();
 }
 
