@@ -4,8 +4,13 @@
 # The binaries people run (`make apps`, used by `make run`) are built in
 # $(APPS_BUILD): Release with link-time optimization (KSEARCH_LTO), which cut
 # the daemon's CPU per attempt by about a fifth (docs/bench-daemon.md). The
-# test tree $(BUILD) is RelWithDebInfo without LTO, to keep CI's links fast.
+# test tree $(BUILD) is RelWithDebInfo without LTO, to keep CI's links fast,
+# and with line tables only (-g1: backtraces keep file and line, gdb sees no
+# local variables), which took a full build on 2 cores from 959 s to 707 s
+# and the tree from 2.2 GB to 0.6 GB (docs/BENCHMARKS.md). Configure a tree of
+# your own without TEST_CXX_FLAGS for full debug information.
 BUILD ?= build
+TEST_CXX_FLAGS ?= -O2 -g1 -DNDEBUG
 APPS_BUILD ?= $(BUILD)-release
 JOBS ?= $(shell nproc)
 
@@ -15,7 +20,7 @@ deps:
 	@scripts/install-deps
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$(TEST_CXX_FLAGS)" > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
