@@ -63,6 +63,14 @@ void Populate(ExperimentLog& log) {
   }
 }
 
+// A closed log file in `dir` at the latest version, holding Populate's events.
+std::string PopulatedFile(TempDir& dir) {
+  std::string path = dir.File("k.db");
+  auto log = OpenOrDie(path);
+  Populate(*log);
+  return path;
+}
+
 TEST_CASE("open creates the schema once and records the migration", "[experiment_log]") {
   TempDir dir;
   std::string path = dir.File("k.db");
@@ -87,11 +95,7 @@ TEST_CASE("open creates the schema once and records the migration", "[experiment
 TEST_CASE("a file at schema version 1 is migrated and its dead-end counters backfilled",
           "[experiment_log]") {
   TempDir dir;
-  std::string path = dir.File("k.db");
-  {
-    auto log = OpenOrDie(path);
-    Populate(*log);
-  }
+  const std::string path = PopulatedFile(dir);
   // Roll the file back to version 1 (what an older ksearch wrote).
   REQUIRE(RawExec(path, "DROP TABLE dead_end_counts; DROP INDEX outcomes_dead_ends_by_time; "
                         "CREATE INDEX events_by_kind ON events(kind, seq); "
@@ -120,11 +124,7 @@ TEST_CASE("a file at schema version 1 is migrated and its dead-end counters back
 TEST_CASE("a read-only open reads a file whose later migrations keep readers, and no older one",
           "[experiment_log]") {
   TempDir dir;
-  std::string path = dir.File("k.db");
-  {
-    auto log = OpenOrDie(path);
-    Populate(*log);
-  }
+  const std::string path = PopulatedFile(dir);
   REQUIRE(OldestReadableSchemaVersion() == 2);  // v3 only dropped an unread index
   // Roll the file back to version 2: what the ksearch before v3 wrote.
   REQUIRE(RawExec(path, "CREATE INDEX events_by_kind ON events(kind, seq); "
@@ -252,11 +252,7 @@ TEST_CASE("direct UPDATE and DELETE through SQLite are refused", "[experiment_lo
 
 TEST_CASE("verify names the first tampered row", "[experiment_log][fault]") {
   TempDir dir;
-  std::string path = dir.File("k.db");
-  {
-    auto log = OpenOrDie(path);
-    Populate(*log);
-  }
+  const std::string path = PopulatedFile(dir);
   SECTION("payload changed") {
     REQUIRE(RawExec(path, "DROP TRIGGER events_no_update").empty());
     REQUIRE(RawExec(path, "UPDATE events SET payload = json_set(payload, '$.ok', json('false')) "
