@@ -287,6 +287,7 @@ void PlannerState::OnRemeasured(const Event& e) {
     ps_stats.gain_sum += gain;
     if (pit != members.end()) Inherit(pit->second, m);
   } else {
+    if (m.remeasures >= kMinConfirmRemeasures) remeasured_unconfirmed.push_back(&m);
     ++ps.no_gains;
     if (ps.outcome == PairOutcome::kImproved) ps.outcome = PairOutcome::kNoGain;
     DeadEndStat& d = dead_ends[{m.axis, "no_gain"}];

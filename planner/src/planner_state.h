@@ -145,6 +145,12 @@ class PlannerState {
   // follows the elites rather than the campaign's length. Points into
   // `members`, whose nodes are never erased; PlannerState is not copied.
   std::vector<const Member*> confirmed_members;
+  // The members whose re-measurements ended without confirming them (each
+  // with kMinConfirmRemeasures samples or more), in that order: the noisy
+  // provisional parents (Exploit) come from these, so that scan too follows
+  // the re-measured members, not the campaign's length. Points into
+  // `members` as above.
+  std::vector<const Member*> remeasured_unconfirmed;
   // Bumped by PairForUpdate for the candidate; OpenAxesOf's cache key. Not
   // part of ToJson (derived, like the cache).
   std::unordered_map<std::string, uint64_t> pair_versions_;

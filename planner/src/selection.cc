@@ -98,13 +98,17 @@ Pick Exploit(const Ctx& c, int island, Rng& rng) {
   // delta of two sigmas, which one step at a time rarely confirms at 1-3%
   // noise) put their mean below the best: docs/bench-planner.md, eighth pass.
   if (!order.empty()) {
-    const bool precise_best = IsPrecise(c.s.Spread(order.front()->spread), c.spec.noise_threshold);
     const double best_t = order.front()->time_us;
-    for (const auto& [id, m] : c.s.members)
-      if (!m.confirmed && ParentOn(m, island) && m.time_us < best_t &&
-          ((precise_best && IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold)) ||
-           m.remeasures >= kMinConfirmRemeasures))
-        order.push_back(&m);
+    auto provisional = [&](const Member& m) { return !m.confirmed && ParentOn(m, island) && m.time_us < best_t; };
+    if (IsPrecise(c.s.Spread(order.front()->spread), c.spec.noise_threshold)) {
+      for (const auto& [id, m] : c.s.members)
+        if (provisional(m) && (IsPrecise(c.s.Spread(m.spread), c.spec.noise_threshold) ||
+                               m.remeasures >= kMinConfirmRemeasures))
+          order.push_back(&m);
+    } else {
+      for (const Member* m : c.s.remeasured_unconfirmed)
+        if (provisional(*m)) order.push_back(m);
+    }
     std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) {
       return a->time_us != b->time_us ? a->time_us < b->time_us : a->id < b->id;
     });
