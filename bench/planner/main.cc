@@ -42,7 +42,9 @@ double Median(std::vector<double> v) {
 
 // A unit count for a table; >= 1e8 stands for "not reached within `units`".
 std::string UnitsText(double v, int units) {
-  return v > 1e8 ? ">" + std::to_string(units) : std::to_string(static_cast<int>(v + 0.5));
+  if (v <= 1e8) return std::to_string(static_cast<int>(v + 0.5));
+  std::string over(">");  // appended: GCC 12 warns falsely (-Wrestrict) on ">" + std::to_string(...)
+  return over += std::to_string(units);
 }
 
 }  // namespace

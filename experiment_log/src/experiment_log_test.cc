@@ -16,6 +16,14 @@
 namespace ksearch::experiment_log {
 namespace {
 
+// prefix + n, appended rather than joined with `+`: GCC 12 warns falsely
+// (-Wrestrict) where `"literal" + std::to_string(n)` is inlined.
+std::string Numbered(const char* prefix, int n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
+
 using testing::AttemptEvents;
 using testing::AttemptSpec;
 using testing::CampaignStarted;
@@ -56,9 +64,9 @@ void Populate(ExperimentLog& log) {
   std::vector<Event> batch{CampaignStarted("c1", "gemm", "sm_90", {"tiling", "unroll"})};
   REQUIRE(log.Append(batch).ok());
   for (int i = 1; i <= 3; ++i) {
-    auto ev = AttemptEvents("c1", {.attempt = "a" + std::to_string(i), .parent = "seed",
+    auto ev = AttemptEvents("c1", {.attempt = Numbered("a", i), .parent = "seed",
                                    .axis = "tiling", .verdict = "compile_error{ptxas}",
-                                   .detail = "error line " + std::to_string(i)});
+                                   .detail = Numbered("error line ", i)});
     REQUIRE(log.Append(ev).ok());
   }
 }
@@ -361,7 +369,7 @@ TEST_CASE("a reader sees whole batches while a writer appends", "[experiment_log
   std::atomic<bool> done{false};
   std::thread t([&] {
     for (int i = 0; i < kAttempts; ++i) {
-      auto ev = AttemptEvents("c1", {.attempt = "a" + std::to_string(i), .parent = "seed",
+      auto ev = AttemptEvents("c1", {.attempt = Numbered("a", i), .parent = "seed",
                                      .axis = "tiling", .verdict = "slower", .candidate = "k"});
       REQUIRE(writer->Append(ev).ok());
     }
@@ -399,9 +407,9 @@ TEST_CASE("the dead-ends fast path equals the pure view", "[experiment_log][view
     std::vector<Event> b{CampaignStarted(c, task, arch, {})};
     REQUIRE(log->Append(b).ok());
     for (int i = 0; i < 60; ++i, ++n) {
-      auto ev = AttemptEvents(c, {.attempt = "a" + std::to_string(n), .parent = "seed",
+      auto ev = AttemptEvents(c, {.attempt = Numbered("a", n), .parent = "seed",
                                   .axis = axes[rng() % 3], .verdict = verdicts[rng() % 9],
-                                  .detail = "line1 " + std::to_string(n) + "\nline2\nline3\nline4",
+                                  .detail = Numbered("line1 ", n) + "\nline2\nline3\nline4",
                                   .stages = 0, .time_ms = 1000 + n});
       REQUIRE(log->Append(ev).ok());
     }
