@@ -118,14 +118,14 @@ def prompt_context_lookups(m):
     return out
 
 
-def _stat_fields(text):
-    """The fields of a /proc/.../stat text after the command name (field 3 on)."""
-    return text.rsplit(")", 1)[1].split()
+def _parse_stat(text):
+    """(name, fields from field 3 on) of a /proc/.../stat text; the name may hold spaces and ')'."""
+    close = text.rindex(")")
+    return text[text.index("(") + 1:close], text[close + 1:].split()
 
 
-def _stat_cpu_seconds(text):
-    """utime+stime from the text of a /proc/.../stat file."""
-    fields = _stat_fields(text)
+def _cpu_seconds(fields):
+    """utime+stime of _parse_stat's fields."""
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -134,9 +134,8 @@ def process_stat(pid):
     process (every thread's, and a vfork child's until its execve, which runs on the daemon's
     memory)."""
     with open(f"/proc/{pid}/stat") as f:
-        text = f.read()
-    fields = _stat_fields(text)
-    return _stat_cpu_seconds(text), int(fields[7]), int(fields[9])
+        _, fields = _parse_stat(f.read())
+    return _cpu_seconds(fields), int(fields[7]), int(fields[9])
 
 
 def _thread_files(pid, *leaves):
@@ -157,9 +156,9 @@ def _thread_files(pid, *leaves):
         yield texts
 
 
-def _thread_group(stat_text):
-    """The thread's name without a trailing number: the pool's ks-build0..N count as one group."""
-    return re.sub(r"\d+$", "", stat_text[stat_text.index("(") + 1:stat_text.rindex(")")])
+def _thread_group(name):
+    """A thread's name without a trailing number: the pool's ks-build0..N count as one group."""
+    return re.sub(r"\d+$", "", name)
 
 
 def thread_cpu(pid):
@@ -171,14 +170,14 @@ def thread_cpu(pid):
         return None
     by_name, by_group, runs = {}, {}, {}
     for stat_text, sched in _thread_files(pid, "stat", "schedstat"):
-        name = stat_text[stat_text.index("(") + 1:stat_text.rindex(")")]
-        by_name[name] = by_name.get(name, 0.0) + _stat_cpu_seconds(stat_text)
+        name, fields = _parse_stat(stat_text)
+        by_name[name] = by_name.get(name, 0.0) + _cpu_seconds(fields)
         try:
             parts = sched.split()
             ns, timeslices = int(parts[0]), int(parts[2])
         except (ValueError, IndexError):
             continue
-        group = _thread_group(stat_text)
+        group = _thread_group(name)
         by_group[group] = by_group.get(group, 0) + ns
         runs[group] = runs.get(group, 0) + timeslices
     return by_name, by_group, runs

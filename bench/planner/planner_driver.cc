@@ -208,14 +208,18 @@ class Driver {
       Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
       if (rj->agrees && !again) {
+        // The confirmed member the test was against: the parent, or its
+        // nearest confirmed ancestor (by this driver's own record).
         std::string ref = d.parent;
-        while (status_[ref] != "confirmed" && parent_of_.count(ref)) ref = parent_of_[ref];
+        for (auto st = status_.find(ref); (st == status_.end() || st->second != "confirmed") && parent_of_.count(ref);
+             st = status_.find(ref))
+          ref = parent_of_.at(ref);
         if (r_.false_elites_ref < 0) r_.false_elites_ref = 0;
         if (child_true >= L_.TrueTime(states_.at(ref))) ++r_.false_elites_ref;
-      }
-      if (rj->agrees && !again && child_true >= L_.TrueTime(parent)) {
-        ++r_.false_elites;
-        if (false_elites_) std::fprintf(stderr, "FALSE ELITE rng_seed=%llu %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", static_cast<unsigned long long>(seed_), cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
+        if (child_true >= L_.TrueTime(parent)) {
+          ++r_.false_elites;
+          if (false_elites_) std::fprintf(stderr, "FALSE ELITE rng_seed=%llu %s mode=%s parent=%s n=%d first=%.2f true=%.2f ptrue=%.2f: %s\n", static_cast<unsigned long long>(seed_), cand.c_str(), d.mode.c_str(), d.parent.c_str(), remeasures, t, child_true, L_.TrueTime(parent), rj->detail.c_str());
+        }
       }
       if (!again) confirmed = rj->agrees;
       if (rj->promote_best) {

@@ -82,10 +82,10 @@ CREATE INDEX outcomes_dead_ends_by_time
 )sql";
 }
 
-// v3: no index on events(kind, seq). No reader selects events by kind alone:
-// the daemon reads a campaign's events (events_by_campaign), `ksearch replay`
-// an attempt's (events_by_attempt), verification scans them all. Yet every
-// append wrote a page of it (docs/bench-experiment-log.md, "v3: the events table
+// v3: no index on events(kind, seq). Neither ksearchd nor ksearch selects
+// events by kind alone: the daemon reads a campaign's events
+// (events_by_campaign), `ksearch replay` an attempt's (events_by_attempt),
+// verification scans them all. Yet every append wrote a page of it (docs/bench-experiment-log.md, "v3: the events table
 // without its (kind, seq) index").
 std::string V3() { return "DROP INDEX IF EXISTS events_by_kind;\n"; }
 
