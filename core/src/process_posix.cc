@@ -44,6 +44,59 @@ void MoveTo(int fd, int target) {
 }
 void SetNonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+// What the vfork child needs, prepared by the parent before vfork: the child
+// may not allocate, and reads only this (and what it points at).
+struct ChildSetup {
+  const sigset_t* saved_mask;  // the parent's mask, restored before execve
+  pid_t parent_pid;
+  int stdin_fd, stdout_fd, stderr_fd, exec_error_fd;
+  const char* cwd;  // nullptr: stay in the parent's directory
+  const char* exe;
+  char* const* argv;
+  char* const* envp;
+};
+
+// The vfork child, in a frame of its own. The child runs on the parent's
+// stack until execve; were this code inline in Run, the compiler could give
+// its locals (the sigaction buffers, errno copies) the stack slots of Run's
+// variables that are dead on the child's path but live on the parent's after
+// vfork returns, and the child's writes would corrupt them (GCC warned
+// -Wclobbered there in an -O1 sanitizer build). Called below Run's frame,
+// this function writes only below the parent's stack pointer. Syscalls only;
+// it never returns.
+[[noreturn]] __attribute__((noinline)) void ExecChild(const ChildSetup& c) {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction sa;
+    if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, nullptr, &sa) != 0) continue;
+    if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+      sa.sa_handler = SIG_DFL;
+      sa.sa_flags = 0;
+      sigaction(sig, &sa, nullptr);
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, c.saved_mask, nullptr);
+  setpgid(0, 0);
+  // The child is in its own process group, so a parent killed with SIGKILL
+  // would leave it running: tie its life to the launching thread instead.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != c.parent_pid) _exit(127);  // the parent died before prctl
+  MoveTo(c.stdin_fd, 0);
+  MoveTo(c.stdout_fd, 1);
+  MoveTo(c.stderr_fd, 2);
+  if (c.cwd != nullptr && chdir(c.cwd) != 0) {
+    int e = errno;
+    (void)!write(c.exec_error_fd, &e, sizeof e);
+    _exit(127);
+  }
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, nullptr);
+  execve(c.exe, c.argv, c.envp);
+  int e = errno;
+  (void)!write(c.exec_error_fd, &e, sizeof e);
+  _exit(127);
+}
+
 // The child's environment: the parent's entries (unless clear_env) minus the
 // keys of env_unset and env_set, then env_set's. `storage` owns the strings
 // made here; the parent's entries are pointed at, not copied (the daemon does
@@ -164,12 +217,15 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   // vfork, not fork: the child shares the daemon's memory until execve, so no
   // page tables are copied and the daemon's threads take no copy-on-write
   // faults meanwhile (fork cost the daemon ~1 ms of CPU per evaluation). The
-  // child runs only syscalls below. Signals stay blocked across vfork so no
+  // child runs only ExecChild's syscalls. Signals stay blocked across vfork so no
   // handler of the parent's runs on the shared stack; the child resets caught
   // signals to their defaults before it restores the mask and executes.
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
+  const ChildSetup child{&saved,       parent_pid,   in_pipe[0],    out_pipe[1],   err_pipe[1],
+                         exec_pipe[1], spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
+                         exe.c_str(),  argv_c.data(), env_c.data()};
   pid_t pid = vfork();
   if (pid < 0) {
     int e = errno;
@@ -180,39 +236,7 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
       close(fd);
     return r;
   }
-  if (pid == 0) {
-    // Child (vfork: shared memory, the parent suspended): syscalls only.
-    for (int sig = 1; sig < NSIG; ++sig) {
-      struct sigaction sa;
-      if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, nullptr, &sa) != 0) continue;
-      if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
-        sa.sa_handler = SIG_DFL;
-        sa.sa_flags = 0;
-        sigaction(sig, &sa, nullptr);
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-    setpgid(0, 0);
-    // The child is in its own process group, so a parent killed with SIGKILL
-    // would leave it running: tie its life to the launching thread instead.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent_pid) _exit(127);  // the parent died before prctl
-    MoveTo(in_pipe[0], 0);
-    MoveTo(out_pipe[1], 1);
-    MoveTo(err_pipe[1], 2);
-    if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
-      int e = errno;
-      (void)!write(exec_pipe[1], &e, sizeof e);
-      _exit(127);
-    }
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, nullptr);
-    execve(exe.c_str(), argv_c.data(), env_c.data());
-    int e = errno;
-    (void)!write(exec_pipe[1], &e, sizeof e);
-    _exit(127);
-  }
+  if (pid == 0) ExecChild(child);
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   setpgid(pid, pid);  // also from the parent, to close the race with kill below
   {

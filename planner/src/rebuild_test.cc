@@ -42,7 +42,10 @@ std::vector<Event> DriveAndCheck(CampaignSpec spec, int steps, uint64_t outcome_
     } else {
       std::string c = "c" + std::to_string(++cand);
       double parent_t = 100;
-      for (const auto& [id, m] : live->Snapshot()["members"].items())
+      // The snapshot outlives the loop: a range-for over a member of a
+      // temporary would iterate a destroyed object (ASan found it).
+      const nlohmann::json snapshot = live->Snapshot();
+      for (const auto& [id, m] : snapshot["members"].items())
         if (id == d.parent) parent_t = m["time_us"];
       double t = parent_t * (0.8 + 0.3 * u(rng));
       auto j = live->JudgeMeasurement(d.parent, t, 0.01);

@@ -90,6 +90,11 @@ struct Runner {
   uint8_t* stage_ = nullptr;
   size_t stage_bytes_ = 0;
   bool stage_pinned_ = false;
+  // Releases the staging buffer on the normal exit path (a Die() exits at
+  // once and leaves it to the process's end).
+  ~Runner() {
+    if (stage_) stage_pinned_ ? dev->FreeHost(stage_) : std::free(stage_);
+  }
 
   // One set of device buffers for a shape.
   struct Buffers {
