@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "api/auth.h"
@@ -24,6 +23,7 @@
 #include "api/routes.h"
 #include "config/daemon_config.h"
 #include "ksearch/core/clock.h"
+#include "ksearch/core/file_text.h"
 #include "ksearch/evaluator/task.h"
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/isa_corpus/corpus.h"
@@ -83,13 +83,11 @@ Result<workers::CanaryOptions> MakeCanaryOptions(const daemon::DaemonConfig& con
                                                          w.canary_task + "' has no host backend (canary_host)");
       continue;  // a CUDA-less canary task: GPU slots run no canary
     }
-    std::ifstream in(task->files.at(name).seed);
-    std::stringstream source;
-    source << in.rdbuf();
-    if (!in) return Status::NotFound(task->files.at(name).seed + ": cannot read the canary seed");
+    auto source = ReadFileText(task->files.at(name).seed, "the canary seed");
+    if (!source.ok()) return source.status();
     BuildRequest b;
     b.task_dir = task->dir;
-    b.source = source.str();
+    b.source = std::move(*source);
     b.backend = backend;
     b.arch = backend == Backend::kHost ? "" : w.canary_arch;
     b.work_dir = config.work_dir + "/canary";

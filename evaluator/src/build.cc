@@ -8,9 +8,9 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "compile.h"
+#include "ksearch/core/file_text.h"
 #include "ksearch/core/sha256.h"
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/task.h"
@@ -24,12 +24,9 @@ namespace fs = std::filesystem;
 namespace ksearch::evaluator {
 namespace {
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// The whole file, or nothing when it cannot be read: a missing cache record is
+// a cache miss, and the artifact was just written by the compiler.
+std::string ReadAll(const std::string& path) { return ReadFileText(path).value_or(""); }
 
 BuildResult Fail(VerdictKind kind, std::string reason, std::string detail) {
   BuildResult r;

@@ -20,6 +20,7 @@
 #include "checks/physics.h"
 #include "checks/trusted_files.h"
 #include "inputs.h"
+#include "ksearch/core/file_text.h"
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/task.h"
 #include "run_internal.h"
@@ -261,7 +262,9 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
   rb.backend = req.backend;
   rb.arch = req.arch;
   rb.work_dir = req.work_dir;
-  rb.source = ReadAll(files->second.reference);
+  auto reference_source = ReadFileText(files->second.reference);
+  if (!reference_source.ok()) return infra("bad_task", "reference: " + reference_source.status().message());
+  rb.source = std::move(*reference_source);
   Tools trusted_tools = tools;
   trusted_tools.binary_checks = false;  // the reference is a trusted task file
   BuildResult ref_build = Build(rb, launcher, trusted_tools);

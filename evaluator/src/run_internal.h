@@ -20,9 +20,6 @@ inline constexpr int kScoredTrials = 3;    // verification trials per scored sha
 inline constexpr int kHeldOutTrials = 2;   // per held-out shape
 inline constexpr int kTimedSets = 3;       // timed buffer sets per scored shape, each checked once
 
-// The whole file (binary); empty when it cannot be read.
-std::string ReadAll(const std::string& path);
-
 struct ResolvedShape {
   std::string name;
   ShapeBinding binding;

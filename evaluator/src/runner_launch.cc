@@ -1,9 +1,9 @@
 // Shape resolution and launching ksearch-runner under a hard wall-clock limit.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "inputs.h"
+#include "ksearch/core/file_text.h"
 #include "run_internal.h"
 
 namespace fs = std::filesystem;
@@ -27,13 +27,6 @@ const char* SignalName(int sig) {
 }
 
 }  // namespace
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Result<std::vector<ResolvedShape>> ResolveShapes(const Task& task, Backend backend, uint64_t seed) {
   std::string b(BackendName(backend));
@@ -104,7 +97,8 @@ RunnerOutcome LaunchRunner(const Tools& tools, Backend backend, const RunnerSpec
   ps.kill_grace = std::chrono::milliseconds(1000);
   ps.max_output_bytes = 1 << 20;
   ProcessResult r = launcher.Run(ps);
-  std::string progress = ReadAll(spec.out_dir + "/progress");
+  // The runner writes its progress as it goes; a runner that died first left none.
+  std::string progress = ReadFileText(spec.out_dir + "/progress").value_or("");
   o.log = Tail(r.stderr_data, 2000) + (progress.empty() ? "" : "\nprogress: " + Tail(progress, 600));
   std::string where = progress.empty() ? "" : " during " + Tail(LastLine(progress), 200);
   if (!r.started) {
@@ -128,8 +122,13 @@ RunnerOutcome LaunchRunner(const Tools& tools, Backend backend, const RunnerSpec
     case kRunnerExitUsage: o.failure = {VerdictKind::kInfraError, "runner_usage", Tail(r.stderr_data, 300)}; return o;
     default: o.failure = {VerdictKind::kCrash, "exit_" + std::to_string(r.exit_code), r.Describe() + where}; return o;
   }
+  auto result_text = ReadFileText(spec.out_dir + "/result.json");
+  if (!result_text.ok()) {
+    o.failure = {VerdictKind::kCrash, "no_result", "runner exited 0 without a result: " + result_text.status().message()};
+    return o;
+  }
   try {
-    o.result = nlohmann::json::parse(ReadAll(spec.out_dir + "/result.json"));
+    o.result = nlohmann::json::parse(*result_text);
   } catch (const std::exception& e) {
     o.failure = {VerdictKind::kCrash, "no_result", std::string("runner exited 0 without a readable result.json: ") + e.what()};
     return o;

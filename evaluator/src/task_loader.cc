@@ -1,12 +1,12 @@
 // Loads configs/tasks/<op>/task.yaml into a Task. The only file that sees YAML.
 // Every problem is collected as "<file>:<line>:<col>: <key>: <what>" (1-based).
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
+#include "ksearch/core/file_text.h"
 #include "ksearch/core/sha256.h"
 #include "ksearch/evaluator/task.h"
 
@@ -56,13 +56,6 @@ class Loader {
   std::string file_;
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 bool Task::HasBackend(std::string_view b) const {
@@ -86,9 +79,12 @@ Result<Task> LoadTask(const std::string& dir_in) {
   fs::path dir = fs::absolute(dir_in, ec);
   std::string file = (dir / "task.yaml").string();
   if (!fs::exists(file)) return Status::NotFound(file + ": no such task file");
+  // Read once: the fingerprint below hashes exactly the bytes that were parsed.
+  auto text = ReadFileText(file);
+  if (!text.ok()) return text.status();
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file);
+    root = YAML::Load(*text);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                                    std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -244,7 +240,7 @@ Result<Task> LoadTask(const std::string& dir_in) {
   }
 
   Sha256 h;
-  h.Update(ReadFile(file));
+  h.Update(*text);
   auto path_in_dir = [&](const YAML::Node& n, const std::string& key) -> std::string {
     std::string rel = L.Str(n, key);
     fs::path p = (dir / rel).lexically_normal();
@@ -253,8 +249,13 @@ Result<Task> LoadTask(const std::string& dir_in) {
       L.Error(n, key, "file '" + rel + "' does not exist inside " + t.dir);
       return "";
     }
+    auto content = ReadFileText(p.string());
+    if (!content.ok()) {
+      L.Error(n, key, content.status().message());
+      return "";
+    }
     h.Update(rel);
-    h.Update(ReadFile(p.string()));
+    h.Update(*content);
     return p.string();
   };
   for (const char* role : {"reference", "baseline", "seed"}) {

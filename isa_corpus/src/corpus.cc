@@ -3,25 +3,16 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "amd_isa_xml.h"
 #include "fts_index.h"
+#include "ksearch/core/file_text.h"
 #include "ksearch/isa_corpus/arch.h"
 
 namespace ksearch::isa_corpus {
 namespace {
 
 namespace fs = std::filesystem;
-
-Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path.string() + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Every *.md under `dir`, recursively, sorted so load order is deterministic.
 Result<std::vector<fs::path>> MarkdownFiles(const fs::path& dir) {
@@ -86,7 +77,7 @@ Result<std::unique_ptr<Corpus>> Corpus::Open(const CorpusOptions& options) {
   auto files = MarkdownFiles(root / "chapters");
   if (!files.ok()) return files.status();
   for (const fs::path& f : *files) {
-    auto text = ReadFile(f);
+    auto text = ReadFileText(f.string());
     if (!text.ok()) return text.status();
     auto ch = ParseChapter(*text, f.string(), FrontMatter::kRequired);
     if (!ch.ok()) return ch.status();
@@ -98,7 +89,7 @@ Result<std::unique_ptr<Corpus>> Corpus::Open(const CorpusOptions& options) {
     auto rule_files = MarkdownFiles(root / "rules");
     if (!rule_files.ok()) return rule_files.status();
     for (const fs::path& f : *rule_files) {
-      auto text = ReadFile(f);
+      auto text = ReadFileText(f.string());
       if (!text.ok()) return text.status();
       auto rules = ParseChapter(*text, f.string(), FrontMatter::kOptional, f.stem().string());
       if (!rules.ok()) return rules.status();
@@ -158,7 +149,7 @@ Status Corpus::AddMarkdownFolder(const std::string& dir) {
   auto files = MarkdownFiles(dir);
   if (!files.ok()) return files.status().WithContext("user documents");
   for (const fs::path& f : *files) {
-    auto text = ReadFile(f);
+    auto text = ReadFileText(f.string());
     if (!text.ok()) return text.status();
     auto ch = ParseChapter(*text, f.string(), FrontMatter::kOptional, f.stem().string());
     if (!ch.ok()) return ch.status();

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "ksearch/core/file_text.h"
 #include "ksearch/core/sha256.h"
 
 namespace ksearch::isa_corpus {
@@ -20,12 +19,9 @@ std::string Relative(const std::string& path, const std::string& root) {
   return ec || rel.empty() ? path : rel.generic_string();
 }
 
-std::string FileSha(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Sha256Hex(ss.str());
-}
+// A chapter the corpus has just loaded is readable; one that vanished since
+// hashes as empty, and CheckManifest then reports it as changed.
+std::string FileSha(const std::string& path) { return Sha256Hex(ReadFileText(path).value_or("")); }
 
 ordered_json Entry(const Chapter& ch, const std::string& root, bool with_sections) {
   ordered_json j;
@@ -77,15 +73,13 @@ std::string BuildManifest(const Corpus& corpus) {
 
 Status CheckManifest(const Corpus& corpus) {
   const std::string path = (fs::path(corpus.root()) / "manifest.json").string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": missing; run `ksearch isa manifest --write`");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto have = ReadFileText(path);
+  if (!have.ok()) return Status::NotFound(path + ": missing; run `ksearch isa manifest --write`");
   const std::string want = BuildManifest(corpus);
-  if (ss.str() == want) return Status::Ok();
+  if (*have == want) return Status::Ok();
   // Name the first entry that differs, to point at the chapter to look at.
   auto first_difference = [&]() -> std::string {
-    ordered_json have_j = ordered_json::parse(ss.str(), nullptr, false);
+    ordered_json have_j = ordered_json::parse(*have, nullptr, false);
     if (have_j.is_discarded()) return "the file is not valid JSON";
     ordered_json want_j = ordered_json::parse(want);
     for (const char* list : {"chapters", "rules"}) {

@@ -1,9 +1,8 @@
 #include "ksearch/isa_corpus/topics.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "ksearch/core/file_text.h"
 #include "yaml_fields.h"
 
 namespace ksearch::isa_corpus {
@@ -81,11 +80,9 @@ Result<TopicMap> ParseTopics(const std::string& yaml_text, const std::string& or
 }
 
 Result<TopicMap> LoadTopics(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound(path + ": cannot open topics file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseTopics(ss.str(), path);
+  auto text = ReadFileText(path, "the topics file");
+  if (!text.ok()) return text.status();
+  return ParseTopics(*text, path);
 }
 
 }  // namespace ksearch::isa_corpus

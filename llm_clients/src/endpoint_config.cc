@@ -2,11 +2,12 @@
 // Errors: "file:line:col: endpoints[i].key: problem", all collected.
 #include "ksearch/llm_clients/endpoint_config.h"
 
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
+
+#include "ksearch/core/file_text.h"
 
 namespace ksearch::llm {
 namespace {
@@ -214,11 +215,9 @@ Result<std::vector<EndpointConfig>> ParseEndpointsYaml(std::string_view text, st
 }
 
 Result<std::vector<EndpointConfig>> LoadEndpointsFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open endpoint config");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParseEndpointsYaml(ss.str(), path);
+  auto text = ReadFileText(path, "the endpoint config");
+  if (!text.ok()) return text.status();
+  return ParseEndpointsYaml(*text, path);
 }
 
 }  // namespace ksearch::llm

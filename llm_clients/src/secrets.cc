@@ -1,8 +1,8 @@
 #include "secrets.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "ksearch/core/file_text.h"
 
 namespace ksearch::llm {
 
@@ -16,14 +16,9 @@ Result<std::string> ReadApiKey(const EndpointConfig& c) {
     }
     key = v;
   } else if (!c.api_key_file.empty()) {
-    std::ifstream in(c.api_key_file, std::ios::binary);
-    if (!in) {
-      return Status::InvalidArgument("endpoint " + c.name + ": cannot read api_key_file " +
-                                     c.api_key_file);
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    key = ss.str();
+    auto text = ReadFileText(c.api_key_file, "api_key_file");
+    if (!text.ok()) return Status::InvalidArgument("endpoint " + c.name + ": " + text.status().message());
+    key = std::move(*text);
   } else {
     return std::string();
   }

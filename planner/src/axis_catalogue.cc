@@ -1,10 +1,9 @@
 #include "ksearch/planner/axis_catalogue.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "ksearch/core/file_text.h"
 #include "yaml_util.h"
 
 namespace ksearch::planner {
@@ -122,11 +121,9 @@ Result<AxisCatalogue> AxisCatalogue::Parse(const std::string& yaml_text,
 }
 
 Result<AxisCatalogue> AxisCatalogue::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound(path + ": cannot open axis catalogue");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path);
+  auto text = ReadFileText(path, "the axis catalogue");
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 Result<AxisCatalogue> AxisCatalogue::Restrict(const std::vector<std::string>& include,

@@ -1,8 +1,6 @@
 #include "ksearch/planner/campaign_spec.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "ksearch/core/file_text.h"
 #include "yaml_util.h"
 
 namespace ksearch::planner {
@@ -161,11 +159,9 @@ Result<CampaignSpec> ParseCampaignSpec(const std::string& yaml_text,
 }
 
 Result<CampaignSpec> LoadCampaignSpec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound(path + ": cannot open campaign file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseCampaignSpec(ss.str(), path);
+  auto text = ReadFileText(path, "the campaign file");
+  if (!text.ok()) return text.status();
+  return ParseCampaignSpec(*text, path);
 }
 
 }  // namespace ksearch::planner

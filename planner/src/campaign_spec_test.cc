@@ -94,3 +94,11 @@ TEST_CASE("campaign spec errors name file, line and key", "[planner]") {
     CHECK(r.status().message().rfind("bad.yaml:", 0) == 0);
   }
 }
+
+TEST_CASE("a campaign file that cannot be read is named with the reason", "[planner]") {
+  const std::string path = "/nonexistent-ksearch-dir/c1.yaml";
+  auto r = ksearch::planner::LoadCampaignSpec(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().IsNotFound());
+  CHECK(r.status().message() == path + ": cannot read the campaign file: No such file or directory");
+}

@@ -3,22 +3,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
+
+#include "ksearch/core/file_text.h"
 
 namespace ksearch::skills {
 namespace {
 
 namespace fs = std::filesystem;
-
-Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path.string() + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The first prose line of a contract (skipping headings and blank lines).
 std::string FirstProseLine(const std::string& text) {
@@ -59,7 +52,7 @@ Result<SkillTree> SkillTree::Load(const SkillTreeOptions& options) {
     return Status::Ok();
   };
   for (const fs::path& f : files) {
-    auto text = ReadFile(f);
+    auto text = ReadFileText(f.string());
     if (!text.ok()) return text.status();
     auto skill = ParseSkill(*text, f.string());
     if (!skill.ok()) return skill.status();
@@ -72,7 +65,7 @@ Result<SkillTree> SkillTree::Load(const SkillTreeOptions& options) {
     }
     std::sort(contracts.begin(), contracts.end());
     for (const fs::path& dir : contracts) {
-      auto text = ReadFile(dir / "contract.md");
+      auto text = ReadFileText((dir / "contract.md").string());
       if (!text.ok()) return text.status();
       Skill op;
       const std::string name = dir.filename().string();

@@ -9,6 +9,7 @@
 
 #include "cli/api_client.h"
 #include "cli/cli.h"
+#include "ksearch/core/file_text.h"
 
 namespace ksearch::cli {
 namespace {
@@ -87,14 +88,12 @@ void PrintStatus(const json& s, std::ostream& out) {
 int CampaignStart(const Args& args, Io io) {
   if (!NeedId(args, io, "ksearch campaign start CAMPAIGN.yaml")) return 2;
   const std::string path = args.positional()[0];
-  std::ifstream in(path);
-  if (!in) {
-    io.err << "ksearch: " << path << ": cannot read\n";
+  auto spec_yaml = ReadFileText(path, "the campaign file");
+  if (!spec_yaml.ok()) {
+    io.err << "ksearch: " << spec_yaml.status().message() << "\n";
     return 1;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json body{{"spec_yaml", ss.str()}, {"source", path}};
+  json body{{"spec_yaml", *spec_yaml}, {"source", path}};
   return Call(args, io, kConn, "POST", "/v1/campaigns", body.dump(), [&](const json& r) {
     io.out << "started campaign " << r.value("campaign", "") << " (task " << r.value("task", "") << ", "
            << r.value("backend", "") << ", " << r.value("axes", json::array()).size() << " axes)\n";

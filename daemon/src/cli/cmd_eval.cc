@@ -7,9 +7,9 @@
 #include <fstream>
 #include <ostream>
 #include <random>
-#include <sstream>
 
 #include "cli/cli.h"
+#include "ksearch/core/file_text.h"
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/task.h"
 
@@ -17,13 +17,6 @@ namespace ksearch::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int RunEval(const Args& args, Io io) {
   if (Status s = args.CheckKnown({"task", "kernel", "backend", "arch", "profile", "json", "work-dir", "seed",
@@ -38,6 +31,8 @@ int RunEval(const Args& args, Io io) {
   }
   std::string kernel = args.Get("kernel");
   if (!fs::is_regular_file(kernel)) { io.err << kernel << ": no such file\n"; return 2; }
+  auto kernel_source = ReadFileText(kernel);
+  if (!kernel_source.ok()) { io.err << kernel_source.status().message() << "\n"; return 2; }
   std::string bname = args.Get("backend", kernel.size() > 3 && kernel.substr(kernel.size() - 3) == ".cu" ? "cuda" : "host");
   auto backend = ParseBackend(bname);
   if (!backend.ok()) { io.err << backend.status().message() << "\n"; return 2; }
@@ -65,9 +60,13 @@ int RunEval(const Args& args, Io io) {
 
   // Baseline first, same discipline, for the speedup.
   const auto& files = task->files[bname];
-  if (!args.Has("no-baseline") && !files.baseline.empty()) {
+  const bool with_baseline = !args.Has("no-baseline") && !files.baseline.empty();
+  auto baseline_source = with_baseline ? ReadFileText(files.baseline) : Status::NotFound("no baseline wanted");
+  if (with_baseline && !baseline_source.ok())
+    io.err << "warning: no baseline: " << baseline_source.status().message() << "\n";
+  if (baseline_source.ok()) {
     BuildRequest bb = breq;
-    bb.source = ReadFile(files.baseline);
+    bb.source = std::move(*baseline_source);
     BuildResult bbuilt = evaluator::Build(bb, launcher);
     if (bbuilt.ok) {
       RunRequest br = rreq;
@@ -84,7 +83,7 @@ int RunEval(const Args& args, Io io) {
     }
   }
 
-  breq.source = ReadFile(kernel);
+  breq.source = std::move(*kernel_source);
   BuildResult built = evaluator::Build(breq, launcher);
   RunResult run;
   bool ran = false;

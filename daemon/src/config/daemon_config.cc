@@ -3,11 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "ksearch/core/file_text.h"
 
 namespace ksearch::daemon {
 namespace {
@@ -204,11 +205,9 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
 }
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound(path + ": cannot read the daemon configuration");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseDaemonConfig(ss.str(), path);
+  auto text = ReadFileText(path, "the daemon configuration");
+  if (!text.ok()) return text.status();
+  return ParseDaemonConfig(*text, path);
 }
 
 }  // namespace ksearch::daemon

@@ -5,9 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fstream>
-#include <sstream>
 
+#include "ksearch/core/file_text.h"
 #include "ksearch/evaluator/task.h"
 #include "ksearch/experiment_log/export.h"
 #include "ksearch/experiment_log/views.h"
@@ -18,18 +17,6 @@
 namespace ksearch::daemon {
 
 using nlohmann::json;
-
-namespace {
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound(path + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
                                  experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
@@ -172,11 +159,11 @@ Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const 
   auto restricted = catalogue_.Restrict(spec->axes, spec->exclude_axes, spec->arch);
   if (!restricted.ok()) return restricted.status().WithContext(source_name);
   const auto& files = task->files.at(backend_name);
-  auto seed = ReadFile(files.seed);
+  auto seed = ReadFileText(files.seed);
   if (!seed.ok()) return seed.status();
-  auto baseline = ReadFile(files.baseline);
+  auto baseline = ReadFileText(files.baseline);
   if (!baseline.ok()) return baseline.status();
-  auto contract = ReadFile(task->contract_path);
+  auto contract = ReadFileText(task->contract_path);
   auto contract_blob = log_.PutBlob(contract.ok() ? *contract : "");
   if (!contract_blob.ok()) return contract_blob.status();
   auto yaml_blob = log_.PutBlob(spec_yaml);

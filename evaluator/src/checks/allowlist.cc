@@ -2,8 +2,9 @@
 
 #include <fnmatch.h>
 
-#include <fstream>
 #include <sstream>
+
+#include "ksearch/core/file_text.h"
 
 namespace ksearch::evaluator::checks {
 namespace {
@@ -74,11 +75,9 @@ Result<SymbolAllowlist> SymbolAllowlist::Parse(const std::string& text, const st
 }
 
 Result<SymbolAllowlist> SymbolAllowlist::LoadFile(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return Status::NotFound(path + ": cannot read allowlist file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return Parse(ss.str(), path);
+  auto text = ReadFileText(path, "the allowlist file");
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 Result<SymbolAllowlist> SymbolAllowlist::LoadFor(const std::string& dir, const std::string& backend,
