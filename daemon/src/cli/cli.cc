@@ -1,8 +1,12 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <ostream>
+#include <sstream>
 
 namespace ksearch::cli {
 
@@ -38,6 +42,46 @@ bool Args::Has(const std::string& name) const {
 std::string Args::Get(const std::string& name, const std::string& fallback) const {
   auto it = options_.find(name);
   return it == options_.end() ? fallback : it->second;
+}
+
+namespace {
+
+// The whole of `text` as a T, or nothing (from_chars: no locale, no leading
+// '+' or spaces, no trailing bytes).
+template <typename T>
+std::optional<T> ParseWhole(const std::string& text) {
+  T v{};
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || p != end || text.empty()) return std::nullopt;
+  return v;
+}
+
+template <typename T>
+Result<T> GetNumber(const Args& a, const std::string& name, T fallback, T min, T max, const char* kind) {
+  if (!a.Has(name)) return fallback;
+  const std::string text = a.Get(name);
+  std::optional<T> v = ParseWhole<T>(text);
+  if (!v || !(*v >= min && *v <= max)) {
+    std::ostringstream range;
+    range << kind << " from " << min << " to " << max;
+    return Status::InvalidArgument("--" + name + ": '" + text + "' is not " + range.str());
+  }
+  return *v;
+}
+
+}  // namespace
+
+Result<int64_t> Args::GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
+  return GetNumber<int64_t>(*this, name, fallback, min, max, "an integer");
+}
+
+Result<uint64_t> Args::GetUint64(const std::string& name, uint64_t fallback) const {
+  return GetNumber<uint64_t>(*this, name, fallback, 0, UINT64_MAX, "an integer");
+}
+
+Result<double> Args::GetDouble(const std::string& name, double fallback, double min, double max) const {
+  return GetNumber<double>(*this, name, fallback, min, max, "a number");
 }
 
 Status Args::CheckKnown(const std::set<std::string>& known) const {

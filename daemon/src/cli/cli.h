@@ -27,6 +27,12 @@ class Args {
   const std::vector<std::string>& positional() const { return positional_; }
   bool Has(const std::string& name) const;              // option or flag present
   std::string Get(const std::string& name, const std::string& fallback = "") const;
+  // --NAME as a number, `fallback` when the option is absent. The whole value
+  // must be the number ("10abc", "-5" for an unsigned, "1e999" are refused) and
+  // lie in [min, max]; the error names the option, the value and the range.
+  Result<int64_t> GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
+  Result<uint64_t> GetUint64(const std::string& name, uint64_t fallback) const;
+  Result<double> GetDouble(const std::string& name, double fallback, double min, double max) const;
   // Error naming the first option not in `known` (flags included).
   Status CheckKnown(const std::set<std::string>& known) const;
   bool json() const { return Has("json"); }

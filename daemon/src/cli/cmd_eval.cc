@@ -41,7 +41,10 @@ int RunEval(const Args& args, Io io) {
 
   const char* env_work = std::getenv("KSEARCH_WORK_DIR");
   std::string work = fs::absolute(args.Get("work-dir", env_work ? env_work : ".ksearch-work")).string();
-  uint64_t seed = args.Has("seed") ? std::stoull(args.Get("seed")) : std::random_device{}();
+  auto seed = args.GetUint64("seed", std::random_device{}());
+  if (!seed.ok()) { io.err << seed.status().message() << "\n"; return 2; }
+  auto timeout = args.GetDouble("timeout", RunRequest{}.run_timeout_s, 0.1, 86400);
+  if (!timeout.ok()) { io.err << timeout.status().message() << "\n"; return 2; }
   auto& launcher = PosixProcessLauncher::Instance();
 
   BuildRequest breq;
@@ -54,9 +57,9 @@ int RunEval(const Args& args, Io io) {
   rreq.backend = *backend;
   rreq.arch = breq.arch;
   rreq.work_dir = work;
-  rreq.seed = seed;
+  rreq.seed = *seed;
   rreq.profile = args.Has("profile");
-  if (args.Has("timeout")) rreq.run_timeout_s = std::stod(args.Get("timeout"));
+  rreq.run_timeout_s = *timeout;
 
   // Baseline first, same discipline, for the speedup.
   const auto& files = task->files[bname];
@@ -94,7 +97,7 @@ int RunEval(const Args& args, Io io) {
   }
   nlohmann::json packet = evaluator::MakeEvidencePacket(breq, built, rreq, ran ? &run : nullptr);
   fs::create_directories(work + "/packets");
-  std::string packet_path = work + "/packets/" + built.source_hash.substr(0, 16) + "-" + std::to_string(seed) + ".json";
+  std::string packet_path = work + "/packets/" + built.source_hash.substr(0, 16) + "-" + std::to_string(*seed) + ".json";
   packet["replay"] = "ksearch replay " + packet_path;
   std::ofstream(packet_path) << packet.dump(1);
   if (args.json()) {

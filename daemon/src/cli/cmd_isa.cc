@@ -77,16 +77,11 @@ std::string Snippet(const std::string& text, size_t max) {
 const char* kSearchUsage = "ksearch isa search \"QUERY\" [--arch sm_90a] [--limit 10] [--json] [--corpus DIR]";
 int RunSearch(const Args& args, Io io) {
   if (Status s = CheckArgs(args, {"arch", "limit"}, 1); !s.ok()) return Usage(s, kSearchUsage, io);
-  int limit = 0;
-  try {
-    limit = std::stoi(args.Get("limit", "10"));
-  } catch (...) {
-    limit = 0;
-  }
-  if (limit <= 0) return Usage(Status::InvalidArgument("--limit: expected a positive integer"), kSearchUsage, io);
+  auto limit = args.GetInt("limit", 10, 1, 10000);
+  if (!limit.ok()) return Usage(limit.status(), kSearchUsage, io);
   auto corpus = OpenCorpus(args, io);
   if (!corpus) return 1;
-  auto hits = corpus->Search({args.positional()[0], args.Get("arch"), {}}, limit);
+  auto hits = corpus->Search({args.positional()[0], args.Get("arch"), {}}, static_cast<int>(*limit));
   if (!hits.ok()) {
     io.err << "ksearch isa search: " << hits.status().message() << "\n";
     return 1;
@@ -167,16 +162,12 @@ int RunRetrieve(const Args& args, Io io) {
   if (Status s = CheckArgs(args, {"arch", "axis", "bottleneck", "budget"}, 1); !s.ok()) {
     return Usage(s, kRetrieveUsage, io);
   }
-  long budget = -1;
-  try {
-    budget = std::stol(args.Get("budget", "6000"));
-  } catch (...) {
-  }
-  if (budget < 0) return Usage(Status::InvalidArgument("--budget: expected bytes >= 0"), kRetrieveUsage, io);
+  auto budget = args.GetInt("budget", 6000, 0, int64_t{1} << 30);
+  if (!budget.ok()) return Usage(budget.status(), kRetrieveUsage, io);
   auto corpus = OpenCorpus(args, io);
   if (!corpus) return 1;
   isa_corpus::RetrievalRequest req{args.positional()[0], args.Get("arch"), args.Get("axis"), args.Get("bottleneck")};
-  auto packet = corpus->Retrieve(req, static_cast<size_t>(budget));
+  auto packet = corpus->Retrieve(req, static_cast<size_t>(*budget));
   if (!packet.ok()) {
     io.err << "ksearch isa retrieve: " << packet.status().message() << "\n";
     return 1;

@@ -60,7 +60,9 @@ int RunReplay(const Args& args, Io io) {
   }
   BuildRequest breq = packet["build_request"].get<BuildRequest>();
   RunRequest rreq = packet["run_request"].get<RunRequest>();
-  if (args.Has("seed")) rreq.seed = std::stoull(args.Get("seed"));
+  auto seed = args.GetUint64("seed", rreq.seed);
+  if (!seed.ok()) { io.err << seed.status().message() << "\n"; return 2; }
+  rreq.seed = *seed;
   if (args.Has("work-dir")) breq.work_dir = rreq.work_dir = args.Get("work-dir");
   if (args.Has("profile")) rreq.profile = true;
   auto& launcher = PosixProcessLauncher::Instance();
