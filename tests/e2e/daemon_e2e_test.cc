@@ -36,6 +36,29 @@ TEST_CASE("a host campaign with the tuner runs end to end through the daemon", "
   REQUIRE(attempts.status == 200);
   CHECK(attempts.body["attempts"].size() == static_cast<size_t>(status.value("attempts_started", 0)));
 
+  // The command line sends its values percent-encoded: a verdict holding
+  // '&' and '=' stays one filter value (before, "&bogus=1" reached the server
+  // as a parameter of its own and the request failed with a 400).
+  const std::string url = "http://127.0.0.1:" + std::to_string(d.target().port);
+  int rc = -1;
+  std::string hostile = d.RunCli({"attempts", "e2e-basic", "--verdict", "slower&bogus=1", "--json", "--url", url,
+                                  "--token-file", d.dir() + "/token"},
+                                 &rc);
+  INFO(hostile);
+  CHECK(rc == 0);
+  CHECK(nlohmann::json::parse(hostile)["attempts"].empty());
+  const std::string verdict = attempts.body["attempts"][0].value("verdict", "");
+  std::string filtered = d.RunCli({"attempts", "e2e-basic", "--verdict", verdict, "--limit", "100", "--json", "--url",
+                                   url, "--token-file", d.dir() + "/token"},
+                                  &rc);
+  INFO(filtered);
+  CHECK(rc == 0);
+  size_t expected = 0;
+  for (const auto& a : attempts.body["attempts"]) expected += a.value("verdict", "") == verdict;
+  const auto rows = nlohmann::json::parse(filtered)["attempts"];
+  CHECK(rows.size() == expected);
+  for (const auto& a : rows) CHECK(a.value("verdict", "") == verdict);
+
   auto metrics = d.Call("GET", "/metrics");
   CHECK(metrics.raw.find("ksearch_attempts_total{verdict=") != std::string::npos);
   CHECK(d.Call("GET", "/v1/campaigns/e2e-basic/frontier").status == 200);

@@ -43,6 +43,25 @@ ApiResponse ApiResponse::Error(int status, const std::string& message) {
   return Json(status, nlohmann::json{{"error", message}}.dump());
 }
 
+std::string PercentEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    const auto b = static_cast<unsigned char>(c);
+    const bool unreserved = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||
+                            b == '-' || b == '.' || b == '_' || b == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+    }
+  }
+  return out;
+}
+
 bool ParseTarget(const std::string& target, std::string& path,
                  std::map<std::string, std::string>& query) {
   auto q = target.find('?');

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace ksearch::daemon {
 
@@ -32,5 +33,10 @@ struct ApiResponse {
 // malformed percent-escape.
 bool ParseTarget(const std::string& target, std::string& path,
                  std::map<std::string, std::string>& query);
+
+// Percent-encodes every byte except RFC 3986's unreserved characters
+// (A-Z a-z 0-9 - . _ ~), so a value can be placed in one path segment or one
+// query value and ParseTarget gives it back unchanged.
+std::string PercentEncode(std::string_view value);
 
 }  // namespace ksearch::daemon

@@ -154,3 +154,20 @@ TEST_CASE("query strings are percent-decoded; bad escapes are rejected", "[daemo
   CHECK_FALSE(ParseTarget("/v1/x?a=%zz", path, q));
   CHECK_FALSE(ParseTarget("/v1/x?a=%4", path, q));
 }
+
+TEST_CASE("PercentEncode keeps a value inside its path segment or query value", "[daemon][api]") {
+  CHECK(PercentEncode("softmax-v2_1.x~") == "softmax-v2_1.x~");
+  CHECK(PercentEncode("a b&c=d?e/f%+#") == "a%20b%26c%3Dd%3Fe%2Ff%25%2B%23");
+  CHECK(PercentEncode(std::string("\x00\xff", 2)) == "%00%FF");
+  // Round trip through the server's parser: the hostile value stays one
+  // parameter and comes back byte for byte.
+  const std::string hostile = "slower&limit=999999&verdict=x y+z%41";
+  std::string path;
+  std::map<std::string, std::string> q;
+  REQUIRE(ParseTarget("/v1/campaigns/" + PercentEncode("c?1") + "/attempts?limit=5&verdict=" + PercentEncode(hostile),
+                      path, q));
+  CHECK(path == "/v1/campaigns/c?1/attempts");
+  CHECK(q.size() == 2);
+  CHECK(q["limit"] == "5");
+  CHECK(q["verdict"] == hostile);
+}

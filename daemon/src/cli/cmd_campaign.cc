@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "api/http_types.h"
 #include "cli/api_client.h"
 #include "cli/cli.h"
 #include "ksearch/core/file_text.h"
@@ -15,6 +16,7 @@ namespace ksearch::cli {
 namespace {
 
 using nlohmann::json;
+using daemon::PercentEncode;
 
 const std::set<std::string> kConn = {"url", "token-file", "daemon-config", "json"};
 
@@ -128,7 +130,7 @@ int Slots(const Args& args, Io io) {
 
 int CampaignStatus(const Args& args, Io io) {
   if (!NeedId(args, io, "ksearch campaign status ID [--watch] [--json]")) return 2;
-  const std::string path = "/v1/campaigns/" + args.positional()[0];
+  const std::string path = "/v1/campaigns/" + PercentEncode(args.positional()[0]);
   if (!args.Has("watch")) return Call(args, io, With({"watch"}), "GET", path, "", [&](const json& r) { PrintStatus(r, io.out); });
   // Live progress: one line per change until the campaign ends.
   if (Status s = args.CheckKnown(With({"watch"})); !s.ok()) {
@@ -170,14 +172,20 @@ int CampaignStatus(const Args& args, Io io) {
 int CampaignAction(const Args& args, Io io, const std::string& action) {
   if (!NeedId(args, io, ("ksearch campaign " + action + " ID").c_str())) return 2;
   const std::string id = args.positional()[0];
-  return Call(args, io, kConn, "POST", "/v1/campaigns/" + id + "/" + action, "",
+  return Call(args, io, kConn, "POST", "/v1/campaigns/" + PercentEncode(id) + "/" + action, "",
               [&](const json&) { io.out << action << ": " << id << "\n"; });
 }
 
 int Attempts(const Args& args, Io io) {
   if (!NeedId(args, io, "ksearch attempts CAMPAIGN [--limit N] [--verdict V] [--json]")) return 2;
-  std::string path = "/v1/campaigns/" + args.positional()[0] + "/attempts?limit=" + args.Get("limit", "50");
-  if (args.Has("verdict")) path += "&verdict=" + args.Get("verdict");
+  // The server's bound; asked here too so a bad value is named before any request.
+  auto limit = args.GetInt("limit", 50, 1, 100000);
+  if (!limit.ok()) {
+    io.err << "ksearch attempts: " << limit.status().message() << "\nusage: ksearch attempts CAMPAIGN [--limit N] [--verdict V] [--json]\n";
+    return 2;
+  }
+  std::string path = "/v1/campaigns/" + PercentEncode(args.positional()[0]) + "/attempts?limit=" + std::to_string(*limit);
+  if (args.Has("verdict")) path += "&verdict=" + PercentEncode(args.Get("verdict"));
   return Call(args, io, With({"limit", "verdict"}), "GET", path, "", [&](const json& r) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& a : r.value("attempts", json::array()))
@@ -192,7 +200,7 @@ int Attempts(const Args& args, Io io) {
 
 int Best(const Args& args, Io io) {
   if (!NeedId(args, io, "ksearch best CAMPAIGN [--out FILE] [--json]")) return 2;
-  return Call(args, io, With({"out"}), "GET", "/v1/campaigns/" + args.positional()[0] + "/best", "",
+  return Call(args, io, With({"out"}), "GET", "/v1/campaigns/" + PercentEncode(args.positional()[0]) + "/best", "",
               [&](const json& r) {
                 io.out << "best " << r.value("candidate", "") << " from " << r.value("attempt", "") << ": "
                        << Fixed(r.value("time_us", 0.0), 2) << " us (seed "
@@ -208,7 +216,7 @@ int Best(const Args& args, Io io) {
 
 int Frontier(const Args& args, Io io) {
   if (!NeedId(args, io, "ksearch frontier CAMPAIGN [--json]")) return 2;
-  return Call(args, io, kConn, "GET", "/v1/campaigns/" + args.positional()[0] + "/frontier", "",
+  return Call(args, io, kConn, "GET", "/v1/campaigns/" + PercentEncode(args.positional()[0]) + "/frontier", "",
               [&](const json& r) {
                 std::vector<std::vector<std::string>> rows;
                 for (const auto& f : r.value("frontier", json::array()))
