@@ -115,6 +115,16 @@ double Landscape::Measure(const SimState& s, std::mt19937_64& rng) const {
   return std::max(t, 1e-6);
 }
 
+std::vector<std::string> Landscape::TunerNeighbourKeys(const SimState& s) const {
+  std::vector<std::string> out;
+  for (int d : {-1, 1}) {
+    SimState c = s;
+    c.tune += d;
+    if (c.tune >= 0 && c.tune <= 4) out.push_back(c.Key());
+  }
+  return out;
+}
+
 ProposalResult Landscape::Propose(const SimState& parent, int axis, std::mt19937_64& rng,
                                   const std::vector<std::string>& tried, int* variant) const {
   std::uniform_real_distribution<double> u(0, 1);

@@ -79,6 +79,9 @@ class Landscape {
   double Measure(const SimState& s, std::mt19937_64& rng) const;
   // Applies one edit along `axis` to `parent` (the "LLM" or tuner).
   // `tried` holds state keys already produced (the tuner never repeats one).
+  // Keys of the states one tuner step from `s` (what the daemon lists as an
+  // attempt_finished's tuner_neighbours; a campaign has the tuner).
+  std::vector<std::string> TunerNeighbourKeys(const SimState& s) const;
   ProposalResult Propose(const SimState& parent, int axis, std::mt19937_64& rng,
                          const std::vector<std::string>& tried_keys, int* variant_counter) const;
 

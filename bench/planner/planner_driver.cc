@@ -112,6 +112,10 @@ class Driver {
       j["time_us"] = t;
       j["spread"] = ReportedSpread();
       j["bottleneck"] = kClasses[L_.Bottleneck(*s)];
+      // As ksearchd records it for a campaign with the tuner
+      // (TunerNeighbourHashes); PLANNER_BENCH_NO_TUNER_NEIGHBOURS=1 leaves it
+      // out, as logs before it did.
+      if (list_tuner_neighbours_) j["tuner_neighbours"] = L_.TunerNeighbourKeys(*s);
     }
     Emit("attempt_finished", a, j);
     if (trace_) std::fprintf(stderr, "  = %s\n", verdict.c_str());
@@ -261,6 +265,7 @@ class Driver {
   int64_t decisions_ = 0;
   const bool report_missing_ = std::getenv("PLANNER_BENCH_MISSING") != nullptr;
   const bool trace_parents_ = std::getenv("PLANNER_BENCH_PARENT") != nullptr;
+  const bool list_tuner_neighbours_ = std::getenv("PLANNER_BENCH_NO_TUNER_NEIGHBOURS") == nullptr;
   const bool false_elites_ = std::getenv("PLANNER_BENCH_FE") != nullptr;
   double seed_measured_ = 1;
   std::vector<double> seed_samples_;

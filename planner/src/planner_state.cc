@@ -119,7 +119,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   ++attempts_finished;
   a.finish_index = attempts_finished;
   std::string sh = Str(p, "source_hash"), mh = Str(p, "machine_code_hash");
-  if (!sh.empty()) source_hashes.insert(sh);
+  if (!sh.empty()) AddSourceHash(sh);
   if (!mh.empty()) machine_code_hashes.insert(mh);
   std::string sk = Str(p, "semantic_key");
   if (!sk.empty()) semantic_keys.insert(sk);
@@ -159,6 +159,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
       seed.attempt_id = a.id;
       seed.evidence_blob = a.evidence_blob;
       seed.source_hash = sh;
+      NoteTunerNeighbours(seed, p);
       best_candidate = seed.id;
       best_time_us = seed.time_us;
       finished_at_last_best = attempts_finished;
@@ -242,6 +243,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
     m.pending_remeasure = kind->kind == VerdictKind::kImproved || kind->kind == VerdictKind::kNewBest;
     auto pit = members.find(a.parent);
     m.depth = pit == members.end() ? 1 : pit->second.depth + 1;
+    NoteTunerNeighbours(m, p);
     members[m.id] = m;
     // A precisely measured member that did not improve (a provisional
     // parent, see Exploit) starts from its parent's closed pairs, as a
@@ -411,7 +413,39 @@ const PairState* PlannerState::Pair(const std::string& cand, const std::string& 
   return it == pairs.end() ? nullptr : &it->second;
 }
 
+void PlannerState::AddSourceHash(const std::string& hash) {
+  if (!source_hashes.insert(hash).second) return;
+  auto w = tuner_waiters_.find(hash);
+  if (w == tuner_waiters_.end()) return;
+  for (const std::string& id : w->second) {
+    auto m = members.find(id);
+    if (m == members.end() || m->second.tuner_untried <= 0) continue;
+    --m->second.tuner_untried;
+    ++pair_versions_[id];  // its tuner pair may have closed
+  }
+  tuner_waiters_.erase(w);
+}
+
+void PlannerState::NoteTunerNeighbours(Member& m, const nlohmann::json& payload) {
+  auto it = payload.find("tuner_neighbours");
+  if (it == payload.end() || !it->is_array()) return;
+  std::set<std::string> untried;
+  for (const auto& h : *it)
+    if (h.is_string() && !source_hashes.count(h.get<std::string>())) untried.insert(h.get<std::string>());
+  m.tuner_untried = static_cast<int>(untried.size());
+  for (const std::string& h : untried) tuner_waiters_[h].push_back(m.id);
+  ++pair_versions_[m.id];
+}
+
+bool PlannerState::TunerUsedUp(const std::string& cand) const {
+  auto m = members.find(cand);
+  return m != members.end() && m->second.tuner_untried == 0;
+}
+
 bool PlannerState::PairOpen(const std::string& cand, const Axis& axis) const {
+  // The log lists every source the tuner could make from this one, and the
+  // campaign has them all: asking would only fail with patch_failed.
+  if (axis.tuner_only && TunerUsedUp(cand)) return false;
   const PairState* ps = Pair(cand, axis.name);
   if (!ps) return true;
   if (ps->in_flight > 0) return false;

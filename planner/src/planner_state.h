@@ -52,6 +52,12 @@ struct Member {
   double remeasure_sum = 0;      // their sum
   std::vector<double> samples;   // re-measured times in order (time_us: RobustTimeOf them)
   int depth = 0;                 // generations from the seed
+  // How many of its one-step tuner neighbours (attempt_finished's
+  // `tuner_neighbours`, TunerNeighbourHashes) no source in the campaign has
+  // yet: at 0 its tuner pair is closed. -1: the log did not say (an older
+  // log, a campaign without the tuner); the tuner is then asked, and its
+  // patch_failed closes the pair as before.
+  int tuner_untried = -1;
 };
 
 struct AttemptInfo {
@@ -101,6 +107,8 @@ class PlannerState {
   // Display state of a pair, with in-flight taken into account.
   const PairState* Pair(const std::string& cand, const std::string& axis) const;
   bool PairOpen(const std::string& cand, const Axis& axis) const;
+  // Every one-step tuner neighbour of `cand` has been produced (tuner_untried == 0).
+  bool TunerUsedUp(const std::string& cand) const;
   // Sets m.confirmed and lists m in confirmed_members (once).
   void MarkConfirmed(Member& m);
   // The pair (cand, axis), created if absent, for a change: every change to a
@@ -165,6 +173,10 @@ class PlannerState {
   std::vector<std::string> failed_attempts;  // repairable failures, in finish order
   std::set<std::string> repaired;            // attempts that a repair was started for
   std::set<std::string> source_hashes, machine_code_hashes, semantic_keys;
+  // A source hash not yet in source_hashes -> the members that list it as a
+  // tuner neighbour (Member::tuner_untried counts it). Derived from the
+  // events like the rest, but not part of ToJson (tuner_untried is).
+  std::unordered_map<std::string, std::vector<std::string>> tuner_waiters_;
   std::map<std::string, CountStats> axis_stats;      // per axis
   std::map<std::string, CountStats> proposer_stats;  // per proposer
   std::map<std::pair<std::string, std::string>, CountStats> repair_stats;  // (axis, class)
@@ -189,6 +201,11 @@ class PlannerState {
   void OnMigration(const Event& e);
   void OnLlmCall(const Event& e);
   void Inherit(const Member& parent, const Member& child);
+  // Adds a produced source's hash; members waiting on it as a tuner
+  // neighbour count one fewer untried (and their open axes are recomputed).
+  void AddSourceHash(const std::string& hash);
+  // m.tuner_untried from the payload's `tuner_neighbours`, when present.
+  void NoteTunerNeighbours(Member& m, const nlohmann::json& payload);
   void MigrateIfDue();
   // Appends `t` to m.samples and updates the measured noise with it.
   void AddSample(Member& m, double t);

@@ -809,3 +809,45 @@ TEST_CASE("a candidate whose re-measurement failed is nobody's parent", "[planne
   CHECK(parents.count("seed"));
   CHECK_FALSE(parents.count("c1"));
 }
+
+TEST_CASE("a member's tuner pair closes once the log has every neighbour it lists", "[planner][tuner]") {
+  CampaignSpec spec = TestSpec();
+  spec.proposers = {{"tuner", 1}};
+  spec.repair.max_per_lineage = 0;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  // The daemon lists the seed's two one-step tuner neighbours with each of
+  // its evaluations (TunerNeighbourHashes); the first passing one counts.
+  for (int i = 0; i < kSeedSamples; ++i) {
+    NextStep n = p->Next(0);
+    REQUIRE(n.decision);
+    REQUIRE(n.decision->kind == DecisionKind::kEvaluateSeed);
+    s.Emit("attempt_finished", s.Start(*n.decision),
+           {{"verdict", "no_gain"}, {"candidate", "seed"}, {"source_blob", "blob_seed"},
+            {"source_hash", "h_seed"}, {"time_us", 100.0}, {"spread", 0.005}, {"bottleneck", "memory"},
+            {"tuner_neighbours", {"h_n1", "h_n2"}}});
+  }
+  CHECK(p->Snapshot()["members"]["seed"]["tuner_untried"] == 2);
+
+  // One neighbour evaluated: one left, the pair stays open.
+  s.Finish(s.Start(Fresh("seed", "tune", "tuner")), "slower", "n1", 120);
+  CHECK(p->Snapshot()["members"]["seed"]["tuner_untried"] == 1);
+  CHECK(PairsProposed(*p, s, 200).count({"seed", "tune"}));
+
+  // The other one too (here it came from elsewhere: a failed build of the
+  // same source counts, the tuner skips any known source). The pair is now
+  // closed, well below the tuner's try cap, and no attempt is spent on a
+  // patch_failed to learn it.
+  s.Finish(s.Start(Fresh("n1", "tune", "tuner")), "compile_error", "n2", 0);
+  CHECK(p->Snapshot()["members"]["seed"]["tuner_untried"] == 0);
+  CHECK(p->Snapshot()["members"]["n1"]["tuner_untried"] == -1);  // not listed: asked as before
+  auto proposed = PairsProposed(*p, s, 300);
+  CHECK_FALSE(proposed.count({"seed", "tune"}));
+  CHECK(proposed.count({"n1", "tune"}));
+
+  // The same state from the log alone.
+  auto fresh = MakePlanner(spec);
+  for (const Event& e : s.events) fresh->Observe(e);
+  CHECK(fresh->Snapshot() == p->Snapshot());
+}

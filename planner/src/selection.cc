@@ -179,6 +179,7 @@ Pick Retry(const Ctx& c) {
     int fewest = 1 << 30;
     for (const Axis& a : c.cat.axes()) {
       if (!AxisUsable(c, a)) continue;
+      if (a.tuner_only && c.s.TunerUsedUp(m->id)) continue;
       const PairState* ps = c.s.Pair(m->id, a.name);
       if (ps && (ps->in_flight > 0 || ps->outcome == PairOutcome::kExhausted ||
                  ps->outcome == PairOutcome::kImproved ||

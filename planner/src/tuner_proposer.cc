@@ -33,6 +33,25 @@ const std::regex& MarkRe() {
 
 }  // namespace
 
+namespace {
+
+// One step of one tunable: to its neighbouring value `to`.
+struct Step {
+  size_t t, to;
+};
+
+std::vector<Step> NeighbourSteps(const std::vector<Tunable>& tunables) {
+  std::vector<Step> steps;
+  for (size_t i = 0; i < tunables.size(); ++i) {
+    const Tunable& t = tunables[i];
+    if (t.current > 0) steps.push_back({i, t.current - 1});
+    if (t.current + 1 < t.values.size()) steps.push_back({i, t.current + 1});
+  }
+  return steps;
+}
+
+}  // namespace
+
 Result<std::vector<Tunable>> ParseTunables(const std::string& source) {
   std::vector<Tunable> out;
   auto lines = Lines(source);
@@ -81,6 +100,16 @@ std::string WithTunableValue(const std::string& source, const Tunable& t, size_t
   return out;
 }
 
+std::vector<std::string> TunerNeighbourHashes(const std::string& source) {
+  std::vector<std::string> out;
+  if (source.find("ksearch:tune") == std::string::npos) return out;
+  auto tunables = ParseTunables(source);
+  if (!tunables.ok()) return out;
+  for (const Step& s : NeighbourSteps(*tunables))
+    out.push_back(NormalizedSourceHash(WithTunableValue(source, (*tunables)[s.t], s.to)));
+  return out;
+}
+
 void TunerProposer::Propose(ProposalRequest req, ProposalCallback done) {
   Proposal p;
   auto tunables = ParseTunables(req.parent_source);
@@ -94,13 +123,7 @@ void TunerProposer::Propose(ProposalRequest req, ProposalCallback done) {
     p.failure_reason = "tuner: the source has no ksearch:tune marks";
     return done(std::move(p));
   }
-  struct Step { size_t t, to; };
-  std::vector<Step> steps;
-  for (size_t i = 0; i < tunables->size(); ++i) {
-    const Tunable& t = (*tunables)[i];
-    if (t.current > 0) steps.push_back({i, t.current - 1});
-    if (t.current + 1 < t.values.size()) steps.push_back({i, t.current + 1});
-  }
+  std::vector<Step> steps = NeighbourSteps(*tunables);
   std::mt19937_64 gen(req.seed ^ 0x5DEECE66DULL);
   std::shuffle(steps.begin(), steps.end(), gen);
   for (const Step& s : steps) {

@@ -78,3 +78,24 @@ TEST_CASE("tuner without marks fails with a reason", "[planner][tuner]") {
   CHECK(p.failure == ProposalFailureKind::kPatchFailed);
   CHECK(p.failure_reason == "tuner: the source has no ksearch:tune marks");
 }
+
+TEST_CASE("TunerNeighbourHashes lists exactly what the tuner can propose", "[planner][tuner]") {
+  std::vector<std::string> listed = TunerNeighbourHashes(kSrc);
+  std::set<std::string> neighbours(listed.begin(), listed.end());
+  CHECK(listed.size() == 3);  // (128,1) (512,1) (256,2)
+  CHECK(neighbours.size() == 3);
+  CHECK_FALSE(neighbours.count(NormalizedSourceHash(kSrc)));
+  // Every proposal is one of them, and once they are all known the tuner has
+  // nothing left: the planner can close the pair from the list alone.
+  std::set<std::string> known;
+  for (int i = 0; i < 3; ++i) {
+    Proposal p = Run(kSrc, known, static_cast<uint64_t>(i));
+    REQUIRE(p.ok());
+    CHECK(neighbours.count(NormalizedSourceHash(p.source)));
+    known.insert(NormalizedSourceHash(p.source));
+  }
+  CHECK(known == neighbours);
+  CHECK_FALSE(Run(kSrc, known, 7).ok());
+  CHECK(TunerNeighbourHashes("__global__ void k() {}\n").empty());
+  CHECK(TunerNeighbourHashes("#define B 100 // ksearch:tune {64,128}\n").empty());  // does not parse
+}

@@ -35,6 +35,10 @@ TEST_CASE("a host campaign with the tuner runs end to end through the daemon", "
   auto attempts = d.Call("GET", "/v1/campaigns/e2e-basic/attempts?limit=100");
   REQUIRE(attempts.status == 200);
   CHECK(attempts.body["attempts"].size() == static_cast<size_t>(status.value("attempts_started", 0)));
+  // The planner knows each member's tuner neighbourhood from the log, so no
+  // attempt is spent on the tuner finding it has nothing left to propose.
+  for (const auto& a : attempts.body["attempts"])
+    CHECK(a.value("detail", "").find("every neighbouring configuration") == std::string::npos);
 
   // The command line sends its values percent-encoded: a verdict holding
   // '&' and '=' stays one filter value (before, "&bogus=1" reached the server

@@ -1,4 +1,5 @@
 // The pipeline of one attempt; see campaign_service.h for the picture.
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/planner/novelty.h"
 #include "ksearch/planner/promotion.h"
+#include "ksearch/planner/tuner_proposer.h"
 #include "service/campaign_live.h"
 #include "service/events.h"
 
@@ -475,6 +477,12 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
     if (c && c->seed_time_us > 0) payload["speedup_vs_seed"] = c->seed_time_us / run.time_us;
     if (c && c->baseline.is_object() && c->baseline.value("time_us", 0.0) > 0)
       payload["speedup_vs_baseline"] = c->baseline.value("time_us", 0.0) / run.time_us;
+    // A member's tuner neighbourhood, so the planner closes its tuner pair
+    // once the campaign has every neighbour (planner_state.h, tuner_untried)
+    // instead of learning it from a patch_failed attempt.
+    if (std::any_of(live.spec.proposers.begin(), live.spec.proposers.end(),
+                    [](const planner::ProposerSpec& w) { return w.is_tuner(); }))
+      payload["tuner_neighbours"] = planner::TunerNeighbourHashes(a->source);
   }
   // The source and the evidence packet are committed with the terminal batch.
   // (The source is no longer needed: this is the attempt's last step.)

@@ -31,6 +31,15 @@ Result<std::vector<Tunable>> ParseTunables(const std::string& source);
 // `source` with tunable `t` set to values[index] (the mark is kept).
 std::string WithTunableValue(const std::string& source, const Tunable& t, size_t index);
 
+// The normalized-source hashes (NormalizedSourceHash) of every configuration
+// one tuner step away from `source`, in no particular order: what the tuner
+// can still propose from it is exactly those not yet known. Empty when the
+// source has no marks or they do not parse (the tuner fails on it anyway).
+// The daemon records them with each measured candidate (attempt_finished's
+// `tuner_neighbours`), so the planner knows from the log when a source's
+// tuner neighbourhood is used up instead of spending an attempt to learn it.
+std::vector<std::string> TunerNeighbourHashes(const std::string& source);
+
 class TunerProposer final : public Proposer {
  public:
   const std::string& name() const override { return name_; }
