@@ -31,10 +31,6 @@ const std::regex& MarkRe() {
   return re;
 }
 
-}  // namespace
-
-namespace {
-
 // One step of one tunable: to its neighbouring value `to`.
 struct Step {
   size_t t, to;
