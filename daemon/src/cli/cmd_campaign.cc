@@ -176,12 +176,14 @@ int CampaignAction(const Args& args, Io io, const std::string& action) {
               [&](const json&) { io.out << action << ": " << id << "\n"; });
 }
 
+const char* const kAttemptsUsage = "ksearch attempts CAMPAIGN [--limit N] [--verdict V] [--json]";
+
 int Attempts(const Args& args, Io io) {
-  if (!NeedId(args, io, "ksearch attempts CAMPAIGN [--limit N] [--verdict V] [--json]")) return 2;
+  if (!NeedId(args, io, kAttemptsUsage)) return 2;
   // The server's bound; asked here too so a bad value is named before any request.
   auto limit = args.GetInt("limit", 50, 1, 100000);
   if (!limit.ok()) {
-    io.err << "ksearch attempts: " << limit.status().message() << "\nusage: ksearch attempts CAMPAIGN [--limit N] [--verdict V] [--json]\n";
+    io.err << "ksearch attempts: " << limit.status().message() << "\nusage: " << kAttemptsUsage << "\n";
     return 2;
   }
   std::string path = "/v1/campaigns/" + PercentEncode(args.positional()[0]) + "/attempts?limit=" + std::to_string(*limit);

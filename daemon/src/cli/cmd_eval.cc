@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <random>
 
@@ -63,11 +64,13 @@ int RunEval(const Args& args, Io io) {
 
   // Baseline first, same discipline, for the speedup.
   const auto& files = task->files[bname];
-  const bool with_baseline = !args.Has("no-baseline") && !files.baseline.empty();
-  auto baseline_source = with_baseline ? ReadFileText(files.baseline) : Status::NotFound("no baseline wanted");
-  if (with_baseline && !baseline_source.ok())
-    io.err << "warning: no baseline: " << baseline_source.status().message() << "\n";
-  if (baseline_source.ok()) {
+  std::optional<std::string> baseline_source;
+  if (!args.Has("no-baseline") && !files.baseline.empty()) {
+    auto text = ReadFileText(files.baseline);
+    if (text.ok()) baseline_source = std::move(*text);
+    else io.err << "warning: no baseline: " << text.status().message() << "\n";
+  }
+  if (baseline_source) {
     BuildRequest bb = breq;
     bb.source = std::move(*baseline_source);
     BuildResult bbuilt = evaluator::Build(bb, launcher);

@@ -480,9 +480,7 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
     // A member's tuner neighbourhood, so the planner closes its tuner pair
     // once the campaign has every neighbour (planner_state.h, tuner_untried)
     // instead of learning it from a patch_failed attempt.
-    if (std::any_of(live.spec.proposers.begin(), live.spec.proposers.end(),
-                    [](const planner::ProposerSpec& w) { return w.is_tuner(); }))
-      payload["tuner_neighbours"] = planner::TunerNeighbourHashes(a->source);
+    if (live.spec.HasTuner()) payload["tuner_neighbours"] = planner::TunerNeighbourHashes(a->source);
   }
   // The source and the evidence packet are committed with the terminal batch.
   // (The source is no longer needed: this is the attempt's last step.)

@@ -72,6 +72,12 @@ struct CampaignSpec {
   // Validates ranges and cross-field rules; errors name the key.
   Status Validate() const;
   nlohmann::json ToJson() const;
+  // The built-in tuner is one of `proposers`.
+  bool HasTuner() const {
+    for (const ProposerSpec& p : proposers)
+      if (p.is_tuner()) return true;
+    return false;
+  }
 };
 
 // Parses YAML text; `source_name` (usually the file path) prefixes every error
