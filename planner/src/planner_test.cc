@@ -671,6 +671,12 @@ TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and
   REQUIRE(j.ok());
   CHECK(j->needs_remeasure);
   s.Finish(s.Start(d), "improved", "c", 97.5, "memory", 0.002);
+  // Precise and agreeing: kPreciseMinRemeasures (2) re-measurements decide.
+  auto first = p->JudgeRemeasurement("c", 97.5, 0.002);
+  REQUIRE(first.ok());
+  CHECK(first->needs_another);
+  CHECK_FALSE(first->agrees);
+  s.Remeasure("c", 97.5, false, /*final=*/false);
   auto r = p->JudgeRemeasurement("c", 97.5, 0.002);
   REQUIRE(r.ok());
   CHECK(r->agrees);

@@ -180,11 +180,28 @@ TEST_CASE("precise measurements confirm and refute without extra samples", "[pla
   // spread 0.2% (sigma 0.1%) against a 2% threshold: precision is not the limit.
   const TimeEstimate parent{100, 1, 0.002};
   const TimeEstimate none{0, 0, 0};
-  SECTION("one re-measurement that agrees with the first confirms, a best too") {
-    auto j = JudgeRemeasurement(parent, none, {90, 1, 0.002, /*rel_range=*/0.001}, 0.02);
+  SECTION("two re-measurements that agree with the first confirm, a best too") {
+    auto j = JudgeRemeasurement(parent, none, {90, kPreciseMinRemeasures, 0.002, /*rel_range=*/0.001}, 0.02);
     CHECK(j.agrees);
     CHECK(j.promote_best);
     CHECK_FALSE(j.needs_another);
+  }
+  SECTION("one agreeing re-measurement is not enough: a lucky outlier repeated once would pass") {
+    // The first measurement and the one re-measurement both 10% fast and
+    // within 0.1% of each other: the Gaussian test alone would confirm.
+    auto j = JudgeRemeasurement(parent, none, {90, 1, 0.002, /*rel_range=*/0.001}, 0.02);
+    CHECK_FALSE(j.agrees);
+    CHECK_FALSE(j.promote_best);
+    CHECK(j.needs_another);
+    // The second re-measurement is the true time (100): the samples
+    // disagree, so the usual path asks for more ...
+    auto k = JudgeRemeasurement(parent, none, {95, 2, 0.002, /*rel_range=*/0.11}, 0.02);
+    CHECK_FALSE(k.agrees);
+    CHECK(k.needs_another);
+    // ... and once the true time is the majority (90 clipped), it is refuted.
+    auto m = JudgeRemeasurement(parent, none, {100, 2, 0.002, /*rel_range=*/0.11, /*clipped=*/1}, 0.02);
+    CHECK_FALSE(m.agrees);
+    CHECK_FALSE(m.needs_another);
   }
   SECTION("disagreeing samples (an outlier) take the usual path") {
     auto j = JudgeRemeasurement(parent, none, {90, 1, 0.002, /*rel_range=*/0.15}, 0.02);

@@ -99,12 +99,17 @@ struct TimeEstimate {
 
 // Precise measurements: one standard deviation (spread / 2) is at most a
 // third of the noise threshold, so sample counts no longer buy precision that
-// matters. Then a re-measurement that agrees with the first measurement
+// matters. Then two re-measurements that agree with the first measurement
 // (every sample within kAgreeSigmas standard deviations, or half the
-// threshold, of each other; a lucky outlier makes them disagree) confirms,
-// also a new best, without the precision targets; disagreeing or suspect
-// samples take the usual path.
-inline constexpr int kPreciseMinRemeasures = 1;
+// threshold, of each other) confirm, also a new best, without the precision
+// targets; disagreeing or suspect samples take the usual path. Two, not one:
+// the Gaussian test cannot see a lucky outlier (a measurement far too fast,
+// at some rate p); one outlier makes the samples disagree, but a selected
+// outlier followed by a second one agrees, so with one re-measurement a
+// precise campaign confirmed a false elite with probability p^2 per screened
+// candidate (planner_bench at sigma 0.15% and 1% outliers: 1 per 100
+// campaigns, 3 per 200; docs/bench-planner.md, tenth pass). Two make it p^3.
+inline constexpr int kPreciseMinRemeasures = 2;
 inline constexpr double kAgreeSigmas = 4.0;
 // True when measurements of relative spread `spread` are precise in the sense
 // above (sigma = spread / 2 at most a third of the noise threshold). Also the
