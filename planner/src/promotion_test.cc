@@ -195,11 +195,11 @@ TEST_CASE("precise measurements confirm and refute without extra samples", "[pla
     CHECK(j.needs_another);
     // The second re-measurement is the true time (100): the samples
     // disagree, so the usual path asks for more ...
-    auto k = JudgeRemeasurement(parent, none, {95, 2, 0.002, /*rel_range=*/0.11}, 0.02);
+    auto k = JudgeRemeasurement(parent, none, {95, 2, 0.002, /*rel_range=*/0.1}, 0.02);
     CHECK_FALSE(k.agrees);
     CHECK(k.needs_another);
     // ... and once the true time is the majority (90 clipped), it is refuted.
-    auto m = JudgeRemeasurement(parent, none, {100, 2, 0.002, /*rel_range=*/0.11, /*clipped=*/1}, 0.02);
+    auto m = JudgeRemeasurement(parent, none, {100, 2, 0.002, /*rel_range=*/0.1, /*clipped=*/1}, 0.02);
     CHECK_FALSE(m.agrees);
     CHECK_FALSE(m.needs_another);
   }
