@@ -109,8 +109,11 @@ int Landscape::Bottleneck(const SimState& s) const {
   return static_cast<int>(std::max_element(t, t + 4) - t);
 }
 
-double Landscape::Measure(const SimState& s, std::mt19937_64& rng) const {
-  double t = TrueTime(s) * (1 + cfg_.noise * std::normal_distribution<double>(0, 1)(rng));
+double Landscape::Measure(const SimState& s, std::mt19937_64& rng, double* noise_scale) const {
+  double k = 1;
+  if (cfg_.noise_scatter > 0) k = std::exp(cfg_.noise_scatter * std::normal_distribution<double>(0, 1)(rng));
+  if (noise_scale) *noise_scale = k;
+  double t = TrueTime(s) * (1 + cfg_.noise * k * std::normal_distribution<double>(0, 1)(rng));
   if (std::uniform_real_distribution<double>(0, 1)(rng) < cfg_.outlier_rate) t *= 1 - cfg_.outlier_size;
   return std::max(t, 1e-6);
 }

@@ -49,6 +49,11 @@ struct SimConfig {
   // enabler): without it the axis costs 5% per level, with it the gain is 1.5x;
   // an enabler that enables something is 3% slower on its own.
   double interactions = 0;
+  // Evaluations that differ in quality (a busy host, a clock change): each
+  // measurement's noise is k x `noise` with log k ~ N(0, noise_scatter^2),
+  // and the evaluator reports k x its usual spread, so a noisy measurement
+  // says so. 0: every measurement alike (and no extra random draw).
+  double noise_scatter = 0;
 };
 
 inline constexpr const char* kClasses[] = {"memory", "compute", "latency", "launch"};
@@ -75,8 +80,10 @@ class Landscape {
   double OptimumTime() const;
   int Bottleneck(const SimState& s) const;
   int TuneOpt() const { return tune_opt_; }
-  // One noisy measurement (relative spread reported as cfg.noise).
-  double Measure(const SimState& s, std::mt19937_64& rng) const;
+  // One noisy measurement (relative spread reported as cfg.noise). With
+  // cfg.noise_scatter, `noise_scale` (when given) receives this
+  // measurement's k (see SimConfig); otherwise it is 1.
+  double Measure(const SimState& s, std::mt19937_64& rng, double* noise_scale = nullptr) const;
   // Applies one edit along `axis` to `parent` (the "LLM" or tuner).
   // `tried` holds state keys already produced (the tuner never repeats one).
   // Keys of the states one tuner step from `s` (what the daemon lists as an

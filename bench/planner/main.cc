@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
     else if (k == "--fail-scale") cfg.fail_scale = v;
     else if (k == "--remeasure-cost") remeasure_cost = v;
     else if (k == "--interactions") cfg.interactions = v;
+    else if (k == "--noise-scatter") cfg.noise_scatter = v;
     else if (k == "--islands") knobs.islands = static_cast<int>(v);
     else if (k == "--planner-repairs") knobs.repairs = v != 0;
     else if (k == "--reported-spread") knobs.reported_spread = v;
@@ -103,9 +104,10 @@ int main(int argc, char** argv) {
   double opt_mean = 0;
   for (double o : optimum) opt_mean += o / seeds;
   std::printf("seeds=%d units=%d noise=%.3f outliers=%.3f fail_scale=%.2f remeasure_cost=%.2f "
-              "interactions=%.2f planner_islands=%d reported_spread=%.2f axes=%zu mean_optimum_speedup=%.3f\n\n", seeds,
+              "interactions=%.2f noise_scatter=%.2f planner_islands=%d reported_spread=%.2f axes=%zu "
+              "mean_optimum_speedup=%.3f\n\n", seeds,
               units, cfg.noise, cfg.outlier_rate, cfg.fail_scale, remeasure_cost, cfg.interactions,
-              knobs.islands, knobs.reported_spread, cat->axes().size(), opt_mean);
+              cfg.noise_scatter, knobs.islands, knobs.reported_spread, cat->axes().size(), opt_mean);
   // Best true fitness at N units (mean true speedup of the declared best).
   std::vector<int> marks;
   for (int m = 25; m < units; m += 25) marks.push_back(m);

@@ -104,13 +104,13 @@ class Driver {
   }
 
   void Finish(const std::string& a, const std::string& verdict, const std::string& cand,
-              const SimState* s, double t) {
+              const SimState* s, double t, double spread = 0) {
     nlohmann::json j = {{"verdict", verdict}, {"detail", verdict}, {"candidate", cand}};
     if (s) {
       j["source_hash"] = s->Key();
       j["source_blob"] = "b_" + cand;
       j["time_us"] = t;
-      j["spread"] = ReportedSpread();
+      j["spread"] = spread;
       j["bottleneck"] = kClasses[L_.Bottleneck(*s)];
       // As ksearchd records it for a campaign with the tuner
       // (TunerNeighbourHashes); PLANNER_BENCH_NO_TUNER_NEIGHBOURS=1 leaves it
@@ -142,14 +142,15 @@ class Driver {
                                 {"island", d.island}, {"repair_of", d.repair_of}});
     Spend();
     if (d.kind == DecisionKind::kEvaluateSeed) {
-      double t = L_.Measure(states_["seed"], rng_);
+      double k = 1;
+      double t = L_.Measure(states_["seed"], rng_, &k);
       seed_samples_.push_back(t);
       // As the planner reads the seed.
       seed_measured_ = RobustTimeOf(seed_samples_, ReportedSpread());
       Unit("seed");
       by_key_[states_["seed"].Key()] = "seed";
       status_["seed"] = "confirmed";
-      Finish(a, "no_gain", "seed", &states_["seed"], t);
+      Finish(a, "no_gain", "seed", &states_["seed"], t, ReportedSpread() * k);
       return;
     }
     const SimState& parent = states_.at(d.parent);
@@ -191,10 +192,11 @@ class Driver {
     states_[cand] = pr.child;
     parent_of_[cand] = d.parent;
     by_key_[pr.child.Key()] = cand;
-    double spread = ReportedSpread();
-    double t = L_.Measure(pr.child, rng_);
+    double k = 1;
+    double t = L_.Measure(pr.child, rng_, &k);
+    const double spread = ReportedSpread() * k;
     auto j = p_.JudgeMeasurement(d.parent, t, spread);
-    Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t);
+    Finish(a, std::string(VerdictKindName(j->kind)), cand, &pr.child, t, spread);
     if (trace_) std::fprintf(stderr, "  -> %s true %.2f parent_true %.2f meas %.2f (%s)\n", VerdictKindName(j->kind).data(), L_.TrueTime(pr.child), L_.TrueTime(parent), t, j->detail.c_str());
     double child_true = L_.TrueTime(pr.child);
     const std::string effect = EffectClass(child_true / L_.TrueTime(parent) - 1);
@@ -205,11 +207,13 @@ class Driver {
       Spend(remeasure_ticks_);  // a re-measurement reruns only the benchmark step
       ++counts_["remeasure"];
       ++remeasures;
-      double t2 = L_.Measure(pr.child, rng_);
-      auto rj = p_.JudgeRemeasurement(cand, t2, spread);
+      double k2 = 1;
+      double t2 = L_.Measure(pr.child, rng_, &k2);
+      const double spread2 = ReportedSpread() * k2;
+      auto rj = p_.JudgeRemeasurement(cand, t2, spread2);
       again = rj->needs_another;
       if (trace_) std::fprintf(stderr, "  remeasure %s %.2f: %s\n", cand.c_str(), t2, rj->detail.c_str());
-      Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread},
+      Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread2},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
       if (rj->agrees && !again) {
         // The confirmed member the test was against: the parent, or its
