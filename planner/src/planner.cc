@@ -127,7 +127,22 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   const Member& m = it->second;
   std::vector<double> samples = m.samples;
   samples.push_back(time_us);
-  double sp = state_->Spread(std::max(spread, m.first_spread));
+  // Sigma from the root mean square of the reported spreads: the first
+  // measurement's and every re-measurement's, this one included (the
+  // variance of a mean is the mean of the variances over n). Until
+  // 2026-11-23 it was max(this one, the first): a candidate screened in by
+  // one noisy evaluation (the CPU box's make run at 19:38: a 7% spread) was
+  // tested at sigma 3.5% however precise its re-measurements, and its 7%
+  // gain, re-measured twice at 1.8-2.0%, was refuted as futile. In the root
+  // mean square the first report weighs 1 / (n + 1). Not the re-measurements
+  // alone (the first one is the selected measurement, but leaving its
+  // report out confirmed more false elites when reports understate the
+  // noise), and not their maximum (it grows with n: more samples, a weaker
+  // test). docs/bench-planner.md, eleventh pass. Spread() still raises an
+  // understated report to the campaign's measured noise.
+  const double rms = std::sqrt((m.first_spread * m.first_spread + m.remeasure_spread_sq + spread * spread) /
+                               (m.remeasures + 2));
+  double sp = state_->Spread(rms);
   bool suspect = false;
   for (double x : samples) suspect |= OutlierSuspect(m.first_time_us, x, sp);
   TimeEstimate r{RobustTimeOf(samples, sp), static_cast<int>(samples.size()), sp};

@@ -270,6 +270,7 @@ void PlannerState::OnRemeasured(const Event& e) {
     m.remeasure_sum += t;
     AddSample(m, t);
     m.spread = Num(e.payload, "spread");
+    m.remeasure_spread_sq += m.spread * m.spread;
   } else {
     m.failed_remeasure = true;
   }

@@ -50,6 +50,10 @@ struct Member {
   bool failed_remeasure = false;
   int remeasures = 0;            // re-measurements so far
   double remeasure_sum = 0;      // their sum
+  // The sum of the squared spreads its re-measurements reported (over the
+  // `remeasures` that gave a time). The re-measurement test's sigma is the
+  // root mean square of these and first_spread (Planner::JudgeRemeasurement).
+  double remeasure_spread_sq = 0;
   std::vector<double> samples;   // re-measured times in order (time_us: RobustTimeOf them)
   int depth = 0;                 // generations from the seed
   // How many of its one-step tuner neighbours (attempt_finished's

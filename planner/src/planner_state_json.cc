@@ -54,7 +54,8 @@ nlohmann::json PlannerState::ToJson() const {
                {"measured", m.measured}, {"confirmed", m.confirmed},
                {"pending_remeasure", m.pending_remeasure}, {"failed_remeasure", m.failed_remeasure},
                {"remeasures", m.remeasures},
-               {"remeasure_sum", m.remeasure_sum}, {"samples", m.samples}, {"depth", m.depth},
+               {"remeasure_sum", m.remeasure_sum}, {"remeasure_spread_sq", m.remeasure_spread_sq},
+               {"samples", m.samples}, {"depth", m.depth},
                {"tuner_untried", m.tuner_untried}};
   j["members"] = mem;
   nlohmann::json fr = nlohmann::json::array();

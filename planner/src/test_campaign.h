@@ -89,8 +89,8 @@ class Script {
           {"machine_code_hash", candidate.empty() ? "" : "m_" + candidate},
           {"time_us", time_us}, {"spread", spread}, {"bottleneck", bottleneck}});
   }
-  void Remeasure(const std::string& cand, double t, bool agrees, bool final = true) {
-    Emit("remeasured", "", {{"candidate", cand}, {"time_us", t}, {"spread", 0.005},
+  void Remeasure(const std::string& cand, double t, bool agrees, bool final = true, double spread = 0.005) {
+    Emit("remeasured", "", {{"candidate", cand}, {"time_us", t}, {"spread", spread},
                             {"agrees", agrees}, {"final", final}});
   }
   void Promote(const std::string& cand, double t) {
