@@ -71,6 +71,17 @@ void ClassTimes(const std::vector<SimAxis>& axes, const double* base, const SimS
     t[axes[i].true_class] *= std::pow(1 - std::min(g, 0.9), s.levels[i]);
   }
 }
+
+// The states one tuner step from `s` (the tunable's five values, 0 to 4), lower first.
+std::vector<SimState> TunerNeighbours(const SimState& s) {
+  std::vector<SimState> out;
+  for (int d : {-1, 1}) {
+    SimState c = s;
+    c.tune += d;
+    if (c.tune >= 0 && c.tune <= 4) out.push_back(c);
+  }
+  return out;
+}
 }  // namespace
 
 double Landscape::TrueTime(const SimState& s) const {
@@ -120,11 +131,7 @@ double Landscape::Measure(const SimState& s, std::mt19937_64& rng, double* noise
 
 std::vector<std::string> Landscape::TunerNeighbourKeys(const SimState& s) const {
   std::vector<std::string> out;
-  for (int d : {-1, 1}) {
-    SimState c = s;
-    c.tune += d;
-    if (c.tune >= 0 && c.tune <= 4) out.push_back(c.Key());
-  }
+  for (const SimState& c : TunerNeighbours(s)) out.push_back(c.Key());
   return out;
 }
 
@@ -136,12 +143,8 @@ ProposalResult Landscape::Propose(const SimState& parent, int axis, std::mt19937
   const SimAxis& a = axes_[axis];
   if (a.tuner) {
     std::vector<int> opts;
-    for (int d : {-1, 1}) {
-      SimState c = parent;
-      c.tune += d;
-      if (c.tune < 0 || c.tune > 4) continue;
+    for (const SimState& c : TunerNeighbours(parent))
       if (std::find(tried.begin(), tried.end(), c.Key()) == tried.end()) opts.push_back(c.tune);
-    }
     if (opts.empty()) return {Outcome::kExhaustedTuner, parent};
     r.child.tune = opts[static_cast<size_t>(u(rng) * opts.size())];
     return r;

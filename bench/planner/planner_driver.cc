@@ -103,8 +103,10 @@ class Driver {
     Charge(t0, false);
   }
 
+  // `s`, `t` and `spread`: the measured state, its time and the spread the
+  // evaluator reported with it (nullptr, 0, 0 for an attempt without one).
   void Finish(const std::string& a, const std::string& verdict, const std::string& cand,
-              const SimState* s, double t, double spread = 0) {
+              const SimState* s, double t, double spread) {
     nlohmann::json j = {{"verdict", verdict}, {"detail", verdict}, {"candidate", cand}};
     if (s) {
       j["source_hash"] = s->Key();
@@ -176,16 +178,16 @@ class Driver {
     const bool repair = d.kind == DecisionKind::kRepair;
     if (pr.outcome == Outcome::kExhaustedTuner) {
       Unit("tuner_exhausted");
-      return Finish(a, "proposal_failed{patch_failed}", "", nullptr, 0);
+      return Finish(a, "proposal_failed{patch_failed}", "", nullptr, 0, 0);
     }
     if (pr.outcome != Outcome::kOk) Unit(repair ? "repair_failed" : "failed");
-    if (pr.outcome == Outcome::kCompileError) return Finish(a, "compile_error", "", nullptr, 0);
-    if (pr.outcome == Outcome::kIncorrect) return Finish(a, "incorrect{mismatch}", "", nullptr, 0);
+    if (pr.outcome == Outcome::kCompileError) return Finish(a, "compile_error", "", nullptr, 0, 0);
+    if (pr.outcome == Outcome::kIncorrect) return Finish(a, "incorrect{mismatch}", "", nullptr, 0, 0);
     if (auto dup = p_.CheckDuplicate(pr.child.Key(), "", "")) {
       auto k = by_key_.find(pr.child.Key());
       std::string of = k == by_key_.end() ? "unknown" : status_[k->second];
       Unit(std::string(repair ? "repair_" : "") + "duplicate_of_" + of);
-      return Finish(a, dup->ToString(), "", nullptr, 0);
+      return Finish(a, dup->ToString(), "", nullptr, 0, 0);
     }
 
     std::string cand = "c" + std::to_string(attempts_);
