@@ -5,7 +5,7 @@
 // Usage: planner_bench [--seeds N] [--first-seed S] [--units U] [--noise X] [--outliers X]
 //                      [--fail-scale X] [--remeasure-cost X] [--islands N] [--interactions P]
 //                      [--mix exploit,explore,frontier] [--planner-repairs 0|1] [--reported-spread X]
-//                      [--axes PATH]
+//                      [--noise-scatter S] [--noise-threshold X] [--axes PATH]
 // Prints markdown tables (docs/bench-planner.md records them): best true
 // fitness at N units, units to reach X% of the landscape optimum, units to
 // reach each baseline's final fitness, and where each policy's units went.
@@ -29,10 +29,6 @@ int FirstReach(const std::vector<double>& curve, double target) {
     if (curve[u] >= target - 1e-12) return static_cast<int>(u);
   return -1;
 }
-
-// The bench campaign's noise threshold (planner_driver.cc): a fitness within
-// it of a target is what the planner calls a tie.
-constexpr double kTieThreshold = 0.005;
 
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -70,6 +66,7 @@ int main(int argc, char** argv) {
     else if (k == "--islands") knobs.islands = static_cast<int>(v);
     else if (k == "--planner-repairs") knobs.repairs = v != 0;
     else if (k == "--reported-spread") knobs.reported_spread = v;
+    else if (k == "--noise-threshold") knobs.noise_threshold = v;
     else if (k == "--mix") {
       if (std::sscanf(argv[i + 1], "%lf,%lf,%lf", &knobs.exploit, &knobs.explore, &knobs.frontier) != 3) {
         std::fprintf(stderr, "--mix wants exploit,explore,frontier\n");
@@ -101,13 +98,24 @@ int main(int argc, char** argv) {
     runs[3].push_back(RunOpenEvolve(L, units, rs));
     runs[4].push_back(RunOracle(L, units, rs));
   }
+  // PLANNER_BENCH_PER_SEED=1: each seed's optimum and final true fitness per
+  // policy on stderr (bench/planner/near_threshold.py reads them beside the
+  // driver's PLANNER_BENCH_MISSING lines; `seed=` is the same number).
+  if (std::getenv("PLANNER_BENCH_PER_SEED"))
+    for (int i = 0; i < seeds; ++i) {
+      std::fprintf(stderr, "PER_SEED seed=%llu optimum=%.6f",
+                   static_cast<unsigned long long>(1000003ULL * static_cast<uint64_t>(first_seed + i)), optimum[i]);
+      for (int p = 0; p < kRows; ++p) std::fprintf(stderr, " %s=%.6f", names[p], runs[p][i].best_speedup.back());
+      std::fprintf(stderr, "\n");
+    }
   double opt_mean = 0;
   for (double o : optimum) opt_mean += o / seeds;
-  std::printf("seeds=%d units=%d noise=%.3f outliers=%.3f fail_scale=%.2f remeasure_cost=%.2f "
-              "interactions=%.2f noise_scatter=%.2f planner_islands=%d reported_spread=%.2f axes=%zu "
-              "mean_optimum_speedup=%.3f\n\n", seeds,
+  std::printf("seeds=%d units=%d noise=%.4f outliers=%.3f fail_scale=%.2f remeasure_cost=%.2f "
+              "interactions=%.2f noise_scatter=%.2f planner_islands=%d reported_spread=%.2f noise_threshold=%.4f "
+              "axes=%zu mean_optimum_speedup=%.3f\n\n", seeds,
               units, cfg.noise, cfg.outlier_rate, cfg.fail_scale, remeasure_cost, cfg.interactions,
-              cfg.noise_scatter, knobs.islands, knobs.reported_spread, cat->axes().size(), opt_mean);
+              cfg.noise_scatter, knobs.islands, knobs.reported_spread, knobs.noise_threshold, cat->axes().size(),
+              opt_mean);
   // Best true fitness at N units (mean true speedup of the declared best).
   std::vector<int> marks;
   for (int m = 25; m < units; m += 25) marks.push_back(m);
@@ -170,20 +178,20 @@ int main(int argc, char** argv) {
     double tmean = 0;
     for (double t : target) tmean += t / seeds;
     // Strict: at least the target. Within-threshold (second block of
-    // columns): within the planner's noise threshold (kTieThreshold = 0.5%,
-    // the campaign's smallest gain worth having) below the target, i.e. a
+    // columns): within the planner's noise threshold (--noise-threshold,
+    // 0.5% by default: the campaign's smallest gain worth having) below the target, i.e. a
     // fitness the planner would call a tie with it.
     std::printf("\n| policy | strict: units to the strongest baseline's final fitness (mean target %.3f): median | "
                 "25th percentile | reached (seeds) | fewer units than every baseline (seeds) | "
                 "within %.1f%% of it: median units | reached (seeds) | fewer units than every baseline (seeds) |\n"
                 "|---|---|---|---|---|---|---|---|\n",
-                tmean, 100 * kTieThreshold);
+                tmean, 100 * knobs.noise_threshold);
     std::vector<std::vector<double>> u(kRows), w(kRows);
     for (int p = 0; p < kRows; ++p)
       for (int s = 0; s < seeds; ++s) {
         int t = FirstReach(runs[p][s].best_speedup, target[s]);
         u[p].push_back(t >= 0 ? static_cast<double>(t) / kTicksPerUnit : 1e9);
-        int tw = FirstReach(runs[p][s].best_speedup, target[s] / (1 + kTieThreshold));
+        int tw = FirstReach(runs[p][s].best_speedup, target[s] / (1 + knobs.noise_threshold));
         w[p].push_back(tw >= 0 ? static_cast<double>(tw) / kTicksPerUnit : 1e9);
       }
     for (int p = 0; p < kRows; ++p) {

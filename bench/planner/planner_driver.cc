@@ -56,6 +56,13 @@ class Driver {
       std::fprintf(stderr, "\n");
     }
     if (report_missing_) {  // what the declared best still lacks
+      // The frontier's record of each axis on the declared best: tries and outcome.
+      std::map<std::string, std::string> tried_on_best;
+      const nlohmann::json snap = p_.Snapshot();  // named: the loop below must not outlive it
+      for (const auto& f : snap["frontier"])
+        if (f["candidate"] == p_.BestCandidate())
+          tried_on_best[f["axis"].get<std::string>()] =
+              f["outcome"].get<std::string>() + "x" + std::to_string(f["finished"].get<int>());
       const SimState& b = states_.at(p_.BestCandidate());
       double bt = L_.TrueTime(b), opt = L_.OptimumTime();
       std::fprintf(stderr, "MISSING seed=%llu best/opt=%.4f tune_off=%d", static_cast<unsigned long long>(seed_),
@@ -63,9 +70,15 @@ class Driver {
       for (size_t i = 0; i < L_.axes().size(); ++i) {
         const SimAxis& ax = L_.axes()[i];
         if (ax.tuner || ax.gain <= 0 || b.levels[i] >= ax.max_level) continue;
-        SimState c = b;
-        c.levels[i] = ax.max_level;
-        std::fprintf(stderr, " %s:%d/%d:%.2f%%", ax.name.c_str(), b.levels[i], ax.max_level, 100 * (1 - L_.TrueTime(c) / bt));
+        // axis:level/max:gain of every remaining level:gain of the next
+        // one:the best's pair (outcome x finished tries, "-" if none)
+        SimState all = b, next = b;
+        all.levels[i] = ax.max_level;
+        ++next.levels[i];
+        auto t = tried_on_best.find(ax.name);
+        std::fprintf(stderr, " %s:%d/%d:%.2f%%:%.2f%%:%s", ax.name.c_str(), b.levels[i], ax.max_level,
+                     100 * (1 - L_.TrueTime(all) / bt), 100 * (1 - L_.TrueTime(next) / bt),
+                     t == tried_on_best.end() ? "-" : t->second.c_str());
       }
       std::fprintf(stderr, "\n");
     }
@@ -301,7 +314,7 @@ RunResult RunPlanner(const Landscape& L, const AxisCatalogue& cat, int units, ui
   spec.islands = knobs.islands;
   spec.elites_per_island = 4;
   spec.migration_interval = 20;
-  spec.noise_threshold = 0.005;  // the measured spread sets the margin
+  spec.noise_threshold = knobs.noise_threshold;  // a larger measured spread sets the margin
   spec.proposers = {{"tuner", 1}, {"sim_llm", 1}};
   spec.seed = seed;
   if (!knobs.repairs) spec.repair.max_per_lineage = 0;

@@ -49,6 +49,9 @@ struct PlannerKnobs {
   // spread (2 x noise); below 1 it understates the noise, as a busy host's
   // within-process interval does.
   double reported_spread = 1;
+  // --noise-threshold X: the campaign's noise_threshold (its smallest gain
+  // worth having); a larger measured spread still sets the margin.
+  double noise_threshold = 0.005;
 };
 
 RunResult RunPlanner(const Landscape& L, const ksearch::planner::AxisCatalogue& cat, int units,

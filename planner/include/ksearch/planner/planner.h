@@ -29,7 +29,10 @@
 //   a confirmed child inherits its parent's exhausted/no_gain marks (LLM axes
 //   only; tuner pairs belong to one source), except the improving axis, its
 //   catalogue neighbours and, when the child's bottleneck class moved, the axes
-//   of its new class, which are reopened (untried).
+//   of its new class, which are reopened (untried). Exhausted marks pass on to
+//   every later generation; no_gain closures and failed tries (a score
+//   penalty) only to the child: a grandchild tries those axes afresh unless
+//   the child closed them itself (docs/planner.md says why).
 // The seed is evaluated kSeedSamples times (kEvaluateSeed again) before the
 // first proposal; the campaign's best joins every island when promoted.
 // Provisional parents: with precise measurements (sigma <= threshold / 3),
