@@ -30,6 +30,10 @@ int FirstReach(const std::vector<double>& curve, double target) {
   return -1;
 }
 
+// The random seed of seed number `s`'s runs (every policy's; the driver
+// prints it as `seed=` in its diagnostics).
+uint64_t RunSeedOf(int s) { return 1000003ULL * static_cast<uint64_t>(s); }
+
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -90,7 +94,7 @@ int main(int argc, char** argv) {
   for (int s = first_seed; s < first_seed + seeds; ++s) {
     Landscape L(*cat, static_cast<uint64_t>(s), cfg);
     optimum.push_back(L.TrueTime(L.Seed()) / L.OptimumTime());
-    uint64_t rs = 1000003ULL * static_cast<uint64_t>(s);
+    const uint64_t rs = RunSeedOf(s);
     runs[0].push_back(RunPlanner(L, *cat, units, rs,
                                  static_cast<int>(remeasure_cost * kTicksPerUnit + 0.5), knobs));
     runs[1].push_back(RunRandomParent(L, units, rs));
@@ -100,11 +104,11 @@ int main(int argc, char** argv) {
   }
   // PLANNER_BENCH_PER_SEED=1: each seed's optimum and final true fitness per
   // policy on stderr (bench/planner/near_threshold.py reads them beside the
-  // driver's PLANNER_BENCH_MISSING lines; `seed=` is the same number).
+  // driver's PLANNER_BENCH_MISSING lines; `seed=` is RunSeedOf, as there).
   if (std::getenv("PLANNER_BENCH_PER_SEED"))
     for (int i = 0; i < seeds; ++i) {
       std::fprintf(stderr, "PER_SEED seed=%llu optimum=%.6f",
-                   static_cast<unsigned long long>(1000003ULL * static_cast<uint64_t>(first_seed + i)), optimum[i]);
+                   static_cast<unsigned long long>(RunSeedOf(first_seed + i)), optimum[i]);
       for (int p = 0; p < kRows; ++p) std::fprintf(stderr, " %s=%.6f", names[p], runs[p][i].best_speedup.back());
       std::fprintf(stderr, "\n");
     }

@@ -20,6 +20,7 @@ planner's final best (never tried, or the pair's outcome).
 import argparse
 import re
 import sys
+from collections import Counter
 
 BASELINES = ("random_parent", "greedy", "openevolve_style")
 
@@ -32,7 +33,7 @@ def main():
     for line in sys.stdin:
         if line.startswith("MISSING "):
             seed = re.search(r"seed=(\d+)", line).group(1)
-            # axis:level/max:all remaining levels%:next level%:the best's pair (outcome x tries, or -)
+            # axis:level/max:all remaining levels%:next level%:the best's pair (outcome#tries, or -)
             steps[seed] = [(m[0], float(m[2]), m[3])
                            for m in re.findall(r" (\w+):(\d+/\d+):[-\d.]+%:([-\d.]+)%:(\S+)", line)]
         elif line.startswith("PER_SEED "):
@@ -48,38 +49,33 @@ def main():
             return "at optimum"
         return f"a step >= {pct:g}%" if max(g for _, g, _ in s) >= pct else f"sub-threshold only (< {pct:g}%)"
 
-    every, behind, behind_rows = {}, {}, []
+    every, behind, behind_steps = Counter(), Counter(), []
     for seed, s in steps.items():
-        k = kind(s)
-        every[k] = every.get(k, 0) + 1
+        every[kind(s)] += 1
         f = finals.get(seed)
-        if f is None:
-            continue
-        strongest = max(f[b] for b in BASELINES)
-        if f["planner"] < strongest:
-            behind[k] = behind.get(k, 0) + 1
-            behind_rows.append((f["planner"] / strongest, seed, s))
+        if f is not None and f["planner"] < max(f[b] for b in BASELINES):
+            behind[kind(s)] += 1
+            behind_steps += s
     print(f"seeds: {len(steps)}; the planner's final best, by what its next steps would gain:")
     for k, n in sorted(every.items()):
         print(f"  {k}: {n}")
-    print(f"seeds where the strongest baseline ended higher: {len(behind_rows)}")
+    print(f"seeds where the strongest baseline ended higher: {sum(behind.values())}")
     for k, n in sorted(behind.items()):
         print(f"  {k}: {n}")
-    big = sorted((g, pair) for _, _, s in behind_rows for _, g, pair in s if g >= pct)
+    big = sorted((g, pair) for _, g, pair in behind_steps if g >= pct)
     if big:
         print(f"  next steps >= {pct:g}% left on those seeds: {len(big)}, median {big[len(big) // 2][0]:.2f}%, "
               f"largest {big[-1][0]:.2f}%; {sum(g < 1.0 for g, _ in big)} of them below 1%")
-        # What the planner did with those axes on its final best.
-        states = {}
-        for _, pair in big:
-            outcome = pair.rsplit("x", 1)[0]  # outcome x finished tries
-            k = ("no record on the best" if pair == "-"
-                 else "inherited marks only on the best" if outcome == "untried"
-                 else f"{outcome} on the best")
-            states[k] = states.get(k, 0) + 1
-        for k, n in sorted(states.items()):
-            print(f"    {k}: {n}")
 
+        # What the planner did with those axes on its final best.
+        def record(pair):
+            outcome = pair.split("#")[0]
+            return ("no record on the best" if pair == "-"
+                    else "inherited marks only on the best" if outcome == "untried"
+                    else f"{outcome} on the best")
+
+        for k, n in sorted(Counter(record(pair) for _, pair in big).items()):
+            print(f"    {k}: {n}")
 
 if __name__ == "__main__":
     main()

@@ -62,7 +62,7 @@ class Driver {
       for (const auto& f : snap["frontier"])
         if (f["candidate"] == p_.BestCandidate())
           tried_on_best[f["axis"].get<std::string>()] =
-              f["outcome"].get<std::string>() + "x" + std::to_string(f["finished"].get<int>());
+              f["outcome"].get<std::string>() + "#" + std::to_string(f["finished"].get<int>());
       const SimState& b = states_.at(p_.BestCandidate());
       double bt = L_.TrueTime(b), opt = L_.OptimumTime();
       std::fprintf(stderr, "MISSING seed=%llu best/opt=%.4f tune_off=%d", static_cast<unsigned long long>(seed_),
@@ -71,7 +71,7 @@ class Driver {
         const SimAxis& ax = L_.axes()[i];
         if (ax.tuner || ax.gain <= 0 || b.levels[i] >= ax.max_level) continue;
         // axis:level/max:gain of every remaining level:gain of the next
-        // one:the best's pair (outcome x finished tries, "-" if none)
+        // one:the best's pair (outcome#finished tries, "-" if none)
         SimState all = b, next = b;
         all.levels[i] = ax.max_level;
         ++next.levels[i];
