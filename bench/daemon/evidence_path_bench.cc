@@ -5,11 +5,14 @@
 // PACKET.json: an evidence packet (its build_request, run_request, compile,
 // static and machine_code stand in for the attempt's build); RUN_RESULT.json:
 // what `ksearch-evaluate run` printed, in either form. For each path it times
-// what the slot thread does with the child's stdout (parse) and what the io
-// thread does in Finish (packet built, serialised, SHA-256 for its blob name):
-//   whole:  the result parsed whole, TakeEvidencePacket, dump (before 2026-11-22 13:40)
-//   framed: ParseRunResultWire (evidence_text kept as bytes), EvidencePacketText
-// and checks that both give the same packet.
+// what a build thread does with `ksearch-evaluate build`'s stdout (parse),
+// what the slot thread does with the run's (parse) and what the io thread
+// does in Finish (packet built, serialised, SHA-256 for its blob name):
+//   whole:     both results parsed whole, TakeEvidencePacket, dump (before 2026-11-22 13:40)
+//   run text:  the build parsed whole, ParseRunResultWire (the run's evidence
+//              kept as bytes), EvidencePacketText (before the build was framed)
+//   all text:  ParseBuildResultWire and ParseRunResultWire, EvidencePacketText
+// and checks that all three give the same packet.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -17,7 +20,7 @@
 
 #include "ksearch/core/sha256.h"
 #include "ksearch/evaluator/evaluator.h"
-#include "ksearch/evaluator/run_wire.h"
+#include "ksearch/evaluator/result_wire.h"
 
 using namespace ksearch;
 using Clock = std::chrono::steady_clock;
@@ -33,6 +36,16 @@ std::string ReadFile(const char* path) {
 
 double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
+// The time one path spent in each thread's part, summed over the iterations.
+struct PathTimes {
+  Clock::duration build{}, run{}, packet{};
+};
+
+BuildResult ParseBuildWhole(const std::string& text) {
+  auto j = nlohmann::json::parse(text);
+  return TakeResultFromJson<BuildResult>(j);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,6 +59,8 @@ int main(int argc, char** argv) {
   const RunRequest rreq = packet.at("run_request").get<RunRequest>();
   BuildResult build;
   build.ok = true;
+  build.source_hash = packet.value("candidate", nlohmann::json::object()).value("source_hash", "");
+  build.machine_code_hash = packet.value("candidate", nlohmann::json::object()).value("machine_code_hash", "");
   for (const char* k : {"compile", "static", "machine_code"}) build.evidence[k] = packet.value(k, nlohmann::json::object());
   RunResult parsed;
   std::string why;
@@ -59,55 +74,77 @@ int main(int argc, char** argv) {
     parsed.evidence.update(nlohmann::json::parse(parsed.evidence_text));
     parsed.evidence_text.clear();
   }
-  const std::string plain = nlohmann::json(parsed).dump() + "\n";
-  const std::string framed = evaluator::RunResultWireText(parsed);
+  const std::string run_plain = nlohmann::json(parsed).dump() + "\n";
+  const std::string run_framed = evaluator::RunResultWireText(parsed);
+  const std::string build_plain = nlohmann::json(build).dump() + "\n";
+  const std::string build_framed = evaluator::BuildResultWireText(build);
   const nlohmann::json members{{"candidate", {{"attempt", "a1"}}}, {"verdict", {{"verdict", "no_gain"}}},
                                {"replay", "ksearch replay a1"}};
 
-  Clock::duration parse_whole{}, packet_whole{}, parse_framed{}, packet_framed{};
-  std::string last_whole, last_framed;
+  PathTimes whole, run_text, all_text;
+  std::string first[3];
   for (int i = 0; i < n; ++i) {
-    auto t0 = Clock::now();
-    RunResult r;
-    {  // the slot thread before: parse, move the evidence out, from_json the rest
-      auto j = nlohmann::json::parse(plain);
-      nlohmann::json ev = std::move(j["evidence"]);
-      j.erase("evidence");
-      r = j.get<RunResult>();
-      r.evidence = std::move(ev);
+    std::string texts[3];
+    {  // whole
+      auto t0 = Clock::now();
+      BuildResult b = ParseBuildWhole(build_plain);
+      auto t1 = Clock::now();
+      RunResult r;
+      {
+        auto j = nlohmann::json::parse(run_plain);
+        r = TakeResultFromJson<RunResult>(j);
+      }
+      auto t2 = Clock::now();
+      nlohmann::json p = evaluator::TakeEvidencePacket(breq, b, rreq, &r);
+      for (auto it = members.begin(); it != members.end(); ++it) p[it.key()] = *it;
+      texts[0] = p.dump();
+      std::string name = Sha256Hex(texts[0]);
+      auto t3 = Clock::now();
+      whole.build += t1 - t0, whole.run += t2 - t1, whole.packet += t3 - t2;
     }
-    auto t1 = Clock::now();
-    nlohmann::json p = evaluator::TakeEvidencePacket(breq, build, rreq, &r);
-    for (auto it = members.begin(); it != members.end(); ++it) p[it.key()] = *it;
-    std::string text = p.dump();
-    std::string name = Sha256Hex(text);
-    auto t2 = Clock::now();
-    RunResult f;
-    evaluator::ParseRunResultWire(framed, f, why);
-    auto t3 = Clock::now();
-    std::string text2 = evaluator::EvidencePacketText(breq, build, rreq, &f, members);
-    std::string name2 = Sha256Hex(text2);
-    auto t4 = Clock::now();
-    parse_whole += t1 - t0;
-    packet_whole += t2 - t1;
-    parse_framed += t3 - t2;
-    packet_framed += t4 - t3;
-    if (i == 0) {
-      last_whole = std::move(text);
-      last_framed = std::move(text2);
+    {  // run text
+      auto t0 = Clock::now();
+      BuildResult b = ParseBuildWhole(build_plain);
+      auto t1 = Clock::now();
+      RunResult r;
+      evaluator::ParseRunResultWire(run_framed, r, why);
+      auto t2 = Clock::now();
+      texts[1] = evaluator::EvidencePacketText(breq, b, rreq, &r, members);
+      std::string name = Sha256Hex(texts[1]);
+      auto t3 = Clock::now();
+      run_text.build += t1 - t0, run_text.run += t2 - t1, run_text.packet += t3 - t2;
     }
+    {  // all text
+      auto t0 = Clock::now();
+      BuildResult b;
+      evaluator::ParseBuildResultWire(build_framed, b, why);
+      auto t1 = Clock::now();
+      RunResult r;
+      evaluator::ParseRunResultWire(run_framed, r, why);
+      auto t2 = Clock::now();
+      texts[2] = evaluator::EvidencePacketText(breq, b, rreq, &r, members);
+      std::string name = Sha256Hex(texts[2]);
+      auto t3 = Clock::now();
+      all_text.build += t1 - t0, all_text.run += t2 - t1, all_text.packet += t3 - t2;
+    }
+    if (i == 0)
+      for (int k = 0; k < 3; ++k) first[k] = std::move(texts[k]);
   }
-  const bool same = nlohmann::json::parse(last_whole) == nlohmann::json::parse(last_framed);
+  const nlohmann::json want = nlohmann::json::parse(first[0]);
+  const bool same = nlohmann::json::parse(first[1]) == want && nlohmann::json::parse(first[2]) == want;
+  BuildResult kept_build;
+  evaluator::ParseBuildResultWire(build_framed, kept_build, why);
   RunResult kept;
-  evaluator::ParseRunResultWire(framed, kept, why);
-  std::printf("child result: %zu bytes plain, %zu framed (%zu of them kept as text); packet %zu bytes\n",
-              plain.size(), framed.size(), kept.evidence_text.size(), last_framed.size());
-  std::printf("%-8s %12s %14s %10s   (us per evaluation, mean of %d)\n", "path", "parse(slot)", "packet(io)",
-              "total", n);
-  std::printf("%-8s %12.1f %14.1f %10.1f\n", "whole", Us(parse_whole) / n, Us(packet_whole) / n,
-              Us(parse_whole + packet_whole) / n);
-  std::printf("%-8s %12.1f %14.1f %10.1f\n", "framed", Us(parse_framed) / n, Us(packet_framed) / n,
-              Us(parse_framed + packet_framed) / n);
+  evaluator::ParseRunResultWire(run_framed, kept, why);
+  std::printf("build result: %zu bytes plain, %zu framed (%zu of them kept as text)\n", build_plain.size(),
+              build_framed.size(), kept_build.evidence_text.size());
+  std::printf("run result: %zu bytes plain, %zu framed (%zu of them kept as text); packet %zu bytes\n",
+              run_plain.size(), run_framed.size(), kept.evidence_text.size(), first[2].size());
+  std::printf("%-9s %12s %12s %12s %10s   (us per evaluation, mean of %d)\n", "path", "build(parse)",
+              "run(parse)", "packet(io)", "total", n);
+  for (auto [name, t] : {std::pair{"whole", &whole}, std::pair{"run text", &run_text}, std::pair{"all text", &all_text}})
+    std::printf("%-9s %12.1f %12.1f %12.1f %10.1f\n", name, Us(t->build) / n, Us(t->run) / n, Us(t->packet) / n,
+                Us(t->build + t->run + t->packet) / n);
   std::printf("same packet: %s\n", same ? "yes" : "NO");
   return same ? 0 : 1;
 }

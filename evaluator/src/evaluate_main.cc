@@ -1,5 +1,5 @@
 // ksearch-evaluate build|run < request.json > result.json
-// (a run's result in the framed form of ksearch/evaluator/run_wire.h).
+// (the result in the framed form of ksearch/evaluator/result_wire.h).
 // Runs one evaluation phase in its own process, so a worker can put a hard
 // wall-clock limit around all of it. Exit 0 whenever a result was written
 // (the verdict is in the result), 2 on usage or unreadable request.
@@ -9,7 +9,7 @@
 
 #include "ksearch/core/process.h"
 #include "ksearch/evaluator/evaluator.h"
-#include "ksearch/evaluator/run_wire.h"
+#include "ksearch/evaluator/result_wire.h"
 
 int main(int argc, char** argv) {
   using namespace ksearch;
@@ -28,10 +28,9 @@ int main(int argc, char** argv) {
   }
   auto& launcher = PosixProcessLauncher::Instance();
   if (phase == "build") {
-    BuildResult r = evaluator::Build(req.get<BuildRequest>(), launcher);
-    std::cout << nlohmann::json(r).dump() << "\n";
+    // Framed, so the daemon stores the evidence without parsing it.
+    std::cout << evaluator::BuildResultWireText(evaluator::Build(req.get<BuildRequest>(), launcher));
   } else {
-    // Framed, so the daemon stores most of the evidence without parsing it.
     std::cout << evaluator::RunResultWireText(evaluator::Run(req.get<RunRequest>(), launcher));
   }
   return 0;

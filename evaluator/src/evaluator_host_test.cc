@@ -7,7 +7,7 @@
 #include <set>
 
 #include "ksearch/evaluator/evaluator.h"
-#include "ksearch/evaluator/run_wire.h"
+#include "ksearch/evaluator/result_wire.h"
 #include "test_support.h"
 
 using namespace ksearch;
@@ -135,7 +135,7 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   CHECK(taken.shape_median_us == r.shape_median_us);
   {
     // The daemon's path: `ksearch-evaluate run` writes the framed result
-    // (run_wire.h); the sections the daemon does not read stay the child's
+    // (result_wire.h); the sections the daemon does not read stay the child's
     // text and go into the stored packet byte for byte. The packet is the same
     // document as the one built in-process, and reads the same.
     const std::string wire = RunResultWireText(r);
@@ -165,6 +165,56 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
     REQUIRE(ParseRunResultWire(nlohmann::json(r).dump(), plain, why));
     CHECK(plain.evidence == r.evidence);
     CHECK(plain.evidence_text.empty());
+  }
+  {
+    // `ksearch-evaluate build` frames its result the same way: compile,
+    // static and machine_code stay the child's text, and the packet made from
+    // both framed results is the in-process one.
+    const std::string wire = BuildResultWireText(b);
+    CHECK(nlohmann::json::parse(wire).get<BuildResult>().artifact_path == b.artifact_path);  // one JSON document
+    BuildResult got_build;
+    std::string why;
+    REQUIRE(ParseBuildResultWire(wire, got_build, why));
+    CHECK(got_build.ok);
+    CHECK(got_build.artifact_path == b.artifact_path);
+    CHECK(got_build.machine_code_hash == b.machine_code_hash);
+    CHECK(got_build.source_hash == b.source_hash);
+    // Only the build's environment is parsed: the compiler version.
+    REQUIRE(b.evidence["compile"].contains("compiler_version"));
+    CHECK(got_build.evidence ==
+          nlohmann::json{{"environment", {{"compiler_version", b.evidence["compile"]["compiler_version"]}}}});
+    const nlohmann::json build_text = nlohmann::json::parse(got_build.evidence_text);
+    CHECK(build_text == nlohmann::json{{"compile", b.evidence["compile"]},
+                                       {"static", b.evidence["static"]},
+                                       {"machine_code", b.evidence["machine_code"]}});
+    CHECK(wire.find(got_build.evidence_text) != std::string::npos);
+
+    RunResult got_run;
+    REQUIRE(ParseRunResultWire(RunResultWireText(r), got_run, why));
+    const nlohmann::json members{{"replay", "ksearch replay a1"}};
+    const std::string packet = EvidencePacketText(BuildRequest{}, got_build, RunRequest{}, &got_run, members);
+    CHECK(packet.find(got_build.evidence_text.substr(1, got_build.evidence_text.size() - 2)) != std::string::npos);
+    nlohmann::json expect = made;
+    expect["replay"] = "ksearch replay a1";
+    CHECK(nlohmann::json::parse(packet) == expect);
+    // The parsed packet (TakeEvidencePacket) from the same two results.
+    REQUIRE(ParseRunResultWire(RunResultWireText(r), got_run, why));
+    CHECK(TakeEvidencePacket(BuildRequest{}, got_build, RunRequest{}, &got_run) == made);
+    // Without a run (the build failed or was a duplicate) the build's sections
+    // still make the packet.
+    CHECK(nlohmann::json::parse(EvidencePacketText(BuildRequest{}, got_build, RunRequest{}, nullptr, members)) ==
+          [&] {
+            nlohmann::json p = MakeEvidencePacket(BuildRequest{}, b, RunRequest{}, nullptr);
+            p["replay"] = "ksearch replay a1";
+            return p;
+          }());
+    // A plain BuildResult document (an older evaluator) still reads whole.
+    BuildResult plain;
+    REQUIRE(ParseBuildResultWire(nlohmann::json(b).dump(), plain, why));
+    CHECK(plain.evidence == b.evidence);
+    CHECK(plain.evidence_text.empty());
+    CHECK_FALSE(ParseBuildResultWire("{\"evidence_text_bytes\":", plain, why));
+    CHECK(why.find("unparsable result") != std::string::npos);
   }
   // The run folder (output dumps) is gone once the evidence is complete.
   REQUIRE(r.evidence.contains("run_dir"));

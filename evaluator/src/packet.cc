@@ -20,6 +20,10 @@ bool IsPacketMember(std::string_view key) {
   return false;
 }
 
+bool IsBuildTextSection(std::string_view key) {
+  return key == "compile" || key == "static" || key == "machine_code";
+}
+
 namespace {
 // Moves `obj[key]` out (leaving the key absent), or returns `fallback`.
 nlohmann::json Take(nlohmann::json& obj, const char* key, nlohmann::json fallback) {
@@ -42,23 +46,28 @@ namespace {
 
 // The packet from the build, the requests and run->evidence (moved out).
 // With `text_sections`, the sections in run->evidence_text are left to the
-// caller, so none of them is defaulted here.
+// caller, so none of them is defaulted here; likewise the build's sections
+// when build.evidence_text holds them (result_wire.h).
 nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
                            RunResult* run, bool text_sections) {
   nlohmann::json p;
   p["packet_version"] = 1;
   p["candidate"] = {{"source_hash", build.source_hash}, {"machine_code_hash", build.machine_code_hash},
                     {"parent", rreq.parent.candidate_id}};
-  p["compile"] = build.evidence.value("compile", nlohmann::json::object());
-  p["static"] = build.evidence.value("static", nlohmann::json::object());
-  p["machine_code"] = build.evidence.value("machine_code", nlohmann::json::object());
   nlohmann::json env = nlohmann::json::object();
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
   env["host"] = host;
   env["backend"] = BackendName(breq.backend);
   env["arch"] = breq.arch;
-  env["compiler_version"] = p["compile"].value("compiler_version", "");
+  if (build.evidence_text.empty()) {
+    for (const char* k : {"compile", "static", "machine_code"})
+      p[k] = build.evidence.value(k, nlohmann::json::object());
+    env["compiler_version"] = p["compile"].value("compiler_version", "");
+  }
+  // The build's environment (its wire form's: the compiler version).
+  if (auto it = build.evidence.find("environment"); it != build.evidence.end() && it->is_object())
+    for (auto& [k, v] : it->items()) env[k] = v;
   if (run) {
     nlohmann::json& ev = run->evidence;
     if (!ev.is_object()) ev = nlohmann::json::object();
@@ -87,14 +96,35 @@ nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, c
 
 }  // namespace
 
+namespace {
+
+// Sets the members of the JSON object `text` on `p` (nothing when `text` is
+// not one).
+void MergeTextSections(nlohmann::json& p, const std::string& text) {
+  if (text.empty()) return;
+  nlohmann::json more = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (more.is_object())
+    for (auto it = more.begin(); it != more.end(); ++it) p[it.key()] = std::move(*it);
+}
+
+// "{...}" + "{...}" -> "{...,...}": `more`, one JSON object, goes into the
+// object `text` byte for byte.
+void SpliceTextSections(std::string& text, const std::string& more) {
+  if (more.size() <= 2) return;
+  text.pop_back();
+  if (text.size() > 1) text += ',';
+  text.append(more, 1, std::string::npos);
+}
+
+}  // namespace
+
 nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
                                   RunResult* run) {
   const bool text_sections = run && !run->evidence_text.empty();
   nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections);
+  MergeTextSections(p, build.evidence_text);
   if (text_sections) {
-    nlohmann::json more = nlohmann::json::parse(run->evidence_text, nullptr, /*allow_exceptions=*/false);
-    if (more.is_object())
-      for (auto it = more.begin(); it != more.end(); ++it) p[it.key()] = std::move(*it);
+    MergeTextSections(p, run->evidence_text);
     run->evidence_text.clear();
   }
   return p;
@@ -106,15 +136,11 @@ std::string EvidencePacketText(const BuildRequest& breq, const BuildResult& buil
   nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections);
   for (auto it = members.begin(); it != members.end(); ++it) p[it.key()] = *it;
   std::string text = p.dump();
+  // The build's and the run's text sections go in byte for byte. Their
+  // members never repeat the packet's or each other's (result_wire.h).
+  SpliceTextSections(text, build.evidence_text);
   if (text_sections) {
-    // "{...}" + "{...}" -> "{...,...}": the run's text goes in byte for byte.
-    // Its members never repeat the packet's (run_wire.h).
-    const std::string& more = run->evidence_text;
-    if (more.size() > 2) {
-      text.pop_back();
-      if (text.size() > 1) text += ',';
-      text.append(more, 1, std::string::npos);
-    }
+    SpliceTextSections(text, run->evidence_text);
     run->evidence_text.clear();
     run->evidence_text.shrink_to_fit();
   }

@@ -1,5 +1,5 @@
-// Shared by the packet builders (packet.cc) and the run result's wire form
-// (run_wire.cc).
+// Shared by the packet builders (packet.cc) and the results' wire forms
+// (result_wire.cc).
 #pragma once
 
 #include <string_view>
@@ -11,5 +11,9 @@ namespace ksearch::evaluator {
 // same name is not copied into the packet as it is (environment is merged
 // into the packet's, the others are left out).
 bool IsPacketMember(std::string_view key);
+
+// True for the build's evidence sections that are packet members as they are
+// (compile, static, machine_code): the build's wire form carries them as text.
+bool IsBuildTextSection(std::string_view key);
 
 }  // namespace ksearch::evaluator

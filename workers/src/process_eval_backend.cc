@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "ksearch/evaluator/run_wire.h"
+#include "ksearch/evaluator/result_wire.h"
 #include "ksearch/workers/eval_backend.h"
 
 namespace ksearch::workers {
@@ -26,17 +26,10 @@ Verdict ChildFailureVerdict(const ProcessResult& r, const std::string& phase) {
           "ksearch-evaluate " + phase + ": " + r.Describe() + ": " + Tail(r.stderr_data, 400)};
 }
 
-// A child's stdout as a result. A build's result is one JSON document; a
-// run's is the framed form of run_wire.h (most of its evidence stays text).
+// A child's stdout as a result: the framed form of result_wire.h (most of
+// the evidence stays text) or a plain result document.
 bool ParseInto(const std::string& text, BuildResult& out, std::string& why) {
-  try {
-    auto j = nlohmann::json::parse(text);
-    out = TakeResultFromJson<BuildResult>(j);
-    return true;
-  } catch (const std::exception& e) {
-    why = std::string("unparsable result: ") + e.what();
-    return false;
-  }
+  return evaluator::ParseBuildResultWire(text, out, why);
 }
 bool ParseInto(const std::string& text, RunResult& out, std::string& why) {
   return evaluator::ParseRunResultWire(text, out, why);

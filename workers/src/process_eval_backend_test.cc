@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ksearch/evaluator/run_wire.h"
+#include "ksearch/evaluator/result_wire.h"
 #include "ksearch/workers/eval_backend.h"
 
 using namespace ksearch;
@@ -75,7 +75,7 @@ TEST_CASE("the backend keeps the result's evidence whole and without it an empty
 }
 
 TEST_CASE("the backend keeps a framed result's evidence text as the child's bytes", "[workers]") {
-  // What ksearch-evaluate run writes (evaluator/run_wire.h): the sections the
+  // What ksearch-evaluate run writes (evaluator/result_wire.h): the sections the
   // daemon does not read stay text, byte for byte as the child wrote them.
   RunResult child;
   child.verdict = {VerdictKind::kNoGain, "", ""};
@@ -98,6 +98,33 @@ TEST_CASE("the backend keeps a framed result's evidence text as the child's byte
                            R"("validation":[{"max_rel_err":1.5e-07,"ok":true,"shape":"M=1"}]})";
   CHECK(out.evidence_text == text);
   CHECK(wire.find(text) != std::string::npos);
+}
+
+TEST_CASE("the backend keeps a framed build result's sections as the child's bytes", "[workers]") {
+  // What ksearch-evaluate build writes (evaluator/result_wire.h): compile,
+  // static and machine_code go into the packet as text, never parsed.
+  BuildResult child;
+  child.ok = true;
+  child.artifact_path = "/a.so";
+  child.machine_code_hash = "mc1";
+  child.evidence = nlohmann::json::parse(
+      R"({"compile":{"compiler_version":"nvcc 13.0","log":"ptxas info: 32 registers"},)"
+      R"("static":{"violations":[]},"machine_code":{"instructions":120}})");
+  const std::string wire = evaluator::BuildResultWireText(child);
+  auto dir = std::filesystem::temp_directory_path() / ("ks_fake_build_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "framed.out", std::ios::binary) << wire;
+  auto backend = MakeBackend(FakeEvaluate("cat >/dev/null; cat '" + (dir / "framed.out").string() + "'"));
+  BuildResult out = backend.Build(BuildRequest{});
+  CHECK(out.ok);
+  CHECK(out.artifact_path == "/a.so");
+  CHECK(out.machine_code_hash == "mc1");
+  CHECK(out.evidence == nlohmann::json::parse(R"({"environment":{"compiler_version":"nvcc 13.0"}})"));
+  const std::string text = R"({"compile":{"compiler_version":"nvcc 13.0","log":"ptxas info: 32 registers"},)"
+                           R"("machine_code":{"instructions":120},"static":{"violations":[]}})";
+  CHECK(out.evidence_text == text);
+  CHECK(wire.find(text) != std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a hung evaluator is killed and reported as timeout", "[workers][fault]") {

@@ -43,6 +43,12 @@ struct BuildResult {
   std::string machine_code_hash;   // fingerprint of the machine code (empty for host if none)
   // The compile, static and machine_code sections of the evidence packet.
   nlohmann::json evidence = nlohmann::json::object();
+  // Those sections as the text of one JSON object, exactly as the evaluator
+  // process wrote it, when the result crossed a process boundary in the
+  // framed form (evaluator/result_wire.h); `evidence` then keeps only the
+  // build's environment. Its members never repeat those of `evidence`. Empty
+  // for a result made in-process; not part of to_json/from_json.
+  std::string evidence_text;
 };
 
 struct ParentTiming {
@@ -80,7 +86,7 @@ struct RunResult {
   nlohmann::json evidence = nlohmann::json::object();
   // More sections of the evidence as the text of one JSON object, exactly as
   // the evaluator process wrote it, when the result crossed a process boundary
-  // in the framed form (evaluator/run_wire.h): the daemon stores it without
+  // in the framed form (evaluator/result_wire.h): the daemon stores it without
   // parsing it. Its members never repeat those of `evidence`. Empty for a
   // result made in-process; not part of to_json/from_json.
   std::string evidence_text;

@@ -54,7 +54,7 @@ nlohmann::json TakeEvidencePacket(const BuildRequest& build_request, const Build
                                   const RunRequest& run_request, RunResult* run);
 // The same packet as JSON text, with `members` set on top (the daemon's
 // candidate, verdict and replay), for callers that store it: the sections in
-// run->evidence_text (run_wire.h) go into the text byte for byte, never
+// run->evidence_text (result_wire.h) go into the text byte for byte, never
 // parsed. Takes the evidence as TakeEvidencePacket does.
 std::string EvidencePacketText(const BuildRequest& build_request, const BuildResult& build,
                                const RunRequest& run_request, RunResult* run,

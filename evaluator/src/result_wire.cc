@@ -1,0 +1,113 @@
+#include "ksearch/evaluator/result_wire.h"
+
+#include <charconv>
+
+#include "packet_internal.h"
+
+namespace ksearch::evaluator {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kFrameHead = "{\"evidence_text_bytes\":";
+constexpr std::string_view kTextKey = ",\"evidence_text\":";
+
+// `text` (one JSON object) framed before the members of `head` (another).
+std::string Frame(const std::string& text, const std::string& head) {
+  std::string out(kFrameHead);
+  out += std::to_string(text.size());
+  out += kTextKey;
+  out += text;
+  out += ',';
+  out.append(head, 1, std::string::npos);
+  out += '\n';
+  return out;
+}
+
+// The framed form: true when `text` is one, with `out` filled from it.
+template <typename Result>
+bool ParseFramed(std::string_view text, Result& out) {
+  if (text.substr(0, kFrameHead.size()) != kFrameHead) return false;
+  size_t pos = kFrameHead.size();
+  size_t n = 0;
+  auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), n);
+  if (ec != std::errc()) return false;
+  pos = static_cast<size_t>(end - text.data());
+  if (text.substr(pos, kTextKey.size()) != kTextKey) return false;
+  pos += kTextKey.size();
+  if (n < 2 || n >= text.size() - pos || text[pos] != '{' || text[pos + n - 1] != '}' || text[pos + n] != ',')
+    return false;
+  std::string rest = "{";
+  rest.append(text.substr(pos + n + 1));
+  out = json::parse(rest).get<Result>();  // throws on a malformed rest
+  out.evidence_text.assign(text.substr(pos, n));
+  return true;
+}
+
+template <typename Result>
+bool ParseWire(std::string_view text, Result& out, std::string& why) {
+  try {
+    if (ParseFramed(text, out)) return true;
+    // A plain result document (or a frame with a wrong length: parsed whole).
+    json j = json::parse(text);
+    json more;
+    if (auto it = j.find("evidence_text"); it != j.end()) {
+      more = std::move(*it);
+      j.erase(it);
+    }
+    out = TakeResultFromJson<Result>(j);
+    if (more.is_object() && out.evidence.is_object())
+      for (auto it = more.begin(); it != more.end(); ++it) out.evidence[it.key()] = std::move(*it);
+    return true;
+  } catch (const std::exception& e) {
+    why = std::string("unparsable result: ") + e.what();
+    return false;
+  }
+}
+
+}  // namespace
+
+std::string RunResultWireText(RunResult r) {
+  json kept = json::object();
+  json rest = json::object();
+  if (r.evidence.is_object()) {
+    for (auto it = r.evidence.begin(); it != r.evidence.end(); ++it) {
+      if (IsPacketMember(it.key()) || it.key() == "performance") kept[it.key()] = std::move(*it);
+      else rest[it.key()] = std::move(*it);
+    }
+  }
+  // Every packet has these two; defaulted here, where the sections are known.
+  if (!rest.contains("validation")) rest["validation"] = json::array();
+  if (!rest.contains("profile")) rest["profile"] = json::object();
+  r.evidence = std::move(kept);
+  return Frame(rest.dump(), json(r).dump());
+}
+
+std::string BuildResultWireText(BuildResult r) {
+  json kept = json::object();
+  json text = json::object();
+  if (r.evidence.is_object()) {
+    for (auto it = r.evidence.begin(); it != r.evidence.end(); ++it) {
+      if (IsBuildTextSection(it.key())) text[it.key()] = std::move(*it);
+      else kept[it.key()] = std::move(*it);
+    }
+  }
+  // Every packet has the three; defaulted here as BuildPacket defaults them.
+  for (const char* k : {"compile", "static", "machine_code"})
+    if (!text.contains(k)) text[k] = json::object();
+  // The one value of these sections the packet reads (its environment's).
+  if (!kept.contains("environment") || !kept["environment"].is_object()) kept["environment"] = json::object();
+  if (!kept["environment"].contains("compiler_version"))
+    kept["environment"]["compiler_version"] =
+        text["compile"].is_object() ? text["compile"].value("compiler_version", "") : "";
+  r.evidence = std::move(kept);
+  return Frame(text.dump(), json(r).dump());
+}
+
+bool ParseRunResultWire(std::string_view text, RunResult& out, std::string& why) { return ParseWire(text, out, why); }
+
+bool ParseBuildResultWire(std::string_view text, BuildResult& out, std::string& why) {
+  return ParseWire(text, out, why);
+}
+
+}  // namespace ksearch::evaluator
