@@ -9,8 +9,9 @@
 // what the slot thread does with the run's (parse) and what the io thread
 // does in Finish (packet built, serialised, SHA-256 for its blob name):
 //   whole:     both results parsed whole, TakeEvidencePacket, dump (before 2026-11-22 13:40)
-//   run text:  the build parsed whole, ParseRunResultWire (the run's evidence
-//              kept as bytes), EvidencePacketText (before the build was framed)
+//   run text:  the build parsed whole, ParseRunResultWire on the run's framed
+//              form with environment and performance outside the text,
+//              EvidencePacketText (before the build was framed, b41a963)
 //   all text:  ParseBuildResultWire and ParseRunResultWire, EvidencePacketText
 // and checks that all three give the same packet.
 #include <chrono>
@@ -40,6 +41,21 @@ double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(
 struct PathTimes {
   Clock::duration build{}, run{}, packet{};
 };
+
+// The run's framed form as b41a963's evaluator wrote it: environment and
+// performance parsed by the daemon, the rest text; no RunResult::shapes.
+std::string RunWireKeepingPerformance(RunResult r) {
+  nlohmann::json kept = nlohmann::json::object(), text = nlohmann::json::object();
+  for (auto it = r.evidence.begin(); it != r.evidence.end(); ++it)
+    (it.key() == "environment" || it.key() == "performance" ? kept : text)[it.key()] = *it;
+  if (!text.contains("validation")) text["validation"] = nlohmann::json::array();
+  if (!text.contains("profile")) text["profile"] = nlohmann::json::object();
+  r.evidence = std::move(kept);
+  r.shapes.clear();
+  const std::string body = text.dump(), head = nlohmann::json(r).dump();
+  return "{\"evidence_text_bytes\":" + std::to_string(body.size()) + ",\"evidence_text\":" + body + "," +
+         head.substr(1) + "\n";
+}
 
 BuildResult ParseBuildWhole(const std::string& text) {
   auto j = nlohmann::json::parse(text);
@@ -74,8 +90,13 @@ int main(int argc, char** argv) {
     parsed.evidence.update(nlohmann::json::parse(parsed.evidence_text));
     parsed.evidence_text.clear();
   }
+  if (parsed.shapes.empty() && parsed.evidence.contains("performance"))  // a result from before RunResult::shapes
+    for (const auto& sh : parsed.evidence["performance"].value("shapes", nlohmann::json::array()))
+      parsed.shapes.push_back({sh.value("shape", ""), sh.value("median_us", 0.0), sh.value("p10_us", 0.0),
+                               sh.value("p90_us", 0.0)});
   const std::string run_plain = nlohmann::json(parsed).dump() + "\n";
   const std::string run_framed = evaluator::RunResultWireText(parsed);
+  const std::string run_framed_before = RunWireKeepingPerformance(parsed);
   const std::string build_plain = nlohmann::json(build).dump() + "\n";
   const std::string build_framed = evaluator::BuildResultWireText(build);
   const nlohmann::json members{{"candidate", {{"attempt", "a1"}}}, {"verdict", {{"verdict", "no_gain"}}},
@@ -107,7 +128,7 @@ int main(int argc, char** argv) {
       BuildResult b = ParseBuildWhole(build_plain);
       auto t1 = Clock::now();
       RunResult r;
-      evaluator::ParseRunResultWire(run_framed, r, why);
+      evaluator::ParseRunResultWire(run_framed_before, r, why);
       auto t2 = Clock::now();
       texts[1] = evaluator::EvidencePacketText(breq, b, rreq, &r, members);
       std::string name = Sha256Hex(texts[1]);

@@ -94,10 +94,20 @@ void from_json(const nlohmann::json& j, RunRequest& r) {
   r.work_dir = j.value("work_dir", "");
 }
 
+void to_json(nlohmann::json& j, const ShapeTiming& r) {
+  j = {{"name", r.name}, {"median_us", r.median_us}, {"p10_us", r.p10_us}, {"p90_us", r.p90_us}};
+}
+void from_json(const nlohmann::json& j, ShapeTiming& r) {
+  r.name = j.value("name", "");
+  r.median_us = j.value("median_us", 0.0);
+  r.p10_us = j.value("p10_us", 0.0);
+  r.p90_us = j.value("p90_us", 0.0);
+}
+
 void to_json(nlohmann::json& j, const RunResult& r) {
   j = {{"verdict", r.verdict.ToString()}, {"verdict_detail", r.verdict.detail},
        {"time_us", r.time_us}, {"spread", r.spread}, {"shape_median_us", r.shape_median_us},
-       {"roofline_fraction", r.roofline_fraction}, {"bottleneck", r.bottleneck},
+       {"shapes", r.shapes}, {"roofline_fraction", r.roofline_fraction}, {"bottleneck", r.bottleneck},
        {"evidence", r.evidence}};
 }
 void from_json(const nlohmann::json& j, RunResult& r) {
@@ -105,6 +115,7 @@ void from_json(const nlohmann::json& j, RunResult& r) {
   r.time_us = j.value("time_us", 0.0);
   r.spread = j.value("spread", 0.0);
   r.shape_median_us = j.value("shape_median_us", std::vector<double>{});
+  r.shapes = j.value("shapes", std::vector<ShapeTiming>{});
   r.roofline_fraction = j.value("roofline_fraction", 0.0);
   r.bottleneck = j.value("bottleneck", "");
   r.evidence = j.value("evidence", nlohmann::json::object());

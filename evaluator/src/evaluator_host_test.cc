@@ -101,6 +101,13 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
   CHECK(perf["spread"].get<double>() > 0);
   CHECK(r.spread == Approx(perf["spread"].get<double>()));
   CHECK(r.evidence["performance"]["spread"].get<double>() == Approx(r.spread));
+  // The per-shape summary attempt_finished records, from the same timings.
+  REQUIRE(r.shapes.size() == 1);
+  CHECK(r.shapes[0].name == perf["shape"].get<std::string>());
+  CHECK(r.shapes[0].name.find("M=") == 0);
+  CHECK(r.shapes[0].median_us == r.shape_median_us[0]);
+  CHECK(r.shapes[0].p10_us == perf["p10_us"].get<double>());
+  CHECK(r.shapes[0].p90_us == perf["p90_us"].get<double>());
   // Held-out shape verified but not timed.
   REQUIRE(r.evidence["validation"].size() == 2);
   CHECK(r.evidence["validation"][1]["held_out"] == true);
@@ -145,8 +152,11 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
     REQUIRE(ParseRunResultWire(wire, got, why));
     CHECK(got.time_us == r.time_us);
     CHECK(got.verdict.ToString() == r.verdict.ToString());
-    CHECK(got.evidence.contains("performance"));
-    CHECK_FALSE(got.evidence.contains("validation"));  // not parsed
+    CHECK(got.shapes.size() == r.shapes.size());
+    CHECK(got.shapes[0].name == r.shapes[0].name);
+    CHECK(got.evidence.contains("environment"));
+    CHECK_FALSE(got.evidence.contains("performance"));  // not parsed
+    CHECK_FALSE(got.evidence.contains("validation"));
     const std::string child_text = got.evidence_text;
     REQUIRE(child_text.size() > 2);
     CHECK(wire.find(child_text) != std::string::npos);

@@ -75,7 +75,8 @@ nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, c
     for (auto& [k, v] : run_env.items()) env[k] = std::move(v);
     if (!text_sections || ev.contains("validation"))
       p["validation"] = Take(ev, "validation", nlohmann::json::array());
-    p["performance"] = Take(ev, "performance", nlohmann::json::object());
+    if (!text_sections || ev.contains("performance"))
+      p["performance"] = Take(ev, "performance", nlohmann::json::object());
     if (!text_sections || ev.contains("profile")) p["profile"] = Take(ev, "profile", nlohmann::json::object());
     p["bottleneck"] = run->bottleneck;
     p["verdict"] = {{"kind", run->verdict.ToString()}, {"detail", run->verdict.detail}};

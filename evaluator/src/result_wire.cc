@@ -72,12 +72,13 @@ std::string RunResultWireText(RunResult r) {
   json rest = json::object();
   if (r.evidence.is_object()) {
     for (auto it = r.evidence.begin(); it != r.evidence.end(); ++it) {
-      if (IsPacketMember(it.key()) || it.key() == "performance") kept[it.key()] = std::move(*it);
+      if (IsPacketMember(it.key())) kept[it.key()] = std::move(*it);
       else rest[it.key()] = std::move(*it);
     }
   }
-  // Every packet has these two; defaulted here, where the sections are known.
+  // Every packet has these three; defaulted here, where the sections are known.
   if (!rest.contains("validation")) rest["validation"] = json::array();
+  if (!rest.contains("performance")) rest["performance"] = json::object();
   if (!rest.contains("profile")) rest["profile"] = json::object();
   r.evidence = std::move(kept);
   return Frame(rest.dump(), json(r).dump());

@@ -357,6 +357,7 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
     }
     perf.push_back(pj);
     res.shape_median_us.push_back(med);
+    res.shapes.push_back({rs.name, med, t.value("p10_us", 0.0), t.value("p90_us", 0.0)});
     if (frac > 0) fractions.push_back(frac);
     max_spread = std::max(max_spread, spread);
     worst_bytes_floor += bytes_floor;

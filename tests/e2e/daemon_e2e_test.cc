@@ -75,6 +75,25 @@ TEST_CASE("a host campaign with the tuner runs end to end through the daemon", "
 
   CHECK(d.Stop() == 0);
   CheckLogIntact(d);
+
+  // Every measured attempt names its shapes as the task does (they were
+  // recorded nameless until the daemon read the evaluator's "shape" key).
+  auto log = experiment_log::ExperimentLog::Open(d.db(), {.read_only = true});
+  REQUIRE(log.ok());
+  auto events = (*log)->ReadEvents();
+  REQUIRE(events.ok());
+  int measured = 0;
+  for (const auto& e : *events) {
+    if (e.kind != event_kind::kAttemptFinished || e.payload.value("time_us", 0.0) <= 0) continue;
+    ++measured;
+    INFO(e.payload.dump());
+    REQUIRE_FALSE(e.payload["shapes"].empty());
+    for (const auto& shape : e.payload["shapes"]) {
+      CHECK(shape.value("name", "").find("M=") == 0);
+      CHECK(shape.value("median_us", 0.0) > 0);
+    }
+  }
+  CHECK(measured > 0);
 }
 
 TEST_CASE("SIGTERM mid-campaign records in-flight attempts and a restart retries them",

@@ -23,11 +23,14 @@ namespace {
 std::string CandidateId(const std::string& source_hash) { return "c" + source_hash.substr(0, 12); }
 
 json ShapesJson(const RunResult& run) {
+  if (!run.shapes.empty()) return run.shapes;
+  // An evaluator older than RunResult::shapes: its performance section, which
+  // names a shape by "shape" (evaluator/src/run.cc).
   json shapes = json::array();
   const json* perf = run.evidence.contains("performance") ? &run.evidence["performance"] : nullptr;
   if (perf && perf->contains("shapes") && (*perf)["shapes"].is_array()) {
     for (const auto& s : (*perf)["shapes"])
-      shapes.push_back({{"name", s.value("name", "")},
+      shapes.push_back({{"name", s.value("shape", "")},
                         {"median_us", s.value("median_us", 0.0)},
                         {"p10_us", s.value("p10_us", 0.0)},
                         {"p90_us", s.value("p90_us", 0.0)}});

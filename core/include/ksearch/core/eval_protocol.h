@@ -57,6 +57,16 @@ struct ParentTiming {
   std::vector<double> shape_median_us; // same order as the task's scored shapes
 };
 
+// One scored shape's timing as attempt_finished records it (the full
+// per-shape record, with reps, spread, floors and speedups, is the
+// evidence's performance section).
+struct ShapeTiming {
+  std::string name;   // the task's shape name, e.g. "M=256,N=1024"
+  double median_us = 0;
+  double p10_us = 0;
+  double p90_us = 0;
+};
+
 struct RunRequest {
   std::string task_dir;
   std::string artifact_path;       // from BuildResult
@@ -80,6 +90,7 @@ struct RunResult {
   double spread = 0;               // max over shapes of the median's relative ~95% half-width
                                    // (about 2 standard errors; docs/evaluator.md, "Spread")
   std::vector<double> shape_median_us;
+  std::vector<ShapeTiming> shapes; // same order; empty from an evaluator older than this field
   double roofline_fraction = 0;    // geomean over shapes
   std::string bottleneck;          // memory|compute|latency|launch|unknown
   // validation, performance, profile, environment sections of the packet.
@@ -98,6 +109,8 @@ void to_json(nlohmann::json& j, const BuildResult& r);
 void from_json(const nlohmann::json& j, BuildResult& r);
 void to_json(nlohmann::json& j, const ParentTiming& r);
 void from_json(const nlohmann::json& j, ParentTiming& r);
+void to_json(nlohmann::json& j, const ShapeTiming& r);
+void from_json(const nlohmann::json& j, ShapeTiming& r);
 void to_json(nlohmann::json& j, const RunRequest& r);
 void from_json(const nlohmann::json& j, RunRequest& r);
 void to_json(nlohmann::json& j, const RunResult& r);

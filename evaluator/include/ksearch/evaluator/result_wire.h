@@ -7,10 +7,10 @@
 //   {"evidence_text_bytes":N,"evidence_text":{...N bytes...},<Result members>}
 //
 // `evidence_text` holds the evidence sections the daemon does not read:
-//  - a run's: validation, phases, runner_log, physics, ...; the RunResult's own
-//    `evidence` keeps the few it reads (environment, which the packet merges,
-//    and performance, which attempt_finished summarises) and any section named
-//    like a member of the packet itself;
+//  - a run's: validation, performance, phases, runner_log, physics, ...; the
+//    RunResult's own `evidence` keeps environment (which the packet merges)
+//    and any other section named like a member of the packet itself
+//    (attempt_finished's per-shape summary is RunResult::shapes);
 //  - a build's: compile, static and machine_code, the packet's members of the
 //    same names; the BuildResult's own `evidence` keeps `environment` (the
 //    compiler version, which the packet's environment carries) and any other
