@@ -102,6 +102,21 @@ int main(int argc, char** argv) {
   const nlohmann::json members{{"candidate", {{"attempt", "a1"}}}, {"verdict", {{"verdict", "no_gain"}}},
                                {"replay", "ksearch replay a1"}};
 
+  // A path whose packet is EvidencePacketText: `parse_build` reads the
+  // build's stdout, `run_wire` is the run's.
+  auto framed = [&](auto parse_build, const std::string& run_wire, PathTimes& t) {
+    auto t0 = Clock::now();
+    BuildResult b = parse_build();
+    auto t1 = Clock::now();
+    RunResult r;
+    evaluator::ParseRunResultWire(run_wire, r, why);
+    auto t2 = Clock::now();
+    std::string text = evaluator::EvidencePacketText(breq, b, rreq, &r, members);
+    std::string name = Sha256Hex(text);
+    auto t3 = Clock::now();
+    t.build += t1 - t0, t.run += t2 - t1, t.packet += t3 - t2;
+    return text;
+  };
   PathTimes whole, run_text, all_text;
   std::string first[3];
   for (int i = 0; i < n; ++i) {
@@ -123,31 +138,14 @@ int main(int argc, char** argv) {
       auto t3 = Clock::now();
       whole.build += t1 - t0, whole.run += t2 - t1, whole.packet += t3 - t2;
     }
-    {  // run text
-      auto t0 = Clock::now();
-      BuildResult b = ParseBuildWhole(build_plain);
-      auto t1 = Clock::now();
-      RunResult r;
-      evaluator::ParseRunResultWire(run_framed_before, r, why);
-      auto t2 = Clock::now();
-      texts[1] = evaluator::EvidencePacketText(breq, b, rreq, &r, members);
-      std::string name = Sha256Hex(texts[1]);
-      auto t3 = Clock::now();
-      run_text.build += t1 - t0, run_text.run += t2 - t1, run_text.packet += t3 - t2;
-    }
-    {  // all text
-      auto t0 = Clock::now();
-      BuildResult b;
-      evaluator::ParseBuildResultWire(build_framed, b, why);
-      auto t1 = Clock::now();
-      RunResult r;
-      evaluator::ParseRunResultWire(run_framed, r, why);
-      auto t2 = Clock::now();
-      texts[2] = evaluator::EvidencePacketText(breq, b, rreq, &r, members);
-      std::string name = Sha256Hex(texts[2]);
-      auto t3 = Clock::now();
-      all_text.build += t1 - t0, all_text.run += t2 - t1, all_text.packet += t3 - t2;
-    }
+    texts[1] = framed([&] { return ParseBuildWhole(build_plain); }, run_framed_before, run_text);
+    texts[2] = framed(
+        [&] {
+          BuildResult b;
+          evaluator::ParseBuildResultWire(build_framed, b, why);
+          return b;
+        },
+        run_framed, all_text);
     if (i == 0)
       for (int k = 0; k < 3; ++k) first[k] = std::move(texts[k]);
   }

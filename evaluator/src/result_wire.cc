@@ -65,34 +65,40 @@ bool ParseWire(std::string_view text, Result& out, std::string& why) {
   }
 }
 
+// Moves the sections of `evidence` for which `as_text` holds into the
+// returned object; the others stay.
+template <typename Pred>
+json TakeTextSections(json& evidence, Pred as_text) {
+  json text = json::object();
+  if (!evidence.is_object()) {
+    evidence = json::object();
+    return text;
+  }
+  for (auto it = evidence.begin(); it != evidence.end();) {
+    if (!as_text(it.key())) {
+      ++it;
+      continue;
+    }
+    text[it.key()] = std::move(*it);
+    it = evidence.erase(it);
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string RunResultWireText(RunResult r) {
-  json kept = json::object();
-  json rest = json::object();
-  if (r.evidence.is_object()) {
-    for (auto it = r.evidence.begin(); it != r.evidence.end(); ++it) {
-      if (IsPacketMember(it.key())) kept[it.key()] = std::move(*it);
-      else rest[it.key()] = std::move(*it);
-    }
-  }
+  json rest = TakeTextSections(r.evidence, [](const std::string& k) { return !IsPacketMember(k); });
   // Every packet has these three; defaulted here, where the sections are known.
   if (!rest.contains("validation")) rest["validation"] = json::array();
   if (!rest.contains("performance")) rest["performance"] = json::object();
   if (!rest.contains("profile")) rest["profile"] = json::object();
-  r.evidence = std::move(kept);
   return Frame(rest.dump(), json(r).dump());
 }
 
 std::string BuildResultWireText(BuildResult r) {
-  json kept = json::object();
-  json text = json::object();
-  if (r.evidence.is_object()) {
-    for (auto it = r.evidence.begin(); it != r.evidence.end(); ++it) {
-      if (IsBuildTextSection(it.key())) text[it.key()] = std::move(*it);
-      else kept[it.key()] = std::move(*it);
-    }
-  }
+  json text = TakeTextSections(r.evidence, [](const std::string& k) { return IsBuildTextSection(k); });
+  json& kept = r.evidence;
   // Every packet has the three; defaulted here as BuildPacket defaults them.
   for (const char* k : {"compile", "static", "machine_code"})
     if (!text.contains(k)) text[k] = json::object();
@@ -101,7 +107,6 @@ std::string BuildResultWireText(BuildResult r) {
   if (!kept["environment"].contains("compiler_version"))
     kept["environment"]["compiler_version"] =
         text["compile"].is_object() ? text["compile"].value("compiler_version", "") : "";
-  r.evidence = std::move(kept);
   return Frame(text.dump(), json(r).dump());
 }
 
