@@ -21,7 +21,9 @@ bool IsPacketMember(std::string_view key) {
 }
 
 bool IsBuildTextSection(std::string_view key) {
-  return key == "compile" || key == "static" || key == "machine_code";
+  for (std::string_view k : kBuildSections)
+    if (key == k) return true;
+  return false;
 }
 
 namespace {
@@ -61,8 +63,7 @@ nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, c
   env["backend"] = BackendName(breq.backend);
   env["arch"] = breq.arch;
   if (build.evidence_text.empty()) {
-    for (const char* k : {"compile", "static", "machine_code"})
-      p[k] = build.evidence.value(k, nlohmann::json::object());
+    for (const char* k : kBuildSections) p[k] = build.evidence.value(k, nlohmann::json::object());
     env["compiler_version"] = p["compile"].value("compiler_version", "");
   }
   // The build's environment (its wire form's: the compiler version).
@@ -94,10 +95,6 @@ nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, c
   p["replay"] = "ksearch replay <packet.json>";
   return p;
 }
-
-}  // namespace
-
-namespace {
 
 // Sets the members of the JSON object `text` on `p` (nothing when `text` is
 // not one).

@@ -2,6 +2,7 @@
 // (result_wire.cc).
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace ksearch::evaluator {
@@ -12,8 +13,9 @@ namespace ksearch::evaluator {
 // into the packet's, the others are left out).
 bool IsPacketMember(std::string_view key);
 
-// True for the build's evidence sections that are packet members as they are
-// (compile, static, machine_code): the build's wire form carries them as text.
+// The build's evidence sections that are packet members as they are: every
+// packet has them, and the build's wire form carries them as text.
+inline constexpr std::array<const char*, 3> kBuildSections = {"compile", "static", "machine_code"};
 bool IsBuildTextSection(std::string_view key);
 
 }  // namespace ksearch::evaluator

@@ -100,7 +100,7 @@ std::string BuildResultWireText(BuildResult r) {
   json text = TakeTextSections(r.evidence, [](const std::string& k) { return IsBuildTextSection(k); });
   json& kept = r.evidence;
   // Every packet has the three; defaulted here as BuildPacket defaults them.
-  for (const char* k : {"compile", "static", "machine_code"})
+  for (const char* k : kBuildSections)
     if (!text.contains(k)) text[k] = json::object();
   // The one value of these sections the packet reads (its environment's).
   if (!kept.contains("environment") || !kept["environment"].is_object()) kept["environment"] = json::object();
