@@ -9,10 +9,10 @@
 // what the slot thread does with the run's (parse) and what the io thread
 // does in Finish (packet built, serialised, SHA-256 for its blob name):
 //   whole:     both results parsed whole, TakeEvidencePacket, dump (before 2026-11-22 13:40)
-//   run text:  the build parsed whole, ParseRunResultWire on the run's framed
+//   run text:  the build parsed whole, ParseResultWire on the run's framed
 //              form with environment and performance outside the text,
 //              EvidencePacketText (before the build was framed, b41a963)
-//   all text:  ParseBuildResultWire and ParseRunResultWire, EvidencePacketText
+//   all text:  ParseResultWire and ParseResultWire, EvidencePacketText
 // and checks that all three give the same packet.
 #include <chrono>
 #include <cstdio>
@@ -78,9 +78,10 @@ int main(int argc, char** argv) {
   build.source_hash = packet.value("candidate", nlohmann::json::object()).value("source_hash", "");
   build.machine_code_hash = packet.value("candidate", nlohmann::json::object()).value("machine_code_hash", "");
   for (const char* k : {"compile", "static", "machine_code"}) build.evidence[k] = packet.value(k, nlohmann::json::object());
+  build.evidence["environment"] = {{"compiler_version", build.evidence["compile"].value("compiler_version", "")}};
   RunResult parsed;
   std::string why;
-  if (!evaluator::ParseRunResultWire(ReadFile(argv[2]), parsed, why)) {
+  if (!evaluator::ParseResultWire(ReadFile(argv[2]), parsed, why)) {
     std::fprintf(stderr, "%s\n", why.c_str());
     return 1;
   }
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
     BuildResult b = parse_build();
     auto t1 = Clock::now();
     RunResult r;
-    evaluator::ParseRunResultWire(run_wire, r, why);
+    evaluator::ParseResultWire(run_wire, r, why);
     auto t2 = Clock::now();
     std::string text = evaluator::EvidencePacketText(breq, b, rreq, &r, members);
     std::string name = Sha256Hex(text);
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
     texts[2] = framed(
         [&] {
           BuildResult b;
-          evaluator::ParseBuildResultWire(build_framed, b, why);
+          evaluator::ParseResultWire(build_framed, b, why);
           return b;
         },
         run_framed, all_text);
@@ -152,9 +153,9 @@ int main(int argc, char** argv) {
   const nlohmann::json want = nlohmann::json::parse(first[0]);
   const bool same = nlohmann::json::parse(first[1]) == want && nlohmann::json::parse(first[2]) == want;
   BuildResult kept_build;
-  evaluator::ParseBuildResultWire(build_framed, kept_build, why);
+  evaluator::ParseResultWire(build_framed, kept_build, why);
   RunResult kept;
-  evaluator::ParseRunResultWire(run_framed, kept, why);
+  evaluator::ParseResultWire(run_framed, kept, why);
   std::printf("build result: %zu bytes plain, %zu framed (%zu of them kept as text)\n", build_plain.size(),
               build_framed.size(), kept_build.evidence_text.size());
   std::printf("run result: %zu bytes plain, %zu framed (%zu of them kept as text); packet %zu bytes\n",

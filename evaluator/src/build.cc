@@ -35,6 +35,11 @@ BuildResult Fail(VerdictKind kind, std::string reason, std::string detail) {
   return r;
 }
 
+// The build's part of the packet's environment (packet.cc merges it).
+nlohmann::json BuildEnvironment(const std::string& compiler_version) {
+  return {{"compiler_version", compiler_version}};
+}
+
 std::string FirstLines(const std::string& log, size_t max_chars) {
   return log.size() <= max_chars ? log : log.substr(0, max_chars) + "\n[... truncated]";
 }
@@ -78,6 +83,7 @@ BuildResult Build(const BuildRequest& req, ProcessLauncher& launcher, const Tool
     try {
       BuildResult cached = nlohmann::json::parse(ReadAll((cache_dir / "build.json").string())).get<BuildResult>();
       cached.evidence["compile"]["cached"] = true;
+      cached.evidence["environment"] = BuildEnvironment(version);  // entries older than the section lack it
       // Expected paths are per request: recheck them against the cached histogram.
       MachineCode mc;
       for (auto& [fam, n] : cached.evidence["machine_code"].value("families", nlohmann::json::object()).get<std::map<std::string, int64_t>>())
@@ -103,6 +109,7 @@ BuildResult Build(const BuildRequest& req, ProcessLauncher& launcher, const Tool
   r.source_hash = Sha256Hex(req.source);
   std::vector<std::string> shown = co.argv;
   for (auto& a : shown) if (a.rfind(tmp.string(), 0) == 0) a = fs::path(a).filename().string();
+  r.evidence["environment"] = BuildEnvironment(version);
   r.evidence["compile"] = {{"command", shown}, {"seconds", co.seconds}, {"compiler_version", version},
                            {"log", FirstLines(co.log, 16000)}, {"resources", co.resources}, {"cached", false},
                            {"cache_key", cache_key}};

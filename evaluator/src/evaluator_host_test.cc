@@ -149,7 +149,7 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
     CHECK(nlohmann::json::parse(wire).get<RunResult>().time_us == r.time_us);  // one JSON document
     RunResult got;
     std::string why;
-    REQUIRE(ParseRunResultWire(wire, got, why));
+    REQUIRE(ParseResultWire(wire, got, why));
     CHECK(got.time_us == r.time_us);
     CHECK(got.verdict.ToString() == r.verdict.ToString());
     CHECK(got.shapes.size() == r.shapes.size());
@@ -172,7 +172,7 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
     CHECK(SummarizePacket(parsed) == SummarizePacket(made));
     // A plain RunResult document (an older evaluator) still reads whole.
     RunResult plain;
-    REQUIRE(ParseRunResultWire(nlohmann::json(r).dump(), plain, why));
+    REQUIRE(ParseResultWire(nlohmann::json(r).dump(), plain, why));
     CHECK(plain.evidence == r.evidence);
     CHECK(plain.evidence_text.empty());
   }
@@ -184,7 +184,7 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
     CHECK(nlohmann::json::parse(wire).get<BuildResult>().artifact_path == b.artifact_path);  // one JSON document
     BuildResult got_build;
     std::string why;
-    REQUIRE(ParseBuildResultWire(wire, got_build, why));
+    REQUIRE(ParseResultWire(wire, got_build, why));
     CHECK(got_build.ok);
     CHECK(got_build.artifact_path == b.artifact_path);
     CHECK(got_build.machine_code_hash == b.machine_code_hash);
@@ -200,7 +200,7 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
     CHECK(wire.find(got_build.evidence_text) != std::string::npos);
 
     RunResult got_run;
-    REQUIRE(ParseRunResultWire(RunResultWireText(r), got_run, why));
+    REQUIRE(ParseResultWire(RunResultWireText(r), got_run, why));
     const nlohmann::json members{{"replay", "ksearch replay a1"}};
     const std::string packet = EvidencePacketText(BuildRequest{}, got_build, RunRequest{}, &got_run, members);
     CHECK(packet.find(got_build.evidence_text.substr(1, got_build.evidence_text.size() - 2)) != std::string::npos);
@@ -208,7 +208,7 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
     expect["replay"] = "ksearch replay a1";
     CHECK(nlohmann::json::parse(packet) == expect);
     // The parsed packet (TakeEvidencePacket) from the same two results.
-    REQUIRE(ParseRunResultWire(RunResultWireText(r), got_run, why));
+    REQUIRE(ParseResultWire(RunResultWireText(r), got_run, why));
     CHECK(TakeEvidencePacket(BuildRequest{}, got_build, RunRequest{}, &got_run) == made);
     // Without a run (the build failed or was a duplicate) the build's sections
     // still make the packet.
@@ -220,10 +220,10 @@ TEST_CASE("a correct seed passes verification and is measured", "[evaluator][hos
           }());
     // A plain BuildResult document (an older evaluator) still reads whole.
     BuildResult plain;
-    REQUIRE(ParseBuildResultWire(nlohmann::json(b).dump(), plain, why));
+    REQUIRE(ParseResultWire(nlohmann::json(b).dump(), plain, why));
     CHECK(plain.evidence == b.evidence);
     CHECK(plain.evidence_text.empty());
-    CHECK_FALSE(ParseBuildResultWire("{\"evidence_text_bytes\":", plain, why));
+    CHECK_FALSE(ParseResultWire("{\"evidence_text_bytes\":", plain, why));
     CHECK(why.find("unparsable result") != std::string::npos);
   }
   // The run folder (output dumps) is gone once the evidence is complete.
@@ -261,6 +261,10 @@ TEST_CASE("the artifact cache returns the same library for the same source", "[e
   CHECK(a.artifact_path == b.artifact_path);
   CHECK(a.evidence["compile"]["cached"] == false);
   CHECK(b.evidence["compile"]["cached"] == true);
+  // A cached build names its compiler in its environment as a fresh one does
+  // (the packet's environment takes it from there).
+  CHECK(a.evidence["environment"]["compiler_version"] == a.evidence["compile"]["compiler_version"]);
+  CHECK(b.evidence["environment"] == a.evidence["environment"]);
   CHECK(a.machine_code_hash == b.machine_code_hash);
 }
 

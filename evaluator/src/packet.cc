@@ -62,13 +62,12 @@ nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, c
   env["host"] = host;
   env["backend"] = BackendName(breq.backend);
   env["arch"] = breq.arch;
-  if (build.evidence_text.empty()) {
-    for (const char* k : kBuildSections) p[k] = build.evidence.value(k, nlohmann::json::object());
-    env["compiler_version"] = p["compile"].value("compiler_version", "");
-  }
-  // The build's environment (its wire form's: the compiler version).
+  env["compiler_version"] = "";  // unknown unless the build's environment names it
+  // The build's environment (build.cc: the compiler version).
   if (auto it = build.evidence.find("environment"); it != build.evidence.end() && it->is_object())
     for (auto& [k, v] : it->items()) env[k] = v;
+  if (build.evidence_text.empty())
+    for (const char* k : kBuildSections) p[k] = build.evidence.value(k, nlohmann::json::object());
   if (run) {
     nlohmann::json& ev = run->evidence;
     if (!ev.is_object()) ev = nlohmann::json::object();

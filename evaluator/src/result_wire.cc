@@ -98,22 +98,14 @@ std::string RunResultWireText(RunResult r) {
 
 std::string BuildResultWireText(BuildResult r) {
   json text = TakeTextSections(r.evidence, [](const std::string& k) { return IsBuildTextSection(k); });
-  json& kept = r.evidence;
   // Every packet has the three; defaulted here as BuildPacket defaults them.
   for (const char* k : kBuildSections)
     if (!text.contains(k)) text[k] = json::object();
-  // The one value of these sections the packet reads (its environment's).
-  if (!kept.contains("environment") || !kept["environment"].is_object()) kept["environment"] = json::object();
-  if (!kept["environment"].contains("compiler_version"))
-    kept["environment"]["compiler_version"] =
-        text["compile"].is_object() ? text["compile"].value("compiler_version", "") : "";
   return Frame(text.dump(), json(r).dump());
 }
 
-bool ParseRunResultWire(std::string_view text, RunResult& out, std::string& why) { return ParseWire(text, out, why); }
+bool ParseResultWire(std::string_view text, RunResult& out, std::string& why) { return ParseWire(text, out, why); }
 
-bool ParseBuildResultWire(std::string_view text, BuildResult& out, std::string& why) {
-  return ParseWire(text, out, why);
-}
+bool ParseResultWire(std::string_view text, BuildResult& out, std::string& why) { return ParseWire(text, out, why); }
 
 }  // namespace ksearch::evaluator

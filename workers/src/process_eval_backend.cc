@@ -28,17 +28,10 @@ Verdict ChildFailureVerdict(const ProcessResult& r, const std::string& phase) {
 
 // A child's stdout as a result: the framed form of result_wire.h (most of
 // the evidence stays text) or a plain result document.
-bool ParseInto(const std::string& text, BuildResult& out, std::string& why) {
-  return evaluator::ParseBuildResultWire(text, out, why);
-}
-bool ParseInto(const std::string& text, RunResult& out, std::string& why) {
-  return evaluator::ParseRunResultWire(text, out, why);
-}
-
 template <typename Result>
 bool ParseChildResult(const ProcessResult& r, Result& out, std::string& why) {
   if (!r.Succeeded() && r.stdout_data.empty()) return false;
-  return ParseInto(r.stdout_data, out, why);
+  return evaluator::ParseResultWire(r.stdout_data, out, why);
 }
 
 }  // namespace

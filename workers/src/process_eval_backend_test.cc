@@ -109,7 +109,8 @@ TEST_CASE("the backend keeps a framed build result's sections as the child's byt
   child.machine_code_hash = "mc1";
   child.evidence = nlohmann::json::parse(
       R"({"compile":{"compiler_version":"nvcc 13.0","log":"ptxas info: 32 registers"},)"
-      R"("static":{"violations":[]},"machine_code":{"instructions":120}})");
+      R"("static":{"violations":[]},"machine_code":{"instructions":120},)"
+      R"("environment":{"compiler_version":"nvcc 13.0"}})");
   const std::string wire = evaluator::BuildResultWireText(child);
   auto dir = std::filesystem::temp_directory_path() / ("ks_fake_build_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

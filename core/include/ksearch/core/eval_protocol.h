@@ -41,7 +41,8 @@ struct BuildResult {
   std::string artifact_path;       // the compiled shared library
   std::string source_hash;         // sha256 of the normalized source
   std::string machine_code_hash;   // fingerprint of the machine code (empty for host if none)
-  // The compile, static and machine_code sections of the evidence packet.
+  // The compile, static and machine_code sections of the evidence packet,
+  // and `environment` (the compiler version), merged into the packet's.
   nlohmann::json evidence = nlohmann::json::object();
   // Those sections as the text of one JSON object, exactly as the evaluator
   // process wrote it, when the result crossed a process boundary in the

@@ -38,7 +38,7 @@ std::string BuildResultWireText(BuildResult r);
 // Reads a result: the framed form, or any plain result JSON document (then
 // every section stays in `evidence` and evidence_text is empty). False, with
 // `why`, when `text` is not such a result.
-bool ParseRunResultWire(std::string_view text, RunResult& out, std::string& why);
-bool ParseBuildResultWire(std::string_view text, BuildResult& out, std::string& why);
+bool ParseResultWire(std::string_view text, RunResult& out, std::string& why);
+bool ParseResultWire(std::string_view text, BuildResult& out, std::string& why);
 
 }  // namespace ksearch::evaluator
