@@ -162,6 +162,10 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
     CHECK(miss <= 7);  // the campaign's seven axes
     CHECK(hit >= 1);
     CHECK(value("ksearch_daemon_io_cpu_seconds_total{activity=\"retrieval\"}") > 0);
+    // Parents' sources: a source read once, or finished by this daemon, is
+    // served from the io thread's blob cache the next time.
+    CHECK(value("ksearch_blob_cache_lookups_total{result=\"miss\"}") >= 1);
+    CHECK(value("ksearch_blob_cache_lookups_total{result=\"hit\"}") >= 1);
   }
   CHECK(d.Stop() == 0);
   CHECK(fake.Stop() == 0);

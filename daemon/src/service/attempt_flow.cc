@@ -488,7 +488,8 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
   // The source and the evidence packet are committed with the terminal batch.
   // (The source is no longer needed: this is the attempt's last step.)
   std::vector<Blob> blobs;
-  if (!a->source_blob.empty()) blobs.push_back({a->source_blob, std::move(a->source)});
+  const bool has_source = !a->source_blob.empty();
+  if (has_source) blobs.push_back({a->source_blob, std::move(a->source)});
   if (!a->build_request.task_dir.empty()) {
     // A run that failed (wrong result, crash) keeps its evidence too: the
     // validation records and the runner log are what a repair prompt quotes.
@@ -514,6 +515,10 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
     // retried at the next start. Stop feeding this campaign meanwhile.
     fold_.Observe(MakeEvent(live.id, "", event_kind::kCampaignState,
                             json{{"state", "paused"}, {"reason", "log write failed: " + s.ToString()}}));
+  } else if (has_source && a->build.ok) {
+    // A built source may become a member, and then the parent of the
+    // attempts to come: keep it (only once the log holds it).
+    blob_cache_.Put(blobs.front().sha256, blobs.front().content);
   }
   RecordVerdictMetric(verdict);
   NotifyIfIdle();

@@ -45,6 +45,8 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
                     "1 while a slot takes work; 0 once a failed or drifting canary took it out of service.");
   metrics_.Describe("ksearch_slot_canaries_total", "counter", "Canary runs on each slot.");
   metrics_.Describe("ksearch_slot_canary_time_us", "gauge", "The last canary time on each slot (microseconds).");
+  metrics_.Describe("ksearch_blob_cache_lookups_total", "counter",
+                    "Log blobs (parent sources, specs) asked of the io thread's cache, by result: a miss reads the log.");
 }
 
 CampaignService::~CampaignService() = default;
@@ -66,8 +68,11 @@ Status CampaignService::AppendAndObserve(std::vector<Event>& events,
 
 std::string CampaignService::BlobOrEmpty(const std::string& hash) {
   if (hash.empty()) return "";
+  if (const std::string* kept = blob_cache_.Find(hash)) return *kept;
   auto b = log_.GetBlob(hash);
-  return b.ok() ? *b : "";
+  if (!b.ok()) return "";
+  blob_cache_.Put(hash, *b);
+  return std::move(*b);
 }
 
 CampaignService::Live* CampaignService::FindLive(const std::string& id) {
@@ -445,6 +450,8 @@ std::string CampaignService::MetricsText() {
   size_t in_flight = 0;
   for (const auto& [id, live] : live_) in_flight += live->in_flight.size();
   metrics_.Set("ksearch_attempts_in_flight", static_cast<double>(in_flight));
+  metrics_.Set("ksearch_blob_cache_lookups_total", static_cast<double>(blob_cache_.hits()), {{"result", "hit"}});
+  metrics_.Set("ksearch_blob_cache_lookups_total", static_cast<double>(blob_cache_.misses()), {{"result", "miss"}});
   const CpuLedger::Snapshot cpu = io_cpu_.Take();
   double scoped = 0;
   for (size_t i = 0; i < cpu.seconds.size(); ++i) {

@@ -31,6 +31,7 @@
 #include "api/metrics.h"
 #include "service/cpu_ledger.h"
 #include "config/daemon_config.h"
+#include "service/blob_cache.h"
 #include "ksearch/core/clock.h"
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/planner/axis_catalogue.h"
@@ -116,6 +117,8 @@ class CampaignService final : public ControlPlane {
   // Draws a fresh input seed; `work_leaf` names the folder under the campaign's work dir.
   RunRequest MakeRunRequest(const Live& live, const std::string& artifact, const std::string& work_leaf,
                             bool profile);
+  // A blob of the log, "" when the hash is empty or the log has none; served
+  // from blob_cache_ when it holds the hash.
   std::string BlobOrEmpty(const std::string& hash);
   Live* FindLive(const std::string& id);
   size_t SlotsFor(Backend b) const;
@@ -131,6 +134,9 @@ class CampaignService final : public ControlPlane {
 
   // Only touched on the io thread.
   LogFold fold_;
+  // Recent sources (written by Finish, read as parents by StartAttempt) and
+  // other blobs read through BlobOrEmpty.
+  BlobCache blob_cache_{8u << 20};
   std::map<std::string, std::unique_ptr<Live>> live_;
   size_t pump_turn_ = 0;  // which campaign heads the next Pump round
   bool shutting_down_ = false;
