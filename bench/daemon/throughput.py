@@ -118,6 +118,16 @@ def prompt_context_lookups(m):
     return out
 
 
+def blob_cache_lookups(m):
+    """The io thread's blob cache lookups by result (a miss reads the log); {} for daemons without it."""
+    out = {}
+    for k, v in m.items():
+        hit = re.match(r'^ksearch_blob_cache_lookups_total\{result="(\w+)"\}$', k)
+        if hit:
+            out[hit.group(1)] = v
+    return out
+
+
 def _parse_stat(text):
     """(name, fields from field 3 on) of a /proc/.../stat text; the name may hold spaces and ')'."""
     close = text.rindex(")")
@@ -316,7 +326,8 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                             "queue_build": total(m, "ksearch_queue_depth", queue="build"),
                             "in_flight": total(m, "ksearch_attempts_in_flight"),
                             "io_cpu": io_cpu_by_activity(m),
-                            "prompt_context": prompt_context_lookups(m)})
+                            "prompt_context": prompt_context_lookups(m),
+                            "blob_cache": blob_cache_lookups(m)})
         except Exception as e:  # a slow answer is recorded, not fatal
             samples.append({"t": now, "error": str(e)})
         if now >= a.seconds:
@@ -412,6 +423,9 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
         "prompt_context_lookups_window": {
             k: w1.get("prompt_context", {}).get(k, 0) - w0.get("prompt_context", {}).get(k, 0)
             for k in w1.get("prompt_context", {})},
+        "blob_cache_lookups_window": {
+            k: w1.get("blob_cache", {}).get(k, 0) - w0.get("blob_cache", {}).get(k, 0)
+            for k in w1.get("blob_cache", {})},
         "thread_cpu_s_window": {k: w1.get("thread_cpu_s", {}).get(k, 0) - w0.get("thread_cpu_s", {}).get(k, 0)
                                 for k in w1.get("thread_cpu_s", {})},
         # Start-up (config, log, ISA corpus open, skills) and the campaign
@@ -510,6 +524,9 @@ def main():
         if r.get("prompt_context_lookups_window"):
             print(r["mode"], "prompt-context lookups in the window (a miss retrieves):",
                   json.dumps(r["prompt_context_lookups_window"], sort_keys=True))
+        if r.get("blob_cache_lookups_window"):
+            print(r["mode"], "blob cache lookups in the window (a miss reads the log):",
+                  json.dumps(r["blob_cache_lookups_window"], sort_keys=True))
         if r.get("thread_group_timeslices_per_attempt_window"):
             print(r["mode"], "times each thread group was put on a CPU, per attempt:",
                   json.dumps({k: round(v, 1) for k, v in r["thread_group_timeslices_per_attempt_window"].items()}),
