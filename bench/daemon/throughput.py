@@ -97,14 +97,19 @@ def total(m, name, **labels):
     return s
 
 
-def io_cpu_by_activity(m):
-    """The daemon's own account of its io thread's CPU seconds, by activity (ksearchd from c3c3171 on)."""
+def by_label(m, metric, label):
+    """{label value: sample} of the series of `metric` that carry only `label`."""
     out = {}
     for k, v in m.items():
-        hit = re.match(r'^ksearch_daemon_io_cpu_seconds_total\{activity="([^"]+)"\}$', k)
+        hit = re.match(rf'^{metric}\{{{label}="([^"]+)"\}}$', k)
         if hit:
             out[hit.group(1)] = v
     return out
+
+
+def io_cpu_by_activity(m):
+    """The daemon's own account of its io thread's CPU seconds, by activity (ksearchd from c3c3171 on)."""
+    return by_label(m, "ksearch_daemon_io_cpu_seconds_total", "activity")
 
 
 def prompt_context_lookups(m):
@@ -120,12 +125,7 @@ def prompt_context_lookups(m):
 
 def blob_cache_lookups(m):
     """The io thread's blob cache lookups by result (a miss reads the log); {} for daemons without it."""
-    out = {}
-    for k, v in m.items():
-        hit = re.match(r'^ksearch_blob_cache_lookups_total\{result="(\w+)"\}$', k)
-        if hit:
-            out[hit.group(1)] = v
-    return out
+    return by_label(m, "ksearch_blob_cache_lookups_total", "result")
 
 
 def _parse_stat(text):
