@@ -163,7 +163,8 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
     CHECK(hit >= 1);
     CHECK(value("ksearch_daemon_io_cpu_seconds_total{activity=\"retrieval\"}") > 0);
     // Parents' sources: a source read once, or finished by this daemon, is
-    // served from the io thread's blob cache the next time.
+    // served from the io thread's blob cache the next time. (Misses are
+    // certain: the campaign's spec and contract are read once at its start.)
     CHECK(value("ksearch_blob_cache_lookups_total{result=\"miss\"}") >= 1);
     CHECK(value("ksearch_blob_cache_lookups_total{result=\"hit\"}") >= 1);
   }

@@ -31,12 +31,12 @@
 #include "api/metrics.h"
 #include "service/cpu_ledger.h"
 #include "config/daemon_config.h"
-#include "service/blob_cache.h"
 #include "ksearch/core/clock.h"
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/planner/axis_catalogue.h"
 #include "ksearch/planner/planner.h"
 #include "ksearch/workers/worker_pool.h"
+#include "service/blob_cache.h"
 #include "service/log_fold.h"
 #include "service/proposal_engine.h"
 
