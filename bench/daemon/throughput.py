@@ -261,8 +261,9 @@ shutdown_grace_s: 10
 defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
 {extra}""")
     log = open(f"{data}/ksearchd.log", "w")
+    env = dict(os.environ, **dict(kv.split("=", 1) for kv in a.daemon_env))
     d = subprocess.Popen([f"{a.bin}/ksearchd", "--config", f"{data}/daemon.yaml", "--port-file", f"{data}/port"],
-                         stdout=log, stderr=subprocess.STDOUT)
+                         stdout=log, stderr=subprocess.STDOUT, env=env)
     for _ in range(200):
         if os.path.exists(f"{data}/port") and open(f"{data}/port").read().strip():
             break
@@ -470,6 +471,8 @@ def main():
     p.add_argument("--run-timeout", type=float, default=120)
     p.add_argument("--compile-threads", type=int, default=0,
                    help="workers.compile_threads (0: one per CPU core, the daemon's default)")
+    p.add_argument("--daemon-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="an environment variable for ksearchd only (repeatable), e.g. GLIBC_TUNABLES=...")
     p.add_argument("--out", default="/tmp/ksearch-daemon-bench")
     p.add_argument("--keep-alive", action="store_true",
                    help="scrape over one persistent HTTP connection (as Prometheus does)")

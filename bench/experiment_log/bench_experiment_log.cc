@@ -4,6 +4,7 @@
 //     Appends attempt events (started, 3 stages, finished) for S seconds per
 //     batch size 1, 10, 100, each batch one committed transaction; prints events/s.
 //   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]
+//                                 [--prompt-parts]
 //     The commits of N daemon attempts (attempt_started; llm_call with a 15 KB
 //     prompt and a 2 KB reply blob; the terminal batch of 3 events (two stages,
 //     attempt_finished) with a 4 KB source and a 20 KB evidence packet, near the H100 replay runs'
@@ -11,7 +12,11 @@
 //     into a fresh log per run; prints the median CPU microseconds per attempt
 //     over R runs. P: PRAGMA wal_autocheckpoint (0: SQLite's 1000). S scales
 //     the four blobs' sizes (0: one byte each, to see what the commits cost
-//     without their blobs).
+//     without their blobs). --prompt-parts stores the prompt as the daemon does
+//     since 2026-11-24 (llm_call.prompt_parts): 14 sections, 12 of them
+//     (12.6 KB) repeating per axis and 2 (2.6 KB) new per attempt, the split
+//     measured on a host replay log; without it the same 15.2 KB prompt is one
+//     blob, as before.
 //   bench_experiment_log deadends --db PATH [--events N] [--runs R]
 //     Builds a log of N events at PATH if it holds fewer, then times R runs of
 //     open(read-only) + QueryDeadEnds (what `ksearch deadends` does) and prints
@@ -148,7 +153,27 @@ std::string Text(size_t n, uint64_t salt) {
   return s;
 }
 
-int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckpoint, double scale) {
+// A prompt as sections: kRepeatedSections per axis (the same text whenever
+// that axis comes again: contract, notes, ISA facts) and kNewSections new per
+// attempt (evidence, source), kept with the offsets where they join.
+constexpr int kRepeatedSections = 12, kNewSections = 2;
+struct PromptSections {
+  std::string text;
+  std::vector<size_t> cuts;  // the start of every section but the first
+};
+PromptSections Prompt(int attempt, double scale) {
+  PromptSections p;
+  for (int k = 0; k < kRepeatedSections + kNewSections; ++k) {
+    if (k > 0) p.cuts.push_back(p.text.size());
+    p.text += k < kRepeatedSections
+                  ? Text(std::max<size_t>(1, size_t(1050 * scale)), 1000003ull * (attempt % 6 + 1) + k)
+                  : Text(std::max<size_t>(1, size_t(1300 * scale)), 4ull * attempt + 1 + 7919ull * k);
+  }
+  return p;
+}
+
+int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckpoint, double scale,
+                  bool prompt_parts) {
   std::filesystem::create_directories(dir);
   std::vector<double> us;
   for (int r = 0; r < runs; ++r) {
@@ -162,8 +187,10 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
     (void)(*log)->Append(start);
     // The texts are made before the clock starts: only the log's work is timed.
     std::vector<std::array<std::string, 4>> blobs(attempts);
+    std::vector<PromptSections> prompts(attempts);
+    for (int a = 0; a < attempts; ++a) prompts[a] = Prompt(a, scale);
     for (int a = 0; a < attempts; ++a)
-      blobs[a] = {Text(std::max<size_t>(1, size_t(15000 * scale)), 4 * a + 1),
+      blobs[a] = {std::move(prompts[a].text),
                   Text(std::max<size_t>(1, size_t(2000 * scale)), 4 * a + 2),
                   Text(std::max<size_t>(1, size_t(4000 * scale)), 4 * a + 3),
                   Text(std::max<size_t>(1, size_t(20000 * scale)), 4 * a + 4)};
@@ -174,11 +201,26 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
       std::vector<ksearch::Event> started{Make("bench", id, "attempt_started",
                                                {{"parent", "cand-1"}, {"axis", kAxes[a % 6]}, {"proposer", "replay"}})};
       ksearch::Status s = (*log)->Append(started);
-      std::vector<el::ExperimentLog::Blob> call_blobs{el::ExperimentLog::Blob::Of(std::move(blobs[a][0])),
-                                                      el::ExperimentLog::Blob::Of(std::move(blobs[a][1]))};
-      std::vector<ksearch::Event> call{Make("bench", id, "llm_call",
-                                            {{"model", "replay"}, {"input_tokens", 3900}, {"output_tokens", 500},
-                                             {"prompt_blob", call_blobs[0].sha256}, {"reply_blob", call_blobs[1].sha256}})};
+      std::vector<el::ExperimentLog::Blob> call_blobs;
+      nlohmann::json call_payload{{"model", "replay"}, {"input_tokens", 3900}, {"output_tokens", 500}};
+      if (prompt_parts) {  // as the daemon's OnProposal: a blob per section
+        nlohmann::json parts = nlohmann::json::array();
+        const std::string& text = blobs[a][0];
+        size_t begin = 0;
+        for (size_t k = 0; k <= prompts[a].cuts.size(); ++k) {
+          const size_t end = k < prompts[a].cuts.size() ? prompts[a].cuts[k] : text.size();
+          call_blobs.push_back(el::ExperimentLog::Blob::Of(text.substr(begin, end - begin)));
+          parts.push_back(call_blobs.back().sha256);
+          begin = end;
+        }
+        call_payload["prompt_parts"] = std::move(parts);
+      } else {
+        call_blobs.push_back(el::ExperimentLog::Blob::Of(std::move(blobs[a][0])));
+        call_payload["prompt_blob"] = call_blobs.back().sha256;
+      }
+      call_blobs.push_back(el::ExperimentLog::Blob::Of(std::move(blobs[a][1])));
+      call_payload["reply_blob"] = call_blobs.back().sha256;
+      std::vector<ksearch::Event> call{Make("bench", id, "llm_call", std::move(call_payload))};
       if (s.ok()) s = (*log)->Append(call, call_blobs);
       std::vector<el::ExperimentLog::Blob> end_blobs{el::ExperimentLog::Blob::Of(std::move(blobs[a][2])),
                                                      el::ExperimentLog::Blob::Of(std::move(blobs[a][3]))};
@@ -198,9 +240,9 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
   }
   std::vector<double> sorted = us;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("attempts: %d per run, wal_autocheckpoint %d, blob scale %.2f: median %.1f us CPU per attempt "
-              "(min %.1f, max %.1f, %d runs)\n",
-              attempts, autocheckpoint > 0 ? autocheckpoint : 1000, scale, sorted[sorted.size() / 2], sorted.front(),
+  std::printf("attempts: %d per run, wal_autocheckpoint %d, blob scale %.2f, prompt %s: median %.1f us CPU per "
+              "attempt (min %.1f, max %.1f, %d runs)\n",
+              attempts, autocheckpoint > 0 ? autocheckpoint : 1000, scale, prompt_parts ? "in parts" : "one blob", sorted[sorted.size() / 2], sorted.front(),
               sorted.back(), runs);
   return 0;
 }
@@ -316,13 +358,13 @@ int main(int argc, char** argv) {
   if (mode == "attempts")
     return BenchAttempts(Arg(argc, argv, "--dir", "/tmp/ksearch-bench"), std::stoi(Arg(argc, argv, "--attempts", "2000")),
                          std::stoi(Arg(argc, argv, "--runs", "5")), std::stoi(Arg(argc, argv, "--autocheckpoint", "0")),
-                         std::stod(Arg(argc, argv, "--blob-scale", "1")));
+                         std::stod(Arg(argc, argv, "--blob-scale", "1")), Flag(argc, argv, "--prompt-parts"));
   if (mode == "deadends")
     return BenchDeadEnds(Arg(argc, argv, "--db", "/tmp/ksearch-bench/deadends.db"),
                          std::stoll(Arg(argc, argv, "--events", "1000000")),
                          std::stoi(Arg(argc, argv, "--runs", "7")));
   std::fprintf(stderr, "usage: bench_experiment_log append --dir DIR [--seconds S] [--full-sync]\n"
-                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]\n"
+                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S] [--prompt-parts]\n"
                        "       bench_experiment_log deadends --db PATH [--events N] [--runs R]\n");
   return 2;
 }

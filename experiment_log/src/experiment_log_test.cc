@@ -341,7 +341,34 @@ TEST_CASE("blobs appended with a batch commit with it or not at all", "[experime
     CHECK(*log->LastSeq() == before);
     CHECK(log->GetBlob(h_evidence).status().IsNotFound());
     CHECK(RawCount(path, "SELECT count(*) FROM blobs") == 0);
+    // Nor is it taken for stored by the next batch that carries it.
+    std::vector<Event> ok{CampaignStarted("c9", "gemm", "sm_90", {})};
+    REQUIRE(log->Append(ok, {ExperimentLog::Blob::Of(evidence)}).ok());
+    CHECK(*log->GetBlob(h_evidence) == evidence);
   }
+}
+
+TEST_CASE("an llm_call's prompt reads back from its parts, or from one blob in older logs", "[experiment_log]") {
+  TempDir dir;
+  auto log = OpenOrDie(dir.File("k.db"));
+  const std::vector<std::string> parts = {"{\"messages\": [{\"content\": \"# Task\\n", "## Task contract\\nrows\\n",
+                                          "## Current source\\n\"}]}"};
+  std::vector<ExperimentLog::Blob> blobs;
+  nlohmann::json payload{{"prompt_parts", nlohmann::json::array()}};
+  for (const auto& p : parts) {
+    blobs.push_back(ExperimentLog::Blob::Of(p));
+    payload["prompt_parts"].push_back(blobs.back().sha256);
+  }
+  payload["prompt_parts"].push_back(blobs[1].sha256);  // a part may repeat
+  std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {})};
+  REQUIRE(log->Append(b, blobs).ok());
+  CHECK(*LlmCallPrompt(*log, payload) == parts[0] + parts[1] + parts[2] + parts[1]);
+  const std::string whole = parts[0] + parts[2];
+  CHECK(*LlmCallPrompt(*log, {{"prompt_blob", *log->PutBlob(whole)}}) == whole);
+  CHECK(LlmCallPrompt(*log, {{"reply_blob", "x"}}).status().IsNotFound());
+  payload["prompt_parts"].push_back(std::string(64, 'f'));  // not stored
+  CHECK(LlmCallPrompt(*log, payload).status().IsNotFound());
+  CHECK(LlmCallPrompt(*log, {{"prompt_parts", {1}}}).status().code() == Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("campaigns are listed with their event counts", "[experiment_log]") {

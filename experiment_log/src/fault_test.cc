@@ -62,6 +62,43 @@ TEST_CASE("a full disk fails the batch whole, names the file, and loses nothing 
   CHECK((*again)->Verify()->ok);
 }
 
+TEST_CASE("a blob of a batch that failed is stored by the next batch that carries it",
+          "[experiment_log][fault]") {
+  // Append skips the INSERT of blobs it knows committed; a blob whose batch
+  // rolled back must not count as known.
+  TempDir dir;
+  std::string path = dir.File("k.db");
+  auto log = SqliteExperimentLog::OpenFile(path, {});
+  REQUIRE(log.ok());
+  std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {})};
+  const auto known = ExperimentLog::Blob::Of("a source committed once");
+  REQUIRE((*log)->Append(b, {known}).ok());
+  REQUIRE((*log)->TEST_Exec("PRAGMA max_page_count = 40").ok());
+  Status failure;
+  std::vector<ExperimentLog::Blob> lost;
+  for (int i = 0; i < 1000 && failure.ok(); ++i) {
+    auto ev = AttemptEvents("c1", {.attempt = "a" + std::to_string(i), .parent = "seed", .axis = "tiling",
+                                   .verdict = "compile_error"});
+    lost = {known, ExperimentLog::Blob::Of(std::string(2000, 'p') + std::to_string(i))};
+    failure = (*log)->Append(ev, lost);
+  }
+  REQUIRE_FALSE(failure.ok());
+  CHECK_FALSE((*log)->GetBlob(lost[1].sha256).ok());  // rolled back with its batch
+  REQUIRE((*log)->TEST_Exec("PRAGMA max_page_count = 100000").ok());
+  std::vector<Event> retry{CampaignStarted("c2", "gemm", "sm_90", {})};
+  REQUIRE((*log)->Append(retry, lost).ok());
+  auto stored = (*log)->GetBlob(lost[1].sha256);
+  REQUIRE(stored.ok());
+  CHECK(*stored == lost[1].content);
+  CHECK(*(*log)->GetBlob(known.sha256) == known.content);
+  // A fresh connection reads both: they are in the file, not only known.
+  log->reset();
+  auto again = ExperimentLog::Open(path, {.read_only = true});
+  REQUIRE(again.ok());
+  CHECK(*(*again)->GetBlob(lost[1].sha256) == lost[1].content);
+  CHECK(*(*again)->GetBlob(known.sha256) == known.content);
+}
+
 TEST_CASE("a corrupt file is reported as corrupt with its path", "[experiment_log][fault]") {
   TempDir dir;
   std::string path = dir.File("k.db");

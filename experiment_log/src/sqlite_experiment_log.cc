@@ -79,6 +79,23 @@ ExperimentLog::Blob ExperimentLog::Blob::Of(std::string content) {
   return {std::move(hash), std::move(content)};
 }
 
+Result<std::string> LlmCallPrompt(ExperimentLog& log, const nlohmann::json& payload) {
+  const auto parts = payload.find("prompt_parts");
+  if (parts != payload.end() && parts->is_array()) {
+    std::string prompt;
+    for (const auto& hash : *parts) {
+      if (!hash.is_string()) return Status::InvalidArgument("llm_call: prompt_parts holds a non-string");
+      auto part = log.GetBlob(hash.get<std::string>());
+      if (!part.ok()) return part.status();
+      prompt += *part;
+    }
+    return prompt;
+  }
+  const auto blob = payload.find("prompt_blob");
+  if (blob != payload.end() && blob->is_string()) return log.GetBlob(blob->get<std::string>());
+  return Status::NotFound("llm_call: the payload names no prompt_parts or prompt_blob");
+}
+
 Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector<Blob>& blobs) {
   if (events.empty() && blobs.empty()) return Status::Ok();
   for (size_t i = 0; i < events.size(); ++i) {
@@ -92,8 +109,11 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector
   // The fields Append assigns, restored when the batch fails.
   std::vector<int64_t> saved_time(events.size());
   for (size_t i = 0; i < events.size(); ++i) saved_time[i] = events[i].time_ms;
-  Status s = AppendLocked(events, blobs);
-  if (!s.ok()) {
+  std::vector<const std::string*> inserted;
+  Status s = AppendLocked(events, blobs, inserted);
+  if (s.ok()) {
+    for (const std::string* hash : inserted) NoteCommittedBlob(*hash);
+  } else {
     db_->Exec("ROLLBACK", "rollback");  // no-op error when SQLite already rolled back
     for (size_t i = 0; i < events.size(); ++i) {
       events[i].seq = 0;
@@ -105,9 +125,19 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector
   return s;
 }
 
-Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs) {
+void SqliteExperimentLog::NoteCommittedBlob(const std::string& sha256_hex) {
+  if (committed_blobs_.size() >= kMaxKnownBlobs) committed_blobs_.clear();
+  committed_blobs_.insert(sha256_hex);
+}
+
+Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs,
+                                         std::vector<const std::string*>& inserted) {
   KS_RETURN_IF_ERROR(db_->Step("BEGIN IMMEDIATE", "append: begin"));
-  for (const Blob& b : blobs) KS_RETURN_IF_ERROR(InsertBlobLocked(b.sha256, b.content));
+  for (const Blob& b : blobs) {
+    if (committed_blobs_.count(b.sha256) != 0) continue;
+    KS_RETURN_IF_ERROR(InsertBlobLocked(b.sha256, b.content));
+    inserted.push_back(&b.sha256);
+  }
   int64_t last_seq = 0;
   std::string last_hash(kGenesisHash);
   {
@@ -204,7 +234,9 @@ Status SqliteExperimentLog::InsertDerived(const Event& e) {
 Result<std::string> SqliteExperimentLog::PutBlob(std::string_view content) {
   std::string hex = Sha256Hex(content);
   std::lock_guard<std::mutex> lock(mu_);
-  KS_RETURN_IF_ERROR(InsertBlobLocked(hex, content));
+  if (committed_blobs_.count(hex) != 0) return hex;
+  KS_RETURN_IF_ERROR(InsertBlobLocked(hex, content));  // its own transaction: committed when it returns
+  NoteCommittedBlob(hex);
   return hex;
 }
 
@@ -230,6 +262,7 @@ Result<std::string> SqliteExperimentLog::GetBlob(const std::string& sha256_hex) 
   std::string content = q.Blob(0);
   if (Sha256Hex(content) != sha256_hex)
     return Status::Corruption(path_ + ": blob " + sha256_hex + " does not match its hash");
+  NoteCommittedBlob(sha256_hex);
   return content;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ksearch/experiment_log/experiment_log.h"
@@ -47,7 +48,11 @@ class SqliteExperimentLog final : public ExperimentLog {
  private:
   SqliteExperimentLog(std::string path, std::unique_ptr<Db> db)
       : ExperimentLog(std::move(path)), db_(std::move(db)) {}
-  Status AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs);
+  // `inserted` gets the batch's blobs that were not known committed (the
+  // caller adds them to committed_blobs_ once the commit succeeded).
+  Status AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs,
+                      std::vector<const std::string*>& inserted);
+  void NoteCommittedBlob(const std::string& sha256_hex);
   Status InsertBlobLocked(std::string_view hex, std::string_view content);
   Status InsertEvent(const Event& e, const std::string& payload_text);
   Status InsertDerived(const Event& e);
@@ -59,6 +64,13 @@ class SqliteExperimentLog final : public ExperimentLog {
   // Up to this many outcomes in a --since window, QueryDeadEnds aggregates them
   // from the time index; beyond, it starts from the counters. Guarded by mu_.
   int64_t recent_window_rows_ = 20000;
+  // Hashes of blobs known to be in the file: committed by this object or read
+  // from it. The blobs table is append-only (a trigger refuses DELETE), so a
+  // hash once there stays, and Append skips the INSERT of a known blob: the
+  // daemon's prompts repeat most of their parts. At most kMaxKnownBlobs
+  // (then cleared). Guarded by mu_.
+  static constexpr size_t kMaxKnownBlobs = 16384;
+  std::unordered_set<std::string> committed_blobs_;
 };
 
 }  // namespace ksearch::experiment_log

@@ -54,6 +54,25 @@ std::string PromptRecordText(const llm::CompletionRequest& r) {
   return out;
 }
 
+std::vector<std::string_view> PromptRecordParts(std::string_view record) {
+  // A heading at a line start of a message: "## " right after an escaped
+  // newline, i.e. after a backslash that is not itself escaped (an odd run of
+  // backslashes) followed by 'n'.
+  constexpr std::string_view kHeading = "\\n## ";
+  std::vector<std::string_view> parts;
+  size_t begin = 0;
+  for (size_t at = record.find(kHeading); at != std::string_view::npos; at = record.find(kHeading, at + 1)) {
+    size_t backslashes = 0;
+    while (backslashes < at && record[at - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 1) continue;  // "\\n## ": an escaped backslash, then "n## "
+    const size_t cut = at + 2;           // the part starts with "## "
+    parts.push_back(record.substr(begin, cut - begin));
+    begin = cut;
+  }
+  parts.push_back(record.substr(begin));
+  return parts;
+}
+
 namespace {
 
 // Local copy of the names in llm_client.h, so the planner needs only the

@@ -200,6 +200,20 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
       FAIL_CHECK("attempt " << e.attempt_id << " started after the money budget refused a call");
     }
   }
+  // Every prompt is stored as its sections and reads back as the record the
+  // proposer wrote (JSON with the system prompt and messages); the sections
+  // repeat (the task's contract is in every prompt) and are stored once.
+  std::set<std::string> distinct_parts;
+  size_t part_refs = 0;
+  for (const Event* call : log.Of(event_kind::kLlmCall)) {
+    const json& parts = call->payload["prompt_parts"];
+    REQUIRE(parts.is_array());
+    CHECK(parts.size() >= 2);
+    for (const auto& h : parts) distinct_parts.insert(h.get<std::string>()), ++part_refs;
+    const json record = json::parse(log.Prompt(call->payload), nullptr, false);
+    CHECK((record.is_object() && record.contains("system") && record.contains("messages")));
+  }
+  if (fig.llm_calls >= 2) CHECK(distinct_parts.size() < part_refs);
   for (const auto& [aid, f] : fin) {
     const std::string v = f.value("verdict", "");
     fig.verdicts[v]++;

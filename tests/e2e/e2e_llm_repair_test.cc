@@ -110,7 +110,7 @@ TEST_CASE("repairs through the daemon: fixed compile error, fixed wrong result, 
     auto calls = log.Of(event_kind::kLlmCall, a(n));
     REQUIRE(calls.size() == 1);
     CHECK(calls[0]->payload.value("error", "x") == "");
-    return log.Blob(calls[0]->payload.value("prompt_blob", ""));
+    return log.Prompt(calls[0]->payload);
   };
   std::string p2 = prompt(2), p3 = prompt(3), p5 = prompt(5), p7 = prompt(7), p8 = prompt(8);
   CHECK_FALSE(Has(p2, "failed with"));

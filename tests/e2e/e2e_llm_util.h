@@ -34,6 +34,12 @@ struct LogView {
     auto b = log->GetBlob(hash);
     return b.ok() ? *b : "";
   }
+  // The prompt an llm_call records ("" when it cannot be read).
+  std::string Prompt(const nlohmann::json& llm_call) const {
+    if (!log) return "";
+    auto p = experiment_log::LlmCallPrompt(*log, llm_call);
+    return p.ok() ? *p : "";
+  }
   std::vector<const Event*> Of(std::string_view kind, const std::string& attempt = "") const {
     std::vector<const Event*> out;
     for (const auto& e : events)

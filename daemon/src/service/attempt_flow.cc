@@ -7,6 +7,7 @@
 
 #include "ksearch/core/sha256.h"
 #include "ksearch/evaluator/evaluator.h"
+#include "ksearch/planner/llm_proposer.h"
 #include "ksearch/planner/novelty.h"
 #include "ksearch/planner/promotion.h"
 #include "ksearch/planner/tuner_proposer.h"
@@ -210,11 +211,17 @@ void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out)
   CpuScope cpu(io_cpu_, CpuActivity::kProposal);
   if (a->finished) return;
   std::vector<Event> calls;
-  std::vector<Blob> blobs;  // prompts and replies, committed with their llm_call events
+  std::vector<Blob> blobs;  // prompts' parts and replies, committed with their llm_call events
   for (auto& call : out.llm_calls) {
     json p = call.payload;
-    blobs.push_back(Blob::Of(std::move(call.prompt)));
-    p["prompt_blob"] = blobs.back().sha256;
+    // A prompt is stored as its sections (planner::PromptRecordParts): most
+    // of them repeat from earlier prompts, and the log keeps each blob once.
+    json parts = json::array();
+    for (std::string_view part : planner::PromptRecordParts(call.prompt)) {
+      blobs.push_back(Blob::Of(std::string(part)));
+      parts.push_back(blobs.back().sha256);
+    }
+    p["prompt_parts"] = std::move(parts);
     blobs.push_back(Blob::Of(std::move(call.reply)));
     p["reply_blob"] = blobs.back().sha256;
     a->cost_usd += p.value("cost_usd", 0.0);

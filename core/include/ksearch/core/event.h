@@ -45,7 +45,8 @@ inline constexpr std::string_view kAttemptStarted = "attempt_started";
 //  ok (bool), seconds, detail (string), plus stage-specific fields; blobs as *_blob}
 inline constexpr std::string_view kAttemptStage = "attempt_stage";
 // {endpoint, model, protocol, input_tokens, output_tokens, latency_ms, cost_usd,
-//  prompt_blob, reply_blob, error (string, "" on success), retries}
+//  prompt_parts (the prompt's sections as blob hashes, in order; logs before
+//  them hold one prompt_blob), reply_blob, error (string, "" on success), retries}
 inline constexpr std::string_view kLlmCall = "llm_call";
 // The one terminal event of an attempt:
 // {verdict (wire form, e.g. "incorrect{mismatch}"), detail, candidate (id), parent, axis,

@@ -116,6 +116,13 @@ class ExperimentLog {
   std::string path_;
 };
 
+// The prompt an llm_call event records: its `prompt_parts` blobs joined in
+// order (the daemon stores a prompt's sections as separate blobs, so a section
+// many prompts repeat is stored once), or, in logs written before them, its
+// one `prompt_blob`. NotFound when the payload names neither or a blob is
+// missing.
+Result<std::string> LlmCallPrompt(ExperimentLog& log, const nlohmann::json& llm_call_payload);
+
 // The canonical content hash of an event (seq, time, ids, kind, payload, prev_hash):
 // hex sha256 of "ksearch.event.v1\n" followed, for each field in that order, by
 // "<byte length>:<bytes>\n"; the payload is CanonicalPayload(e.payload).

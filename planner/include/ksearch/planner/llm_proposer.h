@@ -13,6 +13,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ksearch/llm_clients/llm_client.h"
 #include "ksearch/planner/proposer.h"
@@ -25,6 +27,16 @@ namespace ksearch::planner {
 // but written directly (core/json_text.h), as one of the daemon's per-attempt
 // costs. Text that is not UTF-8 is recorded with U+FFFD in its place.
 std::string PromptRecordText(const llm::CompletionRequest& request);
+
+// A recorded prompt cut into the parts the log stores it as: joined, the parts
+// are `record` byte for byte. A cut falls before each markdown section heading
+// ("## " at the start of a message line: in the record's JSON, a backslash and
+// 'n', then "## "). So each section of the prompt (the contract, the technique
+// notes, the ISA facts, a parent's evidence, lineage and source) is a part of
+// its own, and the log, whose blobs are content-addressed, stores a section
+// once however many prompts repeat it: about 12 of a prompt's 15.5 KB are
+// such repeats (docs/bench-experiment-log.md). The parts are views into `record`.
+std::vector<std::string_view> PromptRecordParts(std::string_view record);
 
 class LlmProposer final : public Proposer {
  public:
