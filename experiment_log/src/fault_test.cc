@@ -22,16 +22,23 @@ using testing::TempDir;
 
 bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// A new log at `path` holding campaign c1 (and `blobs`), capped a few pages
+// above its size: SQLITE_FULL follows soon.
+Result<std::unique_ptr<SqliteExperimentLog>> OpenNearlyFull(const std::string& path,
+                                                            const std::vector<ExperimentLog::Blob>& blobs = {}) {
+  auto log = SqliteExperimentLog::OpenFile(path, {});
+  REQUIRE(log.ok());
+  std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {})};
+  REQUIRE((*log)->Append(b, blobs).ok());
+  REQUIRE((*log)->TEST_Exec("PRAGMA max_page_count = 40").ok());
+  return log;
+}
+
 TEST_CASE("a full disk fails the batch whole, names the file, and loses nothing committed",
           "[experiment_log][fault]") {
   TempDir dir;
   std::string path = dir.File("k.db");
-  auto log = SqliteExperimentLog::OpenFile(path, {});
-  REQUIRE(log.ok());
-  std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {})};
-  REQUIRE((*log)->Append(b).ok());
-  // Cap the file a few pages above its current size: SQLITE_FULL follows soon.
-  REQUIRE((*log)->TEST_Exec("PRAGMA max_page_count = 40").ok());
+  auto log = OpenNearlyFull(path);
   std::string detail(3000, 'e');
   int committed_attempts = 0;
   Status failure;
@@ -68,12 +75,8 @@ TEST_CASE("a blob of a batch that failed is stored by the next batch that carrie
   // rolled back must not count as known.
   TempDir dir;
   std::string path = dir.File("k.db");
-  auto log = SqliteExperimentLog::OpenFile(path, {});
-  REQUIRE(log.ok());
-  std::vector<Event> b{CampaignStarted("c1", "gemm", "sm_90", {})};
   const auto known = ExperimentLog::Blob::Of("a source committed once");
-  REQUIRE((*log)->Append(b, {known}).ok());
-  REQUIRE((*log)->TEST_Exec("PRAGMA max_page_count = 40").ok());
+  auto log = OpenNearlyFull(path, {known});
   Status failure;
   std::vector<ExperimentLog::Blob> lost;
   for (int i = 0; i < 1000 && failure.ok(); ++i) {

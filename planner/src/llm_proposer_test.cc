@@ -3,7 +3,6 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
-#include "ksearch/planner/context_packet.h"
 #include "ksearch/planner/llm_proposer.h"
 
 using namespace ksearch;
@@ -176,68 +175,4 @@ TEST_CASE("a prompt is recorded as the JSON the log has always held", "[planner]
   r.messages[0].content = "bad byte \xFF here";
   CHECK_THROWS(reference(r));
   CHECK(PromptRecordText(r).find("bad byte \xEF\xBF\xBD here") != std::string::npos);
-}
-
-TEST_CASE("a recorded prompt is cut before each section heading, and its parts join to it", "[planner][llm]") {
-  auto joined = [](const std::vector<std::string_view>& parts) {
-    std::string s;
-    for (auto p : parts) s += p;
-    return s;
-  };
-  ContextPacket p;
-  p.task = "softmax";
-  p.arch = "sm_90a";
-  p.backend = "cuda";
-  p.axis = "vectorized_access";
-  p.axis_description = "wider loads";
-  p.contract = "rows of 4096 floats; a mid-line ## is no heading";
-  p.evidence = "time 12.5 us, memory-bound";
-  p.skill = "use float4 loads";
-  p.isa_facts = {"LDG.E.128 loads 16 bytes", "a \\n## literal backslash-n is not a line start"};
-  p.source = "__global__ void k(float* x) { x[0] = 1.f; }\n";
-  p.source_name = "kernel.cu";
-  auto prompt = BuildPrompt(p, 100000);
-  REQUIRE(prompt.ok());
-  llm::CompletionRequest r;
-  r.system = prompt->system;
-  r.messages = {{"user", prompt->user}};
-  const std::string record = PromptRecordText(r);
-  const auto parts = PromptRecordParts(record);
-  CHECK(joined(parts) == record);
-  // The header, then one part per section: contract, evidence, notes, ISA
-  // facts, current source (no dead ends or lineage in this packet).
-  REQUIRE(parts.size() == 6);
-  CHECK(parts[1].substr(0, 19) == "## Task contract\\nr");
-  CHECK(parts[2].substr(0, 18) == "## Parent evidence");
-  CHECK(parts[3].substr(0, 18) == "## Technique notes");
-  CHECK(parts[4].substr(0, 12) == "## ISA facts");
-  CHECK(parts[5].substr(0, 17) == "## Current source");
-  for (size_t i = 1; i < parts.size(); ++i) CHECK(parts[i - 1].substr(parts[i - 1].size() - 2) == "\\n");
-
-  // Another parent and axis: the contract and the ISA facts are the same
-  // parts, byte for byte (so the log stores them once); the header, evidence
-  // and source are not.
-  ContextPacket q = p;
-  q.axis = "loop_unrolling";
-  q.evidence = "time 11.0 us";
-  q.source = "__global__ void k(float* x) { x[1] = 1.f; }\n";
-  auto prompt2 = BuildPrompt(q, 100000);
-  REQUIRE(prompt2.ok());
-  r.messages = {{"user", prompt2->user}};
-  const std::string record2 = PromptRecordText(r);
-  const auto parts2 = PromptRecordParts(record2);
-  REQUIRE(parts2.size() == parts.size());
-  CHECK(parts2[1] == parts[1]);
-  CHECK(parts2[4] == parts[4]);
-  CHECK(parts2[0] != parts[0]);
-  CHECK(parts2[2] != parts[2]);
-  CHECK(parts2[5] != parts[5]);
-
-  // Texts without headings are one part; an empty text is one empty part.
-  CHECK(PromptRecordParts("{\"system\": \"x\"}") == std::vector<std::string_view>{"{\"system\": \"x\"}"});
-  CHECK(PromptRecordParts("") == std::vector<std::string_view>{""});
-  // Escaped backslashes before "n## ": an even run ending the text before the
-  // real escape cuts, an odd run does not.
-  CHECK(PromptRecordParts("a\\\\\\n## b") == std::vector<std::string_view>{"a\\\\\\n", "## b"});
-  CHECK(PromptRecordParts("a\\\\n## b") == std::vector<std::string_view>{"a\\\\n## b"});
 }

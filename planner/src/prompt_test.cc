@@ -1,6 +1,7 @@
 #include <catch.hpp>
 
 #include "ksearch/planner/context_packet.h"
+#include "ksearch/planner/llm_proposer.h"
 
 using namespace ksearch::planner;
 
@@ -80,4 +81,61 @@ TEST_CASE("format-fix message asks only for the format", "[planner][prompt]") {
   CHECK(m.find("reply has no SEARCH/REPLACE block") != std::string::npos);
   CHECK(m.find("Do not redo the work") != std::string::npos);
   CHECK(m.find("<<<<<<< SEARCH") != std::string::npos);
+}
+
+TEST_CASE("a recorded prompt is cut before each section heading, and its parts join to it", "[planner][llm]") {
+  auto joined = [](const std::vector<std::string_view>& parts) {
+    std::string s;
+    for (auto p : parts) s += p;
+    return s;
+  };
+  ContextPacket p = Packet();
+  p.contract = "rows of 4096 floats; a mid-line ## is no heading";
+  p.isa_facts.push_back("a \\n## literal backslash-n is not a line start");
+  auto prompt = BuildPrompt(p, 100000);
+  REQUIRE(prompt.ok());
+  ksearch::llm::CompletionRequest r;
+  r.system = prompt->system;
+  r.messages = {{"user", prompt->user}};
+  const std::string record = PromptRecordText(r);
+  const auto parts = PromptRecordParts(record);
+  CHECK(joined(parts) == record);
+  // The header, then one part per section: contract, evidence, notes, ISA
+  // facts, dead ends, lineage, current source.
+  REQUIRE(parts.size() == 8);
+  CHECK(parts[1].substr(0, 19) == "## Task contract\\nr");
+  CHECK(parts[2].substr(0, 18) == "## Parent evidence");
+  CHECK(parts[3].substr(0, 18) == "## Technique notes");
+  CHECK(parts[4].substr(0, 12) == "## ISA facts");
+  CHECK(parts[5].substr(0, 12) == "## Dead ends");
+  CHECK(parts[6].substr(0, 10) == "## Lineage");
+  CHECK(parts[7].substr(0, 17) == "## Current source");
+  for (size_t i = 1; i < parts.size(); ++i) CHECK(parts[i - 1].substr(parts[i - 1].size() - 2) == "\\n");
+
+  // Another parent and axis: the contract and the ISA facts are the same
+  // parts, byte for byte (so the log stores them once); the header, evidence
+  // and source are not.
+  ContextPacket q = p;
+  q.axis = "loop_unrolling";
+  q.evidence = "time 11.0 us";
+  q.source = "__global__ void k(float* x) { x[1] = 1.f; }\n";
+  auto prompt2 = BuildPrompt(q, 100000);
+  REQUIRE(prompt2.ok());
+  r.messages = {{"user", prompt2->user}};
+  const std::string record2 = PromptRecordText(r);
+  const auto parts2 = PromptRecordParts(record2);
+  REQUIRE(parts2.size() == parts.size());
+  CHECK(parts2[1] == parts[1]);
+  CHECK(parts2[4] == parts[4]);
+  CHECK(parts2[0] != parts[0]);
+  CHECK(parts2[2] != parts[2]);
+  CHECK(parts2[7] != parts[7]);
+
+  // Texts without headings are one part; an empty text is one empty part.
+  CHECK(PromptRecordParts("{\"system\": \"x\"}") == std::vector<std::string_view>{"{\"system\": \"x\"}"});
+  CHECK(PromptRecordParts("") == std::vector<std::string_view>{""});
+  // Escaped backslashes before "n## ": an even run ending the text before the
+  // real escape cuts, an odd run does not.
+  CHECK(PromptRecordParts("a\\\\\\n## b") == std::vector<std::string_view>{"a\\\\\\n", "## b"});
+  CHECK(PromptRecordParts("a\\\\n## b") == std::vector<std::string_view>{"a\\\\n## b"});
 }
