@@ -12,7 +12,7 @@
 //   run text:  the build parsed whole, ParseResultWire on the run's framed
 //              form with environment and performance outside the text,
 //              EvidencePacketText (before the build was framed, b41a963)
-//   all text:  ParseResultWire and ParseResultWire, EvidencePacketText
+//   all text:  ParseResultWire on both framed results, EvidencePacketText
 // and checks that all three give the same packet.
 #include <chrono>
 #include <cstdio>

@@ -34,8 +34,9 @@ std::string PromptRecordText(const llm::CompletionRequest& request);
 // 'n', then "## "). So each section of the prompt (the contract, the technique
 // notes, the ISA facts, a parent's evidence, lineage and source) is a part of
 // its own, and the log, whose blobs are content-addressed, stores a section
-// once however many prompts repeat it: about 12 of a prompt's 15.5 KB are
-// such repeats (docs/bench-experiment-log.md). The parts are views into `record`.
+// once however many prompts repeat it: on a host replay log, 12.8 of a
+// prompt's 15.4 KB were such repeats (docs/bench-experiment-log.md). The
+// parts are views into `record`.
 std::vector<std::string_view> PromptRecordParts(std::string_view record);
 
 class LlmProposer final : public Proposer {
