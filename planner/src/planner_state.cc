@@ -280,8 +280,15 @@ void PlannerState::OnRemeasured(const Event& e) {
   PairState& ps = PairForUpdate(m.parent, m.axis);
   if (Bool(e.payload, "agrees")) {
     MarkConfirmed(m);
-    CreditLineage(m);
-    if (auto pit = members.find(m.parent); pit != members.end()) Inherit(pit->second, m);
+    auto pit = members.find(m.parent);
+    double gain = pit != members.end() && m.time_us > 0 ? std::log(pit->second.time_us / m.time_us) : 0;
+    CountStats& as = axis_stats[m.axis];
+    ++as.successes;
+    as.gain_sum += gain;
+    CountStats& ps_stats = proposer_stats[m.proposer];
+    ++ps_stats.successes;
+    ps_stats.gain_sum += gain;
+    if (pit != members.end()) Inherit(pit->second, m);
   } else {
     if (m.remeasures >= kMinConfirmRemeasures) remeasured_unconfirmed.push_back(&m);
     ++ps.no_gains;
@@ -382,26 +389,6 @@ const std::vector<const Axis*>& PlannerState::OpenAxesOf(const std::string& cand
   e.tuner_usable = tuner_usable;
   e.llm_usable = llm_usable;
   return e.axes;
-}
-
-void PlannerState::CreditLineage(Member& m) {
-  for (Member* step = &m;;) {
-    auto pit = members.find(step->parent);
-    if (pit == members.end()) return;  // the seed: no step
-    const double gain = step->time_us > 0 ? std::log(pit->second.time_us / step->time_us) : 0;
-    // The confirmed member's own step always counts (its judgement required
-    // it to measure faster than its parent); an earlier unconfirmed step
-    // only when it measured a gain.
-    if (!step->credited && (step == &m || gain > 0)) {
-      step->credited = true;
-      for (CountStats* st : {&axis_stats[step->axis], &proposer_stats[step->proposer]}) {
-        ++st->successes;
-        st->gain_sum += gain;
-      }
-    }
-    if (pit->second.confirmed) return;
-    step = &pit->second;
-  }
 }
 
 void PlannerState::MarkConfirmed(Member& m) {

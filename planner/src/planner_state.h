@@ -56,10 +56,6 @@ struct Member {
   double remeasure_spread_sq = 0;
   std::vector<double> samples;   // re-measured times in order (time_us: RobustTimeOf them)
   int depth = 0;                 // generations from the seed
-  // Its step (from its parent, by its axis and proposer) was credited with a
-  // confirmed gain: its own confirmation, or a descendant's lineage test
-  // (PlannerState::CreditLineage). At most once per member.
-  bool credited = false;
   // How many of its one-step tuner neighbours (attempt_finished's
   // `tuner_neighbours`, TunerNeighbourHashes) no source in the campaign has
   // yet: at 0 its tuner pair is closed. -1: the log did not say (an older
@@ -119,12 +115,6 @@ class PlannerState {
   bool TunerUsedUp(const std::string& cand) const;
   // Sets m.confirmed and lists m in confirmed_members (once).
   void MarkConfirmed(Member& m);
-  // Credits the confirmed `m`'s gain to the steps that made it (axis and
-  // proposer statistics): its own step, and, when it was confirmed by a
-  // lineage test (its parent unconfirmed, promotion.h), each unconfirmed step
-  // back to the nearest confirmed ancestor whose measured step gain (log of
-  // its parent's time over its own) is positive. A step is credited once.
-  void CreditLineage(Member& m);
   // The pair (cand, axis), created if absent, for a change: every change to a
   // pair goes through here, so OpenAxesOf knows which candidates' answers are stale.
   PairState& PairForUpdate(const std::string& cand, const std::string& axis);

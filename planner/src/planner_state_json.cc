@@ -55,7 +55,7 @@ nlohmann::json PlannerState::ToJson() const {
                {"pending_remeasure", m.pending_remeasure}, {"failed_remeasure", m.failed_remeasure},
                {"remeasures", m.remeasures},
                {"remeasure_sum", m.remeasure_sum}, {"remeasure_spread_sq", m.remeasure_spread_sq},
-               {"samples", m.samples}, {"depth", m.depth}, {"credited", m.credited},
+               {"samples", m.samples}, {"depth", m.depth},
                {"tuner_untried", m.tuner_untried}};
   j["members"] = mem;
   nlohmann::json fr = nlohmann::json::array();

@@ -687,41 +687,6 @@ TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and
   CHECK(p->Elites(0) == std::vector<std::string>{"c", "seed"});  // u is not an elite
 }
 
-TEST_CASE("a lineage's confirmed gain is credited to each of its steps that measured one, once",
-          "[planner][noise]") {
-  // Seed 100 us (confirmed). u: 0.4% faster, no_gain (a provisional step);
-  // v: 4% slower. Children of each are confirmed by their lineage's test
-  // (parent unconfirmed, promotion.h); the events say so.
-  SeededCampaign c;
-  auto& s = c.s;
-  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", 99.6, "memory", 0.002);
-  s.Finish(s.Start(Fresh("seed", "occupancy")), "slower", "v", 104, "memory", 0.002);
-  auto confirm = [&](const std::string& parent, const std::string& axis, const std::string& cand, double t) {
-    s.Finish(s.Start(Fresh(parent, axis)), "improved", cand, t, "memory", 0.002);
-    s.Remeasure(cand, t, false, /*final=*/false, 0.002);
-    s.Remeasure(cand, t, true, /*final=*/true, 0.002);
-  };
-  auto successes = [&](const std::string& axis) {
-    return c.p->Snapshot()["axis_stats"][axis]["successes"].get<int64_t>();
-  };
-  confirm("u", "coalesce", "c", 97);
-  CHECK(successes("coalesce") == 1);
-  CHECK(successes("unroll") == 1);  // u's step measured a gain: part of the lineage's
-  confirm("v", "vectorize", "w", 96);
-  CHECK(successes("vectorize") == 1);
-  CHECK(successes("occupancy") == 0);  // v's step measured a loss: no credit
-  // A second confirmed child of u does not credit u's step again.
-  confirm("u", "vectorize", "c2", 97.5);
-  CHECK(successes("vectorize") == 2);
-  CHECK(successes("unroll") == 1);
-  const auto members = c.p->Snapshot()["members"];
-  CHECK(members["u"]["credited"] == true);
-  CHECK(members["v"]["credited"] == false);
-  CHECK(members["u"]["confirmed"] == false);  // credited, still not an elite
-  // The proposer's statistics follow the same steps (all llm_a here).
-  CHECK(c.p->Snapshot()["proposer_stats"]["llm_a"]["successes"] == 4);
-}
-
 TEST_CASE("a noisy first measurement does not set the sigma of its candidate's re-measurement test",
           "[planner][noise]") {
   // make run on the CPU box (2026-11-23 19:38): threshold 3%, seed 1280 us;

@@ -157,26 +157,16 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
   TestResult vp;
   std::optional<TestResult> va;  // against the confirmed ancestor, when the parent is unconfirmed
   if (ancestor && ancestor->mean_us > 0) {
-    // A lineage test. The gain worth having is the lineage's, measured
-    // against the confirmed ancestor by the full test. The unconfirmed
-    // parent's time is often a single sample (a provisional parent: a
-    // precise no_gain step), and a test against one sample cannot confirm a
-    // step of a few sigma however often the child is measured
-    // (v >= sigma^2). So the child has only to measure faster than its
-    // parent, and the parent refutes it only on evidence that it is no
-    // faster (LLR <= log_b, or a confirmed lineage whose last step measured
-    // no gain), never by futility. The gain confirmed is then the lineage's,
-    // and the fold credits it to each of the lineage's steps that measured a
-    // gain (PlannerState::CreditLineage). docs/bench-planner.md, thirteenth
-    // pass.
+    // The gain worth having is measured against the confirmed ancestor; the
+    // unconfirmed parent only has to be beaten at all (each step may be
+    // below the threshold while the lineage's sum is not).
     Sprt tp = t;
     tp.threshold = 0;
     tp.delta = std::max(noise_threshold / 4, kDeltaSigmas * sigma);
     vp = Test(tp, r, parent);
     va = Test(t, r, *ancestor);
-    const bool step_gain = vp.d > 0;
-    vp.confirmed = va->confirmed && step_gain;
-    vp.refuted = !vp.confirmed && (va->refuted || vp.llr <= t.log_b || (va->confirmed && !step_gain));
+    vp.confirmed = vp.confirmed && va->confirmed;
+    vp.refuted = vp.refuted || va->refuted;
   } else {
     vp = Test(t, r, parent);
   }

@@ -131,36 +131,6 @@ TEST_CASE("an unconfirmed parent's time is checked against the confirmed ancesto
   CHECK(alone.detail.find("ancestor") == std::string::npos);
 }
 
-TEST_CASE("a child of a one-sample parent is confirmed on its lineage's gain", "[planner][noise]") {
-  // sigma 0.15% (spread 0.3%, the H100's), threshold 0.5%. The provisional
-  // parent (a precise no_gain step) has one sample: against it alone
-  // v >= sigma^2, so the step's test (H1: 2 sigma = 0.3%) can never confirm
-  // a 0.8% step (LLR 6.9 at 4 samples, 8.3 at kMaxRemeasures, of 9.2); until
-  // the thirteenth pass that refuted the child at the cap. Against the
-  // confirmed ancestor the lineage's 1.4% is clear, and the child measures
-  // faster than its parent: confirmed.
-  const TimeEstimate parent{100.0, 1, 0.003}, ancestor{100.6, 10, 0.003}, none{0, 0, 0};
-  auto lineage = JudgeRemeasurement(parent, none, {99.2, 4, 0.003}, 0.005, false, &ancestor);
-  CHECK(lineage.agrees);
-  CHECK(lineage.promote_best);
-  CHECK(lineage.detail.find("vs parent 100.00 us (0.8%, LLR 6.9 of 9.2") != std::string::npos);
-  CHECK(lineage.detail.find("vs confirmed ancestor 100.60 us (1.4%") != std::string::npos);
-  SECTION("a lineage gain whose last step measured none is refuted") {
-    // Faster than the ancestor by 2.3%, but slower than its parent's sample:
-    // the gain is the parent's step, not this one.
-    const TimeEstimate far{102.5, 10, 0.003};
-    auto r = JudgeRemeasurement(parent, none, {100.1, 4, 0.003}, 0.005, false, &far);
-    CHECK_FALSE(r.agrees);
-    CHECK_FALSE(r.needs_another);
-    CHECK(r.detail.find("refuted") != std::string::npos);
-  }
-  SECTION("the ancestor's test still decides: a lineage below the threshold is not confirmed") {
-    const TimeEstimate near{99.5, 10, 0.003};  // the child is 0.3% faster than it
-    auto r = JudgeRemeasurement(parent, none, {99.2, kMaxRemeasures, 0.003}, 0.005, false, &near);
-    CHECK_FALSE(r.agrees);
-  }
-}
-
 TEST_CASE("false confirmations of a no-faster candidate are rare, peeking included", "[planner][noise]") {
   // 20000 simulated tests of a candidate exactly as fast as its parent: the
   // parent's mean has its own error (5 samples, shared by its 10 children),

@@ -40,9 +40,7 @@
 // by less than the threshold (no_gain: neither elite nor best); they start
 // from their parent's closed pairs, their children are re-measured when
 // faster than the nearest confirmed ancestor by the screen, and are
-// confirmed by the lineage test (promotion.h: the ancestor's test, and a
-// mean faster than the parent's); the gain is credited to each of the
-// lineage's steps that measured one. With noisy measurements a single
+// confirmed against both (promotion.h). With noisy measurements a single
 // measurement of such a member is not evidence enough to build on.
 //
 // Thread-safety: not thread-safe; call from one thread (the daemon's io_context).

@@ -178,14 +178,11 @@ struct RemeasureJudgement {
 // `remeasured` summarizes every re-measurement so far, the new one included;
 // `suspect` is true when any of them was an outlier suspect. `ancestor`, when
 // given (the parent is not confirmed, so its estimate may be biased slow: it
-// was selected as not improving, and often has one sample), is the nearest
-// confirmed ancestor. The candidate is then confirmed on the lineage's gain:
-// the full test against the ancestor (the threshold applies there, so a
-// lineage of steps each below the threshold is confirmed once their sum
-// clears it), and a mean faster than the parent's time. The parent refutes
-// it only on evidence that it is no faster (the SPRT's lower bound with
-// H1: max(threshold / 4, kDeltaSigmas sigma)), never by futility: a test
-// against one sample cannot confirm a step of a few sigma.
+// was selected as not improving), is the nearest confirmed ancestor: the
+// candidate must pass the test against both; against the parent any
+// significant gain will do (H1: max(threshold / 4, kDeltaSigmas sigma)),
+// the threshold applies against the ancestor, so a lineage of steps each
+// below the threshold is confirmed once their sum clears it.
 RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
                                       const TimeEstimate& remeasured, double noise_threshold,
                                       bool suspect = false, const TimeEstimate* ancestor = nullptr);
