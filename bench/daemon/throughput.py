@@ -380,6 +380,11 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     # CPU per attempt up to the last attempt, and the idle rate after it.
     last = min(ok, key=lambda x: (-x["attempts"], x["t"]))
     idle_rate = (w1["cpu_s"] - last["cpu_s"]) / (w1["t"] - last["t"]) if w1["t"] > last["t"] else None
+    def window_delta(key, scale=lambda d: d):
+        """{label: scale(its growth over the window)} of the sample's dict `key` (labels of the window's end)."""
+        end, start = w1.get(key, {}), w0.get(key, {})
+        return {k: scale(end.get(k, 0) - start.get(k, 0)) for k in end}
+
     res = {
         "mode": mode,
         "daemon_cpu_ms_per_attempt_to_last_attempt": last["cpu_s"] / last["attempts"] * 1000 if last["attempts"] else None,
@@ -406,29 +411,21 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
                                         if attempts and scrape_cost_ms is not None else None),
         "attempts_in_window": attempts,
         "thread_group_cpu_ms_per_attempt_window": (
-            {k: (w1.get("thread_group_cpu_ns", {}).get(k, 0) - w0.get("thread_group_cpu_ns", {}).get(k, 0)) / attempts / 1e6
-             for k in w1.get("thread_group_cpu_ns", {})} if attempts else None),
+            window_delta("thread_group_cpu_ns", lambda d: d / attempts / 1e6) if attempts else None),
         # How often each thread group was put on a CPU (schedstat's third field): every wake-up,
         # a cross-thread hand-off or a child's output, costs a switch and a cold cache.
         "thread_group_timeslices_per_attempt_window": (
-            {k: (w1.get("thread_group_timeslices", {}).get(k, 0) - w0.get("thread_group_timeslices", {}).get(k, 0))
-             / attempts for k in w1.get("thread_group_timeslices", {})} if attempts else None),
+            window_delta("thread_group_timeslices", lambda d: d / attempts) if attempts else None),
         "page_faults_per_attempt_window": (
             {"minor": (w1["minflt"] - w0["minflt"]) / attempts, "major": (w1["majflt"] - w0["majflt"]) / attempts}
             if attempts and "minflt" in w1 and "minflt" in w0 else None),
         "io_cpu_ms_per_attempt_window": (
-            {k: (w1.get("io_cpu", {}).get(k, 0) - w0.get("io_cpu", {}).get(k, 0)) / attempts * 1000
-             for k in w1.get("io_cpu", {})} if attempts else None),
+            window_delta("io_cpu", lambda d: d / attempts * 1000) if attempts else None),
         # Retrievals for keys first seen in the window (memo misses) and hits;
         # the "retrieval" activity above is the misses' CPU.
-        "prompt_context_lookups_window": {
-            k: w1.get("prompt_context", {}).get(k, 0) - w0.get("prompt_context", {}).get(k, 0)
-            for k in w1.get("prompt_context", {})},
-        "blob_cache_lookups_window": {
-            k: w1.get("blob_cache", {}).get(k, 0) - w0.get("blob_cache", {}).get(k, 0)
-            for k in w1.get("blob_cache", {})},
-        "thread_cpu_s_window": {k: w1.get("thread_cpu_s", {}).get(k, 0) - w0.get("thread_cpu_s", {}).get(k, 0)
-                                for k in w1.get("thread_cpu_s", {})},
+        "prompt_context_lookups_window": window_delta("prompt_context"),
+        "blob_cache_lookups_window": window_delta("blob_cache"),
+        "thread_cpu_s_window": window_delta("thread_cpu_s"),
         # Start-up (config, log, ISA corpus open, skills) and the campaign
         # starts: the daemon's CPU at the first sample, outside every window.
         "daemon_cpu_ms_at_first_sample_ns": (ok[0]["cpu_ns"] / 1e6 if ok[0].get("cpu_ns") is not None else None),

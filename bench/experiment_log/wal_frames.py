@@ -12,6 +12,10 @@ own pwrite, so frames are what a commit costs in WAL writes.
 
 Variants drop or change one index or table of the schema, to see what each costs.
 
+The prompt is one new blob per attempt, as ksearchd stored it before c2529da;
+since then it stores a prompt as its sections, most of them blobs already in
+the file, which this replay does not model.
+
   wal_frames.py --schema-from LOG.db [--blob-scale S] [--variant NAME]
 
 LOG.db: any log of the current schema (for example the attempts.db that

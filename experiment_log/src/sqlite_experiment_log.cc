@@ -112,7 +112,7 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector
   std::vector<const std::string*> inserted;
   Status s = AppendLocked(events, blobs, inserted);
   if (s.ok()) {
-    for (const std::string* hash : inserted) NoteCommittedBlob(*hash);
+    for (const std::string* hash : inserted) NoteKnownBlob(*hash);
   } else {
     db_->Exec("ROLLBACK", "rollback");  // no-op error when SQLite already rolled back
     for (size_t i = 0; i < events.size(); ++i) {
@@ -125,16 +125,16 @@ Status SqliteExperimentLog::Append(std::vector<Event>& events, const std::vector
   return s;
 }
 
-void SqliteExperimentLog::NoteCommittedBlob(const std::string& sha256_hex) {
-  if (committed_blobs_.size() >= kMaxKnownBlobs) committed_blobs_.clear();
-  committed_blobs_.insert(sha256_hex);
+void SqliteExperimentLog::NoteKnownBlob(const std::string& sha256_hex) {
+  if (known_blobs_.size() >= kMaxKnownBlobs) known_blobs_.clear();
+  known_blobs_.insert(sha256_hex);
 }
 
 Status SqliteExperimentLog::AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs,
                                          std::vector<const std::string*>& inserted) {
   KS_RETURN_IF_ERROR(db_->Step("BEGIN IMMEDIATE", "append: begin"));
   for (const Blob& b : blobs) {
-    if (committed_blobs_.count(b.sha256) != 0) continue;
+    if (known_blobs_.count(b.sha256) != 0) continue;
     KS_RETURN_IF_ERROR(InsertBlobLocked(b.sha256, b.content));
     inserted.push_back(&b.sha256);
   }
@@ -234,9 +234,9 @@ Status SqliteExperimentLog::InsertDerived(const Event& e) {
 Result<std::string> SqliteExperimentLog::PutBlob(std::string_view content) {
   std::string hex = Sha256Hex(content);
   std::lock_guard<std::mutex> lock(mu_);
-  if (committed_blobs_.count(hex) != 0) return hex;
+  if (known_blobs_.count(hex) != 0) return hex;
   KS_RETURN_IF_ERROR(InsertBlobLocked(hex, content));  // its own transaction: committed when it returns
-  NoteCommittedBlob(hex);
+  NoteKnownBlob(hex);
   return hex;
 }
 
@@ -262,7 +262,7 @@ Result<std::string> SqliteExperimentLog::GetBlob(const std::string& sha256_hex) 
   std::string content = q.Blob(0);
   if (Sha256Hex(content) != sha256_hex)
     return Status::Corruption(path_ + ": blob " + sha256_hex + " does not match its hash");
-  NoteCommittedBlob(sha256_hex);
+  NoteKnownBlob(sha256_hex);
   return content;
 }
 

@@ -48,11 +48,11 @@ class SqliteExperimentLog final : public ExperimentLog {
  private:
   SqliteExperimentLog(std::string path, std::unique_ptr<Db> db)
       : ExperimentLog(std::move(path)), db_(std::move(db)) {}
-  // `inserted` gets the batch's blobs that were not known committed (the
-  // caller adds them to committed_blobs_ once the commit succeeded).
+  // `inserted` gets the batch's blobs that were not known to be in the file
+  // (the caller adds them to known_blobs_ once the commit succeeded).
   Status AppendLocked(std::vector<Event>& events, const std::vector<Blob>& blobs,
                       std::vector<const std::string*>& inserted);
-  void NoteCommittedBlob(const std::string& sha256_hex);
+  void NoteKnownBlob(const std::string& sha256_hex);
   Status InsertBlobLocked(std::string_view hex, std::string_view content);
   Status InsertEvent(const Event& e, const std::string& payload_text);
   Status InsertDerived(const Event& e);
@@ -70,7 +70,7 @@ class SqliteExperimentLog final : public ExperimentLog {
   // daemon's prompts repeat most of their parts. At most kMaxKnownBlobs
   // (then cleared). Guarded by mu_.
   static constexpr size_t kMaxKnownBlobs = 16384;
-  std::unordered_set<std::string> committed_blobs_;
+  std::unordered_set<std::string> known_blobs_;
 };
 
 }  // namespace ksearch::experiment_log

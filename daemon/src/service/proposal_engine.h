@@ -28,7 +28,7 @@ struct ProposalInput {
 
 struct LlmCallRecord {
   nlohmann::json payload;      // llm_call event payload without the blob fields
-  std::string prompt;          // stored as prompt_blob
+  std::string prompt;          // stored as its sections' blobs (prompt_parts)
   std::string reply;           // stored as reply_blob
 };
 
