@@ -26,7 +26,9 @@ def main():
         extra = ""
         if "time_us" in p:
             extra = f'time {p.get("time_us") or 0:.3f} spread {100 * (p.get("spread") or 0):.2f}%'
-        if kind == "remeasured":
+        if kind == "remeasured" and p.get("reference"):
+            extra += f' reference sample for {p.get("for")}'
+        elif kind == "remeasured":
             extra += f' agrees {p.get("agrees")} final {p.get("final")}'
         detail = str(p.get("detail", p.get("reason", "")))[:160]
         print(f'{(tms - t0) / 1000:8.1f} {cid} {aid or "-"} {kind} {what} {extra} | {detail}')

@@ -230,6 +230,18 @@ class Driver {
       if (trace_) std::fprintf(stderr, "  remeasure %s %.2f: %s\n", cand.c_str(), t2, rj->detail.c_str());
       Emit("remeasured", "", {{"candidate", cand}, {"time_us", t2}, {"spread", spread2},
                               {"agrees", rj->agrees}, {"final", !again}, {"attempt", a}});
+      if (again && !rj->reference_sample_of.empty() && !Done()) {
+        // The parent's sample the test asked for, before the child's next.
+        const std::string& ref = rj->reference_sample_of;
+        Spend(remeasure_ticks_);
+        ++counts_["reference_remeasure"];
+        r_.units["reference_remeasure"] += remeasure_ticks_ / double(kTicksPerUnit);
+        double k3 = 1;
+        const double t3 = L_.Measure(states_.at(ref), rng_, &k3);
+        if (trace_) std::fprintf(stderr, "  reference sample %s %.2f\n", ref.c_str(), t3);
+        Emit("remeasured", "", {{"candidate", ref}, {"time_us", t3}, {"spread", ReportedSpread() * k3},
+                                {"reference", true}});
+      }
       if (rj->agrees && !again) {
         // The confirmed member the test was against: the parent, or its
         // nearest confirmed ancestor (by this driver's own record).

@@ -56,7 +56,8 @@ std::vector<PopulationMember> BuildPopulation(std::span<const Event> events,
         m->spread = Num(p, "spread");
         m->attempt_id = e.attempt_id;
       }
-    } else if (e.kind == event_kind::kRemeasured) {
+    } else if (e.kind == event_kind::kRemeasured && !Bool(p, "reference")) {
+      // (A reference sample, of an unconfirmed parent, confirms nothing.)
       if (PopulationMember* m = find(Str(p, "candidate"))) {
         m->remeasured = Bool(p, "agrees");
         if (m->remeasured) {

@@ -140,6 +140,22 @@ TEST_CASE("population holds measured candidates with re-measurement and best", "
   CHECK(pop[2].time_us == 81.0);
 }
 
+TEST_CASE("population: a reference sample is no re-measurement outcome", "[experiment_log][views]") {
+  // k2 (no_gain, 81 us) is measured again as a reference for a child's test;
+  // k1's confirmed figure stays, whatever a reference event of it would say.
+  Builder b("c1");
+  b.events = Scenario();
+  b.Raw("remeasured", {{"candidate", "k2"}, {"reference", true}, {"for", "k3"}, {"time_us", 79.0},
+                       {"spread", 0.01}, {"estimate_us", 79.0}})
+      .Raw("remeasured", {{"candidate", "k1"}, {"reference", true}, {"time_us", 90.0}, {"spread", 0.01}});
+  auto pop = BuildPopulation(b.events, "c1");
+  REQUIRE(pop.size() == 3);
+  CHECK(pop[1].time_us == 82.0);
+  CHECK(pop[1].remeasured);
+  CHECK(pop[2].time_us == 81.0);
+  CHECK_FALSE(pop[2].remeasured);
+}
+
 TEST_CASE("history has one row per attempt, pass or fail", "[experiment_log][views]") {
   auto rows = BuildHistory(Scenario());
   REQUIRE(rows.size() == 7);

@@ -257,9 +257,17 @@ void PlannerState::OnAttemptFinished(const Event& e) {
 
 // remeasured{candidate, time_us, spread, agrees, final}: every event adds a
 // sample; `final` (default true) false means the daemon re-measures again.
+// remeasured{candidate, time_us, spread, reference: true}: a sample of an
+// unconfirmed parent taken as its child's reference
+// (RemeasureJudgement::reference_sample_of); it changes no verdict.
 void PlannerState::OnRemeasured(const Event& e) {
   auto it = members.find(Str(e.payload, "candidate"));
-  if (it == members.end() || !it->second.pending_remeasure) return;
+  if (it == members.end()) return;
+  if (Bool(e.payload, "reference")) {
+    OnReferenceSample(it->second, e);
+    return;
+  }
+  if (!it->second.pending_remeasure) return;
   Member& m = it->second;
   auto fin = e.payload.find("final");
   bool final = fin == e.payload.end() || !fin->is_boolean() || fin->get<bool>();
@@ -299,6 +307,33 @@ void PlannerState::OnRemeasured(const Event& e) {
       d.example_detail = "improvement refuted by re-measurement";
     }
   }
+}
+
+void PlannerState::OnReferenceSample(Member& m, const Event& e) {
+  if (m.confirmed || m.pending_remeasure || !m.measured) return;
+  const double t = Num(e.payload, "time_us");
+  if (t <= 0) {
+    m.failed_remeasure = true;  // passed once, not again: nobody's parent
+    return;
+  }
+  const double spread = Num(e.payload, "spread");
+  // Unselected samples only: the first measurement was selected (the member
+  // became a parent because it read fast).
+  const double time_us = TimeWithReferenceSample(m, t, spread);
+  ++m.remeasures;
+  m.remeasure_sum += t;
+  AddSample(m, t);
+  m.spread = spread;
+  m.remeasure_spread_sq += spread * spread;
+  m.time_us = time_us;
+}
+
+double PlannerState::TimeWithReferenceSample(const Member& m, double t, double spread) const {
+  std::vector<double> samples = m.samples;
+  samples.push_back(t);
+  // The spread as it reads before the sample joins the pooled noise estimate,
+  // so Planner::ReferenceEstimate (called before the event) gives this figure.
+  return RobustTimeOf(samples, Spread(spread));
 }
 
 void PlannerState::AddSample(Member& m, double t) {

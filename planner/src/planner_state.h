@@ -127,6 +127,9 @@ class PlannerState {
   const std::vector<const Axis*>& OpenAxesOf(const std::string& cand, bool tuner_usable, bool llm_usable) const;
   // The spread the planner works with for a reported one (see `noise`).
   double Spread(double reported) const { return noise.lower_bound > reported ? noise.spread : reported; }
+  // `m`'s time once a reference sample (t, spread) of it is folded: the
+  // robust mean of its unselected samples with t (OnReferenceSample).
+  double TimeWithReferenceSample(const Member& m, double t, double spread) const;
 
   // Constant after construction.
   const CampaignSpec& spec_;
@@ -201,6 +204,7 @@ class PlannerState {
   void OnAttemptStarted(const Event& e);
   void OnAttemptFinished(const Event& e);
   void OnRemeasured(const Event& e);
+  void OnReferenceSample(Member& m, const Event& e);
   void OnBestPromoted(const Event& e);
   void OnMigration(const Event& e);
   void OnLlmCall(const Event& e);

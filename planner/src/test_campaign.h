@@ -93,6 +93,10 @@ class Script {
     Emit("remeasured", "", {{"candidate", cand}, {"time_us", t}, {"spread", spread},
                             {"agrees", agrees}, {"final", final}});
   }
+  // A sample of `cand` taken as a child's reference (RemeasureJudgement::reference_sample_of).
+  void ReferenceSample(const std::string& cand, double t, double spread = 0.005) {
+    Emit("remeasured", "", {{"candidate", cand}, {"time_us", t}, {"spread", spread}, {"reference", true}});
+  }
   void Promote(const std::string& cand, double t) {
     Emit("best_promoted", "", {{"candidate", cand}, {"time_us", t}});
   }

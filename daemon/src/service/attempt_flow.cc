@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "ksearch/core/sha256.h"
 #include "ksearch/evaluator/evaluator.h"
@@ -370,6 +371,10 @@ void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_p
   CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
   Live* live = FindLive(campaign_id);
   if (!live || shutting_down_) return;
+  if (!job->reference.empty()) {
+    RunReferenceSample(campaign_id, job);
+    return;
+  }
   if (job->artifact_path.empty()) {
     // After a restart the artifact is rebuilt (a cache hit in the evaluator).
     BuildRequest b = MakeBuildRequest(*live, BlobOrEmpty(job->source_blob));
@@ -417,6 +422,7 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
                                      {"final", true}, {"detail", rj.status().ToString()}}));
     } else {
       again = rj->needs_another && job->samples.size() < static_cast<size_t>(planner::kMaxRemeasures);
+      if (again) job->reference = rj->reference_sample_of;
       json payload{{"candidate", job->candidate}, {"attempt", job->attempt_id},
                    {"time_us", run.time_us}, {"spread", run.spread},
                    {"agrees", rj->agrees && !again}, {"final", !again},
@@ -437,6 +443,10 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
     }
   }
   (void)AppendAndObserve(batch);
+  ContinueRemeasure(live, job, again);
+}
+
+void CampaignService::ContinueRemeasure(Live& live, std::shared_ptr<Remeasure> job, bool again) {
   if (again && !shutting_down_) {
     RunRemeasure(live.id, job);
     return;
@@ -444,6 +454,66 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
   live.remeasures.erase(job->candidate);
   NotifyIfIdle();
   boost::asio::post(io_, [this] { Pump(); });
+}
+
+void CampaignService::RunReferenceSample(const std::string& campaign_id, std::shared_ptr<Remeasure> job) {
+  CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
+  Live* live = FindLive(campaign_id);
+  if (!live) return;
+  const CandidateFacts* member = fold_.candidate(campaign_id, job->reference);
+  std::string source = member ? BlobOrEmpty(member->source_blob) : std::string();
+  if (source.empty()) {
+    // Nothing to measure (not a member of the log's campaign, or its source
+    // is missing): the candidate goes on against the samples there are.
+    job->reference.clear();
+    RunRemeasure(campaign_id, job);
+    return;
+  }
+  pool_.SubmitBuild(MakeBuildRequest(*live, std::move(source)), [this, campaign_id, job](BuildResult built) {
+    Live* l = FindLive(campaign_id);
+    if (!l) return;
+    if (!built.ok) {
+      RunResult failed;
+      failed.verdict = built.verdict;
+      RecordReferenceSample(*l, job, std::move(failed));
+      return;
+    }
+    RunRequest r = MakeRunRequest(*l, built.artifact_path,
+                                  job->attempt_id + "-reference" + std::to_string(++job->reference_runs), false);
+    pool_.SubmitRun(r, [this, campaign_id, job](RunResult run, const workers::SlotStatus&) {
+      if (Live* l2 = FindLive(campaign_id)) RecordReferenceSample(*l2, job, std::move(run));
+    });
+  });
+}
+
+void CampaignService::RecordReferenceSample(Live& live, std::shared_ptr<Remeasure> job, RunResult run) {
+  CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
+  const std::string member = std::exchange(job->reference, std::string());
+  const VerdictKind kind = run.verdict.kind;
+  if (kind == VerdictKind::kInterrupted || kind == VerdictKind::kInfraError) {
+    // Says nothing about the member: no sample (the next judgement may ask
+    // again; the candidate's own samples are bounded by kMaxRemeasures).
+    ContinueRemeasure(live, job, true);
+    return;
+  }
+  const CandidateFacts* facts = fold_.candidate(live.id, member);
+  json payload{{"candidate", member}, {"attempt", facts ? facts->attempt_id : std::string()},
+               {"reference", true}, {"for", job->candidate}};
+  if (IsPassingVerdict(kind) && run.time_us > 0) {
+    payload["time_us"] = run.time_us;
+    payload["spread"] = run.spread;
+    // The member's time from now on, as the planner computes it.
+    if (auto t = live.planner->ReferenceEstimate(member, run.time_us, run.spread); t.ok() && *t > 0)
+      payload["estimate_us"] = *t;
+  } else {
+    // Passed once, not again: the planner takes it as nobody's parent.
+    payload["time_us"] = 0.0;
+    payload["spread"] = 0.0;
+    payload["detail"] = "reference sample failed: " + run.verdict.ToString() + " " + run.verdict.detail;
+  }
+  std::vector<Event> batch{MakeEvent(live.id, "", event_kind::kRemeasured, std::move(payload))};
+  (void)AppendAndObserve(batch);
+  ContinueRemeasure(live, job, true);
 }
 
 void CampaignService::NotifyIfIdle() {

@@ -32,6 +32,12 @@ struct CampaignService::Remeasure {
   std::string source_blob;
   std::string artifact_path;  // "" after a restart: rebuilt first
   std::vector<double> samples;
+  // Set from a judgement's reference_sample_of: the candidate's unconfirmed
+  // parent, measured once before the candidate's next sample; cleared when
+  // its remeasured{reference} event is appended (or the sample is skipped).
+  // A restart forgets it: the next judgement asks again.
+  std::string reference;
+  int reference_runs = 0;  // names the work folders of those runs
 };
 
 struct CampaignService::Attempt {

@@ -107,6 +107,11 @@ class CampaignService final : public ControlPlane {
                       const std::string& source_blob, const std::string& artifact);
   void RunRemeasure(const std::string& campaign_id, std::shared_ptr<Remeasure> job);
   void RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job, RunResult run);
+  // One sample of job->reference (rebuilt from its source: a cache hit in the
+  // evaluator), then RecordReferenceSample, then the candidate's next sample.
+  void RunReferenceSample(const std::string& campaign_id, std::shared_ptr<Remeasure> job);
+  void RecordReferenceSample(Live& live, std::shared_ptr<Remeasure> job, RunResult run);
+  void ContinueRemeasure(Live& live, std::shared_ptr<Remeasure> job, bool again);
   void NotifyIfIdle();
   void MeasureBaseline(Live& live);
   void MaybeFinishCampaign(Live& live, const planner::NextStep& step);

@@ -66,6 +66,16 @@ void LogFold::Observe(const Event& e) {
       if (verdict.rfind("improved", 0) == 0)
         pending_remeasure_[e.campaign_id][cand] = {cand, e.attempt_id, p.value("source_blob", std::string())};
     }
+  } else if (e.kind == event_kind::kRemeasured && p.value("reference", false)) {
+    // A sample of an unconfirmed parent taken for its child's test: the
+    // member's time follows the planner's estimate; no attempt's outcome
+    // changes.
+    auto& cands = candidates_[e.campaign_id];
+    auto f = cands.find(p.value("candidate", std::string()));
+    if (const double t = p.value("estimate_us", 0.0); f != cands.end() && t > 0) {
+      f->second.time_us = t;
+      f->second.spread = p.value("spread", f->second.spread);
+    }
   } else if (e.kind == event_kind::kRemeasured) {
     std::string cand = p.value("candidate", std::string());
     auto& cands = candidates_[e.campaign_id];

@@ -90,3 +90,29 @@ TEST_CASE("the fold's candidate times are the planner's estimates, not single sa
   CHECK(fold.campaign("c")->seed_time_us == Approx(estimates[2]));
   CHECK(fold.campaign("c")->best_time_us == 74.5);
 }
+
+TEST_CASE("a reference sample moves its member's time to the planner's estimate and no attempt's outcome",
+          "[daemon]") {
+  LogFold fold;
+  fold.Observe(Ev("", event_kind::kCampaignStarted, {{"task", "softmax"}}));
+  fold.Observe(Ev("a1", event_kind::kAttemptStarted, {{"proposer", "tuner"}, {"parent", "seed"}}));
+  fold.Observe(Ev("a1", event_kind::kAttemptFinished,
+                  {{"verdict", "no_gain"}, {"candidate", "u"}, {"time_us", 99.0}, {"spread", 0.004}}));
+  fold.Observe(Ev("a2", event_kind::kAttemptStarted, {{"proposer", "tuner"}, {"parent", "u"}}));
+  fold.Observe(Ev("a2", event_kind::kAttemptFinished,
+                  {{"verdict", "improved"}, {"candidate", "c"}, {"time_us", 97.6}, {"source_blob", "bc"}}));
+  fold.Observe(Ev("", event_kind::kRemeasured,
+                  {{"candidate", "c"}, {"attempt", "a2"}, {"time_us", 97.6}, {"agrees", false}, {"final", false}}));
+  REQUIRE(fold.PendingRemeasures("c").size() == 1);
+  fold.Observe(Ev("", event_kind::kRemeasured,
+                  {{"candidate", "u"}, {"attempt", "a1"}, {"reference", true}, {"for", "c"}, {"time_us", 99.4},
+                   {"spread", 0.005}, {"estimate_us", 99.4}}));
+  CHECK(fold.candidate("c", "u")->time_us == 99.4);
+  CHECK(fold.candidate("c", "u")->spread == 0.005);
+  CHECK(fold.attempt("a1")->remeasured.is_null());  // u's attempt has no re-measurement outcome
+  CHECK(fold.PendingRemeasures("c").size() == 1);   // c is still being re-measured
+  // A failed reference sample (no estimate) leaves the time as it was.
+  fold.Observe(Ev("", event_kind::kRemeasured,
+                  {{"candidate", "u"}, {"attempt", "a1"}, {"reference", true}, {"time_us", 0.0}, {"spread", 0.0}}));
+  CHECK(fold.candidate("c", "u")->time_us == 99.4);
+}

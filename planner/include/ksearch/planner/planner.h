@@ -14,7 +14,10 @@
 //   while re-measurement is needed (j.needs_remeasure, then r.needs_another):
 //       re-measure, r = JudgeRemeasurement(candidate, t, s), append
 //       remeasured{candidate, time_us, spread, agrees: r.agrees,
-//       final: !r.needs_another}; if r.promote_best append best_promoted.
+//       final: !r.needs_another}; if r.promote_best append best_promoted;
+//       if r.reference_sample_of names the candidate's unconfirmed parent,
+//       measure that member first and append remeasured{candidate: it,
+//       time_us, spread, reference: true, estimate_us: ReferenceEstimate(..)}.
 // Call Observe() for attempt_started before calling Next() again, or the same
 // decision comes back.
 //
@@ -131,6 +134,12 @@ class Planner {
                                                 double spread) const;
   Result<RemeasureJudgement> JudgeRemeasurement(const std::string& candidate, double time_us,
                                                 double spread) const;
+  // A member's time once a reference sample of it (a judgement's
+  // reference_sample_of, measured at `time_us`, `spread`) is observed: the
+  // `estimate_us` of its remeasured{reference: true} event. NotFound for an
+  // unknown candidate; the planner ignores the sample (and this figure) for a
+  // confirmed, pending or unmeasured member.
+  Result<double> ReferenceEstimate(const std::string& candidate, double time_us, double spread) const;
 
   // A duplicate verdict ("duplicate{source|machine_code|semantic}") when any
   // non-empty key was seen before in this campaign; nullopt when novel.

@@ -172,8 +172,20 @@ struct RemeasureJudgement {
   bool promote_best = false;   // confirmed and faster than the best by the same test
   double previous_best_us = 0;
   double estimate_us = 0;      // the candidate's time from its re-measurements (RobustTimeOf)
+  // Set by Planner::JudgeRemeasurement (with needs_another): re-measure this
+  // member, the candidate's unconfirmed parent, once before the candidate's
+  // next sample. Its few samples are the test's reference (kReferenceSamples).
+  std::string reference_sample_of;
   std::string detail;
 };
+
+// An unconfirmed parent (a provisional one: a precise no_gain step) often
+// has a single sample, and a test against one sample cannot confirm a step
+// of a few sigma however often the child is measured (v >= sigma^2). When
+// such a parent's child is re-measured, the parent is re-measured too, up to
+// this many samples, as long as a parent this precise could let the child
+// pass (docs/bench-planner.md, thirteenth pass and after).
+inline constexpr int kReferenceSamples = 3;
 
 // `remeasured` summarizes every re-measurement so far, the new one included;
 // `suspect` is true when any of them was an outlier suspect. `ancestor`, when

@@ -1,0 +1,329 @@
+// CampaignService driven in-process: the real log, worker pool, planner and
+// service, with the two seams the daemon has for its outside world replaced
+// by scripts: an EvalBackend whose "kernels" run in the times their sources
+// name, and a ProposalEngine that writes those sources. So a test can set up
+// an exact situation of the search (which member is faster than which, by how
+// much) and check what the daemon appends to the log for it.
+#include <catch.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "ksearch/core/clock.h"
+#include "ksearch/experiment_log/experiment_log.h"
+#include "ksearch/workers/devices.h"
+#include "ksearch/workers/eval_backend.h"
+#include "ksearch/workers/worker_pool.h"
+#include "service/campaign_service.h"
+#include "service/cpu_ledger.h"
+#include "service/proposal_engine.h"
+
+using namespace ksearch;
+using namespace ksearch::daemon;
+using nlohmann::json;
+
+namespace {
+
+// A scripted source ends with a line naming it and its times (a string, so
+// source normalization, which drops comments, keeps it apart):
+// `static const char kScripted[] = "scripted name=N times=T1,T2,...";`. Run k
+// of it measures T_k (the last one repeats; 0 is a crash). A source without the line (the
+// task's seed and baseline) measures 100 us.
+struct Script {
+  std::string name;
+  std::vector<double> times{100.0};
+};
+
+Script ScriptOf(const std::string& source) {
+  Script s;
+  const auto at = source.rfind("\"scripted name=");
+  if (at == std::string::npos) return s;
+  std::istringstream line(source.substr(at + 15, source.find('"', at + 1) - at - 15));
+  std::string times;
+  line >> s.name >> times;  // "N" "times=..."
+  s.times.clear();
+  std::istringstream list(times.substr(6));
+  for (std::string t; std::getline(list, t, ',');) s.times.push_back(std::stod(t));
+  return s;
+}
+
+std::string Scripted(const std::string& parent_source, const std::string& name, const std::string& times) {
+  return parent_source + "\nstatic const char kScripted[] = \"scripted name=" + name + " times=" + times + "\";\n";
+}
+
+// Builds record the source under an artifact name; runs measure it. Called
+// on the pool's threads.
+class ScriptedBackend final : public workers::EvalBackend {
+ public:
+  std::string name() const override { return "scripted"; }
+  BuildResult Build(const BuildRequest& request) override {
+    std::lock_guard lock(mu_);
+    BuildResult r;
+    r.ok = true;
+    r.artifact_path = "artifact-" + std::to_string(artifacts_.size());
+    r.machine_code_hash = experiment_log::ExperimentLog::BlobHash(request.source);
+    artifacts_[r.artifact_path] = request.source;
+    return r;
+  }
+  RunResult Run(const RunRequest& request) override {
+    std::lock_guard lock(mu_);
+    RunResult r;
+    const std::string& source = artifacts_.at(request.artifact_path);
+    const Script s = ScriptOf(source);
+    int& k = runs_[source];
+    r.time_us = s.times[std::min<size_t>(k++, s.times.size() - 1)];
+    r.spread = 0.004;
+    r.verdict = {VerdictKind::kNoGain, "", "scripted"};
+    if (r.time_us == 0) {  // a scripted crash
+      r.spread = 0;
+      r.verdict = {VerdictKind::kCrash, "", "scripted crash"};
+    }
+    r.shape_median_us = {r.time_us};
+    r.bottleneck = "memory";
+    runs_by_name_[s.name.empty() ? "(task source)" : s.name] += 1;
+    return r;
+  }
+  int RunsOf(const std::string& script_name) {
+    std::lock_guard lock(mu_);
+    return runs_by_name_[script_name];
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::string> artifacts_;
+  std::map<std::string, int> runs_;
+  std::map<std::string, int> runs_by_name_;
+};
+
+// Proposals from a table: (parent's script name, nth child of it) -> the
+// child's name and times; every other proposal is a slow candidate of its own.
+class ScriptedEngine final : public ProposalEngine {
+ public:
+  using Table = std::map<std::pair<std::string, int>, std::pair<std::string, std::string>>;
+  ScriptedEngine(boost::asio::io_context& io, Table table) : io_(io), table_(std::move(table)) {}
+  void Propose(ProposalInput input, std::function<void(ProposalOutput)> done) override {
+    const std::string parent = ScriptOf(input.parent_source).name;
+    const int nth = children_[parent]++;
+    ProposalOutput out;
+    out.ok = true;
+    auto it = table_.find({parent, nth});
+    const auto [name, times] =
+        it != table_.end() ? it->second : std::pair{"slow" + std::to_string(++slow_), std::string("104")};
+    out.source = Scripted(input.parent_source, name, times);
+    out.change_summary = "scripted " + name;
+    boost::asio::post(io_, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+  }
+  void CancelAll() override {}
+
+ private:
+  boost::asio::io_context& io_;
+  Table table_;
+  std::map<std::string, int> children_;
+  int slow_ = 0;
+};
+
+std::string SourceDir() {
+  const char* d = std::getenv("KSEARCH_SOURCE_DIR");
+  return d ? d : KSEARCH_TEST_SOURCE_DIR;
+}
+
+// The service and everything it needs, in a temporary directory.
+struct Harness {
+  explicit Harness(ScriptedEngine::Table table) : engine(io, std::move(table)) {
+    dir = std::filesystem::temp_directory_path() /
+          ("ksearch-service-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string yaml = "listen: 127.0.0.1:0\ndatabase: " + (dir / "log.db").string() +
+                             "\nwork_dir: " + (dir / "work").string() + "\ntasks_dir: " + SourceDir() +
+                             "/configs/tasks\naxes_file: " + SourceDir() + "/configs/axes.yaml\n";
+    auto parsed = ParseDaemonConfig(yaml, (dir / "daemon.yaml").string());
+    REQUIRE(parsed.ok());
+    config = *parsed;
+    auto opened = experiment_log::ExperimentLog::Open(config.database);
+    REQUIRE(opened.ok());
+    log = std::move(*opened);
+    auto axes = planner::AxisCatalogue::Load(config.axes_file);
+    REQUIRE(axes.ok());
+    workers::PoolOptions options;
+    options.compile_threads = 1;
+    options.slots = workers::MakeSlots({}, 1);
+    pool = std::make_unique<workers::WorkerPool>(io, backend, options);
+    service = std::make_unique<CampaignService>(io, config, *log, *pool, engine, *axes, SystemClock::Instance(),
+                                                io_cpu);
+    REQUIRE(service->Start().ok());
+  }
+  ~Harness() {
+    bool done = false;
+    service->Shutdown(std::chrono::milliseconds(2000), [&done] { done = true; });
+    for (int i = 0; i < 100 && !done; ++i) io.run_for(std::chrono::milliseconds(20));
+    service.reset();
+    pool->Shutdown();
+    pool.reset();
+    log.reset();
+    std::filesystem::remove_all(dir);
+  }
+  // Runs the io loop until the campaign is no longer running (or 60 s).
+  json RunCampaign(const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    json status;
+    while (std::chrono::steady_clock::now() < deadline) {
+      io.run_for(std::chrono::milliseconds(20));
+      auto s = service->CampaignStatus(id);
+      REQUIRE(s.ok());
+      status = *s;
+      if (status.value("state", "") != "running" && service->Idle()) break;
+    }
+    return status;
+  }
+  std::vector<Event> Events(const std::string& campaign, const std::string& kind) {
+    experiment_log::EventFilter f;
+    f.campaign_id = campaign;
+    f.kind = kind;
+    auto events = log->ReadEvents(f);
+    REQUIRE(events.ok());
+    return *events;
+  }
+
+  // The scripted members of a campaign by script name: candidate ids and
+  // the attempts that measured them.
+  std::pair<std::map<std::string, std::string>, std::map<std::string, std::string>> Members(const std::string& campaign) {
+    std::map<std::string, std::string> id_of, attempt_of;
+    for (const Event& e : Events(campaign, "attempt_finished")) {
+      const std::string blob = e.payload.value("source_blob", "");
+      if (blob.empty()) continue;
+      auto source = log->GetBlob(blob);
+      REQUIRE(source.ok());
+      const std::string name = ScriptOf(*source).name;
+      if (!name.empty()) {
+        id_of[name] = e.payload.value("candidate", "");
+        attempt_of[name] = e.attempt_id;
+      }
+    }
+    return {id_of, attempt_of};
+  }
+  // The remeasured payloads of `candidate` and every reference sample, in log order.
+  std::vector<json> RemeasuredFor(const std::string& campaign, const std::string& candidate) {
+    std::vector<json> out;
+    for (const Event& e : Events(campaign, "remeasured"))
+      if (e.payload.value("candidate", "") == candidate || e.payload.value("reference", false))
+        out.push_back(e.payload);
+    return out;
+  }
+
+  static inline int counter = 0;
+  std::filesystem::path dir;
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
+  DaemonConfig config;
+  std::unique_ptr<experiment_log::ExperimentLog> log;
+  ScriptedBackend backend;
+  ScriptedEngine engine;
+  CpuLedger io_cpu;
+  std::unique_ptr<workers::WorkerPool> pool;
+  std::unique_ptr<CampaignService> service;
+};
+
+std::string OneAxisCampaign(const std::string& id, int attempts) {
+  // One LLM axis (its pair closes at the first passing candidate that does
+  // not improve), threshold 2%, the scripts' spread 0.4%: precise, so a
+  // no_gain member faster than the best is a parent (provisional).
+  return "campaign_id: " + id +
+         "\ntask: softmax\nbackend: host\narch: x86_64\naxes: [loop_unrolling]\n"
+         "proposers:\n  - {name: scripted, weight: 1}\nislands: 1\n"
+         "budgets:\n  attempts: " + std::to_string(attempts) +
+         "\n  wall_seconds: 600\nnoise_threshold: 0.02\nseed: 5\n";
+}
+
+}  // namespace
+
+TEST_CASE("the daemon measures a provisional parent when its child's test asks for it", "[daemon][remeasure]") {
+  // u: 1% faster than the seed (no_gain), one sample 99.0, later ones 99.2.
+  // c: u's child, 1.6% faster than u and 2.4% than the seed: its test against
+  // u's one sample is inconclusive, so u is measured again before c's next
+  // sample (planner_test has the arithmetic).
+  Harness h({{{"", 0}, {"u", "99.0,99.2"}}, {{"u", 0}, {"c", "97.6"}}});
+  auto started = h.service->StartCampaign(OneAxisCampaign("ref", 9), "ref.yaml");
+  REQUIRE(started.ok());
+  const json status = h.RunCampaign("ref");
+  CHECK(status.value("state", "") == "finished");
+
+  auto [id_of, attempt_of] = h.Members("ref");
+  REQUIRE(id_of.count("u"));
+  REQUIRE(id_of.count("c"));
+
+  // c's re-measurement: a sample asking for u first, u's sample (reference),
+  // then c's agreeing final sample, and c becomes the best.
+  const std::vector<json> sequence = h.RemeasuredFor("ref", id_of["c"]);
+  REQUIRE(sequence.size() == 3);
+  CHECK(sequence[0].value("candidate", "") == id_of["c"]);
+  CHECK_FALSE(sequence[0].value("final", true));
+  CHECK(sequence[0].value("detail", "").find("parent " + id_of["u"] + " has 0 unselected sample(s)") !=
+        std::string::npos);
+  CHECK(sequence[1].value("candidate", "") == id_of["u"]);
+  CHECK(sequence[1].value("reference", false));
+  CHECK(sequence[1].value("for", "") == id_of["c"]);
+  CHECK(sequence[1].value("attempt", "") == attempt_of["u"]);
+  CHECK(sequence[1].value("time_us", 0.0) == 99.2);
+  CHECK(sequence[1].value("estimate_us", 0.0) == 99.2);
+  CHECK(sequence[2].value("candidate", "") == id_of["c"]);
+  CHECK(sequence[2].value("final", false));
+  CHECK(sequence[2].value("agrees", false));
+  CHECK(sequence[2].value("detail", "").find("vs parent 99.20 us") != std::string::npos);
+  auto best = h.service->Best("ref");
+  REQUIRE(best.ok());
+  CHECK(best->value("candidate", "") == id_of["c"]);
+  // u ran twice: its attempt and the reference sample.
+  CHECK(h.backend.RunsOf("u") == 2);
+  auto verified = h.log->Verify();
+  REQUIRE(verified.ok());
+  CHECK(verified->ok);
+}
+
+TEST_CASE("a reference sample that crashes is recorded as failed and not asked for again", "[daemon][remeasure]") {
+  // As above, but u crashes when measured again: the failure is logged as
+  // u's reference sample (time 0, the verdict in its detail) and c is judged
+  // against u's one sample from then on.
+  Harness h({{{"", 0}, {"u", "99.0,0"}}, {{"u", 0}, {"c", "97.6"}}});
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("crash", 12), "crash.yaml").ok());
+  const json status = h.RunCampaign("crash");
+  CHECK(status.value("state", "") == "finished");
+  auto [id_of, attempt_of] = h.Members("crash");
+  REQUIRE(id_of.count("u"));
+  REQUIRE(id_of.count("c"));
+  const std::vector<json> sequence = h.RemeasuredFor("crash", id_of["c"]);
+  REQUIRE(sequence.size() >= 3);
+  CHECK(sequence[1].value("candidate", "") == id_of["u"]);
+  CHECK(sequence[1].value("reference", false));
+  CHECK(sequence[1].value("time_us", -1.0) == 0.0);
+  CHECK_FALSE(sequence[1].contains("estimate_us"));
+  CHECK(sequence[1].value("detail", "").find("reference sample failed: crash") != std::string::npos);
+  int references = 0;
+  for (const json& p : sequence) references += p.value("reference", false);
+  CHECK(references == 1);
+  CHECK(sequence.back().value("candidate", "") == id_of["c"]);
+  CHECK(sequence.back().value("final", false));
+  CHECK(h.backend.RunsOf("u") == 2);
+  // u is nobody's parent from then on: no attempt after the crash starts from it.
+  bool after_crash = false;
+  int later_attempts = 0;
+  for (const Event& e : h.Events("crash", "")) {
+    if (e.kind == "remeasured" && e.payload.value("reference", false)) after_crash = true;
+    if (after_crash && e.kind == "attempt_started") {
+      ++later_attempts;
+      CHECK(e.payload.value("parent", "") != id_of["u"]);
+    }
+  }
+  CHECK(later_attempts > 0);
+  auto verified = h.log->Verify();
+  REQUIRE(verified.ok());
+  CHECK(verified->ok);
+}
