@@ -162,28 +162,15 @@ Result<RemeasureJudgement> Planner::JudgeRemeasurement(const std::string& candid
   std::optional<TimeEstimate> ancestor;
   if (!pit->second.confirmed)
     if (const auto* a = NearestConfirmedAncestor(*state_, pit->second)) ancestor = EstimateOf(*state_, a->second);
-  const TimeEstimate parent = EstimateOf(*state_, pit->second);
-  RemeasureJudgement j = planner::JudgeRemeasurement(parent, best, r, spec_.noise_threshold, suspect,
-                                                     ancestor ? &*ancestor : nullptr);
-  const int parent_samples = static_cast<int>(pit->second.samples.size());
-  // (A parent whose reference sample failed is not asked again.)
-  if (ancestor && !j.agrees && parent_samples < kReferenceSamples && !pit->second.failed_remeasure) {
-    // The parent's few samples may be what stops the test: judge as if it
-    // had kReferenceSamples at its current estimate. If that could still
-    // confirm (or is undecided), measure the parent before the candidate.
-    TimeEstimate precise = parent;
-    precise.n = kReferenceSamples;
-    RemeasureJudgement could = planner::JudgeRemeasurement(precise, best, r, spec_.noise_threshold, suspect, &*ancestor);
-    if (could.agrees || could.needs_another) {
-      // Not final: a refutation by too few samples of the parent is undone.
-      if (!j.needs_another)
-        if (auto at = j.detail.rfind(": refuted"); at != std::string::npos)
-          j.detail.replace(at, std::string::npos, ": re-measure again");
-      j.needs_another = true;
-      j.reference_sample_of = pit->first;
-      j.detail += "; parent " + pit->first + " has " + std::to_string(parent_samples) +
-                  " unselected sample(s): measure it first";
-    }
+  const Member& parent = pit->second;
+  // (A parent whose sample failed is not asked for again.)
+  const bool may_sample = parent.samples.size() < static_cast<size_t>(kReferenceSamples) && !parent.failed_remeasure;
+  RemeasureJudgement j = planner::JudgeRemeasurement(EstimateOf(*state_, parent), best, r, spec_.noise_threshold,
+                                                     suspect, ancestor ? &*ancestor : nullptr, may_sample);
+  if (j.sample_parent_first) {
+    j.reference_sample_of = pit->first;
+    j.detail += "; parent " + pit->first + " has " + std::to_string(parent.samples.size()) +
+                " unselected sample(s): measure it first";
   }
   return j;
 }
@@ -192,6 +179,8 @@ Result<double> Planner::ReferenceEstimate(const std::string& candidate, double t
   auto it = state_->members.find(candidate);
   if (it == state_->members.end()) return Status::NotFound("candidate '" + candidate + "' unknown");
   if (time_us <= 0) return Status::InvalidArgument("time_us must be > 0");
+  if (!PlannerState::TakesReferenceSample(it->second))
+    return Status::FailedPrecondition("candidate '" + candidate + "' takes no reference sample");
   return state_->TimeWithReferenceSample(it->second, time_us, spread);
 }
 

@@ -310,7 +310,7 @@ void PlannerState::OnRemeasured(const Event& e) {
 }
 
 void PlannerState::OnReferenceSample(Member& m, const Event& e) {
-  if (m.confirmed || m.pending_remeasure || !m.measured) return;
+  if (!TakesReferenceSample(m)) return;
   const double t = Num(e.payload, "time_us");
   if (t <= 0) {
     m.failed_remeasure = true;  // passed once, not again: nobody's parent

@@ -127,6 +127,9 @@ class PlannerState {
   const std::vector<const Axis*>& OpenAxesOf(const std::string& cand, bool tuner_usable, bool llm_usable) const;
   // The spread the planner works with for a reported one (see `noise`).
   double Spread(double reported) const { return noise.lower_bound > reported ? noise.spread : reported; }
+  // Whether a reference sample of `m` is folded (OnReferenceSample): only an
+  // unconfirmed member that is measured and not awaiting re-measurement.
+  static bool TakesReferenceSample(const Member& m) { return m.measured && !m.confirmed && !m.pending_remeasure; }
   // `m`'s time once a reference sample (t, spread) of it is folded: the
   // robust mean of its unselected samples with t (OnReferenceSample).
   double TimeWithReferenceSample(const Member& m, double t, double spread) const;

@@ -654,6 +654,22 @@ TEST_CASE("a child faster than a slow parent but clearly slower than the confirm
   CHECK(direct->needs_remeasure);
 }
 
+// On a seeded OneAxisCampaign: u, a no_gain step from the seed measured at
+// `u_us` (a provisional parent when `spread` is precise), is the next
+// parent; its child c, measured at `c_us`, is screened in (improved) and
+// awaits re-measurement. Returns the decision that made c.
+Decision ProvisionalParentAndChild(OneAxisCampaign& campaign, double u_us, double c_us, double spread) {
+  auto& [p, s] = campaign;
+  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", u_us, "memory", spread);
+  const Decision d = *p->Next(0).decision;
+  REQUIRE(d.parent == "u");
+  auto j = p->JudgeMeasurement("u", c_us, spread);
+  REQUIRE(j.ok());
+  REQUIRE(j->needs_remeasure);
+  s.Finish(s.Start(d), "improved", "c", c_us, "memory", spread);
+  return d;
+}
+
 TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and is confirmed by its sum",
           "[planner][noise]") {
   // Threshold 2%, spreads 0.2-0.5% (precise). u is 0.8% faster than the
@@ -663,14 +679,8 @@ TEST_CASE("precise measurements: a lineage goes on from a sub-threshold step and
   // u (any significant gain) and against the seed (the threshold), a new best.
   OneAxisCampaign campaign(0.02);
   auto& [p, s] = campaign;
-  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", 99.2, "memory", 0.002);
-  Decision d = *p->Next(0).decision;
+  const Decision d = ProvisionalParentAndChild(campaign, 99.2, 97.5, 0.002);
   CHECK(d.mode == "exploit");
-  CHECK(d.parent == "u");
-  auto j = p->JudgeMeasurement("u", 97.5, 0.002);
-  REQUIRE(j.ok());
-  CHECK(j->needs_remeasure);
-  s.Finish(s.Start(d), "improved", "c", 97.5, "memory", 0.002);
   // Precise and agreeing: kPreciseMinRemeasures (2) re-measurements decide.
   auto first = p->JudgeRemeasurement("c", 97.5, 0.002);
   REQUIRE(first.ok());
@@ -912,13 +922,7 @@ TEST_CASE("precise measurements: a child's test asks for samples of its provisio
   // 7.3 of 9.2 and would need more of c's samples than of u's to go on.
   OneAxisCampaign campaign(0.02);
   auto& [p, s] = campaign;
-  s.Finish(s.Start(Fresh("seed", "unroll")), "no_gain", "u", 99.0, "memory", 0.004);
-  Decision d = *p->Next(0).decision;
-  REQUIRE(d.parent == "u");
-  auto j = p->JudgeMeasurement("u", 97.6, 0.004);
-  REQUIRE(j.ok());
-  REQUIRE(j->needs_remeasure);
-  s.Finish(s.Start(d), "improved", "c", 97.6, "memory", 0.004);
+  ProvisionalParentAndChild(campaign, 99.0, 97.6, 0.004);
   auto member_time = [&p](const std::string& id) { return p->Snapshot()["members"][id]["time_us"].get<double>(); };
 
   SECTION("one sample of u, then c is confirmed on the next") {
@@ -983,6 +987,9 @@ TEST_CASE("precise measurements: a child's test asks for samples of its provisio
   }
   SECTION("reference samples of a confirmed member or an unknown one change nothing") {
     const nlohmann::json before = p->Snapshot();
+    // No estimate for them either (the daemon's event then carries none).
+    CHECK(p->ReferenceEstimate("seed", 90.0, 0.004).status().code() == Status::Code::kFailedPrecondition);
+    CHECK(p->ReferenceEstimate("nobody", 90.0, 0.004).status().IsNotFound());
     s.ReferenceSample("seed", 90.0, 0.004);
     s.ReferenceSample("nobody", 90.0, 0.004);
     nlohmann::json after = p->Snapshot();

@@ -141,7 +141,7 @@ int SamplesFor(double sigma, double precision) {
 
 RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
                                       const TimeEstimate& r, double noise_threshold, bool suspect,
-                                      const TimeEstimate* ancestor) {
+                                      const TimeEstimate* ancestor, bool parent_may_be_sampled) {
   RemeasureJudgement j;
   j.previous_best_us = best.mean_us;
   j.estimate_us = r.mean_us;
@@ -197,6 +197,14 @@ RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEsti
     j.agrees = true;
   } else if (!vp.refuted && !last) {
     j.needs_another = true;
+  }
+  if (ancestor && parent_may_be_sampled && !j.agrees) {
+    // The parent's few samples may be what stops the test: judged as if it
+    // had kReferenceSamples at its current mean, could the candidate pass?
+    TimeEstimate sampled = parent;
+    sampled.n = kReferenceSamples;
+    const RemeasureJudgement could = JudgeRemeasurement(sampled, best, r, noise_threshold, suspect, ancestor);
+    if (could.agrees || could.needs_another) j.needs_another = j.sample_parent_first = true;
   }
   // With an unconfirmed parent the verdict is the conjunction of both tests,
   // so the detail names both: a child far faster than a slow parent can still

@@ -478,8 +478,9 @@ void CampaignService::RunReferenceSample(const std::string& campaign_id, std::sh
       RecordReferenceSample(*l, job, std::move(failed));
       return;
     }
+    // At most one reference run follows each of the candidate's samples.
     RunRequest r = MakeRunRequest(*l, built.artifact_path,
-                                  job->attempt_id + "-reference" + std::to_string(++job->reference_runs), false);
+                                  job->attempt_id + "-reference" + std::to_string(job->samples.size()), false);
     pool_.SubmitRun(r, [this, campaign_id, job](RunResult run, const workers::SlotStatus&) {
       if (Live* l2 = FindLive(campaign_id)) RecordReferenceSample(*l2, job, std::move(run));
     });

@@ -35,9 +35,8 @@ struct CampaignService::Remeasure {
   // Set from a judgement's reference_sample_of: the candidate's unconfirmed
   // parent, measured once before the candidate's next sample; cleared when
   // its remeasured{reference} event is appended (or the sample is skipped).
-  // A restart forgets it: the next judgement asks again.
+  // A restart forgets it (the next judgement may ask again).
   std::string reference;
-  int reference_runs = 0;  // names the work folders of those runs
 };
 
 struct CampaignService::Attempt {

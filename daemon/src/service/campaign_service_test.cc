@@ -135,6 +135,17 @@ std::string SourceDir() {
   return d ? d : KSEARCH_TEST_SOURCE_DIR;
 }
 
+std::string OneAxisCampaign(const std::string& id, int attempts) {
+  // One LLM axis (its pair closes at the first passing candidate that does
+  // not improve), threshold 2%, the scripts' spread 0.4%: precise, so a
+  // no_gain member faster than the best is a parent (provisional).
+  return "campaign_id: " + id +
+         "\ntask: softmax\nbackend: host\narch: x86_64\naxes: [loop_unrolling]\n"
+         "proposers:\n  - {name: scripted, weight: 1}\nislands: 1\n"
+         "budgets:\n  attempts: " + std::to_string(attempts) +
+         "\n  wall_seconds: 600\nnoise_threshold: 0.02\nseed: 5\n";
+}
+
 // The service and everything it needs, in a temporary directory.
 struct Harness {
   explicit Harness(ScriptedEngine::Table table) : engine(io, std::move(table)) {
@@ -195,7 +206,17 @@ struct Harness {
 
   // The scripted members of a campaign by script name: candidate ids and
   // the attempts that measured them.
-  std::pair<std::map<std::string, std::string>, std::map<std::string, std::string>> Members(const std::string& campaign) {
+  struct Members {
+    std::map<std::string, std::string> id_of, attempt_of;
+  };
+  // Starts OneAxisCampaign(id, attempts), runs it to its end and returns its members.
+  Members RunOneAxisCampaign(const std::string& id, int attempts) {
+    REQUIRE(service->StartCampaign(OneAxisCampaign(id, attempts), id + ".yaml").ok());
+    const json status = RunCampaign(id);
+    CHECK(status.value("state", "") == "finished");
+    return MembersOf(id);
+  }
+  Members MembersOf(const std::string& campaign) {
     std::map<std::string, std::string> id_of, attempt_of;
     for (const Event& e : Events(campaign, "attempt_finished")) {
       const std::string blob = e.payload.value("source_blob", "");
@@ -219,6 +240,12 @@ struct Harness {
     return out;
   }
 
+  void CheckLogVerifies() {
+    auto verified = log->Verify();
+    REQUIRE(verified.ok());
+    CHECK(verified->ok);
+  }
+
   static inline int counter = 0;
   std::filesystem::path dir;
   boost::asio::io_context io;
@@ -232,16 +259,6 @@ struct Harness {
   std::unique_ptr<CampaignService> service;
 };
 
-std::string OneAxisCampaign(const std::string& id, int attempts) {
-  // One LLM axis (its pair closes at the first passing candidate that does
-  // not improve), threshold 2%, the scripts' spread 0.4%: precise, so a
-  // no_gain member faster than the best is a parent (provisional).
-  return "campaign_id: " + id +
-         "\ntask: softmax\nbackend: host\narch: x86_64\naxes: [loop_unrolling]\n"
-         "proposers:\n  - {name: scripted, weight: 1}\nislands: 1\n"
-         "budgets:\n  attempts: " + std::to_string(attempts) +
-         "\n  wall_seconds: 600\nnoise_threshold: 0.02\nseed: 5\n";
-}
 
 }  // namespace
 
@@ -251,12 +268,7 @@ TEST_CASE("the daemon measures a provisional parent when its child's test asks f
   // u's one sample is inconclusive, so u is measured again before c's next
   // sample (planner_test has the arithmetic).
   Harness h({{{"", 0}, {"u", "99.0,99.2"}}, {{"u", 0}, {"c", "97.6"}}});
-  auto started = h.service->StartCampaign(OneAxisCampaign("ref", 9), "ref.yaml");
-  REQUIRE(started.ok());
-  const json status = h.RunCampaign("ref");
-  CHECK(status.value("state", "") == "finished");
-
-  auto [id_of, attempt_of] = h.Members("ref");
+  auto [id_of, attempt_of] = h.RunOneAxisCampaign("ref", 9);
   REQUIRE(id_of.count("u"));
   REQUIRE(id_of.count("c"));
 
@@ -283,9 +295,7 @@ TEST_CASE("the daemon measures a provisional parent when its child's test asks f
   CHECK(best->value("candidate", "") == id_of["c"]);
   // u ran twice: its attempt and the reference sample.
   CHECK(h.backend.RunsOf("u") == 2);
-  auto verified = h.log->Verify();
-  REQUIRE(verified.ok());
-  CHECK(verified->ok);
+  h.CheckLogVerifies();
 }
 
 TEST_CASE("a reference sample that crashes is recorded as failed and not asked for again", "[daemon][remeasure]") {
@@ -293,10 +303,7 @@ TEST_CASE("a reference sample that crashes is recorded as failed and not asked f
   // u's reference sample (time 0, the verdict in its detail) and c is judged
   // against u's one sample from then on.
   Harness h({{{"", 0}, {"u", "99.0,0"}}, {{"u", 0}, {"c", "97.6"}}});
-  REQUIRE(h.service->StartCampaign(OneAxisCampaign("crash", 12), "crash.yaml").ok());
-  const json status = h.RunCampaign("crash");
-  CHECK(status.value("state", "") == "finished");
-  auto [id_of, attempt_of] = h.Members("crash");
+  auto [id_of, attempt_of] = h.RunOneAxisCampaign("crash", 12);
   REQUIRE(id_of.count("u"));
   REQUIRE(id_of.count("c"));
   const std::vector<json> sequence = h.RemeasuredFor("crash", id_of["c"]);
@@ -323,7 +330,5 @@ TEST_CASE("a reference sample that crashes is recorded as failed and not asked f
     }
   }
   CHECK(later_attempts > 0);
-  auto verified = h.log->Verify();
-  REQUIRE(verified.ok());
-  CHECK(verified->ok);
+  h.CheckLogVerifies();
 }

@@ -137,8 +137,8 @@ class Planner {
   // A member's time once a reference sample of it (a judgement's
   // reference_sample_of, measured at `time_us`, `spread`) is observed: the
   // `estimate_us` of its remeasured{reference: true} event. NotFound for an
-  // unknown candidate; the planner ignores the sample (and this figure) for a
-  // confirmed, pending or unmeasured member.
+  // unknown candidate, FailedPrecondition for a confirmed, pending or
+  // unmeasured one (the planner ignores such a sample).
   Result<double> ReferenceEstimate(const std::string& candidate, double time_us, double spread) const;
 
   // A duplicate verdict ("duplicate{source|machine_code|semantic}") when any

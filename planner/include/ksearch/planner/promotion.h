@@ -172,9 +172,12 @@ struct RemeasureJudgement {
   bool promote_best = false;   // confirmed and faster than the best by the same test
   double previous_best_us = 0;
   double estimate_us = 0;      // the candidate's time from its re-measurements (RobustTimeOf)
-  // Set by Planner::JudgeRemeasurement (with needs_another): re-measure this
-  // member, the candidate's unconfirmed parent, once before the candidate's
-  // next sample. Its few samples are the test's reference (kReferenceSamples).
+  // Set with needs_another when `parent_may_be_sampled` and the parent's few
+  // samples may be what keeps the test from confirming: measure the parent
+  // once before the candidate's next sample.
+  bool sample_parent_first = false;
+  // The member to measure then (Planner::JudgeRemeasurement names the parent
+  // when sample_parent_first); "" otherwise.
   std::string reference_sample_of;
   std::string detail;
 };
@@ -195,9 +198,15 @@ inline constexpr int kReferenceSamples = 3;
 // significant gain will do (H1: max(threshold / 4, kDeltaSigmas sigma)),
 // the threshold applies against the ancestor, so a lineage of steps each
 // below the threshold is confirmed once their sum clears it.
+// `parent_may_be_sampled` (with an ancestor: the parent is unconfirmed, has
+// fewer than kReferenceSamples unselected samples and never failed one): when
+// the test does not confirm, it is run again as if the parent had
+// kReferenceSamples samples at its current mean; if that could confirm or is
+// undecided, the judgement is "re-measure again" with sample_parent_first.
 RemeasureJudgement JudgeRemeasurement(const TimeEstimate& parent, const TimeEstimate& best,
                                       const TimeEstimate& remeasured, double noise_threshold,
-                                      bool suspect = false, const TimeEstimate* ancestor = nullptr);
+                                      bool suspect = false, const TimeEstimate* ancestor = nullptr,
+                                      bool parent_may_be_sampled = false);
 // True when `remeasured_us` is suspiciously faster than `first_us`.
 bool OutlierSuspect(double first_us, double remeasured_us, double spread);
 
