@@ -4,7 +4,7 @@
 //     Appends attempt events (started, 3 stages, finished) for S seconds per
 //     batch size 1, 10, 100, each batch one committed transaction; prints events/s.
 //   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]
-//                                 [--prompt-parts]
+//                                 [--prompt-parts] [--plain-vfs]
 //     The commits of N daemon attempts (attempt_started; llm_call with a 15 KB
 //     prompt and a 2 KB reply blob; the terminal batch of 3 events (two stages,
 //     attempt_finished) with a 4 KB source and a 20 KB evidence packet, near the H100 replay runs'
@@ -16,7 +16,9 @@
 //     since 2026-11-24 (llm_call.prompt_parts): 14 sections, 12 of them
 //     (12.6 KB) repeating per axis and 2 (2.6 KB) new per attempt, the split
 //     measured on a host replay log; without it the same 15.2 KB prompt is one
-//     blob, as before.
+//     blob, as before. --plain-vfs opens the log through SQLite's default VFS
+//     instead of "ksearch-walbuf" (OpenOptions::coalesce_wal_writes, since
+//     2026-11-24), which writes each commit's WAL frames at once.
 //   bench_experiment_log deadends --db PATH [--events N] [--runs R]
 //     Builds a log of N events at PATH if it holds fewer, then times R runs of
 //     open(read-only) + QueryDeadEnds (what `ksearch deadends` does) and prints
@@ -34,6 +36,7 @@
 #include <vector>
 
 #include "ksearch/experiment_log/experiment_log.h"
+#include "wal_write_buffer.h"
 
 namespace el = ksearch::experiment_log;
 using Clock = std::chrono::steady_clock;
@@ -173,7 +176,7 @@ PromptSections Prompt(int attempt, double scale) {
 }
 
 int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckpoint, double scale,
-                  bool prompt_parts) {
+                  bool prompt_parts, bool plain_vfs) {
   std::filesystem::create_directories(dir);
   std::vector<double> us;
   for (int r = 0; r < runs; ++r) {
@@ -181,6 +184,7 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
     for (auto ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
     el::OpenOptions o;
     o.wal_autocheckpoint_pages = autocheckpoint;
+    o.coalesce_wal_writes = !plain_vfs;
     auto log = el::ExperimentLog::Open(path, o);
     if (!log.ok()) return std::fprintf(stderr, "%s\n", log.status().ToString().c_str()), 1;
     std::vector<ksearch::Event> start{Make("bench", "", "campaign_started", {{"task", "softmax"}})};
@@ -240,10 +244,13 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
   }
   std::vector<double> sorted = us;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("attempts: %d per run, wal_autocheckpoint %d, blob scale %.2f, prompt %s: median %.1f us CPU per "
-              "attempt (min %.1f, max %.1f, %d runs)\n",
-              attempts, autocheckpoint > 0 ? autocheckpoint : 1000, scale, prompt_parts ? "in parts" : "one blob", sorted[sorted.size() / 2], sorted.front(),
-              sorted.back(), runs);
+  const el::WalBufferCounters writes = el::WalBufferCountersNow();
+  std::printf("attempts: %d per run, wal_autocheckpoint %d, blob scale %.2f, prompt %s, %s VFS: median %.1f us CPU "
+              "per attempt (min %.1f, max %.1f, %d runs); WAL writes per attempt: %.1f asked, %.1f issued\n",
+              attempts, autocheckpoint > 0 ? autocheckpoint : 1000, scale, prompt_parts ? "in parts" : "one blob",
+              plain_vfs ? "default" : "ksearch-walbuf", sorted[sorted.size() / 2], sorted.front(), sorted.back(), runs,
+              static_cast<double>(writes.wal_writes) / (attempts * runs),
+              static_cast<double>(writes.file_writes) / (attempts * runs));
   return 0;
 }
 
@@ -358,13 +365,14 @@ int main(int argc, char** argv) {
   if (mode == "attempts")
     return BenchAttempts(Arg(argc, argv, "--dir", "/tmp/ksearch-bench"), std::stoi(Arg(argc, argv, "--attempts", "2000")),
                          std::stoi(Arg(argc, argv, "--runs", "5")), std::stoi(Arg(argc, argv, "--autocheckpoint", "0")),
-                         std::stod(Arg(argc, argv, "--blob-scale", "1")), Flag(argc, argv, "--prompt-parts"));
+                         std::stod(Arg(argc, argv, "--blob-scale", "1")), Flag(argc, argv, "--prompt-parts"),
+                         Flag(argc, argv, "--plain-vfs"));
   if (mode == "deadends")
     return BenchDeadEnds(Arg(argc, argv, "--db", "/tmp/ksearch-bench/deadends.db"),
                          std::stoll(Arg(argc, argv, "--events", "1000000")),
                          std::stoi(Arg(argc, argv, "--runs", "7")));
   std::fprintf(stderr, "usage: bench_experiment_log append --dir DIR [--seconds S] [--full-sync]\n"
-                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S] [--prompt-parts]\n"
+                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S] [--prompt-parts] [--plain-vfs]\n"
                        "       bench_experiment_log deadends --db PATH [--events N] [--runs R]\n");
   return 2;
 }

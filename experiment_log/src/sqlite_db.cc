@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include "wal_write_buffer.h"
+
 namespace ksearch::experiment_log {
 namespace {
 
@@ -48,12 +50,13 @@ Status SqliteStatus(const std::string& path, sqlite3* db, int rc, std::string_vi
   }
 }
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, bool create) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, bool create,
+                                     bool coalesce_wal_writes) {
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |= read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, coalesce_wal_writes ? WalBufferVfsName() : nullptr);
   if (rc != SQLITE_OK) {
     Status s = SqliteStatus(path, raw, rc, "open");
     if ((rc & 0xff) == SQLITE_CANTOPEN && (!create || read_only) && access(path.c_str(), F_OK) != 0)

@@ -64,8 +64,11 @@ class Stmt {
 
 class Db {
  public:
-  // Opens `path`. `read_only` opens without write access; `create` creates a missing file.
-  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool read_only, bool create);
+  // Opens `path`. `read_only` opens without write access; `create` creates a
+  // missing file; `coalesce_wal_writes` opens it through the "ksearch-walbuf"
+  // VFS (wal_write_buffer.h), whose commits write their WAL frames at once.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool read_only, bool create,
+                                          bool coalesce_wal_writes = false);
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
   ~Db();

@@ -51,7 +51,8 @@ Status ExperimentLog::Append(Event& event) {
 
 Result<std::unique_ptr<SqliteExperimentLog>> SqliteExperimentLog::OpenFile(
     const std::string& path, const OpenOptions& options) {
-  auto db = Db::Open(path, options.read_only, options.create_if_missing);
+  auto db = Db::Open(path, options.read_only, options.create_if_missing,
+                     options.coalesce_wal_writes && !options.read_only);
   if (!db.ok()) return db.status();
   Db& d = **db;
   sqlite3_busy_timeout(d.raw(), options.busy_timeout_ms);

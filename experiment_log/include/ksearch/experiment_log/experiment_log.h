@@ -37,6 +37,10 @@ struct OpenOptions {
   // by many commits once, at the price of a larger -wal file between
   // checkpoints (pages * 4 KiB). Writers only; ignored read-only.
   int wal_autocheckpoint_pages = 0;
+  // Writers: each commit's WAL frames reach the file as one write instead of
+  // two per page (the "ksearch-walbuf" VFS, src/wal_write_buffer.h); what a
+  // returned commit recorded is in the file either way.
+  bool coalesce_wal_writes = true;
 };
 
 struct EventFilter {
