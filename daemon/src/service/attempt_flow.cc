@@ -370,7 +370,15 @@ void CampaignService::StartRemeasure(Live& live, const std::string& candidate, c
 void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_ptr<Remeasure> job) {
   CpuScope cpu(io_cpu_, CpuActivity::kRemeasure);
   Live* live = FindLive(campaign_id);
-  if (!live || shutting_down_) return;
+  if (!live) return;
+  if (shutting_down_) {
+    // No new run during a shutdown. The log still holds the candidate as
+    // unconfirmed, so the next start re-measures it; the job leaves now so
+    // that the shutdown does not wait its whole grace period for it.
+    live->remeasures.erase(job->candidate);
+    NotifyIfIdle();
+    return;
+  }
   if (!job->reference.empty()) {
     RunReferenceSample(campaign_id, job);
     return;

@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -74,10 +75,15 @@ class ScriptedBackend final : public workers::EvalBackend {
     return r;
   }
   RunResult Run(const RunRequest& request) override {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     RunResult r;
     const std::string& source = artifacts_.at(request.artifact_path);
     const Script s = ScriptOf(source);
+    if (!s.name.empty() && s.name == held_) {
+      ++waiting_;
+      released_.wait(lock, [&] { return held_ != s.name; });
+      --waiting_;
+    }
     int& k = runs_[source];
     r.time_us = s.times[std::min<size_t>(k++, s.times.size() - 1)];
     r.spread = 0.004;
@@ -95,9 +101,29 @@ class ScriptedBackend final : public workers::EvalBackend {
     std::lock_guard lock(mu_);
     return runs_by_name_[script_name];
   }
+  // Runs of `script_name` wait (on the slot's thread) until Release: a test
+  // can then act while one is in flight.
+  void Hold(const std::string& script_name) {
+    std::lock_guard lock(mu_);
+    held_ = script_name;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      held_.clear();
+    }
+    released_.notify_all();
+  }
+  bool RunWaiting() {
+    std::lock_guard lock(mu_);
+    return waiting_ > 0;
+  }
 
  private:
   std::mutex mu_;
+  std::condition_variable released_;
+  std::string held_;  // guarded by mu_
+  int waiting_ = 0;   // guarded by mu_
   std::map<std::string, std::string> artifacts_;
   std::map<std::string, int> runs_;
   std::map<std::string, int> runs_by_name_;
@@ -330,5 +356,37 @@ TEST_CASE("a reference sample that crashes is recorded as failed and not asked f
     }
   }
   CHECK(later_attempts > 0);
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("a shutdown does not wait for the re-measurement of an attempt that finishes during it",
+          "[daemon][remeasure][shutdown]") {
+  // f measures 95 us against the seed's 100: a tentative gain, which is
+  // re-measured before it can become the best. Its run is held until the
+  // shutdown has begun, so the re-measurement would start during it.
+  Harness h({{{"", 0}, {"f", "95"}}});
+  h.backend.Hold("f");
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("sd", 6), "sd.yaml").ok());
+  for (int i = 0; i < 3000 && !h.backend.RunWaiting(); ++i) h.io.run_for(std::chrono::milliseconds(20));
+  REQUIRE(h.backend.RunWaiting());
+  bool done = false;
+  h.service->Shutdown(std::chrono::hours(1), [&done] { done = true; });
+  h.backend.Release();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!done && std::chrono::steady_clock::now() < deadline) h.io.run_for(std::chrono::milliseconds(20));
+  CHECK(done);  // long before the hour's grace period
+  // Idle when done: no re-measurement job is left behind. (Before the fix the
+  // job stayed: here done had come from f's Finish, just before the job was
+  // made; after a restart, whose re-measurements rebuild first, the shutdown
+  // waited its whole grace period for it.)
+  CHECK(h.service->Idle());
+  // f's attempt has its verdict; no re-measurement ran, and none was logged:
+  // the next start takes the unconfirmed candidate up from the log.
+  const auto members = h.MembersOf("sd");
+  REQUIRE(members.id_of.count("f"));
+  CHECK(h.backend.RunsOf("f") == 1);
+  CHECK(h.RemeasuredFor("sd", members.id_of.at("f")).empty());
+  for (const Event& e : h.Events("sd", "attempt_finished"))
+    CHECK(e.payload.value("verdict", "").rfind("interrupted", 0) == std::string::npos);
   h.CheckLogVerifies();
 }
