@@ -70,21 +70,14 @@ void FlushOrAbort(File* main) {
   }
 }
 
-// Every method flushes a WAL file's bytes first unless it cannot observe them.
 int Close(sqlite3_file* pf) {
   File* f = Of(pf);
-  int rc = f->buffers ? Flush(f) : SQLITE_OK;
+  int rc = Flush(f);
   if (f->main != nullptr) f->main->wal = nullptr;
   if (f->wal != nullptr) f->wal->main = nullptr;
   const int rc_close = M(f)->xClose(f->real);
   f->~File();
   return rc != SQLITE_OK ? rc : rc_close;
-}
-
-int Read(sqlite3_file* pf, void* out, int n, sqlite3_int64 at) {
-  File* f = Of(pf);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xRead(f->real, out, n, at);
 }
 
 int Write(sqlite3_file* pf, const void* data, int n, sqlite3_int64 at) {
@@ -107,76 +100,29 @@ int Write(sqlite3_file* pf, const void* data, int n, sqlite3_int64 at) {
   return SQLITE_OK;
 }
 
-int Truncate(sqlite3_file* pf, sqlite3_int64 size) {
+// The base file's `Method`, once the file's pending bytes are written: what
+// reads, sizes, syncs, locks or truncates a WAL file must see them.
+template <auto Method, typename... Args>
+int FlushThen(sqlite3_file* pf, Args... args) {
   File* f = Of(pf);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xTruncate(f->real, size);
+  return (M(f)->*Method)(f->real, args...);
 }
 
-int Sync(sqlite3_file* pf, int flags) {
-  File* f = Of(pf);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xSync(f->real, flags);
-}
-
-int FileSize(sqlite3_file* pf, sqlite3_int64* size) {
-  File* f = Of(pf);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xFileSize(f->real, size);
-}
-
-int Lock(sqlite3_file* pf, int level) {
-  File* f = Of(pf);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xLock(f->real, level);
-}
-
-int Unlock(sqlite3_file* pf, int level) {
-  File* f = Of(pf);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xUnlock(f->real, level);
-}
-
-int CheckReservedLock(sqlite3_file* pf, int* out) { return M(Of(pf))->xCheckReservedLock(Of(pf)->real, out); }
-
-int FileControl(sqlite3_file* pf, int op, void* arg) {
-  File* f = Of(pf);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xFileControl(f->real, op, arg);
-}
-
-int SectorSize(sqlite3_file* pf) { return M(Of(pf))->xSectorSize(Of(pf)->real); }
-int DeviceCharacteristics(sqlite3_file* pf) { return M(Of(pf))->xDeviceCharacteristics(Of(pf)->real); }
-
-int ShmMap(sqlite3_file* pf, int region, int size, int extend, void volatile** out) {
-  return M(Of(pf))->xShmMap(Of(pf)->real, region, size, extend, out);
-}
-
-int ShmLock(sqlite3_file* pf, int offset, int n, int flags) {
+// The main database file's `Method`, after the safety net (FlushOrAbort):
+// the shared-memory calls around which SQLite publishes a commit.
+template <auto Method, typename R, typename... Args>
+R FlushWalThen(sqlite3_file* pf, Args... args) {
   File* f = Of(pf);
   FlushOrAbort(f);
-  return M(f)->xShmLock(f->real, offset, n, flags);
+  return (M(f)->*Method)(f->real, args...);
 }
 
-void ShmBarrier(sqlite3_file* pf) {
-  File* f = Of(pf);
-  FlushOrAbort(f);
-  M(f)->xShmBarrier(f->real);
+// The base file's `Method` as it is: calls that cannot observe pending bytes.
+template <auto Method, typename R, typename... Args>
+R Forward(sqlite3_file* pf, Args... args) {
+  return (M(Of(pf))->*Method)(Of(pf)->real, args...);
 }
-
-int ShmUnmap(sqlite3_file* pf, int delete_flag) {
-  File* f = Of(pf);
-  FlushOrAbort(f);
-  return M(f)->xShmUnmap(f->real, delete_flag);
-}
-
-int Fetch(sqlite3_file* pf, sqlite3_int64 at, int n, void** out) {
-  File* f = Of(pf);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return M(f)->xFetch(f->real, at, n, out);
-}
-
-int Unfetch(sqlite3_file* pf, sqlite3_int64 at, void* p) { return M(Of(pf))->xUnfetch(Of(pf)->real, at, p); }
 
 // Built once from the base file's methods: the same version, so SQLite never
 // calls a method the base file lacks.
@@ -184,26 +130,26 @@ sqlite3_io_methods MethodsFor(const sqlite3_io_methods& real) {
   sqlite3_io_methods m{};
   m.iVersion = real.iVersion < 3 ? real.iVersion : 3;
   m.xClose = Close;
-  m.xRead = Read;
+  m.xRead = FlushThen<&sqlite3_io_methods::xRead>;
   m.xWrite = Write;
-  m.xTruncate = Truncate;
-  m.xSync = Sync;
-  m.xFileSize = FileSize;
-  m.xLock = Lock;
-  m.xUnlock = Unlock;
-  m.xCheckReservedLock = CheckReservedLock;
-  m.xFileControl = FileControl;
-  m.xSectorSize = SectorSize;
-  m.xDeviceCharacteristics = DeviceCharacteristics;
+  m.xTruncate = FlushThen<&sqlite3_io_methods::xTruncate>;
+  m.xSync = FlushThen<&sqlite3_io_methods::xSync>;
+  m.xFileSize = FlushThen<&sqlite3_io_methods::xFileSize>;
+  m.xLock = FlushThen<&sqlite3_io_methods::xLock>;
+  m.xUnlock = FlushThen<&sqlite3_io_methods::xUnlock>;
+  m.xCheckReservedLock = Forward<&sqlite3_io_methods::xCheckReservedLock>;
+  m.xFileControl = FlushThen<&sqlite3_io_methods::xFileControl>;
+  m.xSectorSize = Forward<&sqlite3_io_methods::xSectorSize>;
+  m.xDeviceCharacteristics = Forward<&sqlite3_io_methods::xDeviceCharacteristics>;
   if (m.iVersion >= 2) {
-    m.xShmMap = ShmMap;
-    m.xShmLock = ShmLock;
-    m.xShmBarrier = ShmBarrier;
-    m.xShmUnmap = ShmUnmap;
+    m.xShmMap = Forward<&sqlite3_io_methods::xShmMap>;
+    m.xShmLock = FlushWalThen<&sqlite3_io_methods::xShmLock>;
+    m.xShmBarrier = FlushWalThen<&sqlite3_io_methods::xShmBarrier>;
+    m.xShmUnmap = FlushWalThen<&sqlite3_io_methods::xShmUnmap>;
   }
   if (m.iVersion >= 3) {
-    m.xFetch = Fetch;
-    m.xUnfetch = Unfetch;
+    m.xFetch = FlushThen<&sqlite3_io_methods::xFetch>;
+    m.xUnfetch = Forward<&sqlite3_io_methods::xUnfetch>;
   }
   return m;
 }
@@ -218,13 +164,6 @@ const sqlite3_io_methods* MethodsWrapping(const sqlite3_io_methods* real) {
   auto& ours = g_tables[real];
   if (!ours) ours = std::make_unique<sqlite3_io_methods>(MethodsFor(*real));
   return ours.get();
-}
-
-bool IsOurs(const sqlite3_io_methods* m) {
-  std::lock_guard<std::mutex> lock(g_tables_mu);
-  for (const auto& [real, ours] : g_tables)
-    if (ours.get() == m) return true;
-  return false;
 }
 
 int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* pf, int flags, int* out_flags) {
@@ -242,32 +181,20 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* pf, int flags, int* 
   if ((flags & SQLITE_OPEN_WAL) != 0) {
     f->buffers = true;
     // SQLite names the main database's file object for a WAL file's name
-    // (the documented way for a VFS to pair them).
-    if (name != nullptr) {
-      File* main = Of(sqlite3_database_file_object(name));
-      if (main != nullptr && IsOurs(main->base.pMethods)) {
-        f->main = main;
-        main->wal = f;
-      }
-    }
+    // (the documented way for a VFS to pair them); a connection opens both
+    // through one VFS, so it is a File of ours.
+    f->main = Of(sqlite3_database_file_object(name));
+    f->main->wal = f;
   }
   return SQLITE_OK;
 }
 
-int Delete(sqlite3_vfs*, const char* name, int sync_dir) { return g_base->xDelete(g_base, name, sync_dir); }
-int Access(sqlite3_vfs*, const char* name, int flags, int* out) { return g_base->xAccess(g_base, name, flags, out); }
-int FullPathname(sqlite3_vfs*, const char* name, int n, char* out) {
-  return g_base->xFullPathname(g_base, name, n, out);
+// The default VFS's `Method`, called with the default VFS (the unix VFS
+// reads its own pAppData).
+template <auto Method, typename R, typename... Args>
+R Base(sqlite3_vfs*, Args... args) {
+  return (g_base->*Method)(g_base, args...);
 }
-void* DlOpen(sqlite3_vfs*, const char* name) { return g_base->xDlOpen(g_base, name); }
-void DlError(sqlite3_vfs*, int n, char* out) { g_base->xDlError(g_base, n, out); }
-void (*DlSym(sqlite3_vfs*, void* h, const char* sym))(void) { return g_base->xDlSym(g_base, h, sym); }
-void DlClose(sqlite3_vfs*, void* h) { g_base->xDlClose(g_base, h); }
-int Randomness(sqlite3_vfs*, int n, char* out) { return g_base->xRandomness(g_base, n, out); }
-int Sleep(sqlite3_vfs*, int us) { return g_base->xSleep(g_base, us); }
-int CurrentTime(sqlite3_vfs*, double* out) { return g_base->xCurrentTime(g_base, out); }
-int GetLastError(sqlite3_vfs*, int n, char* out) { return g_base->xGetLastError(g_base, n, out); }
-int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) { return g_base->xCurrentTimeInt64(g_base, out); }
 
 void Register() {
   g_base = sqlite3_vfs_find(nullptr);
@@ -281,18 +208,18 @@ void Register() {
   g_vfs.mxPathname = g_base->mxPathname;
   g_vfs.zName = "ksearch-walbuf";
   g_vfs.xOpen = Open;
-  g_vfs.xDelete = Delete;
-  g_vfs.xAccess = Access;
-  g_vfs.xFullPathname = FullPathname;
-  g_vfs.xDlOpen = DlOpen;
-  g_vfs.xDlError = DlError;
-  g_vfs.xDlSym = DlSym;
-  g_vfs.xDlClose = DlClose;
-  g_vfs.xRandomness = Randomness;
-  g_vfs.xSleep = Sleep;
-  g_vfs.xCurrentTime = CurrentTime;
-  g_vfs.xGetLastError = GetLastError;
-  g_vfs.xCurrentTimeInt64 = CurrentTimeInt64;
+  g_vfs.xDelete = Base<&sqlite3_vfs::xDelete>;
+  g_vfs.xAccess = Base<&sqlite3_vfs::xAccess>;
+  g_vfs.xFullPathname = Base<&sqlite3_vfs::xFullPathname>;
+  g_vfs.xDlOpen = Base<&sqlite3_vfs::xDlOpen>;
+  g_vfs.xDlError = Base<&sqlite3_vfs::xDlError>;
+  g_vfs.xDlSym = Base<&sqlite3_vfs::xDlSym>;
+  g_vfs.xDlClose = Base<&sqlite3_vfs::xDlClose>;
+  g_vfs.xRandomness = Base<&sqlite3_vfs::xRandomness>;
+  g_vfs.xSleep = Base<&sqlite3_vfs::xSleep>;
+  g_vfs.xCurrentTime = Base<&sqlite3_vfs::xCurrentTime>;
+  g_vfs.xGetLastError = Base<&sqlite3_vfs::xGetLastError>;
+  g_vfs.xCurrentTimeInt64 = Base<&sqlite3_vfs::xCurrentTimeInt64>;
   if (sqlite3_vfs_register(&g_vfs, /*makeDflt=*/0) != SQLITE_OK) {
     std::fprintf(stderr, "ksearch-walbuf: sqlite3_vfs_register failed\n");
     std::abort();

@@ -23,14 +23,15 @@
 //   A flush is one base write per 124 KiB: the unix VFS cuts any single write
 //   at 128 KiB (it masks the length), since SQLite's own are at most a page.
 //   - as a safety net, when the connection's main database file gets
-//     xShmBarrier or xShmLock: SQLite publishes a commit to other connections
+//     xShmBarrier, xShmLock or xShmUnmap: SQLite publishes a commit to other connections
 //     by writing the wal-index header around a barrier, so no published frame
 //     can still be in memory. A flush that fails there cannot be reported (the
 //     barrier returns nothing) and would publish frames the file lacks: the
 //     process aborts with a message instead. With the commit frame flushed
-//     first, the net only finds bytes of a transaction that rolled back after
-//     spilling more than 1 MiB of frames, and aborts only if writing those
-//     fails too.
+//     first, the net can only find frames that are not a commit's: those a
+//     transaction larger than SQLite's page cache spilled before it rolled
+//     back (read from SQLite 3.40's WAL code, not seen in a run). It aborts
+//     only if writing those fails too.
 // Hence every frame of a commit is in the file (the page cache) before
 // sqlite3_step() of the COMMIT returns and before another connection can see
 // it: a SIGKILL at any moment loses nothing a returned COMMIT recorded.

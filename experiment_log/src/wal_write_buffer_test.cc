@@ -126,23 +126,37 @@ TEST_CASE("batches larger than one base write, across checkpoints, are stored wh
 TEST_CASE("the same appends through either VFS give the same chain", "[experiment_log][walbuf]") {
   TempDir dir;
   std::vector<std::string> last_hash;
+  std::vector<std::vector<std::string>> hashes;
   for (bool coalesce : {true, false}) {
-    auto log = ExperimentLog::Open(dir.File(coalesce ? "a.db" : "b.db"), {.coalesce_wal_writes = coalesce});
-    REQUIRE(log.ok());
-    auto start = Start();
-    start[0].time_ms = 999;
-    REQUIRE((*log)->Append(start).ok());
-    for (int i = 0; i < 30; ++i) {
-      auto batch = Attempt(i);
-      std::vector<ExperimentLog::Blob> blobs{ExperimentLog::Blob::Of(Bytes(5000 + 997 * i, i))};
-      REQUIRE((*log)->Append(batch, blobs).ok());
+    const std::string path = dir.File(coalesce ? "a.db" : "b.db");
+    {
+      auto log = ExperimentLog::Open(path, {.coalesce_wal_writes = coalesce});
+      REQUIRE(log.ok());
+      auto start = Start();
+      start[0].time_ms = 999;
+      REQUIRE((*log)->Append(start).ok());
+      for (int i = 0; i < 30; ++i) {
+        auto batch = Attempt(i);
+        std::vector<ExperimentLog::Blob> blobs{ExperimentLog::Blob::Of(Bytes(5000 + 997 * i, i))};
+        REQUIRE((*log)->Append(batch, blobs).ok());
+      }
     }
+    // Read back through a new connection, from the file (not the writer's page cache).
+    auto log = ExperimentLog::Open(path, {.read_only = true});
+    REQUIRE(log.ok());
     auto events = (*log)->ReadEvents();
     REQUIRE(events.ok());
     REQUIRE(events->size() == 1 + 30 * 5);
     last_hash.push_back(events->back().hash);
+    hashes.emplace_back();
+    for (const Event& e : *events) hashes.back().push_back(e.hash);
+    for (int i = 0; i < 30; ++i) {
+      auto blob = (*log)->GetBlob(ExperimentLog::BlobHash(Bytes(5000 + 997 * i, i)));
+      CHECK(blob.ok());
+    }
   }
   CHECK(last_hash[0] == last_hash[1]);
+  CHECK(hashes[0] == hashes[1]);
 }
 
 // The child appends batches and, after each Append returned, reports its

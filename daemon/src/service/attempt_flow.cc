@@ -24,6 +24,14 @@ namespace {
 
 std::string CandidateId(const std::string& source_hash) { return "c" + source_hash.substr(0, 12); }
 
+// What a re-measurement records when the rebuild before its run failed: the
+// build's verdict, no time.
+RunResult RunOfFailedBuild(const BuildResult& built) {
+  RunResult failed;
+  failed.verdict = built.verdict;
+  return failed;
+}
+
 json ShapesJson(const RunResult& run) {
   if (!run.shapes.empty()) return run.shapes;
   // An evaluator older than RunResult::shapes: its performance section, which
@@ -390,9 +398,7 @@ void CampaignService::RunRemeasure(const std::string& campaign_id, std::shared_p
       Live* l = FindLive(campaign_id);
       if (!l) return;
       if (!built.ok) {
-        RunResult failed;
-        failed.verdict = built.verdict;
-        RecordRemeasure(*l, job, std::move(failed));
+        RecordRemeasure(*l, job, RunOfFailedBuild(built));
         return;
       }
       job->artifact_path = built.artifact_path;
@@ -455,7 +461,7 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
 }
 
 void CampaignService::ContinueRemeasure(Live& live, std::shared_ptr<Remeasure> job, bool again) {
-  if (again && !shutting_down_) {
+  if (again) {  // during a shutdown RunRemeasure drops the job instead
     RunRemeasure(live.id, job);
     return;
   }
@@ -481,9 +487,7 @@ void CampaignService::RunReferenceSample(const std::string& campaign_id, std::sh
     Live* l = FindLive(campaign_id);
     if (!l) return;
     if (!built.ok) {
-      RunResult failed;
-      failed.verdict = built.verdict;
-      RecordReferenceSample(*l, job, std::move(failed));
+      RecordReferenceSample(*l, job, RunOfFailedBuild(built));
       return;
     }
     // At most one reference run follows each of the candidate's samples.

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "ksearch/core/clock.h"
@@ -66,7 +67,8 @@ class ScriptedBackend final : public workers::EvalBackend {
  public:
   std::string name() const override { return "scripted"; }
   BuildResult Build(const BuildRequest& request) override {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    WaitWhileHeld(lock, ScriptOf(request.source).name, Stage::kBuild);
     BuildResult r;
     r.ok = true;
     r.artifact_path = "artifact-" + std::to_string(artifacts_.size());
@@ -79,11 +81,7 @@ class ScriptedBackend final : public workers::EvalBackend {
     RunResult r;
     const std::string& source = artifacts_.at(request.artifact_path);
     const Script s = ScriptOf(source);
-    if (!s.name.empty() && s.name == held_) {
-      ++waiting_;
-      released_.wait(lock, [&] { return held_ != s.name; });
-      --waiting_;
-    }
+    WaitWhileHeld(lock, s.name, Stage::kRun);
     int& k = runs_[source];
     r.time_us = s.times[std::min<size_t>(k++, s.times.size() - 1)];
     r.spread = 0.004;
@@ -101,11 +99,13 @@ class ScriptedBackend final : public workers::EvalBackend {
     std::lock_guard lock(mu_);
     return runs_by_name_[script_name];
   }
-  // Runs of `script_name` wait (on the slot's thread) until Release: a test
-  // can then act while one is in flight.
-  void Hold(const std::string& script_name) {
+  enum class Stage { kBuild, kRun };
+  // Builds or runs of `script_name` wait (on the pool's thread) until
+  // Release: a test can then act while one is in flight.
+  void Hold(const std::string& script_name, Stage stage) {
     std::lock_guard lock(mu_);
     held_ = script_name;
+    held_stage_ = stage;
   }
   void Release() {
     {
@@ -114,16 +114,24 @@ class ScriptedBackend final : public workers::EvalBackend {
     }
     released_.notify_all();
   }
-  bool RunWaiting() {
+  bool Waiting() {
     std::lock_guard lock(mu_);
     return waiting_ > 0;
   }
 
  private:
+  void WaitWhileHeld(std::unique_lock<std::mutex>& lock, const std::string& name, Stage stage) {
+    if (name.empty() || name != held_ || stage != held_stage_) return;
+    ++waiting_;
+    released_.wait(lock, [&] { return held_ != name; });
+    --waiting_;
+  }
+
   std::mutex mu_;
   std::condition_variable released_;
-  std::string held_;  // guarded by mu_
-  int waiting_ = 0;   // guarded by mu_
+  std::string held_;                 // guarded by mu_
+  Stage held_stage_ = Stage::kRun;   // guarded by mu_
+  int waiting_ = 0;                  // guarded by mu_
   std::map<std::string, std::string> artifacts_;
   std::map<std::string, int> runs_;
   std::map<std::string, int> runs_by_name_;
@@ -188,25 +196,52 @@ struct Harness {
     auto opened = experiment_log::ExperimentLog::Open(config.database);
     REQUIRE(opened.ok());
     log = std::move(*opened);
-    auto axes = planner::AxisCatalogue::Load(config.axes_file);
-    REQUIRE(axes.ok());
+    auto loaded = planner::AxisCatalogue::Load(config.axes_file);
+    REQUIRE(loaded.ok());
+    axes.emplace(std::move(*loaded));
     workers::PoolOptions options;
     options.compile_threads = 1;
     options.slots = workers::MakeSlots({}, 1);
     pool = std::make_unique<workers::WorkerPool>(io, backend, options);
-    service = std::make_unique<CampaignService>(io, config, *log, *pool, engine, *axes, SystemClock::Instance(),
-                                                io_cpu);
-    REQUIRE(service->Start().ok());
+    StartService();
   }
   ~Harness() {
-    bool done = false;
-    service->Shutdown(std::chrono::milliseconds(2000), [&done] { done = true; });
-    for (int i = 0; i < 100 && !done; ++i) io.run_for(std::chrono::milliseconds(20));
-    service.reset();
+    StopService();
     pool->Shutdown();
     pool.reset();
     log.reset();
     std::filesystem::remove_all(dir);
+  }
+  void StartService() {
+    service = std::make_unique<CampaignService>(io, config, *log, *pool, engine, *axes, SystemClock::Instance(),
+                                                io_cpu);
+    REQUIRE(service->Start().ok());
+  }
+  // Shuts the service down (2 s grace), runs what it posted, and destroys it.
+  void StopService() {
+    bool done = false;
+    service->Shutdown(std::chrono::milliseconds(2000), [&done] { done = true; });
+    for (int i = 0; i < 100 && !done; ++i) io.run_for(std::chrono::milliseconds(20));
+    io.poll();
+    service.reset();
+  }
+  // A daemon restart on the same log, pool and scripts.
+  void RestartService() {
+    StopService();
+    StartService();
+  }
+  // Calls Shutdown(one hour) once the held build or run is waiting, then
+  // releases it and runs the io loop until the shutdown is done (or 30 s):
+  // whether it finished without its grace period.
+  bool ShutdownWhileHeld() {
+    for (int i = 0; i < 3000 && !backend.Waiting(); ++i) io.run_for(std::chrono::milliseconds(20));
+    REQUIRE(backend.Waiting());
+    bool done = false;
+    service->Shutdown(std::chrono::hours(1), [&done] { done = true; });
+    backend.Release();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done && std::chrono::steady_clock::now() < deadline) io.run_for(std::chrono::milliseconds(20));
+    return done;
   }
   // Runs the io loop until the campaign is no longer running (or 60 s).
   json RunCampaign(const std::string& id) {
@@ -277,6 +312,7 @@ struct Harness {
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
   DaemonConfig config;
+  std::optional<planner::AxisCatalogue> axes;
   std::unique_ptr<experiment_log::ExperimentLog> log;
   ScriptedBackend backend;
   ScriptedEngine engine;
@@ -365,28 +401,35 @@ TEST_CASE("a shutdown does not wait for the re-measurement of an attempt that fi
   // re-measured before it can become the best. Its run is held until the
   // shutdown has begun, so the re-measurement would start during it.
   Harness h({{{"", 0}, {"f", "95"}}});
-  h.backend.Hold("f");
+  h.backend.Hold("f", ScriptedBackend::Stage::kRun);
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("sd", 6), "sd.yaml").ok());
-  for (int i = 0; i < 3000 && !h.backend.RunWaiting(); ++i) h.io.run_for(std::chrono::milliseconds(20));
-  REQUIRE(h.backend.RunWaiting());
-  bool done = false;
-  h.service->Shutdown(std::chrono::hours(1), [&done] { done = true; });
-  h.backend.Release();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!done && std::chrono::steady_clock::now() < deadline) h.io.run_for(std::chrono::milliseconds(20));
-  CHECK(done);  // long before the hour's grace period
-  // Idle when done: no re-measurement job is left behind. (Before the fix the
-  // job stayed: here done had come from f's Finish, just before the job was
-  // made; after a restart, whose re-measurements rebuild first, the shutdown
-  // waited its whole grace period for it.)
+  CHECK(h.ShutdownWhileHeld());  // long before the hour's grace period
+  // Idle when done: no re-measurement job is left behind (before the fix it
+  // was: done had come from f's Finish, just before the job was made).
   CHECK(h.service->Idle());
-  // f's attempt has its verdict; no re-measurement ran, and none was logged:
-  // the next start takes the unconfirmed candidate up from the log.
+  // f's attempt has its verdict; no re-measurement ran, and none was logged.
   const auto members = h.MembersOf("sd");
   REQUIRE(members.id_of.count("f"));
+  const std::string f = members.id_of.at("f");
   CHECK(h.backend.RunsOf("f") == 1);
-  CHECK(h.RemeasuredFor("sd", members.id_of.at("f")).empty());
+  CHECK(h.RemeasuredFor("sd", f).empty());
   for (const Event& e : h.Events("sd", "attempt_finished"))
     CHECK(e.payload.value("verdict", "").rfind("interrupted", 0) == std::string::npos);
+
+  // The next start takes f's re-measurement up from the log, rebuilding it
+  // first. A shutdown that begins during that rebuild ends at once too
+  // (before the fix it waited its whole grace period).
+  h.backend.Hold("f", ScriptedBackend::Stage::kBuild);
+  h.RestartService();
+  CHECK(h.ShutdownWhileHeld());
+  CHECK(h.service->Idle());
+  CHECK(h.backend.RunsOf("f") == 1);
+  CHECK(h.RemeasuredFor("sd", f).empty());
+
+  // And the start after that re-measures f.
+  h.RestartService();
+  for (int i = 0; i < 3000 && h.RemeasuredFor("sd", f).empty(); ++i) h.io.run_for(std::chrono::milliseconds(20));
+  CHECK_FALSE(h.RemeasuredFor("sd", f).empty());
+  CHECK(h.backend.RunsOf("f") >= 2);
   h.CheckLogVerifies();
 }
