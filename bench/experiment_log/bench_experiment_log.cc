@@ -4,7 +4,7 @@
 //     Appends attempt events (started, 3 stages, finished) for S seconds per
 //     batch size 1, 10, 100, each batch one committed transaction; prints events/s.
 //   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]
-//                                 [--prompt-parts] [--plain-vfs]
+//                                 [--prompt-parts] [--plain-vfs] [--pause-ms M [--spin]] [--thrash K]
 //     The commits of N daemon attempts (attempt_started; llm_call with a 15 KB
 //     prompt and a 2 KB reply blob; the terminal batch of 3 events (two stages,
 //     attempt_finished) with a 4 KB source and a 20 KB evidence packet, near the H100 replay runs'
@@ -19,11 +19,23 @@
 //     blob, as before. --plain-vfs opens the log through SQLite's default VFS
 //     instead of "ksearch-walbuf" (OpenOptions::coalesce_wal_writes, since
 //     2026-11-24), which writes each commit's WAL frames at once.
+//     --pause-ms M sleeps M ms before each commit, as the daemon's io thread
+//     sleeps between an attempt's three bursts; --thrash K runs K child
+//     processes that stream over 64 MiB each meanwhile (as nvcc and the
+//     evaluations do on a GPU machine). With either, the figure is the commits'
+//     own CPU (the main thread's clock, read after each sleep), and the sleeps'
+//     CPU (going to sleep and waking) is printed apart: together they say how
+//     much more a commit costs between sleeps than back to back. --spin makes
+//     the pause a busy wait (the thread stays on its CPU, which never idles).
 //   bench_experiment_log deadends --db PATH [--events N] [--runs R]
 //     Builds a log of N events at PATH if it holds fewer, then times R runs of
 //     open(read-only) + QueryDeadEnds (what `ksearch deadends` does) and prints
 //     the median, min and max in milliseconds.
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -49,6 +61,37 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
+
+// This thread's CPU seconds so far (excludes the thrashing children).
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+// K child processes that stream over 64 MiB each until killed: other work
+// evicting this process's data and code from the caches it shares with them.
+class Thrashers {
+ public:
+  explicit Thrashers(int k) {
+    for (int i = 0; i < k; ++i) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        std::vector<uint64_t> buf(size_t(64) << 17);  // 64 MiB
+        for (uint64_t round = 1;; ++round)
+          for (size_t j = 0; j < buf.size(); j += 8) buf[j] += round;
+      }
+      if (pid > 0) pids_.push_back(pid);
+    }
+  }
+  ~Thrashers() {
+    for (pid_t p : pids_) kill(p, SIGKILL);
+    for (pid_t p : pids_) waitpid(p, nullptr, 0);
+  }
+
+ private:
+  std::vector<pid_t> pids_;
+};
 
 const char* kVerdicts[] = {"compile_error{ptxas}", "incorrect{mismatch}", "slower", "no_gain",
                            "improved", "crash", "timeout", "rejected_static{forbidden_import}",
@@ -175,10 +218,28 @@ PromptSections Prompt(int attempt, double scale) {
   return p;
 }
 
-int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckpoint, double scale,
-                  bool prompt_parts, bool plain_vfs) {
+struct AttemptsOptions {
+  std::string dir;
+  int attempts = 2000;
+  int runs = 5;
+  int autocheckpoint = 0;
+  double scale = 1;
+  bool prompt_parts = false;
+  bool plain_vfs = false;
+  int pause_ms = 0;
+  bool spin = false;
+  int thrash = 0;
+};
+
+int BenchAttempts(const AttemptsOptions& opt) {
+  const std::string& dir = opt.dir;
+  const int attempts = opt.attempts, runs = opt.runs, autocheckpoint = opt.autocheckpoint;
+  const double scale = opt.scale;
+  const bool prompt_parts = opt.prompt_parts, plain_vfs = opt.plain_vfs;
+  const bool between_sleeps = opt.pause_ms > 0 || opt.thrash > 0;
   std::filesystem::create_directories(dir);
-  std::vector<double> us;
+  Thrashers thrashers(opt.thrash);
+  std::vector<double> us, sleep_us;
   for (int r = 0; r < runs; ++r) {
     const std::string path = dir + "/attempts.db";
     for (auto ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
@@ -199,11 +260,30 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
                   Text(std::max<size_t>(1, size_t(4000 * scale)), 4 * a + 3),
                   Text(std::max<size_t>(1, size_t(20000 * scale)), 4 * a + 4)};
     std::mt19937 rng(static_cast<unsigned>(r + 1));
+    // Between sleeps: the commits' CPU is summed from after each sleep, and
+    // the sleeps' own CPU apart. Back to back: the process's CPU, as before.
+    double commits_cpu = 0, sleeps_cpu = 0, mark = ThreadCpuSeconds();
+    auto pause = [&] {
+      if (!between_sleeps) return;
+      commits_cpu += ThreadCpuSeconds() - mark;
+      const double before = ThreadCpuSeconds();
+      if (opt.pause_ms > 0 && opt.spin) {  // the same pause, awake: the CPU never idles
+        const auto until = Clock::now() + std::chrono::milliseconds(opt.pause_ms);
+        while (Clock::now() < until) {
+        }
+      } else if (opt.pause_ms > 0) {
+        timespec ts{opt.pause_ms / 1000, (opt.pause_ms % 1000) * 1000000L};
+        nanosleep(&ts, nullptr);
+      }
+      mark = ThreadCpuSeconds();
+      sleeps_cpu += mark - before;
+    };
     const double cpu0 = CpuSeconds();
     for (int a = 0; a < attempts; ++a) {
       const std::string id = "att-" + std::to_string(a);
       std::vector<ksearch::Event> started{Make("bench", id, "attempt_started",
                                                {{"parent", "cand-1"}, {"axis", kAxes[a % 6]}, {"proposer", "replay"}})};
+      pause();
       ksearch::Status s = (*log)->Append(started);
       std::vector<el::ExperimentLog::Blob> call_blobs;
       nlohmann::json call_payload{{"model", "replay"}, {"input_tokens", 3900}, {"output_tokens", 500}};
@@ -225,6 +305,7 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
       call_blobs.push_back(el::ExperimentLog::Blob::Of(std::move(blobs[a][1])));
       call_payload["reply_blob"] = call_blobs.back().sha256;
       std::vector<ksearch::Event> call{Make("bench", id, "llm_call", std::move(call_payload))};
+      pause();
       if (s.ok()) s = (*log)->Append(call, call_blobs);
       std::vector<el::ExperimentLog::Blob> end_blobs{el::ExperimentLog::Blob::Of(std::move(blobs[a][2])),
                                                      el::ExperimentLog::Blob::Of(std::move(blobs[a][3]))};
@@ -235,10 +316,17 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
       end.erase(end.begin());
       end.back().payload["source_blob"] = end_blobs[0].sha256;
       end.back().payload["evidence_blob"] = end_blobs[1].sha256;
+      pause();
       if (s.ok()) s = (*log)->Append(end, end_blobs);
       if (!s.ok()) return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
     }
-    us.push_back((CpuSeconds() - cpu0) / attempts * 1e6);
+    if (between_sleeps) {
+      commits_cpu += ThreadCpuSeconds() - mark;
+      us.push_back(commits_cpu / attempts * 1e6);
+      sleep_us.push_back(sleeps_cpu / attempts * 1e6);
+    } else {
+      us.push_back((CpuSeconds() - cpu0) / attempts * 1e6);
+    }
     auto v = (*log)->Verify();
     if (!v.ok() || !v->ok) return std::fprintf(stderr, "verify failed\n"), 1;
   }
@@ -251,6 +339,12 @@ int BenchAttempts(const std::string& dir, int attempts, int runs, int autocheckp
               plain_vfs ? "default" : "ksearch-walbuf", sorted[sorted.size() / 2], sorted.front(), sorted.back(), runs,
               static_cast<double>(writes.wal_writes) / (attempts * runs),
               static_cast<double>(writes.file_writes) / (attempts * runs));
+  if (between_sleeps) {
+    std::sort(sleep_us.begin(), sleep_us.end());
+    std::printf("  between sleeps of %d ms, %d thrashing processes: the figure above is the commits' own CPU; "
+                "the three sleeps cost a median %.1f us CPU per attempt more\n",
+                opt.pause_ms, opt.thrash, sleep_us[sleep_us.size() / 2]);
+  }
   return 0;
 }
 
@@ -362,17 +456,26 @@ int main(int argc, char** argv) {
   if (mode == "append")
     return BenchAppend(Arg(argc, argv, "--dir", "/tmp/ksearch-bench"),
                        std::stod(Arg(argc, argv, "--seconds", "5")), Flag(argc, argv, "--full-sync"));
-  if (mode == "attempts")
-    return BenchAttempts(Arg(argc, argv, "--dir", "/tmp/ksearch-bench"), std::stoi(Arg(argc, argv, "--attempts", "2000")),
-                         std::stoi(Arg(argc, argv, "--runs", "5")), std::stoi(Arg(argc, argv, "--autocheckpoint", "0")),
-                         std::stod(Arg(argc, argv, "--blob-scale", "1")), Flag(argc, argv, "--prompt-parts"),
-                         Flag(argc, argv, "--plain-vfs"));
+  if (mode == "attempts") {
+    AttemptsOptions o;
+    o.dir = Arg(argc, argv, "--dir", "/tmp/ksearch-bench");
+    o.attempts = std::stoi(Arg(argc, argv, "--attempts", "2000"));
+    o.runs = std::stoi(Arg(argc, argv, "--runs", "5"));
+    o.autocheckpoint = std::stoi(Arg(argc, argv, "--autocheckpoint", "0"));
+    o.scale = std::stod(Arg(argc, argv, "--blob-scale", "1"));
+    o.prompt_parts = Flag(argc, argv, "--prompt-parts");
+    o.plain_vfs = Flag(argc, argv, "--plain-vfs");
+    o.pause_ms = std::stoi(Arg(argc, argv, "--pause-ms", "0"));
+    o.spin = Flag(argc, argv, "--spin");
+    o.thrash = std::stoi(Arg(argc, argv, "--thrash", "0"));
+    return BenchAttempts(o);
+  }
   if (mode == "deadends")
     return BenchDeadEnds(Arg(argc, argv, "--db", "/tmp/ksearch-bench/deadends.db"),
                          std::stoll(Arg(argc, argv, "--events", "1000000")),
                          std::stoi(Arg(argc, argv, "--runs", "7")));
   std::fprintf(stderr, "usage: bench_experiment_log append --dir DIR [--seconds S] [--full-sync]\n"
-                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S] [--prompt-parts] [--plain-vfs]\n"
+                       "       bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S] [--prompt-parts] [--plain-vfs] [--pause-ms M [--spin]] [--thrash K]\n"
                        "       bench_experiment_log deadends --db PATH [--events N] [--runs R]\n");
   return 2;
 }
