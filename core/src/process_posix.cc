@@ -54,6 +54,7 @@ struct ChildSetup {
   const char* exe;
   char* const* argv;
   char* const* envp;
+  uint64_t file_size_limit;  // RLIMIT_FSIZE for the child; 0: inherited
 };
 
 // The vfork child, in a frame of its own. The child runs on the parent's
@@ -83,6 +84,10 @@ struct ChildSetup {
   MoveTo(c.stdin_fd, 0);
   MoveTo(c.stdout_fd, 1);
   MoveTo(c.stderr_fd, 2);
+  if (c.file_size_limit > 0) {
+    const rlimit lim{c.file_size_limit, c.file_size_limit};
+    setrlimit(RLIMIT_FSIZE, &lim);
+  }
   if (c.cwd != nullptr && chdir(c.cwd) != 0) {
     int e = errno;
     (void)!write(c.exec_error_fd, &e, sizeof e);
@@ -181,38 +186,31 @@ std::string ProcessResult::Describe() const {
   return os.str();
 }
 
-ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
-  ProcessResult r;
+SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd,
+                        uint64_t file_size_limit) {
+  SpawnedChild c;
   if (spec.argv.empty()) {
-    r.error = "empty argv";
-    return r;
+    c.error = "empty argv";
+    return c;
   }
   std::string exe = FindExecutable(spec.argv[0]);
   if (exe.empty()) {
-    r.error = "executable not found: " + spec.argv[0];
-    return r;
+    c.error = "executable not found: " + spec.argv[0];
+    return c;
   }
-
-  // Every end is close-on-exec; the child's dup2 onto 0, 1 and 2 clears the
-  // flag on the copies it keeps. The parent's ends are non-blocking (the loop
-  // below polls them); the child's stay blocking.
-  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1}, exec_pipe[2] = {-1, -1};
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0 ||
-      pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    r.error = std::string("pipe: ") + strerror(errno);
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1], exec_pipe[0],
-                   exec_pipe[1]})
-      if (fd >= 0) close(fd);
-    return r;
+  // The exec pipe is close-on-exec: EOF tells the parent the child executed,
+  // an errno on it that it did not.
+  int exec_pipe[2] = {-1, -1};
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    c.error = std::string("pipe: ") + strerror(errno);
+    return c;
   }
-
   std::vector<std::string> env_storage;
   std::vector<char*> env_c = BuildEnv(spec, env_storage);
   std::vector<char*> argv_c;
   for (const auto& a : spec.argv) argv_c.push_back(const_cast<char*>(a.c_str()));
   argv_c.push_back(nullptr);
 
-  auto start = std::chrono::steady_clock::now();
   const pid_t parent_pid = getpid();
   // vfork, not fork: the child shares the daemon's memory until execve, so no
   // page tables are copied and the daemon's threads take no copy-on-write
@@ -223,18 +221,17 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
-  const ChildSetup child{&saved,       parent_pid,   in_pipe[0],    out_pipe[1],   err_pipe[1],
-                         exec_pipe[1], spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
-                         exe.c_str(),  argv_c.data(), env_c.data()};
+  const ChildSetup child{&saved,        parent_pid,    stdin_fd,      stdout_fd,     stderr_fd,
+                         exec_pipe[1],  spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
+                         exe.c_str(),   argv_c.data(), env_c.data(),  file_size_limit};
   pid_t pid = vfork();
   if (pid < 0) {
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-    r.error = std::string("fork: ") + strerror(e);
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1],
-                   exec_pipe[0], exec_pipe[1]})
-      close(fd);
-    return r;
+    c.error = std::string("fork: ") + strerror(e);
+    close(exec_pipe[0]);
+    close(exec_pipe[1]);
+    return c;
   }
   if (pid == 0) ExecChild(child);
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
@@ -243,26 +240,55 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
     std::lock_guard<std::mutex> lock(g_live_mu);
     g_live_groups.insert(pid);
   }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  close(in_pipe[0]);
   close(exec_pipe[1]);
-
+  // vfork returned, so the child has executed or is about to _exit: the read
+  // does not wait for the program to run.
   int exec_errno = 0;
   ssize_t en = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
   close(exec_pipe[0]);
   if (en == sizeof exec_errno) {
-    r.error = std::string("exec ") + exe + ": " + strerror(exec_errno);
+    c.error = std::string("exec ") + exe + ": " + strerror(exec_errno);
     waitpid(pid, nullptr, 0);
-    {
-      std::lock_guard<std::mutex> lock(g_live_mu);
-      g_live_groups.erase(pid);
-    }
+    ForgetChild(pid);
+    return c;
+  }
+  c.pid = pid;
+  // A pidfd becomes readable when the child exits. Kernels before 5.3 have
+  // none (-1): callers then ask wait4 on a tick.
+  c.pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  return c;
+}
+
+void ForgetChild(pid_t pid) {
+  std::lock_guard<std::mutex> lock(g_live_mu);
+  g_live_groups.erase(pid);
+}
+
+ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
+  ProcessResult r;
+  // Every end is close-on-exec; the child's dup2 onto 0, 1 and 2 clears the
+  // flag on the copies it keeps. The parent's ends are non-blocking (the loop
+  // below polls them); the child's stay blocking.
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0) {
+    r.error = std::string("pipe: ") + strerror(errno);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1]})
+      if (fd >= 0) close(fd);
+    return r;
+  }
+  auto start = std::chrono::steady_clock::now();
+  SpawnedChild child = SpawnChild(spec, in_pipe[0], out_pipe[1], err_pipe[1]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  close(in_pipe[0]);
+  if (child.pid < 0) {
+    r.error = child.error;
     close(out_pipe[0]);
     close(err_pipe[0]);
     close(in_pipe[1]);
     return r;
   }
+  const pid_t pid = child.pid;
   r.started = true;
 
   // Feed stdin (non-blocking, interleaved with reading output).
@@ -277,11 +303,11 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   }
 
   const SteadyTime deadline = start + spec.timeout;
-  // A pidfd becomes readable when the child exits, so the loop below sleeps in
-  // poll(2) until output, exit or the next deadline instead of waking every
-  // 20 ms to ask wait4 (which cost the daemon ~3 ms of CPU per second of each
-  // running child). Kernels before 5.3 have no pidfd: fall back to the 20 ms tick.
-  int pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  // With the pidfd the loop below sleeps in poll(2) until output, exit or the
+  // next deadline instead of waking every 20 ms to ask wait4 (which cost the
+  // daemon ~3 ms of CPU per second of each running child). Without one (kernels
+  // before 5.3), the 20 ms tick.
+  const int pid_fd = child.pid_fd;
   SteadyTime kill_at{};
   bool term_sent = false, kill_sent = false;
   bool out_open = true, err_open = true;
@@ -372,10 +398,7 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   close(out_pipe[0]);
   close(err_pipe[0]);
   if (!reaped) waitpid(pid, &status, 0);
-  {
-    std::lock_guard<std::mutex> lock(g_live_mu);
-    g_live_groups.erase(pid);
-  }
+  ForgetChild(pid);
   r.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (WIFEXITED(status)) {

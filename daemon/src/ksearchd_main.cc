@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
   backend_options.evaluate_binary = workers::FindEvaluateBinary();
   if (backend_options.evaluate_binary.empty())
     return Fail(Status::NotFound("ksearch-evaluate not found next to ksearchd or on PATH"));
-  workers::ProcessEvalBackend backend(launcher, backend_options);
+  // Async on the io thread: no thread waits for an evaluation child (workers/src/async_child.h).
+  workers::ProcessEvalBackend backend(launcher, backend_options, &io);
   auto canary = MakeCanaryOptions(*config);
   if (!canary.ok()) return Fail(canary.status());
   pool_options.canary = std::move(*canary);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "async_child.h"
 #include "ksearch/evaluator/result_wire.h"
 #include "ksearch/workers/eval_backend.h"
 
@@ -34,17 +35,7 @@ bool ParseChildResult(const ProcessResult& r, Result& out, std::string& why) {
   return evaluator::ParseResultWire(r.stdout_data, out, why);
 }
 
-}  // namespace
-
-ProcessEvalBackend::ProcessEvalBackend(ProcessLauncher& launcher, ProcessBackendOptions options)
-    : launcher_(launcher), options_(std::move(options)) {}
-
-BuildResult ProcessEvalBackend::Build(const BuildRequest& request) {
-  ProcessSpec spec;
-  spec.argv = {options_.evaluate_binary, "build"};
-  spec.stdin_data = nlohmann::json(request).dump();
-  spec.timeout = Ms(static_cast<int64_t>(request.compile_timeout_s * 1000)) + options_.build_margin;
-  ProcessResult r = launcher_.Run(spec);
+BuildResult BuildResultOf(const ProcessResult& r) {
   BuildResult out;
   std::string why;
   if (!r.timed_out && ParseChildResult(r, out, why)) return out;
@@ -54,14 +45,7 @@ BuildResult ProcessEvalBackend::Build(const BuildRequest& request) {
   return out;
 }
 
-RunResult ProcessEvalBackend::Run(const RunRequest& request) {
-  ProcessSpec spec;
-  spec.argv = {options_.evaluate_binary, "run"};
-  spec.stdin_data = nlohmann::json(request).dump();
-  spec.timeout = Ms(static_cast<int64_t>(request.run_timeout_s * options_.run_timeout_factor * 1000)) +
-                 options_.run_margin;
-  if (!request.device.empty()) spec.env_set["CUDA_VISIBLE_DEVICES"] = request.device;
-  ProcessResult r = launcher_.Run(spec);
+RunResult RunResultOf(const ProcessResult& r) {
   RunResult out;
   std::string why;
   if (!r.timed_out && ParseChildResult(r, out, why)) return out;
@@ -69,6 +53,54 @@ RunResult ProcessEvalBackend::Run(const RunRequest& request) {
   out.verdict = ChildFailureVerdict(r, "run");
   if (!why.empty() && !r.timed_out) out.verdict.detail += " (" + why + ")";
   return out;
+}
+
+}  // namespace
+
+ProcessEvalBackend::ProcessEvalBackend(ProcessLauncher& launcher, ProcessBackendOptions options,
+                                       boost::asio::io_context* io)
+    : launcher_(launcher),
+      options_(std::move(options)),
+      async_(io ? std::make_unique<AsyncChildRunner>(*io) : nullptr) {}
+
+ProcessEvalBackend::~ProcessEvalBackend() = default;
+
+ProcessSpec ProcessEvalBackend::BuildSpec(const BuildRequest& request) const {
+  ProcessSpec spec;
+  spec.argv = {options_.evaluate_binary, "build"};
+  spec.stdin_data = nlohmann::json(request).dump();
+  spec.timeout = Ms(static_cast<int64_t>(request.compile_timeout_s * 1000)) + options_.build_margin;
+  return spec;
+}
+
+ProcessSpec ProcessEvalBackend::RunSpec(const RunRequest& request) const {
+  ProcessSpec spec;
+  spec.argv = {options_.evaluate_binary, "run"};
+  spec.stdin_data = nlohmann::json(request).dump();
+  spec.timeout = Ms(static_cast<int64_t>(request.run_timeout_s * options_.run_timeout_factor * 1000)) +
+                 options_.run_margin;
+  if (!request.device.empty()) spec.env_set["CUDA_VISIBLE_DEVICES"] = request.device;
+  return spec;
+}
+
+BuildResult ProcessEvalBackend::Build(const BuildRequest& request) {
+  return BuildResultOf(launcher_.Run(BuildSpec(request)));
+}
+
+RunResult ProcessEvalBackend::Run(const RunRequest& request) { return RunResultOf(launcher_.Run(RunSpec(request))); }
+
+void ProcessEvalBackend::StartBuild(const BuildRequest& request, std::function<void(BuildResult)> done) {
+  if (!async_) return EvalBackend::StartBuild(request, std::move(done));
+  async_->Start(BuildSpec(request), [done = std::move(done)](ProcessResult r) { done(BuildResultOf(r)); });
+}
+
+void ProcessEvalBackend::StartRun(const RunRequest& request, std::function<void(RunResult)> done) {
+  if (!async_) return EvalBackend::StartRun(request, std::move(done));
+  async_->Start(RunSpec(request), [done = std::move(done)](ProcessResult r) { done(RunResultOf(r)); });
+}
+
+void ProcessEvalBackend::CancelAll() {
+  if (async_) async_->CancelAll();
 }
 
 std::string FindEvaluateBinary() {

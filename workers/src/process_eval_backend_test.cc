@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "ksearch/evaluator/result_wire.h"
 #include "ksearch/workers/eval_backend.h"
@@ -25,14 +27,50 @@ std::string FakeEvaluate(const std::string& body) {
   return path.string();
 }
 
-ProcessEvalBackend MakeBackend(const std::string& binary) {
+ProcessBackendOptions Options(const std::string& binary) {
   ProcessBackendOptions o;
   o.evaluate_binary = binary;
   o.run_timeout_factor = 1.0;
   o.run_margin = 200ms;
   o.build_margin = 200ms;
-  return ProcessEvalBackend(PosixProcessLauncher::Instance(), o);
+  return o;
 }
+
+// The backend called one of two ways, the same results expected: blocking
+// (Build/Run), or async on an io_context as ksearchd calls it (StartBuild/
+// StartRun, the child waited for by an AsyncChildRunner).
+class EitherWay {
+ public:
+  EitherWay(const std::string& binary, bool async)
+      : backend_(PosixProcessLauncher::Instance(), Options(binary), async ? &io_ : nullptr) {
+    CHECK(backend_.async() == async);
+  }
+  RunResult Run(const RunRequest& r) {
+    if (!backend_.async()) return backend_.Run(r);
+    std::optional<RunResult> out;
+    backend_.StartRun(r, [&](RunResult x) { out = std::move(x); });
+    Wait([&] { return out.has_value(); });
+    return out.value();
+  }
+  BuildResult Build(const BuildRequest& b) {
+    if (!backend_.async()) return backend_.Build(b);
+    std::optional<BuildResult> out;
+    backend_.StartBuild(b, [&](BuildResult x) { out = std::move(x); });
+    Wait([&] { return out.has_value(); });
+    return out.value();
+  }
+
+ private:
+  void Wait(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io_.run_for(10ms);
+      io_.restart();
+    }
+  }
+  boost::asio::io_context io_;  // first: outlives the backend
+  ProcessEvalBackend backend_;
+};
 
 RunRequest ShortRun() {
   RunRequest r;
@@ -44,12 +82,14 @@ RunRequest ShortRun() {
 }  // namespace
 
 TEST_CASE("the backend passes the request on stdin and parses the result", "[workers]") {
+  const bool async = GENERATE(false, true);
+  INFO((async ? "async" : "blocking"));
   // Echo back the device pinning and a field of the request to prove both arrive.
   auto bin = FakeEvaluate(
       "req=$(cat); seed=$(echo \"$req\" | sed 's/.*\"seed\":\\([0-9]*\\).*/\\1/');"
       "echo \"{\\\"verdict\\\":\\\"improved\\\",\\\"time_us\\\":$seed,"
       "\\\"bottleneck\\\":\\\"dev$CUDA_VISIBLE_DEVICES\\\"}\"");
-  auto backend = MakeBackend(bin);
+  EitherWay backend(bin, async);
   RunRequest r = ShortRun();
   r.seed = 4242;
   RunResult out = backend.Run(r);
@@ -59,15 +99,17 @@ TEST_CASE("the backend passes the request on stdin and parses the result", "[wor
 }
 
 TEST_CASE("the backend keeps the result's evidence whole and without it an empty object", "[workers]") {
-  auto with = MakeBackend(FakeEvaluate(
+  const bool async = GENERATE(false, true);
+  INFO((async ? "async" : "blocking"));
+  EitherWay with(FakeEvaluate(
       "cat >/dev/null; echo '{\"verdict\":\"no_gain\",\"time_us\":3,"
-      "\"evidence\":{\"validation\":[{\"shape\":\"M=1\",\"ok\":true}],\"phases\":{\"total_s\":0.5}}}'"));
+      "\"evidence\":{\"validation\":[{\"shape\":\"M=1\",\"ok\":true}],\"phases\":{\"total_s\":0.5}}}'"), async);
   RunResult out = with.Run(ShortRun());
   CHECK(out.verdict.kind == VerdictKind::kNoGain);
   CHECK(out.time_us == 3);
   CHECK(out.evidence == nlohmann::json::parse(R"({"validation":[{"shape":"M=1","ok":true}],"phases":{"total_s":0.5}})"));
 
-  auto without = MakeBackend(FakeEvaluate("cat >/dev/null; echo '{\"ok\":true,\"artifact_path\":\"/a.so\"}'"));
+  EitherWay without(FakeEvaluate("cat >/dev/null; echo '{\"ok\":true,\"artifact_path\":\"/a.so\"}'"), async);
   BuildResult built = without.Build(BuildRequest{});
   CHECK(built.ok);
   CHECK(built.artifact_path == "/a.so");
@@ -75,6 +117,8 @@ TEST_CASE("the backend keeps the result's evidence whole and without it an empty
 }
 
 TEST_CASE("the backend keeps a framed result's evidence text as the child's bytes", "[workers]") {
+  const bool async = GENERATE(false, true);
+  INFO((async ? "async" : "blocking"));
   // What ksearch-evaluate run writes (evaluator/result_wire.h): the sections the
   // daemon does not read stay text, byte for byte as the child wrote them.
   RunResult child;
@@ -87,7 +131,7 @@ TEST_CASE("the backend keeps a framed result's evidence text as the child's byte
   auto dir = std::filesystem::temp_directory_path() / ("ks_fake_eval_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "framed.out", std::ios::binary) << wire;
-  auto backend = MakeBackend(FakeEvaluate("cat >/dev/null; cat '" + (dir / "framed.out").string() + "'"));
+  EitherWay backend(FakeEvaluate("cat >/dev/null; cat '" + (dir / "framed.out").string() + "'"), async);
   RunResult out = backend.Run(ShortRun());
   CHECK(out.verdict.kind == VerdictKind::kNoGain);
   CHECK(out.time_us == 3);
@@ -101,6 +145,8 @@ TEST_CASE("the backend keeps a framed result's evidence text as the child's byte
 }
 
 TEST_CASE("the backend keeps a framed build result's sections as the child's bytes", "[workers]") {
+  const bool async = GENERATE(false, true);
+  INFO((async ? "async" : "blocking"));
   // What ksearch-evaluate build writes (evaluator/result_wire.h): compile,
   // static and machine_code go into the packet as text, never parsed.
   BuildResult child;
@@ -115,7 +161,7 @@ TEST_CASE("the backend keeps a framed build result's sections as the child's byt
   auto dir = std::filesystem::temp_directory_path() / ("ks_fake_build_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "framed.out", std::ios::binary) << wire;
-  auto backend = MakeBackend(FakeEvaluate("cat >/dev/null; cat '" + (dir / "framed.out").string() + "'"));
+  EitherWay backend(FakeEvaluate("cat >/dev/null; cat '" + (dir / "framed.out").string() + "'"), async);
   BuildResult out = backend.Build(BuildRequest{});
   CHECK(out.ok);
   CHECK(out.artifact_path == "/a.so");
@@ -129,7 +175,9 @@ TEST_CASE("the backend keeps a framed build result's sections as the child's byt
 }
 
 TEST_CASE("a hung evaluator is killed and reported as timeout", "[workers][fault]") {
-  auto backend = MakeBackend(FakeEvaluate("sleep 30"));
+  const bool async = GENERATE(false, true);
+  INFO((async ? "async" : "blocking"));
+  EitherWay backend(FakeEvaluate("sleep 30"), async);
   RunResult out = backend.Run(ShortRun());
   CHECK(out.verdict.kind == VerdictKind::kTimeout);
   CHECK(out.verdict.reason == "hard_limit");
@@ -142,17 +190,19 @@ TEST_CASE("a hung evaluator is killed and reported as timeout", "[workers][fault
 }
 
 TEST_CASE("a crashing or lying evaluator yields a typed infra_error", "[workers][fault]") {
-  auto crash = MakeBackend(FakeEvaluate("echo dying >&2; kill -SEGV $$"));
+  const bool async = GENERATE(false, true);
+  INFO((async ? "async" : "blocking"));
+  EitherWay crash(FakeEvaluate("echo dying >&2; kill -SEGV $$"), async);
   RunResult c = crash.Run(ShortRun());
   CHECK(c.verdict.kind == VerdictKind::kInfraError);
   CHECK(c.verdict.detail.find("signal 11") != std::string::npos);
 
-  auto garbage = MakeBackend(FakeEvaluate("echo 'this is not json'"));
+  EitherWay garbage(FakeEvaluate("echo 'this is not json'"), async);
   RunResult g = garbage.Run(ShortRun());
   CHECK(g.verdict.kind == VerdictKind::kInfraError);
   CHECK(g.verdict.detail.find("unparsable") != std::string::npos);
 
-  auto missing = MakeBackend("/nonexistent/ksearch-evaluate");
+  EitherWay missing("/nonexistent/ksearch-evaluate", async);
   BuildResult m = missing.Build(BuildRequest{});
   CHECK(m.verdict.kind == VerdictKind::kInfraError);
   CHECK(m.verdict.reason == "evaluator_missing");

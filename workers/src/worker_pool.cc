@@ -4,82 +4,110 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <pthread.h>
 
 #include <chrono>
 
 namespace ksearch::workers {
 
-namespace {
-// Names show in /proc/PID/task/*/comm, so per-thread CPU can be attributed
-// (bench/daemon/throughput.py reports it). Linux limits a name to 15 bytes.
-void NameThread(std::thread& t, std::string name) {
-  if (name.size() > 15) name.resize(15);
-  pthread_setname_np(t.native_handle(), name.c_str());
-}
-}  // namespace
+struct WorkerPool::CanaryTimers {
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> per_slot;
+};
 
 std::string_view SlotKindFor(Backend backend) { return backend == Backend::kHost ? "host" : "gpu"; }
 
 WorkerPool::WorkerPool(boost::asio::io_context& io, EvalBackend& backend, PoolOptions options)
     : io_(io),
       backend_(backend),
+      max_builds_(static_cast<size_t>(std::max(1, options.compile_threads))),
       canary_(std::move(options.canary)),
       on_canary_(std::move(options.on_canary)),
-      monitor_(std::make_unique<CanaryMonitor>(canary_.policy)) {
+      monitor_(std::make_unique<CanaryMonitor>(canary_.policy)),
+      canary_timers_(std::make_unique<CanaryTimers>()) {
   for (auto& s : options.slots) {
     SlotStatus st;
     st.spec = std::move(s);
     slots_.push_back(std::move(st));
+    canary_timers_->per_slot.push_back(std::make_unique<boost::asio::steady_timer>(io_));
   }
-  int compile_threads = std::max(1, options.compile_threads);
-  for (int i = 0; i < compile_threads; ++i) {
-    threads_.emplace_back([this] { CompileLoop(); });
-    NameThread(threads_.back(), "ks-build" + std::to_string(i));
-  }
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    threads_.emplace_back([this, i] { SlotLoop(i); });
-    NameThread(threads_.back(), "ks-" + slots_[i].spec.name);
-  }
+  // The first canaries are due at once.
+  SchedulePump();
 }
 
 WorkerPool::~WorkerPool() {
   Shutdown();
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
+  backend_.CancelAll();  // async work: killed, and handled now
+  std::vector<Helper> helpers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    helpers.swap(helpers_);
+  }
+  for (auto& h : helpers) h.thread.join();
+  // What the helpers left for io would run after the pool is gone: only the
+  // submissions' callbacks go there (every submission completes once).
+  std::vector<Finished> left;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    left.swap(finished_);
+  }
+  for (auto& f : left) {
+    if (f.what == Finished::What::kBuild)
+      boost::asio::post(io_, [done = std::move(f.build_done), r = std::move(f.build)]() mutable { done(std::move(r)); });
+    if (f.what == Finished::What::kRun)
+      boost::asio::post(io_, [done = std::move(f.run_done), r = std::move(f.run)]() mutable {
+        done(std::move(r), SlotStatus{});
+      });
+  }
+  alive_.reset();
+}
+
+void WorkerPool::SchedulePump() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pump_posted_) return;
+    pump_posted_ = true;
+  }
+  boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.lock()) Pump();
+  });
 }
 
 void WorkerPool::SubmitBuild(BuildRequest request, BuildDone done) {
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       builds_.push_back({std::move(request), std::move(done)});
-      build_cv_.notify_one();
-      return;
+      queued = true;
     }
   }
+  if (queued) return SchedulePump();
   BuildResult r;
   r.verdict = {VerdictKind::kInterrupted, "shutdown", "worker pool is shutting down"};
   boost::asio::post(io_, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
 }
 
 void WorkerPool::SubmitRun(RunRequest request, RunDone done) {
+  bool queued = false, orphan = false;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       // The queue never holds work no in-service slot can take (SetInService
       // sweeps it), so only this request needs the check.
       if (HasSlotForLocked(request.backend)) {
         runs_.push_back({std::move(request), std::move(done)});
-        slot_cv_.notify_all();
-        return;
+        queued = true;
+      } else {
+        orphan = true;
       }
-      lock.unlock();
-      std::deque<RunItem> orphan;
-      orphan.push_back({std::move(request), std::move(done)});
-      FailRuns(std::move(orphan));
-      return;
     }
+  }
+  if (queued) return SchedulePump();
+  if (orphan) {
+    std::deque<RunItem> items;
+    items.push_back({std::move(request), std::move(done)});
+    return FailRuns(std::move(items));
   }
   RunResult r;
   r.verdict = {VerdictKind::kInterrupted, "shutdown", "worker pool is shutting down"};
@@ -96,7 +124,7 @@ PoolStats WorkerPool::Stats() const {
   for (const auto& item : runs_)
     (item.request.backend == Backend::kHost ? s.run_queue_host : s.run_queue_gpu)++;
   s.slots = slots_;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = Clock::now();
   for (auto& slot : s.slots)
     if (slot.busy && !slot.canary_running) slot.busy_seconds += std::chrono::duration<double>(now - slot.busy_since).count();
   return s;
@@ -124,9 +152,9 @@ void WorkerPool::SetInService(const std::string& slot_name, bool in_service,
       s.out_of_service_reason = in_service ? "" : reason;
     }
     orphans = TakeOrphanedRuns();
-    slot_cv_.notify_all();
   }
   FailRuns(std::move(orphans));
+  SchedulePump();  // a slot back in service may take work
 }
 
 std::deque<WorkerPool::RunItem> WorkerPool::TakeOrphanedRuns() {
@@ -154,8 +182,7 @@ void WorkerPool::FailRuns(std::deque<RunItem> items) {
   }
 }
 
-std::chrono::steady_clock::time_point WorkerPool::CanaryDueAt(size_t slot_index) const {
-  using Clock = std::chrono::steady_clock;
+WorkerPool::Clock::time_point WorkerPool::CanaryDueAt(size_t slot_index) const {
   const SlotStatus& slot = slots_[slot_index];
   if (!slot.in_service || !canary_.run.count(slot.spec.kind) || canary_error_.count(slot.spec.kind))
     return Clock::time_point::max();
@@ -163,120 +190,6 @@ std::chrono::steady_clock::time_point WorkerPool::CanaryDueAt(size_t slot_index)
     return Clock::time_point::min();
   if (canary_.interval.count() > 0) return slot.last_canary + canary_.interval;
   return Clock::time_point::max();
-}
-
-void WorkerPool::RunCanary(size_t slot_index) {
-  // A slot's spec never changes after construction: read without mu_.
-  const std::string& kind = slots_[slot_index].spec.kind;
-  const std::string& name = slots_[slot_index].spec.name;
-  CanaryReport report;
-  report.slot = name;
-  std::string artifact;
-  {
-    // Built once per kind; a second slot waiting here gets the cached artifact.
-    std::lock_guard<std::mutex> build_lock(canary_build_mu_);
-    auto it = canary_artifact_.find(kind);
-    std::string failed;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (auto e = canary_error_.find(kind); e != canary_error_.end()) failed = e->second;
-    }
-    if (it != canary_artifact_.end()) {
-      artifact = it->second;
-    } else if (!failed.empty()) {
-      report.error = failed;  // another slot's build of this kind failed while this one waited
-    } else {
-      BuildResult built = backend_.Build(canary_.build.at(kind));
-      if (built.ok) {
-        artifact = canary_artifact_[kind] = built.artifact_path;
-      } else {
-        // The compiler, not the device, failed: canaries stop for this kind and
-        // the slots stay in service (a build never touches the device).
-        report.error = "canary build failed: " + built.verdict.ToString() + " " + built.verdict.detail;
-        std::lock_guard<std::mutex> lock(mu_);
-        canary_error_[kind] = report.error;
-      }
-    }
-  }
-  if (!artifact.empty()) {
-    RunRequest r = canary_.run.at(kind);
-    r.artifact_path = artifact;
-    r.device = slots_[slot_index].spec.device;
-    r.work_dir += "/" + name;
-    const auto start = std::chrono::steady_clock::now();
-    report.result = backend_.Run(r);
-    report.ran = true;
-    const auto end = std::chrono::steady_clock::now();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      SlotStatus& s = slots_[slot_index];
-      s.canaries++;
-      s.canary_done = true;
-      s.evaluations_since_canary = 0;
-      s.last_canary = end;
-      s.canary_seconds += std::chrono::duration<double>(end - start).count();
-      if (report.result.time_us > 0) s.last_canary_time_us = report.result.time_us;
-      report.out_of_service = monitor_->Observe(name, report.result);
-    }
-    // The slot is still busy with this canary, so nothing is taken from it meanwhile.
-    if (!report.out_of_service.empty()) SetInService(name, false, report.out_of_service);
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    slots_[slot_index].busy = false;
-    slots_[slot_index].canary_running = false;
-    slot_cv_.notify_all();
-  }
-  if (on_canary_)
-    boost::asio::post(io_, [cb = on_canary_, report = std::move(report)] { cb(report); });
-}
-
-void WorkerPool::Shutdown() {
-  std::deque<BuildItem> builds;
-  std::deque<RunItem> runs;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-    builds.swap(builds_);
-    runs.swap(runs_);
-    build_cv_.notify_all();
-    slot_cv_.notify_all();
-  }
-  for (auto& b : builds) {
-    BuildResult r;
-    r.verdict = {VerdictKind::kInterrupted, "shutdown", "queued build cancelled at shutdown"};
-    boost::asio::post(io_, [done = std::move(b.done), r = std::move(r)]() mutable { done(std::move(r)); });
-  }
-  for (auto& item : runs) {
-    RunResult r;
-    r.verdict = {VerdictKind::kInterrupted, "shutdown", "queued evaluation cancelled at shutdown"};
-    boost::asio::post(io_, [done = std::move(item.done), r = std::move(r)]() mutable {
-      done(std::move(r), SlotStatus{});
-    });
-  }
-}
-
-void WorkerPool::CompileLoop() {
-  while (true) {
-    BuildItem item;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      build_cv_.wait(lock, [&] { return stopping_ || !builds_.empty(); });
-      if (stopping_ && builds_.empty()) return;
-      item = std::move(builds_.front());
-      builds_.pop_front();
-      ++builds_running_;
-    }
-    BuildResult result = backend_.Build(item.request);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      --builds_running_;
-    }
-    boost::asio::post(io_, [done = std::move(item.done), r = std::move(result)]() mutable {
-      done(std::move(r));
-    });
-  }
 }
 
 bool WorkerPool::TakeRunFor(size_t slot_index, RunItem& item) {
@@ -291,55 +204,296 @@ bool WorkerPool::TakeRunFor(size_t slot_index, RunItem& item) {
   return false;
 }
 
-void WorkerPool::SlotLoop(size_t slot_index) {
-  while (true) {
-    RunItem item;
-    bool canary = false;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      while (true) {
-        if (stopping_) break;
-        // A canary runs between evaluations, never during one; it goes first
-        // when due, so a slot's first evaluation follows its first canary.
-        auto due = CanaryDueAt(slot_index);
-        if (due <= std::chrono::steady_clock::now()) {
-          canary = true;
-          break;
-        }
-        if (TakeRunFor(slot_index, item)) break;
-        if (due == std::chrono::steady_clock::time_point::max()) slot_cv_.wait(lock);
-        else slot_cv_.wait_until(lock, due);
-      }
-      SlotStatus& s = slots_[slot_index];
-      if (canary) {
+void WorkerPool::Pump() {
+  std::vector<BuildItem> builds;
+  std::vector<std::pair<size_t, RunItem>> runs;
+  std::vector<size_t> canaries;
+  std::vector<std::pair<size_t, Clock::time_point>> timers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pump_posted_ = false;
+    if (stopping_) return;
+    while (builds_running_ < max_builds_ && !builds_.empty()) {
+      builds.push_back(std::move(builds_.front()));
+      builds_.pop_front();
+      ++builds_running_;
+    }
+    const auto now = Clock::now();
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      SlotStatus& s = slots_[i];
+      if (s.busy || !s.in_service) continue;
+      // A canary runs between evaluations, never during one; it goes first
+      // when due, so a slot's first evaluation follows its first canary.
+      const auto due = CanaryDueAt(i);
+      if (due <= now) {
         s.busy = true;  // busy_seconds leaves canary time out
         s.canary_running = true;
-      } else {
-        if (!item.done) return;  // stopping and nothing taken
-        s.busy = true;
-        s.busy_since = std::chrono::steady_clock::now();
-        item.request.device = s.spec.device;
+        canaries.push_back(i);
+        continue;
       }
+      RunItem item;
+      if (TakeRunFor(i, item)) {
+        s.busy = true;
+        s.busy_since = now;
+        item.request.device = s.spec.device;
+        runs.emplace_back(i, std::move(item));
+        continue;
+      }
+      if (due != Clock::time_point::max()) timers.emplace_back(i, due);
     }
-    if (canary) {
-      RunCanary(slot_index);
-      continue;
-    }
-    auto start = std::chrono::steady_clock::now();
-    RunResult result = backend_.Run(item.request);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    SlotStatus snapshot;
+  }
+  for (auto& [i, due] : timers) ArmCanaryTimer(i, due);
+  for (auto& b : builds) {
+    Finished f{Finished::What::kBuild};
+    f.build_done = std::move(b.done);
+    CallBuild(b.request, std::move(f));
+  }
+  for (size_t i : canaries) StartCanary(i);
+  for (auto& [i, item] : runs) {
+    Finished f{Finished::What::kRun};
+    f.slot = i;
+    f.start = Clock::now();
+    f.run_done = std::move(item.done);
+    CallRun(item.request, std::move(f));
+  }
+}
+
+void WorkerPool::ArmCanaryTimer(size_t slot_index, Clock::time_point due) {
+  auto& timer = *canary_timers_->per_slot[slot_index];
+  if (timer.expiry() == due) return;  // already waiting for it
+  timer.expires_at(due);
+  timer.async_wait([this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+    if (!ec && alive.lock()) Pump();
+  });
+}
+
+void WorkerPool::CallBuild(const BuildRequest& request, Finished f) {
+  if (backend_.async()) {
+    backend_.StartBuild(request, [this, f = std::move(f)](BuildResult r) mutable {
+      f.build = std::move(r);
+      Handle(std::move(f));
+    });
+    return;
+  }
+  StartHelper([this, request, f = std::move(f)]() mutable {
+    f.build = backend_.Build(request);
+    return std::move(f);
+  });
+}
+
+void WorkerPool::CallRun(const RunRequest& request, Finished f) {
+  if (backend_.async()) {
+    backend_.StartRun(request, [this, f = std::move(f)](RunResult r) mutable {
+      f.run = std::move(r);
+      Handle(std::move(f));
+    });
+    return;
+  }
+  StartHelper([this, request, f = std::move(f)]() mutable {
+    f.run = backend_.Run(request);
+    return std::move(f);
+  });
+}
+
+void WorkerPool::StartHelper(std::function<Finished()> call) {
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  std::thread t([this, call = std::move(call), ended] {
+    Finished f = call();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      SlotStatus& s = slots_[slot_index];
-      s.busy = false;
-      s.evaluations++;
-      s.evaluations_since_canary++;
-      s.busy_seconds += seconds;
-      snapshot = s;
+      finished_.push_back(std::move(f));
     }
-    boost::asio::post(io_, [done = std::move(item.done), r = std::move(result),
-                            snapshot = std::move(snapshot)]() mutable { done(std::move(r), snapshot); });
+    boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+      if (alive.lock()) DrainFinished();
+    });
+    ended->store(true);
+  });
+  std::lock_guard<std::mutex> lock(mu_);
+  // Join the helpers that have ended, so the list is as long as the calls in flight.
+  for (auto it = helpers_.begin(); it != helpers_.end();) {
+    if (it->ended->load()) {
+      it->thread.join();
+      it = helpers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  helpers_.push_back({std::move(t), std::move(ended)});
+}
+
+void WorkerPool::DrainFinished() {
+  std::vector<Finished> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(finished_);
+  }
+  for (auto& f : batch) Handle(std::move(f));
+}
+
+void WorkerPool::Handle(Finished f) {
+  switch (f.what) {
+    case Finished::What::kBuild: {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --builds_running_;
+      }
+      Pump();
+      boost::asio::post(io_, [done = std::move(f.build_done), r = std::move(f.build)]() mutable { done(std::move(r)); });
+      return;
+    }
+    case Finished::What::kRun: return HandleRun(std::move(f));
+    case Finished::What::kCanaryBuild: return HandleCanaryBuild(std::move(f));
+    case Finished::What::kCanaryRun: return HandleCanaryRun(std::move(f));
+  }
+}
+
+void WorkerPool::HandleRun(Finished f) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - f.start).count();
+  SlotStatus snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SlotStatus& s = slots_[f.slot];
+    s.busy = false;
+    s.evaluations++;
+    s.evaluations_since_canary++;
+    s.busy_seconds += seconds;
+    snapshot = s;
+  }
+  // The slot's next evaluation starts before this one's result is handled.
+  Pump();
+  boost::asio::post(io_, [done = std::move(f.run_done), r = std::move(f.run),
+                          snapshot = std::move(snapshot)]() mutable { done(std::move(r), snapshot); });
+}
+
+void WorkerPool::StartCanary(size_t slot_index) {
+  // A slot's spec never changes after construction: read without mu_.
+  const std::string& kind = slots_[slot_index].spec.kind;
+  std::string artifact, failed;
+  bool build = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    CanaryBuild& cb = canary_builds_[kind];
+    if (auto e = canary_error_.find(kind); e != canary_error_.end()) {
+      failed = e->second;
+    } else if (!cb.artifact.empty()) {
+      artifact = cb.artifact;
+    } else {
+      // Built once per kind; the slots asking meanwhile wait for that build.
+      cb.waiting.push_back(slot_index);
+      build = !cb.building;
+      cb.building = true;
+    }
+  }
+  if (!artifact.empty()) return RunCanaryOn(slot_index, artifact);
+  if (!failed.empty()) {
+    CanaryReport report;
+    report.slot = slots_[slot_index].spec.name;
+    report.error = failed;  // another slot's build of this kind failed meanwhile
+    return EndCanary(slot_index, std::move(report));
+  }
+  if (build) {
+    Finished f{Finished::What::kCanaryBuild};
+    f.kind = kind;
+    CallBuild(canary_.build.at(kind), std::move(f));
+  }
+}
+
+void WorkerPool::HandleCanaryBuild(Finished f) {
+  std::vector<size_t> waiting;
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    CanaryBuild& cb = canary_builds_[f.kind];
+    cb.building = false;
+    waiting.swap(cb.waiting);
+    if (f.build.ok) {
+      cb.artifact = f.build.artifact_path;
+    } else {
+      // The compiler, not the device, failed: canaries stop for this kind and
+      // the slots stay in service (a build never touches the device).
+      error = canary_error_[f.kind] =
+          "canary build failed: " + f.build.verdict.ToString() + " " + f.build.verdict.detail;
+    }
+  }
+  for (size_t slot : waiting) {
+    if (error.empty()) {
+      RunCanaryOn(slot, f.build.artifact_path);
+      continue;
+    }
+    CanaryReport report;
+    report.slot = slots_[slot].spec.name;
+    report.error = error;
+    EndCanary(slot, std::move(report));
+  }
+}
+
+void WorkerPool::RunCanaryOn(size_t slot_index, const std::string& artifact) {
+  const SlotSpec& spec = slots_[slot_index].spec;
+  RunRequest r = canary_.run.at(spec.kind);
+  r.artifact_path = artifact;
+  r.device = spec.device;
+  r.work_dir += "/" + spec.name;
+  Finished f{Finished::What::kCanaryRun};
+  f.slot = slot_index;
+  f.start = Clock::now();
+  CallRun(r, std::move(f));
+}
+
+void WorkerPool::HandleCanaryRun(Finished f) {
+  const std::string& name = slots_[f.slot].spec.name;
+  CanaryReport report;
+  report.slot = name;
+  report.ran = true;
+  report.result = std::move(f.run);
+  const auto end = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SlotStatus& s = slots_[f.slot];
+    s.canaries++;
+    s.canary_done = true;
+    s.evaluations_since_canary = 0;
+    s.last_canary = end;
+    s.canary_seconds += std::chrono::duration<double>(end - f.start).count();
+    if (report.result.time_us > 0) s.last_canary_time_us = report.result.time_us;
+    report.out_of_service = monitor_->Observe(name, report.result);
+  }
+  // The slot is still busy with this canary, so nothing is taken from it meanwhile.
+  if (!report.out_of_service.empty()) SetInService(name, false, report.out_of_service);
+  EndCanary(f.slot, std::move(report));
+}
+
+void WorkerPool::EndCanary(size_t slot_index, CanaryReport report) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_[slot_index].busy = false;
+    slots_[slot_index].canary_running = false;
+  }
+  if (on_canary_)
+    boost::asio::post(io_, [cb = on_canary_, report = std::move(report)] { cb(report); });
+  Pump();
+}
+
+void WorkerPool::Shutdown() {
+  std::deque<BuildItem> builds;
+  std::deque<RunItem> runs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    builds.swap(builds_);
+    runs.swap(runs_);
+  }
+  for (auto& b : builds) {
+    BuildResult r;
+    r.verdict = {VerdictKind::kInterrupted, "shutdown", "queued build cancelled at shutdown"};
+    boost::asio::post(io_, [done = std::move(b.done), r = std::move(r)]() mutable { done(std::move(r)); });
+  }
+  for (auto& item : runs) {
+    RunResult r;
+    r.verdict = {VerdictKind::kInterrupted, "shutdown", "queued evaluation cancelled at shutdown"};
+    boost::asio::post(io_, [done = std::move(item.done), r = std::move(r)]() mutable {
+      done(std::move(r), SlotStatus{});
+    });
   }
 }
 

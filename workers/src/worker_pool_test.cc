@@ -142,7 +142,7 @@ TEST_CASE("shutdown completes queued work as interrupted, never drops it",
     CHECK(res.verdict.kind == VerdictKind::kInterrupted);
     ++interrupted;
   });
-  pool.reset();  // joins the slot thread
+  pool.reset();  // waits for a run in progress (none started: io has not run)
   RunUntil(io, [&] { return finished + interrupted == 51; });
   CHECK(finished + interrupted == 51);
   CHECK(interrupted >= 1);
@@ -180,10 +180,11 @@ TEST_CASE("busy seconds include the run in progress and never go backwards", "[w
   RunRequest r;
   r.backend = Backend::kCuda;
   pool.SubmitRun(r, [&](RunResult, const SlotStatus&) { done = true; });
-  {
-    std::unique_lock<std::mutex> lock(backend.mu);
-    backend.cv.wait(lock, [&] { return backend.entered; });
-  }
+  // The pool starts work from io's thread.
+  RunUntil(io, [&] {
+    std::lock_guard<std::mutex> lock(backend.mu);
+    return backend.entered;
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto during = pool.Stats().slots[0];
   CHECK(during.busy);

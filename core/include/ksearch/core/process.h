@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -72,6 +73,24 @@ class PosixProcessLauncher final : public ProcessLauncher {
   void KillAll();
   static PosixProcessLauncher& Instance();
 };
+
+// The launch step of PosixProcessLauncher::Run, for callers that wait for the
+// child themselves (workers' AsyncChildRunner): starts spec.argv with spec.env_*
+// and spec.cwd (stdin_data, timeout and output limits are the caller's) with
+// the given descriptors as its stdin, stdout and stderr, in its own process
+// group, killed with the calling thread (PR_SET_PDEATHSIG) and killed by
+// KillAll() until ForgetChild. It returns once the child has executed (or
+// failed to: pid -1 and error). file_size_limit > 0 sets the child's
+// RLIMIT_FSIZE (its descendants inherit it). The caller owns pid_fd (-1 on
+// kernels before 5.3), must reap pid and then call ForgetChild(pid).
+struct SpawnedChild {
+  int pid = -1;
+  int pid_fd = -1;
+  std::string error;
+};
+SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd,
+                        uint64_t file_size_limit = 0);
+void ForgetChild(int pid);
 
 // Finds an executable: `name` with a '/' is returned as is if executable;
 // otherwise PATH is searched. Empty when not found.

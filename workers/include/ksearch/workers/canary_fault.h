@@ -26,19 +26,35 @@ class CanaryDriftInjector final : public EvalBackend {
   BuildResult Build(const BuildRequest& request) override { return inner_.Build(request); }
   RunResult Run(const RunRequest& request) override {
     RunResult r = inner_.Run(request);
+    Drift(request, r);
+    return r;
+  }
+  // Async when the wrapped backend is, with the same drift.
+  bool async() const override { return inner_.async(); }
+  void StartBuild(const BuildRequest& request, std::function<void(BuildResult)> done) override {
+    inner_.StartBuild(request, std::move(done));
+  }
+  void StartRun(const RunRequest& request, std::function<void(RunResult)> done) override {
+    inner_.StartRun(request, [this, request, done = std::move(done)](RunResult r) {
+      Drift(request, r);
+      done(std::move(r));
+    });
+  }
+  void CancelAll() override { inner_.CancelAll(); }
+
+ private:
+  void Drift(const RunRequest& request, RunResult& r) {
     const std::string suffix = "/canary/" + slot_;
     const auto& dir = request.work_dir;
-    if (dir.size() < suffix.size() || dir.compare(dir.size() - suffix.size(), suffix.size(), suffix) != 0) return r;
+    if (dir.size() < suffix.size() || dir.compare(dir.size() - suffix.size(), suffix.size(), suffix) != 0) return;
     int n;
     {
       std::lock_guard<std::mutex> lock(mu_);
       n = ++canaries_;
     }
     if (n >= from_) r.time_us *= factor_;
-    return r;
   }
 
- private:
   EvalBackend& inner_;
   const std::string slot_;
   const double factor_;

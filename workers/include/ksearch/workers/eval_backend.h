@@ -10,13 +10,25 @@
 // whatever the child does (hangs, crashes, prints garbage): a failure of the
 // backend itself is `infra_error{...}`, a hang past the hard limit `timeout`.
 // Thread-safety: both calls may run concurrently from several worker threads.
+//
+// The asynchronous form: a backend whose async() is true also implements
+// StartBuild/StartRun, which start the work and call `done` exactly once with
+// what Build/Run would have returned, on the thread of the io_context the
+// backend waits on (or inside CancelAll). WorkerPool then keeps no thread per
+// call in flight. A cluster backend (one job per evaluation) fits either form.
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "ksearch/core/eval_protocol.h"
 #include "ksearch/core/process.h"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace ksearch::workers {
 
@@ -33,7 +45,19 @@ class EvalBackend {
   virtual BuildResult Build(const BuildRequest& request) = 0;
   // REQUIRES: request.device names the slot's device ("" for host slots).
   virtual RunResult Run(const RunRequest& request) = 0;
+
+  virtual bool async() const { return false; }
+  // Defaults (for backends that are not async): the blocking call, then done.
+  virtual void StartBuild(const BuildRequest& request, std::function<void(BuildResult)> done) {
+    done(Build(request));
+  }
+  virtual void StartRun(const RunRequest& request, std::function<void(RunResult)> done) { done(Run(request)); }
+  // Ends the asynchronous calls in flight now (their work is killed); their
+  // `done` run before it returns. Nothing for a backend that is not async.
+  virtual void CancelAll() {}
 };
+
+class AsyncChildRunner;
 
 struct ProcessBackendOptions {
   std::string evaluate_binary;  // path to ksearch-evaluate
@@ -48,15 +72,28 @@ struct ProcessBackendOptions {
 
 class ProcessEvalBackend final : public EvalBackend {
  public:
-  // `launcher` must outlive the backend.
-  ProcessEvalBackend(ProcessLauncher& launcher, ProcessBackendOptions options);
+  // `launcher` (the blocking calls') must outlive the backend. With `io`, the
+  // backend is async: StartBuild/StartRun run the child through an
+  // AsyncChildRunner on `io` (workers/src/async_child.h), which must outlive it.
+  ProcessEvalBackend(ProcessLauncher& launcher, ProcessBackendOptions options,
+                     boost::asio::io_context* io = nullptr);
+  ~ProcessEvalBackend() override;
   std::string name() const override { return "local"; }
   BuildResult Build(const BuildRequest& request) override;
   RunResult Run(const RunRequest& request) override;
 
+  bool async() const override { return async_ != nullptr; }
+  void StartBuild(const BuildRequest& request, std::function<void(BuildResult)> done) override;
+  void StartRun(const RunRequest& request, std::function<void(RunResult)> done) override;
+  void CancelAll() override;
+
  private:
+  ProcessSpec BuildSpec(const BuildRequest& request) const;
+  ProcessSpec RunSpec(const RunRequest& request) const;
+
   ProcessLauncher& launcher_;
   const ProcessBackendOptions options_;
+  std::unique_ptr<AsyncChildRunner> async_;
 };
 
 // Finds ksearch-evaluate: $KSEARCH_EVALUATE, then next to the running

@@ -1,7 +1,12 @@
 // WorkerPool: a compile pool and one evaluation slot per device.
 //
-//   SubmitBuild ──► build queue ──► compile threads (N = CPU cores)
-//   SubmitRun   ──► run queue   ──► slot threads: one per GPU, plus host slots
+//   SubmitBuild ──► build queue ──► at most N builds at once (N = CPU cores)
+//   SubmitRun   ──► run queue   ──► slots: one per GPU, plus host slots
+//
+// The pool's decisions run on `io`'s thread. With an async backend
+// (EvalBackend::async(), ProcessEvalBackend given the io_context) no thread
+// waits for a child: the io thread starts it and is woken once, at its exit.
+// A blocking backend's calls run on threads the pool starts per call.
 //
 // Each slot runs one evaluation at a time (DESIGN.md principle 5: a GPU runs
 // one timed evaluation at a time); requests for CUDA/HIP go to GPU slots and
@@ -13,13 +18,16 @@
 // Threading: Submit*, Stats, SetInService and Shutdown may be called from any
 // thread. Completion callbacks are posted to `io` and run there, exactly once
 // per submission — on Shutdown, queued work completes with `interrupted`.
-// Ownership: `io` and `backend` must outlive the pool.
+// Ownership: `io` and `backend` must outlive the pool; destroy the pool on
+// io's thread or while io is not running. The destructor kills an async
+// backend's running work (CancelAll) and waits for a blocking one's.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -132,6 +140,7 @@ class WorkerPool {
   void Shutdown();
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct RunItem {
     RunRequest request;
     RunDone done;
@@ -140,44 +149,81 @@ class WorkerPool {
     BuildRequest request;
     BuildDone done;
   };
+  // One call to the backend that came back: what it was for and its result.
+  struct Finished {
+    enum class What { kBuild, kRun, kCanaryBuild, kCanaryRun };
+    explicit Finished(What w) : what(w) {}
+    What what;
+    size_t slot = 0;       // kRun, kCanaryRun
+    std::string kind;      // kCanaryBuild: the slot kind
+    Clock::time_point start;
+    BuildResult build;     // kBuild, kCanaryBuild
+    RunResult run;         // kRun, kCanaryRun
+    BuildDone build_done;  // kBuild: the submission's callback
+    RunDone run_done;      // kRun
+  };
+  // The canary kernel of one slot kind, built once on first need.
+  struct CanaryBuild {
+    bool building = false;
+    std::string artifact;         // non-empty once built
+    std::vector<size_t> waiting;  // slots whose canary waits for the build
+  };
 
-  void CompileLoop();
-  void SlotLoop(size_t slot_index);
+  // On io's thread: starts queued builds up to the limit, and on every idle
+  // slot in service its due canary or a queued run of its kind.
+  void Pump();
+  void SchedulePump();  // posts Pump once while one is pending
+  // The backend's calls: natively async, or the blocking call on a helper thread.
+  void CallBuild(const BuildRequest& request, Finished f);
+  void CallRun(const RunRequest& request, Finished f);
+  // A blocking backend's call on a thread of its own; its result goes to finished_.
+  void StartHelper(std::function<Finished()> call);
+  void Handle(Finished f);  // on io's thread (or in the destructor)
+  void HandleRun(Finished f);
+  void HandleCanaryBuild(Finished f);
+  void HandleCanaryRun(Finished f);
+  void StartCanary(size_t slot_index);
+  void RunCanaryOn(size_t slot_index, const std::string& artifact);
+  void EndCanary(size_t slot_index, CanaryReport report);  // frees the slot, reports
+  void ArmCanaryTimer(size_t slot_index, Clock::time_point due);
+  void DrainFinished();  // on io: the helper threads' results
+
   bool TakeRunFor(size_t slot_index, RunItem& item);  // REQUIRES: mu_ held
   bool HasSlotForLocked(Backend backend) const;       // REQUIRES: mu_ held
   // When the slot's next canary is due (max() if it runs none). REQUIRES: mu_ held.
-  std::chrono::steady_clock::time_point CanaryDueAt(size_t slot_index) const;
-  void RunCanary(size_t slot_index);  // on the slot's thread, mu_ not held
+  Clock::time_point CanaryDueAt(size_t slot_index) const;
   // Removes queued runs no in-service slot can take. REQUIRES: mu_ held.
   std::deque<RunItem> TakeOrphanedRuns();
   void FailRuns(std::deque<RunItem> items);  // mu_ not held
 
   boost::asio::io_context& io_;
   EvalBackend& backend_;
+  const size_t max_builds_;
 
   mutable std::mutex mu_;
-  // Two wake-ups, so that work for one kind of thread does not wake the other:
-  // a queued build wakes one compile thread (any of them can take it), while
-  // a queued run, a slot's return to service or the end of a canary wakes
-  // every slot thread (a run suits only slots of its kind). A finished
-  // evaluation wakes nobody: it gives no other thread work. One shared
-  // notify_all woke all compile threads (one per CPU core: 16 on the H100
-  // machine) for every run queued and finished (docs/bench-daemon.md).
-  std::condition_variable build_cv_;      // compile threads wait on it with mu_
-  std::condition_variable slot_cv_;       // slot threads wait on it with mu_
   bool stopping_ = false;                 // guarded by mu_
+  bool pump_posted_ = false;              // guarded by mu_
   std::deque<BuildItem> builds_;          // guarded by mu_
   size_t builds_running_ = 0;             // guarded by mu_
   std::deque<RunItem> runs_;              // guarded by mu_
   std::vector<SlotStatus> slots_;         // guarded by mu_
   const CanaryOptions canary_;
   std::function<void(const CanaryReport&)> on_canary_;
-  std::unique_ptr<CanaryMonitor> monitor_;  // guarded by mu_
-  std::mutex canary_build_mu_;              // held while a canary is built
-  std::map<std::string, std::string> canary_artifact_;  // kind -> path; guarded by canary_build_mu_
-  std::map<std::string, std::string> canary_error_;     // kind -> why it cannot run; guarded by mu_
+  std::unique_ptr<CanaryMonitor> monitor_;              // guarded by mu_
+  std::map<std::string, CanaryBuild> canary_builds_;   // kind -> build; guarded by mu_
+  std::map<std::string, std::string> canary_error_;    // kind -> why it cannot run; guarded by mu_
+  struct CanaryTimers;                     // one steady_timer per slot; io's thread only
+  std::unique_ptr<CanaryTimers> canary_timers_;
 
-  std::vector<std::thread> threads_;      // constant after construction
+  // Helper threads of a blocking backend and the results they left for io.
+  struct Helper {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> ended;
+  };
+  std::vector<Helper> helpers_;       // guarded by mu_
+  std::vector<Finished> finished_;    // guarded by mu_
+  // Expires with the pool: handlers posted to io check it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 std::string_view SlotKindFor(Backend backend);
