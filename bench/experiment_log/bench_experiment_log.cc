@@ -265,8 +265,8 @@ int BenchAttempts(const AttemptsOptions& opt) {
     double commits_cpu = 0, sleeps_cpu = 0, mark = ThreadCpuSeconds();
     auto pause = [&] {
       if (!between_sleeps) return;
-      commits_cpu += ThreadCpuSeconds() - mark;
       const double before = ThreadCpuSeconds();
+      commits_cpu += before - mark;
       if (opt.pause_ms > 0 && opt.spin) {  // the same pause, awake: the CPU never idles
         const auto until = Clock::now() + std::chrono::milliseconds(opt.pause_ms);
         while (Clock::now() < until) {

@@ -385,8 +385,7 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
       pid_t w = wait4(pid, &status, WNOHANG, &ru);
       if (w == pid) {
         reaped = true;
-        r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-                        ru.ru_stime.tv_usec / 1e6;
+        RecordWaitStatus(r, status, &ru);
         kill(-pid, SIGKILL);  // no orphans from the group outlive the run
         kill_sent = true;
         kill_at = std::chrono::steady_clock::now();
@@ -397,16 +396,25 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   if (pid_fd >= 0) close(pid_fd);
   close(out_pipe[0]);
   close(err_pipe[0]);
-  if (!reaped) waitpid(pid, &status, 0);
+  if (!reaped) {
+    waitpid(pid, &status, 0);
+    RecordWaitStatus(r, status, nullptr);
+  }
   ForgetChild(pid);
   r.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (WIFEXITED(status)) {
-    r.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    r.term_signal = WTERMSIG(status);
-  }
   return r;
+}
+
+void RecordWaitStatus(ProcessResult& r, int wait_status, const struct rusage* usage) {
+  if (WIFEXITED(wait_status)) {
+    r.exit_code = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    r.term_signal = WTERMSIG(wait_status);
+  }
+  if (usage != nullptr)
+    r.cpu_seconds = usage->ru_utime.tv_sec + usage->ru_utime.tv_usec / 1e6 + usage->ru_stime.tv_sec +
+                    usage->ru_stime.tv_usec / 1e6;
 }
 
 PosixProcessLauncher& PosixProcessLauncher::Instance() {

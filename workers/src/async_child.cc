@@ -20,13 +20,13 @@ using Clock = std::chrono::steady_clock;
 
 struct AsyncChildRunner::Child {
   Child(asio::io_context& io) : exit_wait(io), timer(io) {}
-  uint64_t id = 0;
   int pid = -1;
   int out_fd = -1, err_fd = -1;
   asio::posix::stream_descriptor exit_wait;  // owns the pidfd once open
   asio::steady_timer timer;                  // the deadline, then the kill grace (or the tick without a pidfd)
-  bool has_pidfd = false;
+  // exit_wait.is_open(): the exit is watched as a pidfd; otherwise wait4 on a tick.
   bool term_sent = false, kill_sent = false;
+  bool reaped = false;  // its handlers still queued then do nothing (its pid may be reused)
   Clock::time_point start, deadline, kill_at;
   std::chrono::milliseconds kill_grace{0};
   size_t max_output_bytes = 0;
@@ -104,30 +104,26 @@ void AsyncChildRunner::Start(const ProcessSpec& spec, std::function<void(Process
   }
   c->pid = child.pid;
   c->result.started = true;
-  c->id = next_id_++;
-  if (child.pid_fd >= 0) {
-    c->exit_wait.assign(child.pid_fd);
-    c->has_pidfd = true;
-  }
-  children_[c->id] = c;
+  if (child.pid_fd >= 0) c->exit_wait.assign(child.pid_fd);
+  children_[c->pid] = c;
   Arm(c);
-  if (c->has_pidfd) ArmDeadline(c);
+  if (c->exit_wait.is_open()) ArmDeadline(c);
 }
 
 void AsyncChildRunner::ArmDeadline(const std::shared_ptr<Child>& c) {
   c->timer.expires_at(c->term_sent ? c->kill_at : c->deadline);
   c->timer.async_wait([this, c](const boost::system::error_code& ec) {
-    if (ec || !children_.count(c->id)) return;
+    if (ec || c->reaped) return;
     Deadline(c);
     if (!c->kill_sent) ArmDeadline(c);
   });
 }
 
 void AsyncChildRunner::Arm(const std::shared_ptr<Child>& c) {
-  if (c->has_pidfd) {
+  if (c->exit_wait.is_open()) {
     c->exit_wait.async_wait(asio::posix::stream_descriptor::wait_read,
                             [this, c](const boost::system::error_code& ec) {
-                              if (ec || !children_.count(c->id)) return;
+                              if (ec || c->reaped) return;
                               ++c->result.wakeups;
                               if (!TryFinish(c, false)) Arm(c);
                             });
@@ -137,7 +133,7 @@ void AsyncChildRunner::Arm(const std::shared_ptr<Child>& c) {
   // checked on the same tick.
   c->timer.expires_after(std::chrono::milliseconds(20));
   c->timer.async_wait([this, c](const boost::system::error_code& ec) {
-    if (ec || !children_.count(c->id)) return;
+    if (ec || c->reaped) return;
     ++c->result.wakeups;
     ++c->result.idle_wakeups;
     if (TryFinish(c, false)) return;
@@ -169,20 +165,16 @@ bool AsyncChildRunner::TryFinish(const std::shared_ptr<Child>& c, bool wait) {
     w = wait4(c->pid, &status, wait ? 0 : WNOHANG, &ru);
   } while (w < 0 && errno == EINTR);
   if (w != c->pid) return false;
+  c->reaped = true;
   kill(-c->pid, SIGKILL);  // no orphans from the group outlive the run
   ForgetChild(c->pid);
-  children_.erase(c->id);
+  children_.erase(c->pid);
   boost::system::error_code ignored;
   c->timer.cancel();
   c->exit_wait.close(ignored);
   ProcessResult& r = c->result;
-  r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  RecordWaitStatus(r, status, &ru);
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - c->start).count();
-  if (WIFEXITED(status)) {
-    r.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    r.term_signal = WTERMSIG(status);
-  }
   r.stdout_data = ReadCapped(c->out_fd, c->max_output_bytes, r.output_truncated);
   r.stderr_data = ReadCapped(c->err_fd, c->max_output_bytes, r.output_truncated);
   CloseFd(c->out_fd);
@@ -197,7 +189,7 @@ void AsyncChildRunner::CancelAll() {
     std::shared_ptr<Child> c = children_.begin()->second;
     kill(-c->pid, SIGKILL);
     if (!TryFinish(c, true)) {  // not our child any more (cannot happen): drop it
-      children_.erase(c->id);
+      children_.erase(c->pid);
       ForgetChild(c->pid);
     }
   }

@@ -53,8 +53,7 @@ class AsyncChildRunner {
   bool TryFinish(const std::shared_ptr<Child>& c, bool wait);
 
   boost::asio::io_context& io_;
-  uint64_t next_id_ = 0;
-  std::map<uint64_t, std::shared_ptr<Child>> children_;
+  std::map<int, std::shared_ptr<Child>> children_;  // by pid: unique until reaped
 };
 
 }  // namespace ksearch::workers

@@ -47,26 +47,25 @@ class EitherWay {
   }
   RunResult Run(const RunRequest& r) {
     if (!backend_.async()) return backend_.Run(r);
-    std::optional<RunResult> out;
-    backend_.StartRun(r, [&](RunResult x) { out = std::move(x); });
-    Wait([&] { return out.has_value(); });
-    return out.value();
+    return Await<RunResult>([&](auto done) { backend_.StartRun(r, std::move(done)); });
   }
   BuildResult Build(const BuildRequest& b) {
     if (!backend_.async()) return backend_.Build(b);
-    std::optional<BuildResult> out;
-    backend_.StartBuild(b, [&](BuildResult x) { out = std::move(x); });
-    Wait([&] { return out.has_value(); });
-    return out.value();
+    return Await<BuildResult>([&](auto done) { backend_.StartBuild(b, std::move(done)); });
   }
 
  private:
-  void Wait(const std::function<bool()>& done) {
+  // Starts the call with a callback that keeps its result, then runs io until it came.
+  template <typename Result, typename Start>
+  Result Await(Start start) {
+    std::optional<Result> out;
+    start(std::function<void(Result)>([&](Result x) { out = std::move(x); }));
     const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
+    while (!out && std::chrono::steady_clock::now() < deadline) {
       io_.run_for(10ms);
       io_.restart();
     }
+    return out.value();
   }
   boost::asio::io_context io_;  // first: outlives the backend
   ProcessEvalBackend backend_;

@@ -5,15 +5,34 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <pthread.h>
 
 #include <chrono>
 
 namespace ksearch::workers {
 
-struct WorkerPool::CanaryTimers {
-  std::vector<std::unique_ptr<boost::asio::steady_timer>> per_slot;
+struct WorkerPool::CanaryTimer {
+  explicit CanaryTimer(boost::asio::io_context& io) : timer(io) {}
+  boost::asio::steady_timer timer;
 };
+
+namespace {
+// A submission's callback, posted to io (never run inline: callers may hold state).
+void PostDone(boost::asio::io_context& io, BuildDone done, BuildResult r) {
+  boost::asio::post(io, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+}
+void PostDone(boost::asio::io_context& io, RunDone done, RunResult r, SlotStatus slot = {}) {
+  boost::asio::post(io, [done = std::move(done), r = std::move(r), slot = std::move(slot)]() mutable {
+    done(std::move(r), slot);
+  });
+}
+// What work the pool will not run completes with.
+template <typename Result>
+Result Interrupted(const std::string& why) {
+  Result r;
+  r.verdict = {VerdictKind::kInterrupted, "shutdown", why};
+  return r;
+}
+}  // namespace
 
 std::string_view SlotKindFor(Backend backend) { return backend == Backend::kHost ? "host" : "gpu"; }
 
@@ -24,12 +43,11 @@ WorkerPool::WorkerPool(boost::asio::io_context& io, EvalBackend& backend, PoolOp
       canary_(std::move(options.canary)),
       on_canary_(std::move(options.on_canary)),
       monitor_(std::make_unique<CanaryMonitor>(canary_.policy)),
-      canary_timers_(std::make_unique<CanaryTimers>()) {
+      canary_timer_(std::make_unique<CanaryTimer>(io)) {
   for (auto& s : options.slots) {
     SlotStatus st;
     st.spec = std::move(s);
     slots_.push_back(std::move(st));
-    canary_timers_->per_slot.push_back(std::make_unique<boost::asio::steady_timer>(io_));
   }
   // The first canaries are due at once.
   SchedulePump();
@@ -52,12 +70,8 @@ WorkerPool::~WorkerPool() {
     left.swap(finished_);
   }
   for (auto& f : left) {
-    if (f.what == Finished::What::kBuild)
-      boost::asio::post(io_, [done = std::move(f.build_done), r = std::move(f.build)]() mutable { done(std::move(r)); });
-    if (f.what == Finished::What::kRun)
-      boost::asio::post(io_, [done = std::move(f.run_done), r = std::move(f.run)]() mutable {
-        done(std::move(r), SlotStatus{});
-      });
+    if (f.what == Finished::What::kBuild) PostDone(io_, std::move(f.build_done), std::move(f.build));
+    if (f.what == Finished::What::kRun) PostDone(io_, std::move(f.run_done), std::move(f.run));
   }
   alive_.reset();
 }
@@ -83,9 +97,7 @@ void WorkerPool::SubmitBuild(BuildRequest request, BuildDone done) {
     }
   }
   if (queued) return SchedulePump();
-  BuildResult r;
-  r.verdict = {VerdictKind::kInterrupted, "shutdown", "worker pool is shutting down"};
-  boost::asio::post(io_, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+  PostDone(io_, std::move(done), Interrupted<BuildResult>("worker pool is shutting down"));
 }
 
 void WorkerPool::SubmitRun(RunRequest request, RunDone done) {
@@ -109,11 +121,7 @@ void WorkerPool::SubmitRun(RunRequest request, RunDone done) {
     items.push_back({std::move(request), std::move(done)});
     return FailRuns(std::move(items));
   }
-  RunResult r;
-  r.verdict = {VerdictKind::kInterrupted, "shutdown", "worker pool is shutting down"};
-  boost::asio::post(io_, [done = std::move(done), r = std::move(r)]() mutable {
-    done(std::move(r), SlotStatus{});
-  });
+  PostDone(io_, std::move(done), Interrupted<RunResult>("worker pool is shutting down"));
 }
 
 PoolStats WorkerPool::Stats() const {
@@ -176,9 +184,7 @@ void WorkerPool::FailRuns(std::deque<RunItem> items) {
     r.verdict = {VerdictKind::kInfraError, "no_slot",
                  "no " + std::string(SlotKindFor(item.request.backend)) +
                      " slot in service (failed health check or canary)"};
-    boost::asio::post(io_, [done = std::move(item.done), r = std::move(r)]() mutable {
-      done(std::move(r), SlotStatus{});
-    });
+    PostDone(io_, std::move(item.done), std::move(r));
   }
 }
 
@@ -208,7 +214,7 @@ void WorkerPool::Pump() {
   std::vector<BuildItem> builds;
   std::vector<std::pair<size_t, RunItem>> runs;
   std::vector<size_t> canaries;
-  std::vector<std::pair<size_t, Clock::time_point>> timers;
+  Clock::time_point next_canary = Clock::time_point::max();  // the earliest due of the idle slots
   {
     std::lock_guard<std::mutex> lock(mu_);
     pump_posted_ = false;
@@ -239,10 +245,10 @@ void WorkerPool::Pump() {
         runs.emplace_back(i, std::move(item));
         continue;
       }
-      if (due != Clock::time_point::max()) timers.emplace_back(i, due);
+      next_canary = std::min(next_canary, due);
     }
   }
-  for (auto& [i, due] : timers) ArmCanaryTimer(i, due);
+  if (next_canary != Clock::time_point::max()) ArmCanaryTimer(next_canary);
   for (auto& b : builds) {
     Finished f{Finished::What::kBuild};
     f.build_done = std::move(b.done);
@@ -258,8 +264,8 @@ void WorkerPool::Pump() {
   }
 }
 
-void WorkerPool::ArmCanaryTimer(size_t slot_index, Clock::time_point due) {
-  auto& timer = *canary_timers_->per_slot[slot_index];
+void WorkerPool::ArmCanaryTimer(Clock::time_point due) {
+  auto& timer = canary_timer_->timer;
   if (timer.expiry() == due) return;  // already waiting for it
   timer.expires_at(due);
   timer.async_wait([this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
@@ -338,8 +344,7 @@ void WorkerPool::Handle(Finished f) {
         --builds_running_;
       }
       Pump();
-      boost::asio::post(io_, [done = std::move(f.build_done), r = std::move(f.build)]() mutable { done(std::move(r)); });
-      return;
+      return PostDone(io_, std::move(f.build_done), std::move(f.build));
     }
     case Finished::What::kRun: return HandleRun(std::move(f));
     case Finished::What::kCanaryBuild: return HandleCanaryBuild(std::move(f));
@@ -361,8 +366,7 @@ void WorkerPool::HandleRun(Finished f) {
   }
   // The slot's next evaluation starts before this one's result is handled.
   Pump();
-  boost::asio::post(io_, [done = std::move(f.run_done), r = std::move(f.run),
-                          snapshot = std::move(snapshot)]() mutable { done(std::move(r), snapshot); });
+  PostDone(io_, std::move(f.run_done), std::move(f.run), std::move(snapshot));
 }
 
 void WorkerPool::StartCanary(size_t slot_index) {
@@ -483,18 +487,9 @@ void WorkerPool::Shutdown() {
     builds.swap(builds_);
     runs.swap(runs_);
   }
-  for (auto& b : builds) {
-    BuildResult r;
-    r.verdict = {VerdictKind::kInterrupted, "shutdown", "queued build cancelled at shutdown"};
-    boost::asio::post(io_, [done = std::move(b.done), r = std::move(r)]() mutable { done(std::move(r)); });
-  }
-  for (auto& item : runs) {
-    RunResult r;
-    r.verdict = {VerdictKind::kInterrupted, "shutdown", "queued evaluation cancelled at shutdown"};
-    boost::asio::post(io_, [done = std::move(item.done), r = std::move(r)]() mutable {
-      done(std::move(r), SlotStatus{});
-    });
-  }
+  for (auto& b : builds) PostDone(io_, std::move(b.done), Interrupted<BuildResult>("queued build cancelled at shutdown"));
+  for (auto& item : runs)
+    PostDone(io_, std::move(item.done), Interrupted<RunResult>("queued evaluation cancelled at shutdown"));
 }
 
 }  // namespace ksearch::workers

@@ -136,13 +136,15 @@ TEST_CASE("shutdown completes queued work as interrupted, never drops it",
       (res.verdict.kind == VerdictKind::kInterrupted ? interrupted : finished)++;
     });
   }
+  RunUntil(io, [&] { return finished >= 1; });  // some ran before the shutdown
+  CHECK(finished >= 1);
   pool->Shutdown();
   RunRequest late;
   pool->SubmitRun(late, [&](RunResult res, const SlotStatus&) {
     CHECK(res.verdict.kind == VerdictKind::kInterrupted);
     ++interrupted;
   });
-  pool.reset();  // waits for a run in progress (none started: io has not run)
+  pool.reset();  // waits for the run in progress; its callback still goes to io
   RunUntil(io, [&] { return finished + interrupted == 51; });
   CHECK(finished + interrupted == 51);
   CHECK(interrupted >= 1);
@@ -394,4 +396,22 @@ TEST_CASE("a canary that cannot be built stops canaries and leaves the slots in 
   REQUIRE_FALSE(reports.empty());
   CHECK_FALSE(reports[0].ran);
   CHECK(reports[0].error.find("canary build failed") == 0);
+}
+
+TEST_CASE("an idle slot runs its canary again when the interval has passed", "[workers][canary]") {
+  // With no work queued, only the pool's timer can start the later canaries.
+  boost::asio::io_context io;
+  CanaryFaultBackend backend;
+  auto options = TwoHostSlotsWithCanary(/*every=*/1000);
+  options.canary.interval = std::chrono::milliseconds(100);
+  WorkerPool pool(io, backend, options);
+  auto canaries_on = [&](const std::string& slot) {
+    std::lock_guard<std::mutex> lock(backend.mu);
+    return backend.canaries[slot];
+  };
+  RunUntil(io, [&] { return canaries_on("host0") >= 3 && canaries_on("host1") >= 3; });
+  CHECK(canaries_on("host0") >= 3);
+  CHECK(canaries_on("host1") >= 3);
+  CHECK(backend.builds == 1);  // one canary build for the kind
+  CHECK(backend.overlaps == 0);
 }

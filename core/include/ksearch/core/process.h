@@ -22,6 +22,8 @@
 
 #include "ksearch/core/status.h"
 
+struct rusage;
+
 namespace ksearch {
 
 struct ProcessSpec {
@@ -91,6 +93,9 @@ struct SpawnedChild {
 SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd,
                         uint64_t file_size_limit = 0);
 void ForgetChild(int pid);
+// What wait4 reported for a reaped child, into `r`: exit_code or term_signal
+// from the wait status, and cpu_seconds from `usage` when given.
+void RecordWaitStatus(ProcessResult& r, int wait_status, const struct rusage* usage);
 
 // Finds an executable: `name` with a '/' is returned as is if executable;
 // otherwise PATH is searched. Empty when not found.

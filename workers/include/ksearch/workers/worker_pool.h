@@ -24,7 +24,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <atomic>
@@ -185,7 +184,7 @@ class WorkerPool {
   void StartCanary(size_t slot_index);
   void RunCanaryOn(size_t slot_index, const std::string& artifact);
   void EndCanary(size_t slot_index, CanaryReport report);  // frees the slot, reports
-  void ArmCanaryTimer(size_t slot_index, Clock::time_point due);
+  void ArmCanaryTimer(Clock::time_point due);  // Pump again at `due`
   void DrainFinished();  // on io: the helper threads' results
 
   bool TakeRunFor(size_t slot_index, RunItem& item);  // REQUIRES: mu_ held
@@ -212,8 +211,8 @@ class WorkerPool {
   std::unique_ptr<CanaryMonitor> monitor_;              // guarded by mu_
   std::map<std::string, CanaryBuild> canary_builds_;   // kind -> build; guarded by mu_
   std::map<std::string, std::string> canary_error_;    // kind -> why it cannot run; guarded by mu_
-  struct CanaryTimers;                     // one steady_timer per slot; io's thread only
-  std::unique_ptr<CanaryTimers> canary_timers_;
+  struct CanaryTimer;                      // a steady_timer; io's thread only
+  std::unique_ptr<CanaryTimer> canary_timer_;
 
   // Helper threads of a blocking backend and the results they left for io.
   struct Helper {
