@@ -1,5 +1,7 @@
 #include "ksearch/core/eval_protocol.h"
 
+#include "ksearch/core/json_text.h"
+
 namespace ksearch {
 
 std::string_view BackendName(Backend b) {
@@ -92,6 +94,46 @@ void from_json(const nlohmann::json& j, RunRequest& r) {
   if (j.contains("parent")) r.parent = j.at("parent").get<ParentTiming>();
   if (j.contains("baseline")) r.baseline = j.at("baseline").get<ParentTiming>();
   r.work_dir = j.value("work_dir", "");
+}
+
+namespace {
+std::string TimingText(const ParentTiming& r) {
+  return JsonObjectText()
+      .Member("candidate_id", r.candidate_id)
+      .Member("time_us", r.time_us)
+      .Member("shape_median_us", r.shape_median_us)
+      .Take();
+}
+}  // namespace
+
+std::string RequestText(const BuildRequest& r) {
+  return JsonObjectText()
+      .Member("task_dir", r.task_dir)
+      .Member("backend", BackendName(r.backend))
+      .Member("arch", r.arch)
+      .Member("work_dir", r.work_dir)
+      .Member("compile_timeout_s", r.compile_timeout_s)
+      .Member("expected_paths", r.expected_paths)
+      .Member("source", r.source)
+      .Take();
+}
+
+std::string RequestText(const RunRequest& r) {
+  return JsonObjectText()
+      .Member("task_dir", r.task_dir)
+      .Member("artifact_path", r.artifact_path)
+      .Member("backend", BackendName(r.backend))
+      .Member("arch", r.arch)
+      .Member("device", r.device)
+      .Member("seed", r.seed)
+      .Member("profile", r.profile)
+      .Member("run_timeout_s", r.run_timeout_s)
+      .Member("noise_threshold", r.noise_threshold)
+      .Member("audit_speedup_factor", r.audit_speedup_factor)
+      .RawMember("parent", TimingText(r.parent))
+      .RawMember("baseline", TimingText(r.baseline))
+      .Member("work_dir", r.work_dir)
+      .Take();
 }
 
 void to_json(nlohmann::json& j, const ShapeTiming& r) {

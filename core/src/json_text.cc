@@ -1,5 +1,7 @@
 #include "ksearch/core/json_text.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
@@ -74,6 +76,81 @@ void AppendJsonString(std::string& out, std::string_view s) {
     ++i;
   }
   out += '"';
+}
+
+void AppendJsonNumber(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  const std::string_view digits(buf, static_cast<size_t>(end - buf));
+  out += digits;
+  if (digits.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
+void JsonObjectText::Key(std::string_view key) {
+  if (text_.size() > 1) text_ += ',';
+  AppendJsonString(text_, key);
+  text_ += ':';
+}
+
+JsonObjectText& JsonObjectText::Member(std::string_view key, std::string_view value) {
+  Key(key);
+  AppendJsonString(text_, value);
+  return *this;
+}
+
+JsonObjectText& JsonObjectText::Member(std::string_view key, double value) {
+  Key(key);
+  AppendJsonNumber(text_, value);
+  return *this;
+}
+
+JsonObjectText& JsonObjectText::Member(std::string_view key, uint64_t value) {
+  Key(key);
+  text_ += std::to_string(value);
+  return *this;
+}
+
+JsonObjectText& JsonObjectText::Member(std::string_view key, bool value) {
+  Key(key);
+  text_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonObjectText& JsonObjectText::Member(std::string_view key, const std::vector<std::string>& value) {
+  Key(key);
+  text_ += '[';
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (i > 0) text_ += ',';
+    AppendJsonString(text_, value[i]);
+  }
+  text_ += ']';
+  return *this;
+}
+
+JsonObjectText& JsonObjectText::Member(std::string_view key, const std::vector<double>& value) {
+  Key(key);
+  text_ += '[';
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (i > 0) text_ += ',';
+    AppendJsonNumber(text_, value[i]);
+  }
+  text_ += ']';
+  return *this;
+}
+
+JsonObjectText& JsonObjectText::RawMember(std::string_view key, std::string_view json) {
+  Key(key);
+  text_ += json;
+  return *this;
+}
+
+std::string JsonObjectText::Take() {
+  text_ += '}';
+  return std::move(text_);
 }
 
 }  // namespace ksearch

@@ -1,9 +1,13 @@
 #include "ksearch/core/json_text.h"
 
 #include <catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -77,4 +81,51 @@ TEST_CASE("AppendJsonString matches nlohmann on random mixed text", "[json_text]
     REQUIRE(Ours(s) == want);
   }
   CHECK(invalid > 100);  // the invalid inputs were really exercised
+}
+
+TEST_CASE("AppendJsonNumber reads back as the same double, always a float", "[json_text]") {
+  std::mt19937_64 rng(7);
+  int checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (!std::isfinite(v)) continue;
+    std::string text;
+    ksearch::AppendJsonNumber(text, v);
+    const auto j = nlohmann::json::parse(text);
+    INFO(text);
+    REQUIRE(j.is_number_float());
+    REQUIRE(j.get<double>() == v);
+    ++checked;
+  }
+  CHECK(checked > 19000);
+  for (double v : {0.0, -0.0, 1.0, 120.0, 1e21, 0.1, 2.5e-7, -3.0}) {
+    std::string text;
+    ksearch::AppendJsonNumber(text, v);
+    const auto j = nlohmann::json::parse(text);
+    CHECK(j.is_number_float());
+    CHECK(j.get<double>() == v);
+  }
+  std::string text;
+  ksearch::AppendJsonNumber(text, 120.0);
+  CHECK(text == "120.0");
+  text.clear();
+  ksearch::AppendJsonNumber(text, std::numeric_limits<double>::quiet_NaN());
+  ksearch::AppendJsonNumber(text, std::numeric_limits<double>::infinity());
+  CHECK(text == "nullnull");  // as dump() writes them
+}
+
+TEST_CASE("JsonObjectText writes members in call order", "[json_text]") {
+  const std::string text = ksearch::JsonObjectText()
+                               .Member("s", "a\"b")
+                               .Member("d", 0.5)
+                               .Member("u", uint64_t{18446744073709551615ull})
+                               .Member("b", false)
+                               .Member("l", std::vector<std::string>{"x", "y"})
+                               .Member("n", std::vector<double>{})
+                               .RawMember("o", ksearch::JsonObjectText().Member("k", true).Take())
+                               .Take();
+  CHECK(text == R"({"s":"a\"b","d":0.5,"u":18446744073709551615,"b":false,"l":["x","y"],"n":[],"o":{"k":true}})");
+  CHECK(ksearch::JsonObjectText().Take() == "{}");
 }

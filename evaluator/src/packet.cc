@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "ksearch/core/json_text.h"
 #include "ksearch/evaluator/evaluator.h"
 #include "packet_internal.h"
 
@@ -46,20 +47,30 @@ nlohmann::json MakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
 
 namespace {
 
+// This machine's name, read once per process: a packet is written per
+// evaluation, and a rename shows in the packets after the daemon restarts.
+const std::string& HostName() {
+  static const std::string name = [] {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    return std::string(host);
+  }();
+  return name;
+}
+
 // The packet from the build, the requests and run->evidence (moved out).
 // With `text_sections`, the sections in run->evidence_text are left to the
 // caller, so none of them is defaulted here; likewise the build's sections
-// when build.evidence_text holds them (result_wire.h).
+// when build.evidence_text holds them (result_wire.h). Without
+// `with_requests`, build_request and run_request are left to the caller too.
 nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
-                           RunResult* run, bool text_sections) {
+                           RunResult* run, bool text_sections, bool with_requests = true) {
   nlohmann::json p;
   p["packet_version"] = 1;
   p["candidate"] = {{"source_hash", build.source_hash}, {"machine_code_hash", build.machine_code_hash},
                     {"parent", rreq.parent.candidate_id}};
   nlohmann::json env = nlohmann::json::object();
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  env["host"] = host;
+  env["host"] = HostName();
   env["backend"] = BackendName(breq.backend);
   env["arch"] = breq.arch;
   env["compiler_version"] = "";  // unknown unless the build's environment names it
@@ -89,8 +100,10 @@ nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, c
     p["verdict"] = {{"kind", build.verdict.ToString()}, {"detail", build.verdict.detail}};
   }
   p["environment"] = std::move(env);
-  p["build_request"] = breq;
-  p["run_request"] = rreq;
+  if (with_requests) {
+    p["build_request"] = breq;
+    p["run_request"] = rreq;
+  }
   p["replay"] = "ksearch replay <packet.json>";
   return p;
 }
@@ -130,9 +143,17 @@ nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
 std::string EvidencePacketText(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
                                RunResult* run, const nlohmann::json& members) {
   const bool text_sections = run && !run->evidence_text.empty();
-  nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections);
+  nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections, /*with_requests=*/false);
   for (auto it = members.begin(); it != members.end(); ++it) p[it.key()] = *it;
   std::string text = p.dump();
+  // The requests are written as text (the build's carries the whole source,
+  // which a tree would copy and dump() escape a code point at a time).
+  // A member of the caller's of the same name stands, as it would over the
+  // tree's.
+  JsonObjectText requests;
+  if (!members.contains("build_request")) requests.RawMember("build_request", RequestText(breq));
+  if (!members.contains("run_request")) requests.RawMember("run_request", RequestText(rreq));
+  SpliceTextSections(text, requests.Take());
   // The build's and the run's text sections go in byte for byte. Their
   // members never repeat the packet's or each other's (result_wire.h).
   SpliceTextSections(text, build.evidence_text);

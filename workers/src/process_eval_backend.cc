@@ -68,7 +68,7 @@ ProcessEvalBackend::~ProcessEvalBackend() = default;
 ProcessSpec ProcessEvalBackend::BuildSpec(const BuildRequest& request) const {
   ProcessSpec spec;
   spec.argv = {options_.evaluate_binary, "build"};
-  spec.stdin_data = nlohmann::json(request).dump();
+  spec.stdin_data = RequestText(request);
   spec.timeout = Ms(static_cast<int64_t>(request.compile_timeout_s * 1000)) + options_.build_margin;
   return spec;
 }
@@ -76,7 +76,7 @@ ProcessSpec ProcessEvalBackend::BuildSpec(const BuildRequest& request) const {
 ProcessSpec ProcessEvalBackend::RunSpec(const RunRequest& request) const {
   ProcessSpec spec;
   spec.argv = {options_.evaluate_binary, "run"};
-  spec.stdin_data = nlohmann::json(request).dump();
+  spec.stdin_data = RequestText(request);
   spec.timeout = Ms(static_cast<int64_t>(request.run_timeout_s * options_.run_timeout_factor * 1000)) +
                  options_.run_margin;
   if (!request.device.empty()) spec.env_set["CUDA_VISIBLE_DEVICES"] = request.device;

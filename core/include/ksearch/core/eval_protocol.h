@@ -117,6 +117,13 @@ void from_json(const nlohmann::json& j, RunRequest& r);
 void to_json(nlohmann::json& j, const RunResult& r);
 void from_json(const nlohmann::json& j, RunResult& r);
 
+// A request as the JSON text a child reads: the document of to_json, with
+// the members in another order and the numbers spelled as json_text.h writes
+// them, written without a tree (the daemon writes one per evaluation child;
+// a build's carries the candidate's whole source).
+std::string RequestText(const BuildRequest& r);
+std::string RequestText(const RunRequest& r);
+
 // from_json for a BuildResult or RunResult document read once and dropped (a
 // child process's stdout): its `evidence`, most of the document, is moved out
 // of `j` rather than copied. `j` is left without it.
