@@ -78,6 +78,19 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+namespace {
+// `values` as a JSON array, each element written by append_one(out, element).
+template <typename T, typename AppendOne>
+void AppendArray(std::string& out, const std::vector<T>& values, AppendOne append_one) {
+  out += '[';
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    append_one(out, values[i]);
+  }
+  out += ']';
+}
+}  // namespace
+
 void AppendJsonNumber(std::string& out, double v) {
   if (!std::isfinite(v)) {
     out += "null";
@@ -122,23 +135,13 @@ JsonObjectText& JsonObjectText::Member(std::string_view key, bool value) {
 
 JsonObjectText& JsonObjectText::Member(std::string_view key, const std::vector<std::string>& value) {
   Key(key);
-  text_ += '[';
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (i > 0) text_ += ',';
-    AppendJsonString(text_, value[i]);
-  }
-  text_ += ']';
+  AppendArray(text_, value, AppendJsonString);
   return *this;
 }
 
 JsonObjectText& JsonObjectText::Member(std::string_view key, const std::vector<double>& value) {
   Key(key);
-  text_ += '[';
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (i > 0) text_ += ',';
-    AppendJsonNumber(text_, value[i]);
-  }
-  text_ += ']';
+  AppendArray(text_, value, AppendJsonNumber);
   return *this;
 }
 
