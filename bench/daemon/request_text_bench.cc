@@ -2,7 +2,7 @@
 // io thread: RequestText (core/eval_protocol.h) against the nlohmann tree and
 // dump() it replaced (the same document; eval_protocol_test checks that).
 // A build request is written twice per attempt (the child's stdin and the
-// stored packet), a run request twice per evaluation.
+// stored packet), a run request once per evaluation and once in the packet.
 //
 //     request_text_bench SOURCE_FILE [ITERATIONS]     (default 20000)
 //

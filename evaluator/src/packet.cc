@@ -61,10 +61,10 @@ const std::string& HostName() {
 // The packet from the build, the requests and run->evidence (moved out).
 // With `text_sections`, the sections in run->evidence_text are left to the
 // caller, so none of them is defaulted here; likewise the build's sections
-// when build.evidence_text holds them (result_wire.h). Without
-// `with_requests`, build_request and run_request are left to the caller too.
+// when build.evidence_text holds them (result_wire.h). build_request and
+// run_request are the caller's: as tree members or as text.
 nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
-                           RunResult* run, bool text_sections, bool with_requests = true) {
+                           RunResult* run, bool text_sections) {
   nlohmann::json p;
   p["packet_version"] = 1;
   p["candidate"] = {{"source_hash", build.source_hash}, {"machine_code_hash", build.machine_code_hash},
@@ -100,10 +100,6 @@ nlohmann::json BuildPacket(const BuildRequest& breq, const BuildResult& build, c
     p["verdict"] = {{"kind", build.verdict.ToString()}, {"detail", build.verdict.detail}};
   }
   p["environment"] = std::move(env);
-  if (with_requests) {
-    p["build_request"] = breq;
-    p["run_request"] = rreq;
-  }
   p["replay"] = "ksearch replay <packet.json>";
   return p;
 }
@@ -132,6 +128,8 @@ nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
                                   RunResult* run) {
   const bool text_sections = run && !run->evidence_text.empty();
   nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections);
+  p["build_request"] = breq;
+  p["run_request"] = rreq;
   MergeTextSections(p, build.evidence_text);
   if (text_sections) {
     MergeTextSections(p, run->evidence_text);
@@ -143,7 +141,7 @@ nlohmann::json TakeEvidencePacket(const BuildRequest& breq, const BuildResult& b
 std::string EvidencePacketText(const BuildRequest& breq, const BuildResult& build, const RunRequest& rreq,
                                RunResult* run, const nlohmann::json& members) {
   const bool text_sections = run && !run->evidence_text.empty();
-  nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections, /*with_requests=*/false);
+  nlohmann::json p = BuildPacket(breq, build, rreq, run, text_sections);
   for (auto it = members.begin(); it != members.end(); ++it) p[it.key()] = *it;
   std::string text = p.dump();
   // The requests are written as text (the build's carries the whole source,

@@ -33,8 +33,9 @@ class JsonObjectText {
  public:
   JsonObjectText() : text_("{") {}
   JsonObjectText& Member(std::string_view key, std::string_view value);
+  // A literal would otherwise become a bool (a standard conversion beats
+  // string_view's).
   JsonObjectText& Member(std::string_view key, const char* value) { return Member(key, std::string_view(value)); }
-  JsonObjectText& Member(std::string_view key, const std::string& value) { return Member(key, std::string_view(value)); }
   JsonObjectText& Member(std::string_view key, double value);
   JsonObjectText& Member(std::string_view key, uint64_t value);
   JsonObjectText& Member(std::string_view key, bool value);
