@@ -5,6 +5,7 @@
 //     batch size 1, 10, 100, each batch one committed transaction; prints events/s.
 //   bench_experiment_log attempts --dir DIR [--attempts N] [--runs R] [--autocheckpoint P] [--blob-scale S]
 //                                 [--prompt-parts] [--plain-vfs] [--pause-ms M [--spin]] [--thrash K]
+//                                 [--start-with-end]
 //     The commits of N daemon attempts (attempt_started; llm_call with a 15 KB
 //     prompt and a 2 KB reply blob; the terminal batch of 3 events (two stages,
 //     attempt_finished) with a 4 KB source and a 20 KB evidence packet, near the H100 replay runs'
@@ -27,6 +28,9 @@
 //     CPU (going to sleep and waking) is printed apart: together they say how
 //     much more a commit costs between sleeps than back to back. --spin makes
 //     the pause a busy wait (the thread stays on its CPU, which never idles).
+//     --start-with-end commits each attempt_started with the previous
+//     attempt's terminal batch (two commits per attempt, as the daemon does
+//     since 2026-11-24 when a finished attempt's slot goes to the next one).
 //   bench_experiment_log deadends --db PATH [--events N] [--runs R]
 //     Builds a log of N events at PATH if it holds fewer, then times R runs of
 //     open(read-only) + QueryDeadEnds (what `ksearch deadends` does) and prints
@@ -229,6 +233,7 @@ struct AttemptsOptions {
   int pause_ms = 0;
   bool spin = false;
   int thrash = 0;
+  bool start_with_end = false;
 };
 
 int BenchAttempts(const AttemptsOptions& opt) {
@@ -281,10 +286,16 @@ int BenchAttempts(const AttemptsOptions& opt) {
     const double cpu0 = CpuSeconds();
     for (int a = 0; a < attempts; ++a) {
       const std::string id = "att-" + std::to_string(a);
-      std::vector<ksearch::Event> started{Make("bench", id, "attempt_started",
-                                               {{"parent", "cand-1"}, {"axis", kAxes[a % 6]}, {"proposer", "replay"}})};
-      pause();
-      ksearch::Status s = (*log)->Append(started);
+      auto started_event = [&](int k) {
+        return Make("bench", "att-" + std::to_string(k), "attempt_started",
+                    {{"parent", "cand-1"}, {"axis", kAxes[k % 6]}, {"proposer", "replay"}});
+      };
+      ksearch::Status s;
+      if (!opt.start_with_end || a == 0) {  // else the previous terminal batch committed it
+        std::vector<ksearch::Event> started{started_event(a)};
+        pause();
+        s = (*log)->Append(started);
+      }
       std::vector<el::ExperimentLog::Blob> call_blobs;
       nlohmann::json call_payload{{"model", "replay"}, {"input_tokens", 3900}, {"output_tokens", 500}};
       if (prompt_parts) {  // as the daemon's OnProposal: a blob per section
@@ -316,6 +327,7 @@ int BenchAttempts(const AttemptsOptions& opt) {
       end.erase(end.begin());
       end.back().payload["source_blob"] = end_blobs[0].sha256;
       end.back().payload["evidence_blob"] = end_blobs[1].sha256;
+      if (opt.start_with_end && a + 1 < attempts) end.push_back(started_event(a + 1));
       pause();
       if (s.ok()) s = (*log)->Append(end, end_blobs);
       if (!s.ok()) return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
@@ -333,10 +345,11 @@ int BenchAttempts(const AttemptsOptions& opt) {
   std::vector<double> sorted = us;
   std::sort(sorted.begin(), sorted.end());
   const el::WalBufferCounters writes = el::WalBufferCountersNow();
-  std::printf("attempts: %d per run, wal_autocheckpoint %d, blob scale %.2f, prompt %s, %s VFS: median %.1f us CPU "
-              "per attempt (min %.1f, max %.1f, %d runs); WAL writes per attempt: %.1f asked, %.1f issued\n",
-              attempts, autocheckpoint > 0 ? autocheckpoint : 1000, scale, prompt_parts ? "in parts" : "one blob",
-              plain_vfs ? "default" : "ksearch-walbuf", sorted[sorted.size() / 2], sorted.front(), sorted.back(), runs,
+  std::printf("attempts: %d per run, %d commits each, wal_autocheckpoint %d, blob scale %.2f, prompt %s, %s VFS: "
+              "median %.1f us CPU per attempt (min %.1f, max %.1f, %d runs); WAL writes per attempt: %.1f asked, "
+              "%.1f issued\n",
+              attempts, opt.start_with_end ? 2 : 3, autocheckpoint > 0 ? autocheckpoint : 1000, scale,
+              prompt_parts ? "in parts" : "one blob", plain_vfs ? "default" : "ksearch-walbuf", sorted[sorted.size() / 2], sorted.front(), sorted.back(), runs,
               static_cast<double>(writes.wal_writes) / (attempts * runs),
               static_cast<double>(writes.file_writes) / (attempts * runs));
   if (between_sleeps) {
@@ -465,6 +478,7 @@ int main(int argc, char** argv) {
     o.scale = std::stod(Arg(argc, argv, "--blob-scale", "1"));
     o.prompt_parts = Flag(argc, argv, "--prompt-parts");
     o.plain_vfs = Flag(argc, argv, "--plain-vfs");
+    o.start_with_end = Flag(argc, argv, "--start-with-end");
     o.pause_ms = std::stoi(Arg(argc, argv, "--pause-ms", "0"));
     o.spin = Flag(argc, argv, "--spin");
     o.thrash = std::stoi(Arg(argc, argv, "--thrash", "0"));

@@ -20,6 +20,13 @@ std::string Env(const char* name) {
   return v ? v : "";
 }
 
+// The tool `name` names when set (empty: absent), else what `search` finds.
+template <typename Search>
+std::string EnvOrSearch(const char* name, Search search) {
+  if (const char* v = std::getenv(name)) return v;
+  return search();
+}
+
 std::string FindCudaTool(const std::string& tool) {
   if (auto p = FindExecutable(tool); !p.empty()) return p;
   std::vector<std::string> dirs = {"/usr/local/cuda/bin"};
@@ -67,18 +74,22 @@ Tools Tools::FromEnvironment() {
   t.cxx = Env("KSEARCH_CXX");
   if (t.cxx.empty()) t.cxx = FindExecutable("c++");
   if (t.cxx.empty()) t.cxx = "c++";
-  t.nvcc = Env("KSEARCH_NVCC");
-  if (t.nvcc.empty()) t.nvcc = FindCudaTool("nvcc");
-  t.hipcc = Env("KSEARCH_HIPCC");
-  if (t.hipcc.empty()) t.hipcc = FindExecutable("hipcc");
+  t.nvcc = EnvOrSearch("KSEARCH_NVCC", [] { return FindCudaTool("nvcc"); });
+  t.hipcc = EnvOrSearch("KSEARCH_HIPCC", [] { return FindExecutable("hipcc"); });
   t.runner_dir = Env("KSEARCH_RUNNER_DIR");
   if (t.runner_dir.empty()) t.runner_dir = SelfDir();
-  t.cuobjdump = Env("KSEARCH_CUOBJDUMP");
-  if (t.cuobjdump.empty()) t.cuobjdump = FindCudaTool("cuobjdump");
+  t.cuobjdump = EnvOrSearch("KSEARCH_CUOBJDUMP", [] { return FindCudaTool("cuobjdump"); });
   t.objdump = FindExecutable("objdump");
-  t.ncu = Env("KSEARCH_NCU");
-  if (t.ncu.empty()) t.ncu = FindCudaTool("ncu");
+  t.ncu = EnvOrSearch("KSEARCH_NCU", [] { return FindCudaTool("ncu"); });
   return t;
+}
+
+std::map<std::string, std::string> Tools::AsEnvironment() const {
+  std::map<std::string, std::string> env{{"KSEARCH_CXX", cxx},         {"KSEARCH_NVCC", nvcc},
+                                         {"KSEARCH_HIPCC", hipcc},     {"KSEARCH_CUOBJDUMP", cuobjdump},
+                                         {"KSEARCH_NCU", ncu}};
+  if (!runner_dir.empty()) env["KSEARCH_RUNNER_DIR"] = runner_dir;
+  return env;
 }
 
 }  // namespace ksearch::evaluator

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "async_child.h"
+#include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/result_wire.h"
 #include "ksearch/workers/eval_backend.h"
 
@@ -55,12 +56,24 @@ RunResult RunResultOf(const ProcessResult& r) {
   return out;
 }
 
+// The tools a child of `evaluate_binary` would find, as its environment. The
+// runners sit beside ksearch-evaluate, not beside this process.
+std::map<std::string, std::string> ChildToolEnvironment(const std::string& evaluate_binary) {
+  evaluator::Tools tools = evaluator::Tools::FromEnvironment();
+  if (std::getenv("KSEARCH_RUNNER_DIR") == nullptr) {
+    const std::filesystem::path evaluate(evaluate_binary);
+    tools.runner_dir = evaluate.is_absolute() ? evaluate.parent_path().string() : "";
+  }
+  return tools.AsEnvironment();
+}
+
 }  // namespace
 
 ProcessEvalBackend::ProcessEvalBackend(ProcessLauncher& launcher, ProcessBackendOptions options,
                                        boost::asio::io_context* io)
     : launcher_(launcher),
       options_(std::move(options)),
+      child_env_(ChildToolEnvironment(options_.evaluate_binary)),
       async_(io ? std::make_unique<AsyncChildRunner>(*io) : nullptr) {}
 
 ProcessEvalBackend::~ProcessEvalBackend() = default;
@@ -68,6 +81,7 @@ ProcessEvalBackend::~ProcessEvalBackend() = default;
 ProcessSpec ProcessEvalBackend::BuildSpec(const BuildRequest& request) const {
   ProcessSpec spec;
   spec.argv = {options_.evaluate_binary, "build"};
+  spec.env_set = child_env_;
   spec.stdin_data = RequestText(request);
   spec.timeout = Ms(static_cast<int64_t>(request.compile_timeout_s * 1000)) + options_.build_margin;
   return spec;
@@ -76,6 +90,7 @@ ProcessSpec ProcessEvalBackend::BuildSpec(const BuildRequest& request) const {
 ProcessSpec ProcessEvalBackend::RunSpec(const RunRequest& request) const {
   ProcessSpec spec;
   spec.argv = {options_.evaluate_binary, "run"};
+  spec.env_set = child_env_;
   spec.stdin_data = RequestText(request);
   spec.timeout = Ms(static_cast<int64_t>(request.run_timeout_s * options_.run_timeout_factor * 1000)) +
                  options_.run_margin;

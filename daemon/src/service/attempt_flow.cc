@@ -92,6 +92,13 @@ void CampaignService::RecordVerdictMetric(const Verdict& v) {
 }
 
 void CampaignService::Pump() {
+  PumpCampaigns();
+  // An attempt that finished and had no successor started is committed now,
+  // before the io thread waits again.
+  CommitStaged();
+}
+
+void CampaignService::PumpCampaigns() {
   CpuScope cpu(io_cpu_, CpuActivity::kPlanner);
   if (shutting_down_ || live_.empty()) return;
   // Round robin, one attempt per campaign per round, with the head of the
@@ -343,7 +350,7 @@ void CampaignService::OnRun(std::shared_ptr<Attempt> a, RunResult result) {
                                       json{{"candidate", candidate}, {"attempt", attempt_id},
                                            {"time_us", seed_us}, {"sample_us", sample_us}, {"previous_best", ""},
                                            {"previous_best_us", 0.0}, {"speedup_vs_seed", 1.0}})};
-    (void)AppendAndObserve(best);
+    Stage(std::move(best), {}, false);  // committed with the seed's last batch
     return;
   }
   // The planner's noise policy judges against the parent.
@@ -530,6 +537,7 @@ void CampaignService::RecordReferenceSample(Live& live, std::shared_ptr<Remeasur
 }
 
 void CampaignService::NotifyIfIdle() {
+  if (shutting_down_ && on_idle_) CommitStaged();
   if (shutting_down_ && on_idle_ && Idle()) {
     auto cb = std::move(on_idle_);
     on_idle_ = nullptr;
@@ -599,17 +607,10 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
   batch.push_back(MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload)));
   a->finished = true;
   live.in_flight.erase(a->id);
-  if (Status s = AppendAndObserve(batch, blobs); !s.ok()) {
-    // The terminal batch could not be written (disk full, read-only): the
-    // attempt stays in flight in the log and is recorded as interrupted and
-    // retried at the next start. Stop feeding this campaign meanwhile.
-    fold_.Observe(MakeEvent(live.id, "", event_kind::kCampaignState,
-                            json{{"state", "paused"}, {"reason", "log write failed: " + s.ToString()}}));
-  } else if (has_source && a->build.ok) {
-    // A built source may become a member, and then the parent of the
-    // attempts to come: keep it (only once the log holds it).
-    blob_cache_.Put(blobs.front().sha256, blobs.front().content);
-  }
+  // Committed by the Pump posted below, with the start of the attempt that
+  // takes this one's place (Stage). A built source may become a member, and
+  // then the parent of the attempts to come: it is cached once the log holds it.
+  Stage(std::move(batch), std::move(blobs), has_source && a->build.ok);
   RecordVerdictMetric(verdict);
   NotifyIfIdle();
   boost::asio::post(io_, [this] { Pump(); });

@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <set>
+
 #include "ksearch/core/file_text.h"
 #include "ksearch/evaluator/task.h"
 #include "ksearch/experiment_log/export.h"
@@ -49,21 +51,73 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
                     "Log blobs (parent sources, specs) asked of the io thread's cache, by result: a miss reads the log.");
 }
 
-CampaignService::~CampaignService() = default;
+CampaignService::~CampaignService() { CommitStaged(); }
 
-Status CampaignService::AppendAndObserve(std::vector<Event>& events,
-                                         const std::vector<experiment_log::ExperimentLog::Blob>& blobs) {
+Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::vector<Blob>& blobs) {
   CpuScope cpu(io_cpu_, CpuActivity::kLogAppend);
   for (auto& e : events)
     if (e.time_ms == 0) e.time_ms = clock_.UnixMillis();
-  Status s = log_.Append(events, blobs);
-  if (!s.ok()) return s;
-  for (const auto& e : events) {
+  const size_t staged = staged_.events.size();
+  if (staged > 0) {
+    // The staged batches go first, in the same transaction.
+    events.insert(events.begin(), std::make_move_iterator(staged_.events.begin()),
+                  std::make_move_iterator(staged_.events.end()));
+    staged_.events.clear();
+  }
+  Status s;
+  if (staged_.blobs.empty()) {
+    s = log_.Append(events, blobs);
+  } else {
+    std::vector<Blob> all = std::move(staged_.blobs);
+    all.insert(all.end(), blobs.begin(), blobs.end());
+    s = log_.Append(events, all);
+    all.resize(all.size() - blobs.size());
+    staged_.blobs = std::move(all);
+  }
+  if (!s.ok()) {
+    // Nothing was appended: the staged batches stay staged (the next append
+    // retries them) and their campaigns stop starting attempts meanwhile.
+    staged_.events.assign(std::make_move_iterator(events.begin()),
+                          std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(staged)));
+    events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(staged));
+    std::set<std::string> paused;
+    for (const Event& e : staged_.events)
+      if (paused.insert(e.campaign_id).second)
+        fold_.Observe(MakeEvent(e.campaign_id, "", event_kind::kCampaignState,
+                                json{{"state", "paused"}, {"reason", "log write failed: " + s.ToString()}}));
+    return s;
+  }
+  // Built sources may become members, and then parents: kept once the log holds them.
+  for (const std::string& hash : staged_.cache_sources)
+    for (Blob& b : staged_.blobs)
+      if (b.sha256 == hash) blob_cache_.Put(b.sha256, std::move(b.content));
+  staged_ = {};
+  for (size_t i = staged; i < events.size(); ++i) {
+    const Event& e = events[i];
     fold_.Observe(e);
     auto it = live_.find(e.campaign_id);
     if (it != live_.end()) it->second->planner->Observe(e);
   }
   return Status::Ok();
+}
+
+void CampaignService::Stage(std::vector<Event> events, std::vector<Blob> blobs, bool cache_source) {
+  for (auto& e : events) {
+    if (e.time_ms == 0) e.time_ms = clock_.UnixMillis();
+    fold_.Observe(e);
+    auto it = live_.find(e.campaign_id);
+    if (it != live_.end()) it->second->planner->Observe(e);
+    staged_.events.push_back(std::move(e));
+  }
+  if (cache_source && !blobs.empty()) staged_.cache_sources.push_back(blobs.front().sha256);
+  staged_.blobs.insert(staged_.blobs.end(), std::make_move_iterator(blobs.begin()),
+                       std::make_move_iterator(blobs.end()));
+}
+
+void CampaignService::CommitStaged() {
+  if (staged_.events.empty()) return;
+  std::vector<Event> none;
+  (void)AppendAndObserve(none);
 }
 
 std::string CampaignService::BlobOrEmpty(const std::string& hash) {
@@ -246,6 +300,7 @@ Status CampaignService::StopCampaign(const std::string& id) {
 void CampaignService::Shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
   shutting_down_ = true;
   engine_.CancelAll();
+  CommitStaged();
   if (Idle()) {
     boost::asio::post(io_, std::move(done));
     return;
@@ -264,6 +319,7 @@ void CampaignService::Shutdown(std::chrono::milliseconds grace, std::function<vo
       live->in_flight.clear();
     }
     if (!batch.empty()) (void)AppendAndObserve(batch);
+    CommitStaged();
     auto cb = std::move(on_idle_);
     on_idle_ = nullptr;
     cb();
@@ -271,6 +327,7 @@ void CampaignService::Shutdown(std::chrono::milliseconds grace, std::function<vo
 }
 
 bool CampaignService::Idle() const {
+  if (!staged_.events.empty()) return false;
   for (const auto& [id, live] : live_)
     if (!live->in_flight.empty() || live->baseline_in_flight || !live->remeasures.empty()) return false;
   return true;

@@ -58,7 +58,7 @@ class CampaignService final : public ControlPlane {
   // Stops proposing; calls `done` once every in-flight attempt has finished or,
   // after `grace`, been recorded as interrupted.
   void Shutdown(std::chrono::milliseconds grace, std::function<void()> done);
-  bool Idle() const;  // nothing in flight in any campaign
+  bool Idle() const;  // nothing in flight in any campaign, nothing staged
 
   // ControlPlane
   Result<nlohmann::json> StartCampaign(const std::string& spec_yaml, const std::string& source_name) override;
@@ -87,10 +87,25 @@ class CampaignService final : public ControlPlane {
   struct Live;      // per-campaign runtime (planner, in-flight set)
   struct Attempt;   // one attempt moving through the pipeline
 
-  // Appends events and `blobs` (one transaction) and folds the events into
-  // LogFold and the planner.
-  Status AppendAndObserve(std::vector<Event>& events, const std::vector<experiment_log::ExperimentLog::Blob>& blobs = {});
+  using Blob = experiment_log::ExperimentLog::Blob;
+  // Appends what is staged, then events and `blobs`, in one transaction, and
+  // folds `events` into LogFold and the planner (the staged ones already are).
+  // On failure nothing is appended and the staged batches stay staged.
+  Status AppendAndObserve(std::vector<Event>& events, const std::vector<Blob>& blobs = {});
+  // Events that end an attempt (its last batch; the seed's best_promoted),
+  // folded into LogFold and the planner now and appended with the next
+  // AppendAndObserve: the Pump that Finish posts starts the attempt that takes
+  // the finished one's place, and its attempt_started joins the same
+  // transaction (one commit less per attempt). The caller posts that Pump.
+  // `cache_source`: blobs[0] is a source to keep in blob_cache_ once the log
+  // holds it.
+  void Stage(std::vector<Event> events, std::vector<Blob> blobs, bool cache_source);
+  // Appends whatever is still staged, alone. Called where the io thread's work
+  // for a finished attempt ends (the end of Pump), before the service reports
+  // itself idle, and at shutdown.
+  void CommitStaged();
   void Pump();
+  void PumpCampaigns();
   bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did
   bool GlobalRoomForAttempt() const;  // max_attempts_in_flight not reached
   size_t InFlightOn(Backend backend) const;  // attempts in flight, all campaigns
@@ -143,6 +158,20 @@ class CampaignService final : public ControlPlane {
   // other blobs read through BlobOrEmpty.
   BlobCache blob_cache_{8u << 20};
   std::map<std::string, std::unique_ptr<Live>> live_;
+  // Stage()'s batches in order: observed, not yet in the log. Committed at the
+  // latest by the Pump that Stage's caller posts (CommitStaged ends every
+  // Pump); a handler that runs in between and appends takes them first, so
+  // the log's order is the order of observation, and one that reads the log
+  // does not see them yet. If the log refuses them they stay here, their
+  // campaigns are paused, and the next append retries them. A SIGKILL before
+  // the commit leaves those attempts in flight in the log: interrupted and
+  // retried at the next start, as any attempt the log holds no end for.
+  struct Staged {
+    std::vector<Event> events;
+    std::vector<Blob> blobs;
+    std::vector<std::string> cache_sources;  // hashes of blobs to keep in blob_cache_ after the commit
+  };
+  Staged staged_;
   size_t pump_turn_ = 0;  // which campaign heads the next Pump round
   bool shutting_down_ = false;
   std::function<void()> on_idle_;

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -164,6 +165,46 @@ class ScriptedEngine final : public ProposalEngine {
   int slow_ = 0;
 };
 
+// The log as the service sees it: the real one, with the event kinds of each
+// committed transaction recorded, and a fault switch: the Nth append that
+// carries an attempt_finished fails without writing, as on a full disk.
+class RecordingLog final : public experiment_log::ExperimentLog {
+ public:
+  explicit RecordingLog(experiment_log::ExperimentLog& inner) : ExperimentLog(inner.path()), inner_(inner) {}
+  using ExperimentLog::Append;
+  Status Append(std::vector<Event>& events, const std::vector<Blob>& blobs) override {
+    std::vector<std::string> kinds;
+    for (const Event& e : events) kinds.push_back(e.kind);
+    if (std::count(kinds.begin(), kinds.end(), "attempt_finished") > 0 && ++terminal_appends == fail_terminal_append) {
+      for (const Event& e : events)
+        if (e.kind == "attempt_finished") refused_ends.push_back(e.attempt_id);
+      return Status::IoError("injected: database or disk is full");
+    }
+    Status s = inner_.Append(events, blobs);
+    if (s.ok()) transactions.push_back(std::move(kinds));
+    return s;
+  }
+  Result<std::string> PutBlob(std::string_view content) override { return inner_.PutBlob(content); }
+  Result<std::string> GetBlob(const std::string& sha256_hex) override { return inner_.GetBlob(sha256_hex); }
+  Result<std::vector<Event>> ReadEvents(const experiment_log::EventFilter& filter) override {
+    return inner_.ReadEvents(filter);
+  }
+  Result<std::vector<experiment_log::CampaignSummary>> ListCampaigns() override { return inner_.ListCampaigns(); }
+  Result<int64_t> LastSeq() override { return inner_.LastSeq(); }
+  Result<experiment_log::VerifyReport> Verify() override { return inner_.Verify(); }
+  Result<std::vector<experiment_log::DeadEnd>> QueryDeadEnds(const experiment_log::DeadEndFilter& filter) override {
+    return inner_.QueryDeadEnds(filter);
+  }
+
+  std::vector<std::vector<std::string>> transactions;  // committed, in order
+  int fail_terminal_append = 0;  // the Nth append carrying an attempt_finished fails (1-based; 0: none)
+  int terminal_appends = 0;
+  std::vector<std::string> refused_ends;  // the attempts whose attempt_finished the failed append carried
+
+ private:
+  experiment_log::ExperimentLog& inner_;
+};
+
 std::string SourceDir() {
   const char* d = std::getenv("KSEARCH_SOURCE_DIR");
   return d ? d : KSEARCH_TEST_SOURCE_DIR;
@@ -196,6 +237,7 @@ struct Harness {
     auto opened = experiment_log::ExperimentLog::Open(config.database);
     REQUIRE(opened.ok());
     log = std::move(*opened);
+    recorder = std::make_unique<RecordingLog>(*log);
     auto loaded = planner::AxisCatalogue::Load(config.axes_file);
     REQUIRE(loaded.ok());
     axes.emplace(std::move(*loaded));
@@ -209,11 +251,12 @@ struct Harness {
     StopService();
     pool->Shutdown();
     pool.reset();
+    recorder.reset();
     log.reset();
     std::filesystem::remove_all(dir);
   }
   void StartService() {
-    service = std::make_unique<CampaignService>(io, config, *log, *pool, engine, *axes, SystemClock::Instance(),
+    service = std::make_unique<CampaignService>(io, config, *recorder, *pool, engine, *axes, SystemClock::Instance(),
                                                 io_cpu);
     REQUIRE(service->Start().ok());
   }
@@ -314,6 +357,7 @@ struct Harness {
   DaemonConfig config;
   std::optional<planner::AxisCatalogue> axes;
   std::unique_ptr<experiment_log::ExperimentLog> log;
+  std::unique_ptr<RecordingLog> recorder;  // wraps log; what the service writes through
   ScriptedBackend backend;
   ScriptedEngine engine;
   CpuLedger io_cpu;
@@ -431,5 +475,77 @@ TEST_CASE("a shutdown does not wait for the re-measurement of an attempt that fi
   for (int i = 0; i < 3000 && h.RemeasuredFor("sd", f).empty(); ++i) h.io.run_for(std::chrono::milliseconds(20));
   CHECK_FALSE(h.RemeasuredFor("sd", f).empty());
   CHECK(h.backend.RunsOf("f") >= 2);
+  h.CheckLogVerifies();
+}
+
+namespace {
+
+// Every attempt of `campaign` in the log has exactly one attempt_finished.
+void CheckOneEndPerAttempt(Harness& h, const std::string& campaign) {
+  std::map<std::string, int> ends;
+  for (const Event& e : h.Events(campaign, "attempt_started")) ends[e.attempt_id] += 0;
+  for (const Event& e : h.Events(campaign, "attempt_finished")) ends[e.attempt_id] += 1;
+  CHECK(!ends.empty());
+  for (const auto& [attempt, n] : ends) {
+    INFO(attempt);
+    CHECK(n == 1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a finished attempt's last batch is committed with the start of the attempt that takes its place",
+          "[daemon][log]") {
+  Harness h({});
+  h.RunOneAxisCampaign("tx", 10);
+  const auto started = h.Events("tx", "attempt_started");
+  REQUIRE(started.size() == 10);
+  CheckOneEndPerAttempt(h, "tx");
+  // In each transaction the finished attempt's events come before the start.
+  // Every attempt but two starts in the transaction that ends another (or the
+  // seed's evaluation before it): the first, and the one that takes the
+  // pipeline's second place (2 per slot, one slot) once the seed is measured.
+  int starts_with_an_end = 0;
+  for (const auto& kinds : h.recorder->transactions) {
+    const auto end = std::find(kinds.begin(), kinds.end(), "attempt_finished");
+    const auto start = std::find(kinds.begin(), kinds.end(), "attempt_started");
+    if (end == kinds.end() || start == kinds.end()) continue;
+    CHECK(end < start);
+    ++starts_with_an_end;
+  }
+  CHECK(starts_with_an_end == 8);
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("a last batch the log refuses pauses its campaign and is committed by a later append, not lost",
+          "[daemon][log][fault]") {
+  Harness h({});
+  h.recorder->fail_terminal_append = 5;  // after the seed's three evaluations: a proposal's end
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("full", 8), "full.yaml").ok());
+  json status = json::object();
+  for (int i = 0; i < 3000 && status.value("state", "") != "paused"; ++i) {
+    h.io.run_for(std::chrono::milliseconds(20));
+    status = *h.service->CampaignStatus("full");
+  }
+  CHECK(status.value("state", "") == "paused");
+  REQUIRE(h.recorder->refused_ends.size() == 1);
+  const std::string refused = h.recorder->refused_ends.front();
+  // Paused: nothing new starts (the attempt in flight may still end).
+  for (int i = 0; i < 25; ++i) h.io.run_for(std::chrono::milliseconds(20));
+  const size_t started_when_paused = h.Events("full", "attempt_started").size();
+  for (int i = 0; i < 25; ++i) h.io.run_for(std::chrono::milliseconds(20));
+  CHECK(h.Events("full", "attempt_started").size() == started_when_paused);
+
+  REQUIRE(h.service->ResumeCampaign("full").ok());
+  CHECK(h.RunCampaign("full").value("state", "") == "finished");
+  CHECK(h.Events("full", "attempt_started").size() == 8);
+  CheckOneEndPerAttempt(h, "full");
+  // The refused end was appended later as it was, not lost and retried.
+  int ends_of_refused = 0;
+  for (const Event& e : h.Events("full", "attempt_finished")) {
+    CHECK(e.payload.value("verdict", "").rfind("interrupted", 0) == std::string::npos);
+    ends_of_refused += e.attempt_id == refused;
+  }
+  CHECK(ends_of_refused == 1);
   h.CheckLogVerifies();
 }

@@ -11,6 +11,7 @@
 // atomic rename). `launcher` must outlive the call.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,8 @@ namespace ksearch::evaluator {
 //   KSEARCH_CXX (default "c++"), KSEARCH_NVCC (default nvcc on PATH or
 //   /usr/local/cuda/bin/nvcc), KSEARCH_HIPCC ("hipcc"), KSEARCH_RUNNER_DIR
 //   (default: the folder of /proc/self/exe), KSEARCH_CUOBJDUMP, KSEARCH_NCU.
+// KSEARCH_NVCC, KSEARCH_HIPCC, KSEARCH_CUOBJDUMP and KSEARCH_NCU set but empty
+// mean "absent, do not search" (what AsEnvironment writes for a missing tool).
 struct Tools {
   std::string cxx, nvcc, hipcc, runner_dir, cuobjdump, objdump, ncu;
   // Binary checks (binary_check.h) on every built library. Turned off only for
@@ -31,6 +34,9 @@ struct Tools {
   // own seed/baseline/best); never for candidates.
   bool binary_checks = true;
   static Tools FromEnvironment();
+  // The variables FromEnvironment reads, set to these tools, so that a child
+  // process finds the same ones without searching (runner_dir only when set).
+  std::map<std::string, std::string> AsEnvironment() const;
 };
 
 BuildResult Build(const BuildRequest& request, ProcessLauncher& launcher);

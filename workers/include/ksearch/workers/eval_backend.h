@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -93,6 +94,12 @@ class ProcessEvalBackend final : public EvalBackend {
 
   ProcessLauncher& launcher_;
   const ProcessBackendOptions options_;
+  // The evaluator's tools (compilers, cuobjdump, ncu, the runners' folder),
+  // found once here and set in every child's environment: a child would
+  // otherwise search for them again each time (with pip's cuobjdump, a script
+  // and a Python start, about 0.25 s on the CPU box) and read /proc/self/exe,
+  // whose /proc entries the daemon's wait4 must then flush.
+  const std::map<std::string, std::string> child_env_;
   std::unique_ptr<AsyncChildRunner> async_;
 };
 
