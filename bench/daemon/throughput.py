@@ -264,10 +264,19 @@ defaults: {{run_timeout_s: {a.run_timeout}, profile: never}}
     env = dict(os.environ, **dict(kv.split("=", 1) for kv in a.daemon_env))
     d = subprocess.Popen([f"{a.bin}/ksearchd", "--config", f"{data}/daemon.yaml", "--port-file", f"{data}/port"],
                          stdout=log, stderr=subprocess.STDOUT, env=env)
-    for _ in range(200):
+    for _ in range(600):
         if os.path.exists(f"{data}/port") and open(f"{data}/port").read().strip():
             break
+        if d.poll() is not None:
+            break
         time.sleep(0.1)
+    if not (os.path.exists(f"{data}/port") and open(f"{data}/port").read().strip()):
+        log.flush()
+        state = f"exited with {d.returncode}" if d.poll() is not None else "still running after 60 s"
+        if d.poll() is None:
+            d.kill()
+        sys.exit(f"ksearchd did not start ({state}); the end of {data}/ksearchd.log:\n" +
+                 open(f"{data}/ksearchd.log").read()[-3000:])
     port = open(f"{data}/port").read().strip()
     url = f"http://127.0.0.1:{port}"
     token = open(f"{data}/token").read().strip()
