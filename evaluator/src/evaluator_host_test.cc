@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "ksearch/evaluator/evaluator.h"
@@ -455,6 +457,34 @@ TEST_CASE("crashing kernels give typed crash verdicts and do not affect later ev
 
   RunResult next = f.Evaluate(Softmax(""));
   CHECK(IsPassingVerdict(next.verdict.kind));
+}
+
+TEST_CASE("tools found once read back the same from their environment; a set but empty one is absent",
+          "[evaluator][tools]") {
+  const Tools found = Tools::FromEnvironment();
+  const auto env = found.AsEnvironment();
+  // Each variable set as a child would get it, the old values kept to restore.
+  std::map<std::string, std::optional<std::string>> saved;
+  for (const auto& [name, value] : env) {
+    const char* old = std::getenv(name.c_str());
+    saved[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+  setenv("KSEARCH_NCU", "", 1);  // absent, whatever this machine has
+  const Tools child = Tools::FromEnvironment();
+  for (const auto& [name, old] : saved) {
+    if (old) setenv(name.c_str(), old->c_str(), 1);
+    else unsetenv(name.c_str());
+  }
+  if (!env.count("KSEARCH_NCU")) unsetenv("KSEARCH_NCU");
+  CHECK(child.cxx == found.cxx);
+  CHECK(child.nvcc == found.nvcc);
+  CHECK(child.hipcc == found.hipcc);
+  CHECK(child.cuobjdump == found.cuobjdump);
+  CHECK(child.runner_dir == found.runner_dir);
+  CHECK(child.ncu.empty());
+  CHECK(env.at("KSEARCH_CXX") == found.cxx);
+  CHECK(env.count("KSEARCH_RUNNER_DIR") == 1);
 }
 
 TEST_CASE("a missing or broken runner is an infra error, not a hang", "[evaluator][host][fault]") {

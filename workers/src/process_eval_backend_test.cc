@@ -97,6 +97,24 @@ TEST_CASE("the backend passes the request on stdin and parses the result", "[wor
   CHECK(out.bottleneck == "dev3");
 }
 
+TEST_CASE("both children get the evaluator's tools, found once, in their environment", "[workers]") {
+  const bool async = GENERATE(false, true);
+  INFO((async ? "async" : "blocking"));
+  // The fake reports what it was given: its runners' folder (the folder it
+  // is in, not this test's) and whether each tool variable is set.
+  auto bin = FakeEvaluate(
+      "cat > /dev/null; tools=\"\"; for v in KSEARCH_CXX KSEARCH_NVCC KSEARCH_HIPCC KSEARCH_CUOBJDUMP KSEARCH_NCU; do"
+      "  eval \"set=\\${$v+x}\"; [ -n \"$set\" ] && tools=\"$tools$v \"; done;"
+      "seen=\"$KSEARCH_RUNNER_DIR|$tools\";"
+      "echo \"{\\\"verdict\\\":\\\"improved\\\",\\\"time_us\\\":1,\\\"ok\\\":true,"
+      "\\\"bottleneck\\\":\\\"$seen\\\",\\\"artifact_path\\\":\\\"$seen\\\"}\"");
+  EitherWay backend(bin, async);
+  const std::string expected = std::filesystem::path(bin).parent_path().string() +
+                               "|KSEARCH_CXX KSEARCH_NVCC KSEARCH_HIPCC KSEARCH_CUOBJDUMP KSEARCH_NCU ";
+  CHECK(backend.Run(ShortRun()).bottleneck == expected);
+  CHECK(backend.Build(BuildRequest{}).artifact_path == expected);
+}
+
 TEST_CASE("the backend keeps the result's evidence whole and without it an empty object", "[workers]") {
   const bool async = GENERATE(false, true);
   INFO((async ? "async" : "blocking"));
