@@ -459,32 +459,85 @@ TEST_CASE("crashing kernels give typed crash verdicts and do not affect later ev
   CHECK(IsPassingVerdict(next.verdict.kind));
 }
 
+namespace {
+// Sets environment variables for its lifetime, then puts back what was there.
+class ScopedEnv {
+ public:
+  void Set(const std::string& name, const std::string& value) {
+    Save(name);
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+  void Unset(const std::string& name) {
+    Save(name);
+    unsetenv(name.c_str());
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, old] : saved_) {
+      if (old) setenv(name.c_str(), old->c_str(), 1);
+      else unsetenv(name.c_str());
+    }
+  }
+
+ private:
+  void Save(const std::string& name) {
+    if (saved_.count(name)) return;
+    const char* old = std::getenv(name.c_str());
+    saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+  }
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+}  // namespace
+
 TEST_CASE("tools found once read back the same from their environment; a set but empty one is absent",
           "[evaluator][tools]") {
   const Tools found = Tools::FromEnvironment();
   const auto env = found.AsEnvironment();
-  // Each variable set as a child would get it, the old values kept to restore.
-  std::map<std::string, std::optional<std::string>> saved;
-  for (const auto& [name, value] : env) {
-    const char* old = std::getenv(name.c_str());
-    saved[name] = old ? std::optional<std::string>(old) : std::nullopt;
-    setenv(name.c_str(), value.c_str(), 1);
-  }
-  setenv("KSEARCH_NCU", "", 1);  // absent, whatever this machine has
-  const Tools child = Tools::FromEnvironment();
-  for (const auto& [name, old] : saved) {
-    if (old) setenv(name.c_str(), old->c_str(), 1);
-    else unsetenv(name.c_str());
-  }
-  if (!env.count("KSEARCH_NCU")) unsetenv("KSEARCH_NCU");
-  CHECK(child.cxx == found.cxx);
-  CHECK(child.nvcc == found.nvcc);
-  CHECK(child.hipcc == found.hipcc);
-  CHECK(child.cuobjdump == found.cuobjdump);
-  CHECK(child.runner_dir == found.runner_dir);
-  CHECK(child.ncu.empty());
   CHECK(env.at("KSEARCH_CXX") == found.cxx);
   CHECK(env.count("KSEARCH_RUNNER_DIR") == 1);
+  {
+    // Each variable set as a child would get it.
+    ScopedEnv scoped;
+    for (const auto& [name, value] : env) scoped.Set(name, value);
+    scoped.Set("KSEARCH_NCU", "");  // absent, whatever this machine has
+    const Tools child = Tools::FromEnvironment();
+    CHECK(child.cxx == found.cxx);
+    CHECK(child.nvcc == found.nvcc);
+    CHECK(child.hipcc == found.hipcc);
+    CHECK(child.cuobjdump == found.cuobjdump);
+    CHECK(child.runner_dir == found.runner_dir);
+    CHECK(child.ncu.empty());
+  }
+  {
+    // Tools no search would find: the child reads exactly these.
+    Tools fake;
+    fake.cxx = "/fake/c++";
+    fake.nvcc = "/fake/nvcc";
+    fake.hipcc = "/fake/hipcc";
+    fake.cuobjdump = "/fake/cuobjdump";
+    fake.ncu = "/fake/ncu";
+    fake.runner_dir = "/fake/runners";
+    ScopedEnv scoped;
+    for (const auto& [name, value] : fake.AsEnvironment()) scoped.Set(name, value);
+    const Tools child = Tools::FromEnvironment();
+    CHECK(child.cxx == fake.cxx);
+    CHECK(child.nvcc == fake.nvcc);
+    CHECK(child.hipcc == fake.hipcc);
+    CHECK(child.cuobjdump == fake.cuobjdump);
+    CHECK(child.ncu == fake.ncu);
+    CHECK(child.runner_dir == fake.runner_dir);
+  }
+  {
+    // An nvcc on PATH is found, unless KSEARCH_NVCC is set and empty.
+    const std::string bin = TempDir("fake-nvcc");
+    std::ofstream(bin + "/nvcc") << "#!/bin/sh\n";
+    std::filesystem::permissions(bin + "/nvcc", std::filesystem::perms::owner_all);
+    ScopedEnv scoped;
+    scoped.Unset("KSEARCH_NVCC");
+    scoped.Set("PATH", bin + ":" + (std::getenv("PATH") ? std::getenv("PATH") : ""));
+    CHECK(Tools::FromEnvironment().nvcc == bin + "/nvcc");
+    scoped.Set("KSEARCH_NVCC", "");
+    CHECK(Tools::FromEnvironment().nvcc.empty());
+  }
 }
 
 TEST_CASE("a missing or broken runner is an infra error, not a hang", "[evaluator][host][fault]") {

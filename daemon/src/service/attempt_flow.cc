@@ -537,12 +537,12 @@ void CampaignService::RecordReferenceSample(Live& live, std::shared_ptr<Remeasur
 }
 
 void CampaignService::NotifyIfIdle() {
-  if (shutting_down_ && on_idle_) CommitStaged();
-  if (shutting_down_ && on_idle_ && Idle()) {
-    auto cb = std::move(on_idle_);
-    on_idle_ = nullptr;
-    boost::asio::post(io_, std::move(cb));
-  }
+  if (!shutting_down_ || !on_idle_) return;
+  CommitStaged();  // idle includes nothing left to write
+  if (!Idle()) return;
+  auto cb = std::move(on_idle_);
+  on_idle_ = nullptr;
+  boost::asio::post(io_, std::move(cb));
 }
 
 void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {

@@ -88,9 +88,7 @@ Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::
     return s;
   }
   // Built sources may become members, and then parents: kept once the log holds them.
-  for (const std::string& hash : staged_.cache_sources)
-    for (Blob& b : staged_.blobs)
-      if (b.sha256 == hash) blob_cache_.Put(b.sha256, std::move(b.content));
+  for (size_t i : staged_.cache_sources) blob_cache_.Put(staged_.blobs[i].sha256, std::move(staged_.blobs[i].content));
   staged_ = {};
   for (size_t i = staged; i < events.size(); ++i) {
     const Event& e = events[i];
@@ -109,7 +107,7 @@ void CampaignService::Stage(std::vector<Event> events, std::vector<Blob> blobs, 
     if (it != live_.end()) it->second->planner->Observe(e);
     staged_.events.push_back(std::move(e));
   }
-  if (cache_source && !blobs.empty()) staged_.cache_sources.push_back(blobs.front().sha256);
+  if (cache_source && !blobs.empty()) staged_.cache_sources.push_back(staged_.blobs.size());
   staged_.blobs.insert(staged_.blobs.end(), std::make_move_iterator(blobs.begin()),
                        std::make_move_iterator(blobs.end()));
 }
@@ -318,8 +316,7 @@ void CampaignService::Shutdown(std::chrono::milliseconds grace, std::function<vo
       }
       live->in_flight.clear();
     }
-    if (!batch.empty()) (void)AppendAndObserve(batch);
-    CommitStaged();
+    (void)AppendAndObserve(batch);  // with what is staged; nothing to write is no commit
     auto cb = std::move(on_idle_);
     on_idle_ = nullptr;
     cb();

@@ -162,14 +162,14 @@ class CampaignService final : public ControlPlane {
   // latest by the Pump that Stage's caller posts (CommitStaged ends every
   // Pump); a handler that runs in between and appends takes them first, so
   // the log's order is the order of observation, and one that reads the log
-  // does not see them yet. If the log refuses them they stay here, their
+  // does not see them yet (LogFold and the metrics already do). If the log refuses them they stay here, their
   // campaigns are paused, and the next append retries them. A SIGKILL before
   // the commit leaves those attempts in flight in the log: interrupted and
   // retried at the next start, as any attempt the log holds no end for.
   struct Staged {
     std::vector<Event> events;
     std::vector<Blob> blobs;
-    std::vector<std::string> cache_sources;  // hashes of blobs to keep in blob_cache_ after the commit
+    std::vector<size_t> cache_sources;  // indices into blobs to keep in blob_cache_ after the commit
   };
   Staged staged_;
   size_t pump_turn_ = 0;  // which campaign heads the next Pump round
