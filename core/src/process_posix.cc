@@ -49,7 +49,14 @@ void SetNonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); 
 struct ChildSetup {
   const sigset_t* saved_mask;  // the parent's mask, restored before execve
   pid_t parent_pid;
-  int stdin_fd, stdout_fd, stderr_fd, exec_error_fd;
+  int stdin_fd, stdout_fd, stderr_fd;
+  // Where the child leaves errno when chdir or execve fails, before _exit.
+  // The vfork child shares the parent's memory and the parent resumes only
+  // once the child has executed or exited, so the parent reads them after
+  // vfork returns: no pipe (pipe2, two closes and a read per child) is needed.
+  // volatile: the stores happen on a path the compiler does not see return.
+  volatile int* chdir_errno;
+  volatile int* exec_errno;
   const char* cwd;  // nullptr: stay in the parent's directory
   const char* exe;
   char* const* argv;
@@ -89,16 +96,14 @@ struct ChildSetup {
     setrlimit(RLIMIT_FSIZE, &lim);
   }
   if (c.cwd != nullptr && chdir(c.cwd) != 0) {
-    int e = errno;
-    (void)!write(c.exec_error_fd, &e, sizeof e);
+    *c.chdir_errno = errno;
     _exit(127);
   }
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigaction(SIGPIPE, &dfl, nullptr);
   execve(c.exe, c.argv, c.envp);
-  int e = errno;
-  (void)!write(c.exec_error_fd, &e, sizeof e);
+  *c.exec_errno = errno;
   _exit(127);
 }
 
@@ -193,16 +198,11 @@ SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, in
     c.error = "empty argv";
     return c;
   }
-  std::string exe = FindExecutable(spec.argv[0]);
+  // A path is left to execve, whose errno names what is wrong with it; only a
+  // bare name is looked up in PATH here (a path walk per child otherwise).
+  std::string exe = spec.argv[0].find('/') != std::string::npos ? spec.argv[0] : FindExecutable(spec.argv[0]);
   if (exe.empty()) {
     c.error = "executable not found: " + spec.argv[0];
-    return c;
-  }
-  // The exec pipe is close-on-exec: EOF tells the parent the child executed,
-  // an errno on it that it did not.
-  int exec_pipe[2] = {-1, -1};
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    c.error = std::string("pipe: ") + strerror(errno);
     return c;
   }
   std::vector<std::string> env_storage;
@@ -221,16 +221,15 @@ SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, in
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
-  const ChildSetup child{&saved,        parent_pid,    stdin_fd,      stdout_fd,     stderr_fd,
-                         exec_pipe[1],  spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
-                         exe.c_str(),   argv_c.data(), env_c.data(),  file_size_limit};
+  volatile int chdir_errno = 0, exec_errno = 0;
+  const ChildSetup child{&saved,       parent_pid,  stdin_fd,     stdout_fd,     stderr_fd,
+                         &chdir_errno, &exec_errno, spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
+                         exe.c_str(),  argv_c.data(), env_c.data(), file_size_limit};
   pid_t pid = vfork();
   if (pid < 0) {
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &saved, nullptr);
     c.error = std::string("fork: ") + strerror(e);
-    close(exec_pipe[0]);
-    close(exec_pipe[1]);
     return c;
   }
   if (pid == 0) ExecChild(child);
@@ -240,14 +239,10 @@ SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, in
     std::lock_guard<std::mutex> lock(g_live_mu);
     g_live_groups.insert(pid);
   }
-  close(exec_pipe[1]);
-  // vfork returned, so the child has executed or is about to _exit: the read
-  // does not wait for the program to run.
-  int exec_errno = 0;
-  ssize_t en = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
-  close(exec_pipe[0]);
-  if (en == sizeof exec_errno) {
-    c.error = std::string("exec ") + exe + ": " + strerror(exec_errno);
+  // vfork returned, so the child has executed (both errnos untouched) or
+  // stored one and exited.
+  if (const int ce = chdir_errno, ee = exec_errno; ce != 0 || ee != 0) {
+    c.error = ce != 0 ? "chdir " + spec.cwd + ": " + strerror(ce) : "exec " + exe + ": " + strerror(ee);
     waitpid(pid, nullptr, 0);
     ForgetChild(pid);
     return c;

@@ -1,6 +1,9 @@
 #include <catch.hpp>
 
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -97,11 +100,39 @@ TEST_CASE("an async child past its limit gets SIGTERM, then SIGKILL after the gr
 }
 
 TEST_CASE("an async child that cannot start completes once with the reason", "[workers][fault]") {
+  // The vfork child reports a failed chdir or execve through memory it
+  // shares with the parent (no pipe): each reason reaches the result.
   ProcessSpec spec;
-  spec.argv = {"/nonexistent/ksearch-evaluate"};
-  ProcessResult r = RunOne(spec);
-  CHECK_FALSE(r.started);
-  CHECK(r.error.find("not found") != std::string::npos);
+  SECTION("a path that does not exist") {
+    spec.argv = {"/nonexistent/ksearch-evaluate"};
+    ProcessResult r = RunOne(spec);
+    CHECK_FALSE(r.started);
+    CHECK(r.error == "exec /nonexistent/ksearch-evaluate: " + std::string(strerror(ENOENT)));
+  }
+  SECTION("a file that is not executable") {
+    char path[] = "/tmp/ksearch-not-executable-XXXXXX";
+    const int fd = mkstemp(path);  // mode 0600
+    REQUIRE(fd >= 0);
+    close(fd);
+    spec.argv = {path};
+    ProcessResult r = RunOne(spec);
+    unlink(path);
+    CHECK_FALSE(r.started);
+    CHECK(r.error == "exec " + std::string(path) + ": " + strerror(EACCES));
+  }
+  SECTION("a working directory that does not exist") {
+    spec.argv = {"/bin/true"};
+    spec.cwd = "/nonexistent/dir";
+    ProcessResult r = RunOne(spec);
+    CHECK_FALSE(r.started);
+    CHECK(r.error == "chdir /nonexistent/dir: " + std::string(strerror(ENOENT)));
+  }
+  SECTION("a bare name that is not on PATH") {
+    spec.argv = {"ksearch-no-such-tool"};
+    ProcessResult r = RunOne(spec);
+    CHECK_FALSE(r.started);
+    CHECK(r.error == "executable not found: ksearch-no-such-tool");
+  }
 }
 
 TEST_CASE("async children run side by side, each completing once with its own output", "[workers]") {
