@@ -183,6 +183,8 @@ void CampaignService::MaybeFinishCampaign(Live& live, const planner::NextStep& s
                                      json{{"state", "finished"},
                                           {"reason", std::string(planner::StopReasonName(step.reason))},
                                           {"detail", step.detail}})};
+  // Refused, it is not observed either: the campaign stays running and the
+  // next Pump comes here again.
   (void)AppendAndObserve(batch);
 }
 
@@ -246,7 +248,7 @@ void CampaignService::OnProposal(std::shared_ptr<Attempt> a, ProposalOutput out)
     metrics_.Add("ksearch_llm_cost_usd_total", p.value("cost_usd", 0.0));
     calls.push_back(MakeEvent(a->live->id, a->id, event_kind::kLlmCall, std::move(p)));
   }
-  if (!calls.empty()) (void)AppendAndObserve(calls, blobs);
+  if (!calls.empty()) Record(std::move(calls), std::move(blobs));
   if (!out.ok) {
     Finish(a, out.failure);
     return;
@@ -463,7 +465,7 @@ void CampaignService::RecordRemeasure(Live& live, std::shared_ptr<Remeasure> job
       }
     }
   }
-  (void)AppendAndObserve(batch);
+  Record(std::move(batch));
   ContinueRemeasure(live, job, again);
 }
 
@@ -532,7 +534,7 @@ void CampaignService::RecordReferenceSample(Live& live, std::shared_ptr<Remeasur
     payload["detail"] = "reference sample failed: " + run.verdict.ToString() + " " + run.verdict.detail;
   }
   std::vector<Event> batch{MakeEvent(live.id, "", event_kind::kRemeasured, std::move(payload))};
-  (void)AppendAndObserve(batch);
+  Record(std::move(batch));
   ContinueRemeasure(live, job, true);
 }
 
@@ -626,8 +628,7 @@ void CampaignService::MeasureBaseline(Live& live) {
     Live* l = FindLive(id);
     if (!l) return;
     l->baseline_in_flight = false;
-    std::vector<Event> batch{MakeEvent(id, "", kBaselineMeasured, std::move(payload))};
-    (void)AppendAndObserve(batch);
+    Record({MakeEvent(id, "", kBaselineMeasured, std::move(payload))});
     NotifyIfIdle();
     // The campaign may have been waiting only for the baseline to end.
     boost::asio::post(io_, [this] { Pump(); });

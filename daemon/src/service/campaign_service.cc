@@ -80,11 +80,7 @@ Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::
     staged_.events.assign(std::make_move_iterator(events.begin()),
                           std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(staged)));
     events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(staged));
-    std::set<std::string> paused;
-    for (const Event& e : staged_.events)
-      if (paused.insert(e.campaign_id).second)
-        fold_.Observe(MakeEvent(e.campaign_id, "", event_kind::kCampaignState,
-                                json{{"state", "paused"}, {"reason", "log write failed: " + s.ToString()}}));
+    PauseStagedCampaigns(s);
     return s;
   }
   // Built sources may become members, and then parents: kept once the log holds them.
@@ -110,6 +106,26 @@ void CampaignService::Stage(std::vector<Event> events, std::vector<Blob> blobs, 
   if (cache_source && !blobs.empty()) staged_.cache_sources.push_back(staged_.blobs.size());
   staged_.blobs.insert(staged_.blobs.end(), std::make_move_iterator(blobs.begin()),
                        std::make_move_iterator(blobs.end()));
+}
+
+void CampaignService::Record(std::vector<Event> events, std::vector<Blob> blobs) {
+  Status s = AppendAndObserve(events, blobs);
+  if (s.ok()) return;
+  // AppendAndObserve gave back the staged batches and paused their campaigns;
+  // these join them, in order, and pause theirs.
+  Stage(std::move(events), std::move(blobs), false);
+  PauseStagedCampaigns(s);
+}
+
+void CampaignService::PauseStagedCampaigns(const Status& refusal) {
+  std::set<std::string> campaigns;
+  for (const Event& e : staged_.events) campaigns.insert(e.campaign_id);
+  for (const std::string& id : campaigns) {
+    const CampaignFacts* c = fold_.campaign(id);
+    if (c == nullptr || c->state != "running") continue;
+    fold_.Observe(MakeEvent(id, "", event_kind::kCampaignState,
+                            json{{"state", "paused"}, {"reason", "log write failed: " + refusal.ToString()}}));
+  }
 }
 
 void CampaignService::CommitStaged() {

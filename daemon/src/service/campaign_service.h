@@ -100,10 +100,20 @@ class CampaignService final : public ControlPlane {
   // `cache_source`: blobs[0] is a source to keep in blob_cache_ once the log
   // holds it.
   void Stage(std::vector<Event> events, std::vector<Blob> blobs, bool cache_source);
+  // Events that must reach the log even when it refuses them now (an LLM
+  // call's record and its cost, re-measurements, a promotion, the baseline):
+  // appended with what is staged, or, if the log refuses the transaction,
+  // staged as Stage() does (folded in now, retried by the next append) and
+  // their campaigns paused. So the state the io thread acts on is always the
+  // log's future content, never something the log dropped.
+  void Record(std::vector<Event> events, std::vector<Blob> blobs = {});
   // Appends whatever is still staged, alone. Called where the io thread's work
   // for a finished attempt ends (the end of Pump), before the service reports
   // itself idle, and at shutdown.
   void CommitStaged();
+  // After the log refused a transaction: each campaign with an event staged
+  // stops starting attempts (an in-memory campaign_state, not logged).
+  void PauseStagedCampaigns(const Status& refusal);
   void Pump();
   void PumpCampaigns();
   bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did

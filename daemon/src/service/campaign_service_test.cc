@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -167,7 +168,8 @@ class ScriptedEngine final : public ProposalEngine {
 
 // The log as the service sees it: the real one, with the event kinds of each
 // committed transaction recorded, and a fault switch: the Nth append that
-// carries an attempt_finished fails without writing, as on a full disk.
+// carries an event matching `fail_event` fails without writing, as on a full
+// disk.
 class RecordingLog final : public experiment_log::ExperimentLog {
  public:
   explicit RecordingLog(experiment_log::ExperimentLog& inner) : ExperimentLog(inner.path()), inner_(inner) {}
@@ -175,9 +177,9 @@ class RecordingLog final : public experiment_log::ExperimentLog {
   Status Append(std::vector<Event>& events, const std::vector<Blob>& blobs) override {
     std::vector<std::string> kinds;
     for (const Event& e : events) kinds.push_back(e.kind);
-    if (std::count(kinds.begin(), kinds.end(), "attempt_finished") > 0 && ++terminal_appends == fail_terminal_append) {
+    if (std::any_of(events.begin(), events.end(), fail_event) && ++matching_appends == fail_nth) {
       for (const Event& e : events)
-        if (e.kind == "attempt_finished") refused_ends.push_back(e.attempt_id);
+        if (fail_event(e)) refused.push_back(e);
       return Status::IoError("injected: database or disk is full");
     }
     Status s = inner_.Append(events, blobs);
@@ -197,9 +199,10 @@ class RecordingLog final : public experiment_log::ExperimentLog {
   }
 
   std::vector<std::vector<std::string>> transactions;  // committed, in order
-  int fail_terminal_append = 0;  // the Nth append carrying an attempt_finished fails (1-based; 0: none)
-  int terminal_appends = 0;
-  std::vector<std::string> refused_ends;  // the attempts whose attempt_finished the failed append carried
+  std::function<bool(const Event&)> fail_event = [](const Event& e) { return e.kind == "attempt_finished"; };
+  int fail_nth = 0;  // the Nth append carrying a matching event fails (1-based; 0: none)
+  int matching_appends = 0;
+  std::vector<Event> refused;  // the matching events the failed append carried
 
  private:
   experiment_log::ExperimentLog& inner_;
@@ -520,7 +523,7 @@ TEST_CASE("a finished attempt's last batch is committed with the start of the at
 TEST_CASE("a last batch the log refuses pauses its campaign and is committed by a later append, not lost",
           "[daemon][log][fault]") {
   Harness h({});
-  h.recorder->fail_terminal_append = 5;  // after the seed's three evaluations: a proposal's end
+  h.recorder->fail_nth = 5;  // after the seed's three evaluations: a proposal's end
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("full", 8), "full.yaml").ok());
   json status = json::object();
   for (int i = 0; i < 3000 && status.value("state", "") != "paused"; ++i) {
@@ -528,8 +531,8 @@ TEST_CASE("a last batch the log refuses pauses its campaign and is committed by 
     status = *h.service->CampaignStatus("full");
   }
   CHECK(status.value("state", "") == "paused");
-  REQUIRE(h.recorder->refused_ends.size() == 1);
-  const std::string refused = h.recorder->refused_ends.front();
+  REQUIRE(h.recorder->refused.size() == 1);
+  const std::string refused = h.recorder->refused.front().attempt_id;
   // Paused: nothing new starts (the attempt in flight may still end).
   for (int i = 0; i < 25; ++i) h.io.run_for(std::chrono::milliseconds(20));
   const size_t started_when_paused = h.Events("full", "attempt_started").size();
@@ -547,5 +550,51 @@ TEST_CASE("a last batch the log refuses pauses its campaign and is committed by 
     ends_of_refused += e.attempt_id == refused;
   }
   CHECK(ends_of_refused == 1);
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("a re-measurement the log refuses is kept, acted on, and committed later in its place",
+          "[daemon][log][remeasure][fault]") {
+  // The scripts of the provisional-parent test: c's re-measurement asks for
+  // a reference sample of u. The log refuses u's sample. It was acted on
+  // (c is judged against it) and lands later, once, before c's final sample:
+  // the log reads as it does without the fault.
+  Harness h({{{"", 0}, {"u", "99.0,99.2"}}, {{"u", 0}, {"c", "97.6"}}});
+  h.recorder->fail_event = [](const Event& e) {
+    return e.kind == "remeasured" && e.payload.value("reference", false);
+  };
+  h.recorder->fail_nth = 1;
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("refref", 9), "refref.yaml").ok());
+  json status = json::object();
+  for (int i = 0; i < 3000 && status.value("state", "") != "paused"; ++i) {
+    h.io.run_for(std::chrono::milliseconds(20));
+    status = *h.service->CampaignStatus("refref");
+  }
+  REQUIRE(h.recorder->refused.size() == 1);
+  CHECK(h.recorder->refused.front().payload.value("reference", false));
+  CHECK(status.value("state", "") == "paused");
+  REQUIRE(h.service->ResumeCampaign("refref").ok());
+  CHECK(h.RunCampaign("refref").value("state", "") == "finished");
+
+  const auto members = h.MembersOf("refref");
+  auto id_of = members.id_of;
+  REQUIRE(id_of.count("u"));
+  REQUIRE(id_of.count("c"));
+  const std::vector<json> sequence = h.RemeasuredFor("refref", id_of["c"]);
+  REQUIRE(sequence.size() == 3);
+  CHECK(sequence[0].value("candidate", "") == id_of["c"]);
+  CHECK_FALSE(sequence[0].value("final", true));
+  CHECK(sequence[1].value("candidate", "") == id_of["u"]);
+  CHECK(sequence[1].value("reference", false));
+  CHECK(sequence[1].value("time_us", 0.0) == 99.2);
+  CHECK(sequence[2].value("candidate", "") == id_of["c"]);
+  CHECK(sequence[2].value("final", false));
+  CHECK(sequence[2].value("agrees", false));
+  CHECK(sequence[2].value("detail", "").find("vs parent 99.20 us") != std::string::npos);
+  auto best = h.service->Best("refref");
+  REQUIRE(best.ok());
+  CHECK(best->value("candidate", "") == id_of["c"]);
+  CHECK(h.backend.RunsOf("u") == 2);  // the refused sample was not taken again
+  CheckOneEndPerAttempt(h, "refref");
   h.CheckLogVerifies();
 }
