@@ -1,20 +1,25 @@
 #include "ksearch/planner/patch.h"
 
 #include <cctype>
-#include <sstream>
 #include <string_view>
 
 namespace ksearch::planner {
 
 namespace {
 
-std::vector<std::string> SplitLines(const std::string& s) {
+// The lines of `s` as std::getline reads them (a last newline ends the last
+// line and does not start another), each without a trailing '\r'. No stream:
+// this runs on every reply and every patched source.
+std::vector<std::string> SplitLines(std::string_view s) {
   std::vector<std::string> out;
-  std::string line;
-  std::istringstream in(s);
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    out.push_back(line);
+  size_t begin = 0;
+  while (begin < s.size()) {
+    const size_t nl = s.find('\n', begin);
+    const size_t end = nl == std::string_view::npos ? s.size() : nl;
+    std::string_view line = s.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    out.emplace_back(line);
+    begin = end + 1;
   }
   return out;
 }

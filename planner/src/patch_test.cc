@@ -137,3 +137,32 @@ TEST_CASE("markers are read through surrounding whitespace, not through gaps ins
   REQUIRE_FALSE(blank.ok());
   CHECK(blank.status().message().find("empty search part") != std::string::npos);
 }
+
+TEST_CASE("a CRLF reply with blank lines splits as a LF one does", "[planner][patch]") {
+  // Lines end at '\n' with any '\r' before it dropped; a blank line is a
+  // line; a last newline does not make one more.
+  std::string lf = "Summary: blank lines kept\n<<<<<<< SEARCH\n  if (i < n) {\n\n=======\n  if (i < n) {\n"
+                   "    // checked\n\n>>>>>>> REPLACE\n";
+  std::string crlf;
+  for (char c : lf) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  auto a = ParseReply(lf);
+  auto b = ParseReply(crlf);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->summary == "blank lines kept");
+  CHECK(b->summary == a->summary);
+  REQUIRE(a->blocks.size() == 1);
+  REQUIRE(b->blocks.size() == 1);
+  CHECK(a->blocks[0].search == "  if (i < n) {\n");
+  CHECK(a->blocks[0].replace == "  if (i < n) {\n    // checked\n");
+  CHECK(b->blocks[0].search == a->blocks[0].search);
+  CHECK(b->blocks[0].replace == a->blocks[0].replace);
+  // A reply without a last newline reads the same.
+  lf.pop_back();
+  auto c = ParseReply(lf);
+  REQUIRE(c.ok());
+  CHECK(c->blocks[0].replace == a->blocks[0].replace);
+}
