@@ -369,21 +369,15 @@ struct Harness {
 };
 
 
-}  // namespace
-
-TEST_CASE("the daemon measures a provisional parent when its child's test asks for it", "[daemon][remeasure]") {
-  // u: 1% faster than the seed (no_gain), one sample 99.0, later ones 99.2.
-  // c: u's child, 1.6% faster than u and 2.4% than the seed: its test against
-  // u's one sample is inconclusive, so u is measured again before c's next
-  // sample (planner_test has the arithmetic).
-  Harness h({{{"", 0}, {"u", "99.0,99.2"}}, {{"u", 0}, {"c", "97.6"}}});
-  auto [id_of, attempt_of] = h.RunOneAxisCampaign("ref", 9);
+// What the provisional-parent scripts ({"", 0} -> u at 99.0 then 99.2;
+// {u, 0} -> c at 97.6) leave in the log: c's re-measurement is a sample
+// asking for u first, u's sample (reference), then c's agreeing final
+// sample, and c becomes the best.
+void CheckProvisionalParentLog(Harness& h, const std::string& campaign, Harness::Members members) {
+  auto& [id_of, attempt_of] = members;
   REQUIRE(id_of.count("u"));
   REQUIRE(id_of.count("c"));
-
-  // c's re-measurement: a sample asking for u first, u's sample (reference),
-  // then c's agreeing final sample, and c becomes the best.
-  const std::vector<json> sequence = h.RemeasuredFor("ref", id_of["c"]);
+  const std::vector<json> sequence = h.RemeasuredFor(campaign, id_of["c"]);
   REQUIRE(sequence.size() == 3);
   CHECK(sequence[0].value("candidate", "") == id_of["c"]);
   CHECK_FALSE(sequence[0].value("final", true));
@@ -399,9 +393,20 @@ TEST_CASE("the daemon measures a provisional parent when its child's test asks f
   CHECK(sequence[2].value("final", false));
   CHECK(sequence[2].value("agrees", false));
   CHECK(sequence[2].value("detail", "").find("vs parent 99.20 us") != std::string::npos);
-  auto best = h.service->Best("ref");
+  auto best = h.service->Best(campaign);
   REQUIRE(best.ok());
   CHECK(best->value("candidate", "") == id_of["c"]);
+}
+
+}  // namespace
+
+TEST_CASE("the daemon measures a provisional parent when its child's test asks for it", "[daemon][remeasure]") {
+  // u: 1% faster than the seed (no_gain), one sample 99.0, later ones 99.2.
+  // c: u's child, 1.6% faster than u and 2.4% than the seed: its test against
+  // u's one sample is inconclusive, so u is measured again before c's next
+  // sample (planner_test has the arithmetic).
+  Harness h({{{"", 0}, {"u", "99.0,99.2"}}, {{"u", 0}, {"c", "97.6"}}});
+  CheckProvisionalParentLog(h, "ref", h.RunOneAxisCampaign("ref", 9));
   // u ran twice: its attempt and the reference sample.
   CHECK(h.backend.RunsOf("u") == 2);
   h.CheckLogVerifies();
@@ -576,24 +581,7 @@ TEST_CASE("a re-measurement the log refuses is kept, acted on, and committed lat
   REQUIRE(h.service->ResumeCampaign("refref").ok());
   CHECK(h.RunCampaign("refref").value("state", "") == "finished");
 
-  const auto members = h.MembersOf("refref");
-  auto id_of = members.id_of;
-  REQUIRE(id_of.count("u"));
-  REQUIRE(id_of.count("c"));
-  const std::vector<json> sequence = h.RemeasuredFor("refref", id_of["c"]);
-  REQUIRE(sequence.size() == 3);
-  CHECK(sequence[0].value("candidate", "") == id_of["c"]);
-  CHECK_FALSE(sequence[0].value("final", true));
-  CHECK(sequence[1].value("candidate", "") == id_of["u"]);
-  CHECK(sequence[1].value("reference", false));
-  CHECK(sequence[1].value("time_us", 0.0) == 99.2);
-  CHECK(sequence[2].value("candidate", "") == id_of["c"]);
-  CHECK(sequence[2].value("final", false));
-  CHECK(sequence[2].value("agrees", false));
-  CHECK(sequence[2].value("detail", "").find("vs parent 99.20 us") != std::string::npos);
-  auto best = h.service->Best("refref");
-  REQUIRE(best.ok());
-  CHECK(best->value("candidate", "") == id_of["c"]);
+  CheckProvisionalParentLog(h, "refref", h.MembersOf("refref"));
   CHECK(h.backend.RunsOf("u") == 2);  // the refused sample was not taken again
   CheckOneEndPerAttempt(h, "refref");
   h.CheckLogVerifies();
