@@ -165,4 +165,11 @@ TEST_CASE("a CRLF reply with blank lines splits as a LF one does", "[planner][pa
   auto c = ParseReply(lf);
   REQUIRE(c.ok());
   CHECK(c->blocks[0].replace == a->blocks[0].replace);
+  // A source's last newline ends its last line and adds none: a line-wise
+  // (whitespace-drifted) patch keeps the source's ending as it was.
+  auto drifted = ParseReply(Reply("a\n b", "a\n b2"));  // the source's "  b" drifted to " b"
+  REQUIRE(drifted.ok());
+  auto patched = ApplyReply("a\n  b\nc\n", *drifted);
+  REQUIRE(patched.ok());
+  CHECK(*patched == "a\n b2\nc\n");
 }

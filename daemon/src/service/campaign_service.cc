@@ -109,12 +109,10 @@ void CampaignService::Stage(std::vector<Event> events, std::vector<Blob> blobs, 
 }
 
 void CampaignService::Record(std::vector<Event> events, std::vector<Blob> blobs) {
-  Status s = AppendAndObserve(events, blobs);
-  if (s.ok()) return;
-  // AppendAndObserve gave back the staged batches and paused their campaigns;
-  // these join them, in order, and pause theirs.
+  // The staging mechanism does it all: the commit keeps what the log refuses
+  // and pauses its campaigns.
   Stage(std::move(events), std::move(blobs), false);
-  PauseStagedCampaigns(s);
+  CommitStaged();
 }
 
 void CampaignService::PauseStagedCampaigns(const Status& refusal) {

@@ -102,10 +102,10 @@ class CampaignService final : public ControlPlane {
   void Stage(std::vector<Event> events, std::vector<Blob> blobs, bool cache_source);
   // Events that must reach the log even when it refuses them now (an LLM
   // call's record and its cost, re-measurements, a promotion, the baseline):
-  // appended with what is staged, or, if the log refuses the transaction,
-  // staged as Stage() does (folded in now, retried by the next append) and
-  // their campaigns paused. So the state the io thread acts on is always the
-  // log's future content, never something the log dropped.
+  // staged (folded in now) and committed at once with what was staged before;
+  // what the log refuses stays staged, its campaigns paused, and the next
+  // append retries it. So the state the io thread acts on is always the log's
+  // future content, never something the log dropped.
   void Record(std::vector<Event> events, std::vector<Blob> blobs = {});
   // Appends whatever is still staged, alone. Called where the io thread's work
   // for a finished attempt ends (the end of Pump), before the service reports
