@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The daemon's CPU per attempt over a window aligned to attempt ends, and its CPU while nothing happens.
 
-    bench/daemon/aligned_window.py SAMPLES.json[.gz] KSEARCH.db[.gz] [--warmup 60] [--seconds 230]
+    bench/daemon/aligned_window.py SAMPLES.json[.gz] KSEARCH.db[.gz] [--warmup 60] [--seconds S]
 
 throughput.py divides a fixed window's CPU by the attempts that ended in it. With 13-15 attempts
 of 10-12 s each in a 170 s window, one attempt more or less is 7% of the figure, whatever the
@@ -55,7 +55,9 @@ def main():
     p.add_argument("samples")
     p.add_argument("db")
     p.add_argument("--warmup", type=float, default=60, help="seconds after the first sample where the window starts")
-    p.add_argument("--seconds", type=float, default=230, help="seconds after the first sample where it ends")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="seconds after the first sample where it ends (default: the last sample, so the "
+                        "whole run after the warm-up; a fixed default once cut 420 s runs to 170 s)")
     a = p.parse_args()
     with open_text(a.samples) as f:
         samples = [s for s in json.load(f) if "error" not in s and s.get("cpu_ns") is not None]
@@ -63,6 +65,7 @@ def main():
         sys.exit("aligned_window: fewer than two samples with the daemon's CPU")
     events = event_times(a.db)
     start = samples[0]["wall_unix"] - samples[0]["t"]  # wall time of throughput.py's t = 0
+    seconds = a.seconds if a.seconds is not None else samples[-1]["t"]
 
     quiet_ms, quiet_n, other_ms, other_n = 0.0, 0, 0.0, 0
     for before, after in zip(samples, samples[1:]):
@@ -76,7 +79,7 @@ def main():
     print(f"seconds with no event logged and no scrape: {quiet_n}, {quiet_ms:.3f} ms of CPU in all "
           f"({quiet_ms / max(quiet_n, 1) * 1000:.1f} us per second); the other {other_n} seconds: {other_ms:.2f} ms")
 
-    ends = [t for t, kind in events if kind == "attempt_finished" and start + a.warmup < t <= start + a.seconds]
+    ends = [t for t, kind in events if kind == "attempt_finished" and start + a.warmup < t <= start + seconds]
     if len(ends) < 2:
         sys.exit("aligned_window: fewer than two attempts ended in the window")
 

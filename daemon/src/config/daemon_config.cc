@@ -73,7 +73,7 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   if (!root.IsDefined() || root.IsNull()) return c;
   KS_RETURN_IF_ERROR(CheckKeys(err, root, "",
                                {"listen", "token_file", "database", "work_dir", "campaigns_dir",
-                                "tasks_dir", "endpoints_file", "axes_file", "isa_dir", "skills_dir", "shutdown_grace_s",
+                                "tasks_dir", "endpoints_file", "axes_file", "isa_dir", "skills_dir", "shutdown_grace_s", "log_retry_s",
                                 "max_request_bytes", "workers", "defaults", "proposals_per_slot", "max_attempts_in_flight",
                                 "endpoints", "replay"}));
   c.yaml_text = yaml_text;
@@ -114,6 +114,10 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   if (auto n = root["shutdown_grace_s"]) {
     KS_RETURN_IF_ERROR(Read(err, n, "shutdown_grace_s", c.shutdown_grace_s));
     if (c.shutdown_grace_s <= 0) return err.At(n, "shutdown_grace_s", "must be > 0");
+  }
+  if (auto n = root["log_retry_s"]) {
+    KS_RETURN_IF_ERROR(Read(err, n, "log_retry_s", c.log_retry_s));
+    if (!(c.log_retry_s >= 0) || c.log_retry_s > 86400) return err.At(n, "log_retry_s", "must be 0..86400");
   }
   if (auto n = root["max_request_bytes"]) {
     KS_RETURN_IF_ERROR(Read(err, n, "max_request_bytes", c.max_request_bytes));

@@ -59,6 +59,11 @@ struct DaemonConfig {
   std::string isa_dir;              // ISA corpus root ("" = built-in location)
   std::string skills_dir;           // skills tree ("" = built-in location)
   double shutdown_grace_s = 20;
+  // After the log refuses a write (disk full, a read-only file), the daemon
+  // tries again every log_retry_s seconds and resumes the campaigns the
+  // refusal paused once a write succeeds; 0: only `ksearch campaign resume`
+  // (or a restart) does.
+  double log_retry_s = 30;
   size_t max_request_bytes = 1 << 20;
   WorkersConfig workers;
   std::vector<ReplaySource> replay;

@@ -17,6 +17,7 @@ workers:
   canary_arch: sm_90a
   canary_host: true
 max_attempts_in_flight: 1
+log_retry_s: 5
 defaults:
   run_timeout_s: 30
   profile: always
@@ -37,6 +38,10 @@ endpoints:
   CHECK(c->workers.canary_arch == "sm_90a");
   CHECK(c->workers.canary_host);
   CHECK(c->workers.canary_every == 200);  // the default
+  CHECK(c->log_retry_s == 5);
+  auto defaults = ParseDaemonConfig("listen: 127.0.0.1:9000\n", "/etc/ksearch/daemon.yaml");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->log_retry_s == 30);
   CHECK(c->max_attempts_in_flight == 1);
   CHECK(c->defaults.profile == "always");
   REQUIRE(c->replay.size() == 1);
@@ -60,6 +65,7 @@ TEST_CASE("config errors name the file, the line and the key", "[daemon][config]
       {"workers:\n  host_slots: 1\n  canary_task: ../etc\n", "d.yaml:3: workers.canary_task: must name a task folder"},
       {"workers:\n  canary_host: maybe\n", "d.yaml:2: workers.canary_host: has the wrong type"},
       {"workers:\n  canary_every: 0\n", "d.yaml:2: workers.canary_every: must be >= 1"},
+      {"database: x.db\nlog_retry_s: -1\n", "d.yaml:2: log_retry_s: must be 0..86400"},
   };
   for (const auto& c : cases) {
     auto r = ParseDaemonConfig(c.yaml, "d.yaml");

@@ -20,6 +20,11 @@ namespace ksearch::daemon {
 
 using nlohmann::json;
 
+namespace {
+// The state_reason of a campaign a refused log write paused (in memory only).
+constexpr std::string_view kRefusedWriteReason = "log write failed: ";
+}  // namespace
+
 CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
                                  experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
                                  ProposalEngine& engine, planner::AxisCatalogue catalogue,
@@ -47,6 +52,10 @@ CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig
                     "1 while a slot takes work; 0 once a failed or drifting canary took it out of service.");
   metrics_.Describe("ksearch_slot_canaries_total", "counter", "Canary runs on each slot.");
   metrics_.Describe("ksearch_slot_canary_time_us", "gauge", "The last canary time on each slot (microseconds).");
+  metrics_.Describe("ksearch_log_refused_writes_total", "counter",
+                    "Appends the experiment log refused (disk full, read-only file); what they held stays staged "
+                    "and is retried every log_retry_s seconds.");
+  metrics_.Set("ksearch_log_refused_writes_total", 0);
   metrics_.Describe("ksearch_blob_cache_lookups_total", "counter",
                     "Log blobs (parent sources, specs) asked of the io thread's cache, by result: a miss reads the log.");
 }
@@ -81,6 +90,8 @@ Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::
                           std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(staged)));
     events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(staged));
     PauseStagedCampaigns(s);
+    metrics_.Add("ksearch_log_refused_writes_total", 1);
+    ArmLogRetry();
     return s;
   }
   // Built sources may become members, and then parents: kept once the log holds them.
@@ -122,8 +133,39 @@ void CampaignService::PauseStagedCampaigns(const Status& refusal) {
     const CampaignFacts* c = fold_.campaign(id);
     if (c == nullptr || c->state != "running") continue;
     fold_.Observe(MakeEvent(id, "", event_kind::kCampaignState,
-                            json{{"state", "paused"}, {"reason", "log write failed: " + refusal.ToString()}}));
+                            json{{"state", "paused"}, {"reason", std::string(kRefusedWriteReason) + refusal.ToString()}}));
+    paused_by_refusal_.insert(id);
   }
+}
+
+void CampaignService::ArmLogRetry() {
+  if (config_.log_retry_s <= 0 || shutting_down_ || log_retry_timer_) return;
+  log_retry_timer_ = std::make_shared<boost::asio::steady_timer>(
+      io_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+               std::chrono::duration<double>(config_.log_retry_s)));
+  std::weak_ptr<boost::asio::steady_timer> armed = log_retry_timer_;
+  log_retry_timer_->async_wait([this, armed](const boost::system::error_code& ec) {
+    if (ec || armed.expired()) return;  // cancelled, or the service is gone
+    log_retry_timer_.reset();
+    RetryRefusedWrites();
+  });
+}
+
+void CampaignService::RetryRefusedWrites() {
+  if (shutting_down_) return;
+  std::vector<Event> resumes;
+  for (const std::string& id : paused_by_refusal_) {
+    const CampaignFacts* c = fold_.campaign(id);
+    if (c != nullptr && c->state == "paused" && c->state_reason.rfind(kRefusedWriteReason, 0) == 0)
+      resumes.push_back(MakeEvent(id, "", event_kind::kCampaignState,
+                                  json{{"state", "running"}, {"reason", "log writable again"}}));
+  }
+  if (!resumes.empty() || !staged_.events.empty()) {
+    // Refused again: AppendAndObserve armed the next retry.
+    if (!AppendAndObserve(resumes).ok()) return;
+  }
+  paused_by_refusal_.clear();
+  boost::asio::post(io_, [this] { Pump(); });
 }
 
 void CampaignService::CommitStaged() {
@@ -311,6 +353,8 @@ Status CampaignService::StopCampaign(const std::string& id) {
 
 void CampaignService::Shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
   shutting_down_ = true;
+  if (log_retry_timer_) log_retry_timer_->cancel();
+  log_retry_timer_.reset();
   engine_.CancelAll();
   CommitStaged();
   if (Idle()) {

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 
 #include "api/control_plane.h"
@@ -40,9 +41,7 @@
 #include "service/log_fold.h"
 #include "service/proposal_engine.h"
 
-namespace boost::asio {
-class io_context;
-}
+#include <boost/asio/steady_timer.hpp>
 
 namespace ksearch::daemon {
 
@@ -114,6 +113,14 @@ class CampaignService final : public ControlPlane {
   // After the log refused a transaction: each campaign with an event staged
   // stops starting attempts (an in-memory campaign_state, not logged).
   void PauseStagedCampaigns(const Status& refusal);
+  // After any refused append: RetryRefusedWrites in config_.log_retry_s
+  // seconds (once; a refused retry arms the next). Not with log_retry_s 0 or
+  // while shutting down.
+  void ArmLogRetry();
+  // Appends what is staged with a campaign_state{running, "log writable
+  // again"} for each campaign a refusal paused and nobody resumed since, then
+  // pumps (a start the log refused with nothing staged is tried again there).
+  void RetryRefusedWrites();
   void Pump();
   void PumpCampaigns();
   bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did
@@ -182,6 +189,12 @@ class CampaignService final : public ControlPlane {
     std::vector<size_t> cache_sources;  // indices into blobs to keep in blob_cache_ after the commit
   };
   Staged staged_;
+  // Campaigns PauseStagedCampaigns paused, for the retry to resume (a user's
+  // pause is logged with another reason and never resumed by it).
+  std::set<std::string> paused_by_refusal_;
+  // The pending retry of ArmLogRetry; its handler holds a weak_ptr, so one
+  // that outlives the service (already queued when it is destroyed) does nothing.
+  std::shared_ptr<boost::asio::steady_timer> log_retry_timer_;
   size_t pump_turn_ = 0;  // which campaign heads the next Pump round
   bool shutting_down_ = false;
   std::function<void()> on_idle_;

@@ -177,6 +177,10 @@ class RecordingLog final : public experiment_log::ExperimentLog {
   Status Append(std::vector<Event>& events, const std::vector<Blob>& blobs) override {
     std::vector<std::string> kinds;
     for (const Event& e : events) kinds.push_back(e.kind);
+    if (full) {  // a disk that stays full: every append fails
+      ++full_refusals;
+      return Status::IoError("injected: database or disk is full");
+    }
     if (std::any_of(events.begin(), events.end(), fail_event) && ++matching_appends == fail_nth) {
       for (const Event& e : events)
         if (fail_event(e)) refused.push_back(e);
@@ -184,6 +188,10 @@ class RecordingLog final : public experiment_log::ExperimentLog {
     }
     Status s = inner_.Append(events, blobs);
     if (s.ok()) transactions.push_back(std::move(kinds));
+    if (s.ok() && fill_after > 0 && std::any_of(events.begin(), events.end(), [](const Event& e) {
+          return e.kind == "attempt_finished";
+        }) && ++ends_before_full == fill_after)
+      full = true;
     return s;
   }
   Result<std::string> PutBlob(std::string_view content) override { return inner_.PutBlob(content); }
@@ -203,6 +211,10 @@ class RecordingLog final : public experiment_log::ExperimentLog {
   int fail_nth = 0;  // the Nth append carrying a matching event fails (1-based; 0: none)
   int matching_appends = 0;
   std::vector<Event> refused;  // the matching events the failed append carried
+  bool full = false;           // while set, every append fails
+  int full_refusals = 0;       // appends refused while `full`
+  int fill_after = 0;          // `full` is set once this many appends with an attempt_finished committed (0: never)
+  int ends_before_full = 0;
 
  private:
   experiment_log::ExperimentLog& inner_;
@@ -555,6 +567,75 @@ TEST_CASE("a last batch the log refuses pauses its campaign and is committed by 
     ends_of_refused += e.attempt_id == refused;
   }
   CHECK(ends_of_refused == 1);
+  h.CheckLogVerifies();
+}
+
+// Runs the io loop until `done` holds or `seconds` pass; whether it holds.
+bool RunUntil(Harness& h, const std::function<bool()>& done, int seconds = 60) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!done() && std::chrono::steady_clock::now() < deadline) h.io.run_for(std::chrono::milliseconds(20));
+  return done();
+}
+
+std::string StateOf(Harness& h, const std::string& id) {
+  auto s = h.service->CampaignStatus(id);
+  REQUIRE(s.ok());
+  return s->value("state", "");
+}
+
+TEST_CASE("the daemon retries a refused write on its own and resumes the campaigns the refusal paused",
+          "[daemon][log][fault]") {
+  Harness h({});
+  h.config.log_retry_s = 0.2;
+  h.RestartService();
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("held", 6), "held.yaml").ok());
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("disk", 8), "disk.yaml").ok());
+  REQUIRE(h.service->PauseCampaign("held").ok());  // the user's pause: logged, kept
+
+  // The disk fills after three attempts' ends: the next write is refused and
+  // "disk" pauses in memory.
+  h.recorder->fill_after = 3;
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "disk") == "paused"; }));
+  const json paused = *h.service->CampaignStatus("disk");
+  CHECK(paused.value("state_reason", "").find("log write failed") != std::string::npos);
+  // It stays full for a while: the daemon keeps trying, and nothing starts.
+  const int refusals = h.recorder->full_refusals;
+  REQUIRE(RunUntil(h, [&] { return h.recorder->full_refusals >= refusals + 3; }, 10));
+  CHECK(StateOf(h, "disk") == "paused");
+  CHECK(h.service->MetricsText().find("ksearch_log_refused_writes_total") != std::string::npos);
+
+  // Space comes back: no API call, the campaign resumes and finishes.
+  h.recorder->full = false;
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "disk") == "finished" && h.service->Idle(); }));
+  CHECK(h.Events("disk", "attempt_started").size() == 8);
+  CheckOneEndPerAttempt(h, "disk");
+  int resumed_by_retry = 0;
+  for (const Event& e : h.Events("disk", "campaign_state"))
+    resumed_by_retry += e.payload.value("state", "") == "running" && e.payload.value("reason", "") == "log writable again";
+  CHECK(resumed_by_retry == 1);
+  // The user's pause is the user's: the retry did not resume "held".
+  CHECK(StateOf(h, "held") == "paused");
+  for (const Event& e : h.Events("held", "campaign_state")) CHECK(e.payload.value("state", "") != "running");
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("with log_retry_s 0 a refusal's pause lasts until the user resumes", "[daemon][log][fault]") {
+  Harness h({});
+  h.config.log_retry_s = 0;
+  h.RestartService();
+  h.recorder->fill_after = 2;
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("manual", 6), "manual.yaml").ok());
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "manual") == "paused"; }));
+  const int refusals = h.recorder->full_refusals;
+  h.recorder->full = false;
+  // Five times the interval the retry test uses: no retry, no resume.
+  for (int i = 0; i < 50; ++i) h.io.run_for(std::chrono::milliseconds(20));
+  CHECK(h.recorder->full_refusals == refusals);
+  CHECK(StateOf(h, "manual") == "paused");
+  REQUIRE(h.service->ResumeCampaign("manual").ok());
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "manual") == "finished" && h.service->Idle(); }));
+  CHECK(h.Events("manual", "attempt_started").size() == 6);
+  CheckOneEndPerAttempt(h, "manual");
   h.CheckLogVerifies();
 }
 
