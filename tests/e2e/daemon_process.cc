@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "api/auth.h"
 #include "child_process.h"
@@ -32,6 +33,7 @@ DaemonProcess::DaemonProcess(const std::string& name, const std::string& extra_y
   dir_ = (fs::temp_directory_path() / ("ksearch-e2e-" + name + "-" + std::to_string(getpid()))).string();
   fs::remove_all(dir_);
   fs::create_directories(dir_);
+  db_ = dir_ + "/ksearch.db";
   std::ofstream(dir_ + "/daemon.yaml") << "listen: 127.0.0.1:0\n"
                                        << "token_file: token\n"
                                        << "database: ksearch.db\n"
@@ -41,6 +43,19 @@ DaemonProcess::DaemonProcess(const std::string& name, const std::string& extra_y
                                        << "workers: {gpus: none, host_slots: 1, compile_threads: 2}\n"
                                        << "shutdown_grace_s: 5\n"
                                        << extra_yaml;
+}
+
+void DaemonProcess::SetDatabase(const std::string& path) {
+  std::ifstream in(dir_ + "/daemon.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  const std::string line = "database: ksearch.db\n";
+  const auto at = yaml.find(line);
+  if (at == std::string::npos) throw std::logic_error("daemon.yaml has no default database line");
+  yaml.replace(at, line.size(), "database: " + path + "\n");
+  std::ofstream(dir_ + "/daemon.yaml") << yaml;
+  db_ = path;
 }
 
 DaemonProcess::~DaemonProcess() {

@@ -29,7 +29,9 @@ class DaemonProcess {
   bool running() const { return pid_ > 0; }
 
   const std::string& dir() const { return dir_; }
-  std::string db() const { return dir_ + "/ksearch.db"; }
+  const std::string& db() const { return db_; }
+  // Moves the log to `path` (before Start): the generated daemon.yaml names it.
+  void SetDatabase(const std::string& path);
   cli::ApiTarget target() const { return target_; }
 
   // Blocking API call; REQUIREs nothing (returns status 0 on connection failure).
@@ -41,6 +43,7 @@ class DaemonProcess {
 
  private:
   std::string dir_;
+  std::string db_;
   pid_t pid_ = -1;
   cli::ApiTarget target_;
 };

@@ -8,6 +8,8 @@
 
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "ksearch/core/file_text.h"
 #include "ksearch/evaluator/task.h"
 #include "ksearch/experiment_log/export.h"
@@ -91,6 +93,8 @@ Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::
     events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(staged));
     PauseStagedCampaigns(s);
     metrics_.Add("ksearch_log_refused_writes_total", 1);
+    spdlog::warn("ksearchd.log_refused error=\"{}\" kept_events={} paused_campaigns={} retry_in_s={}", s.ToString(),
+                 staged_.events.size(), paused_by_refusal_.size(), config_.log_retry_s);
     ArmLogRetry();
     return s;
   }
@@ -161,8 +165,10 @@ void CampaignService::RetryRefusedWrites() {
                                   json{{"state", "running"}, {"reason", "log writable again"}}));
   }
   if (!resumes.empty() || !staged_.events.empty()) {
+    const size_t resumed = resumes.size(), kept = staged_.events.size();
     // Refused again: AppendAndObserve armed the next retry.
     if (!AppendAndObserve(resumes).ok()) return;
+    spdlog::info("ksearchd.log_writable committed_kept_events={} resumed_campaigns={}", kept, resumed);
   }
   paused_by_refusal_.clear();
   boost::asio::post(io_, [this] { Pump(); });

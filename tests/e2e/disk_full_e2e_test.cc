@@ -1,0 +1,117 @@
+// A real full disk under a running daemon: the experiment log lives on a small
+// tmpfs that a filler file fills in the middle of a campaign, so SQLite's own
+// ENOSPC path (through the log's WAL write buffer) is what the daemon meets,
+// not an injected status. Mounting needs root (the CI box runs as root);
+// elsewhere the test says why it did not run and checks nothing.
+#include <catch.hpp>
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "e2e_util.h"
+
+using namespace ksearch;
+using namespace ksearch::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Unmounts on every way out of the test, failed REQUIREs included.
+struct TmpfsMount {
+  std::string dir;
+  bool mounted = false;
+  TmpfsMount(std::string d, const char* options) : dir(std::move(d)) {
+    std::filesystem::create_directories(dir);
+    mounted = mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options) == 0;
+  }
+  ~TmpfsMount() {
+    if (mounted) umount2(dir.c_str(), MNT_DETACH);
+  }
+};
+
+// Writes `path` until the file system refuses: the errno of the refusal.
+int FillUntilFull(const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return errno;
+  int err = 0;
+  for (size_t chunk : {size_t{1} << 20, size_t{4096}, size_t{1}}) {
+    const std::string bytes(chunk, 'x');
+    while (true) {
+      if (write(fd, bytes.data(), bytes.size()) < 0) {
+        err = errno;
+        break;
+      }
+    }
+  }
+  close(fd);
+  return err;
+}
+
+// The value of an unlabelled counter in a /metrics text; -1 when absent.
+double Counter(const std::string& metrics, const std::string& name) {
+  std::smatch m;
+  if (!std::regex_search(metrics, m, std::regex("\n" + name + " ([0-9.e+]+)"))) return -1;
+  return std::stod(m[1]);
+}
+
+}  // namespace
+
+TEST_CASE("a log whose disk fills up pauses its campaign, which resumes by itself once space is freed",
+          "[e2e][daemon][fault][disk]") {
+  DaemonProcess d("diskfull", "log_retry_s: 1\n");
+  TmpfsMount disk(d.dir() + "/logfs", "size=48m,mode=0700");
+  if (!disk.mounted) {
+    WARN("not run: mounting a tmpfs for the log failed (" << std::strerror(errno) << "); it needs root");
+    return;
+  }
+  d.SetDatabase(disk.dir + "/ksearch.db");  // the log alone on the small disk
+  REQUIRE(d.Start());
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-disk", 10)).status == 201);
+  auto before = WaitFor(d, "e2e-disk", [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; },
+                        300s);
+  REQUIRE(before.value("attempts_finished", 0) >= 2);
+
+  // The disk fills: the next commit fails inside SQLite and the campaign
+  // pauses, its refused events kept in memory.
+  REQUIRE(FillUntilFull(disk.dir + "/filler") == ENOSPC);
+  auto paused = WaitFor(d, "e2e-disk", [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
+  INFO(paused.dump(2));
+  REQUIRE(paused.value("state", "") == "paused");
+  CHECK(paused.value("state_reason", "").find("log write failed") != std::string::npos);
+  CHECK(paused.value("state_reason", "").find("full") != std::string::npos);  // SQLite's "database or disk is full"
+
+  // While it stays full the daemon keeps trying, once a second.
+  const double refused = Counter(d.Call("GET", "/metrics").raw, "ksearch_log_refused_writes_total");
+  CHECK(refused >= 1);
+  std::this_thread::sleep_for(3500ms);
+  CHECK(Counter(d.Call("GET", "/metrics").raw, "ksearch_log_refused_writes_total") >= refused + 2);
+  CHECK(d.Call("GET", "/v1/campaigns/e2e-disk").body.value("state", "") == "paused");
+
+  // Space comes back: nobody calls resume, and the campaign finishes.
+  std::filesystem::remove(disk.dir + "/filler");
+  auto status = WaitFor(d, "e2e-disk", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
+                        600s);
+  INFO(status.dump(2));
+  CHECK(status.value("state", "") == "finished");
+  CHECK(status.value("attempts_started", 0) == status.value("attempts_finished", -1));
+  CHECK(status.value("attempts_finished", 0) > before.value("attempts_finished", 0));
+  CHECK(d.Stop() == 0);
+
+  const LogAudit audit = CheckLogIntact(d);  // `ksearch log verify`; one start and one end per attempt
+  CHECK(audit.finished == status.value("attempts_finished", -1));
+  auto log = experiment_log::ExperimentLog::Open(d.db(), {.read_only = true});
+  REQUIRE(log.ok());
+  auto events = (*log)->ReadEvents();
+  REQUIRE(events.ok());
+  int resumed_by_retry = 0;
+  for (const Event& e : *events)
+    resumed_by_retry += e.kind == event_kind::kCampaignState && e.payload.value("reason", "") == "log writable again";
+  CHECK(resumed_by_retry == 1);
+}
