@@ -148,6 +148,11 @@ class PlannerState {
   // Attempts that ended interrupted (shutdown, restart): retried, so they do
   // not count against the attempts budget.
   int64_t attempts_interrupted = 0;
+  // Attempts that ended infra_error (a full disk, a broken evaluator, no slot
+  // in service): the machine failed, not the candidate, so they do not count
+  // against the attempts budget either. The daemon pauses a campaign after a
+  // few in a row (DaemonConfig::infra_pause_after), so they cannot run on.
+  int64_t attempts_infra_error = 0;
   double money_spent = 0;
   // A call was refused because it did not fit the money budget
   // (proposal_failed{budget}): the rest of the money cannot pay for one more.

@@ -37,6 +37,7 @@ nlohmann::json PlannerState::ToJson() const {
   j["last_event_ms"] = last_event_ms;
   j["attempts_started"] = attempts_started;
   j["attempts_interrupted"] = attempts_interrupted;
+  j["attempts_infra_error"] = attempts_infra_error;
   j["attempts_finished"] = attempts_finished;
   j["money_spent"] = money_spent;
   j["best_candidate"] = best_candidate;

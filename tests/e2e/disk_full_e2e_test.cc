@@ -12,7 +12,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "e2e_util.h"
@@ -114,4 +116,79 @@ TEST_CASE("a log whose disk fills up pauses its campaign, which resumes by itsel
   for (const Event& e : *events)
     resumed_by_retry += e.kind == event_kind::kCampaignState && e.payload.value("reason", "") == "log writable again";
   CHECK(resumed_by_retry == 1);
+}
+
+TEST_CASE("a full work disk pauses the campaign on infrastructure errors, not the candidates' failures",
+          "[e2e][daemon][fault][disk]") {
+  // The evaluations' folders (builds, runs) on a small tmpfs that fills: the
+  // linker's "No space left on device" must end attempts infra_error (not
+  // compile_error: the candidate did nothing wrong), pause the campaign
+  // after three in a row instead of spending its budget, and the campaign
+  // must go on once space is back.
+  DaemonProcess d("workfull", "infra_pause_after: 3\ninfra_retry_s: 1\n");
+  TmpfsMount disk(d.dir() + "/workfs", "size=200m,mode=0700");
+  if (!disk.mounted) {
+    WARN("not run: mounting a tmpfs for the work folder failed (" << std::strerror(errno) << "); it needs root");
+    return;
+  }
+  {
+    std::ifstream in(d.dir() + "/daemon.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    const std::string line = "work_dir: work\n";
+    REQUIRE(yaml.find(line) != std::string::npos);
+    yaml.replace(yaml.find(line), line.size(), "work_dir: " + disk.dir + "\n");
+    std::ofstream(d.dir() + "/daemon.yaml") << yaml;
+  }
+  REQUIRE(d.Start());
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-work", 8)).status == 201);
+  auto before = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; },
+                        300s);
+  REQUIRE(before.value("attempts_finished", 0) >= 2);
+
+  REQUIRE(FillUntilFull(disk.dir + "/filler") == ENOSPC);
+  auto paused = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
+  INFO(paused.dump(2));
+  REQUIRE(paused.value("state", "") == "paused");
+  CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 infra_error verdicts in a row", 0) == 0);
+  CHECK(paused.value("state_reason", "").find("No space left on device") != std::string::npos);
+  std::this_thread::sleep_for(4s);  // retries after 1 s and 2 s, each failing again
+
+  std::filesystem::remove(disk.dir + "/filler");
+  auto status = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
+                        600s);
+  INFO(status.dump(2));
+  CHECK(status.value("state", "") == "finished");
+  CHECK(d.Stop() == 0);
+
+  const LogAudit audit = CheckLogIntact(d);
+  int infra = 0, retries = 0, pauses = 0, other = 0;
+  auto log = experiment_log::ExperimentLog::Open(d.db(), {.read_only = true});
+  REQUIRE(log.ok());
+  auto events = (*log)->ReadEvents();
+  REQUIRE(events.ok());
+  for (const Event& e : *events) {
+    const std::string reason = e.payload.value("reason", "");
+    if (e.kind == event_kind::kCampaignState) {
+      pauses += e.payload.value("state", "") == "paused" && reason.rfind("infrastructure: ", 0) == 0;
+      retries += reason == "retrying after infrastructure errors";
+    }
+    if (e.kind != event_kind::kAttemptFinished) continue;
+    const std::string v = e.payload.value("verdict", "");
+    if (v.rfind("infra_error", 0) == 0) {
+      ++infra;
+    } else if (v.rfind("interrupted", 0) != 0) {
+      ++other;
+      // No candidate was blamed for the disk.
+      CHECK(e.payload.value("detail", "").find("No space left") == std::string::npos);
+    }
+  }
+  CHECK(infra >= 3);
+  CHECK(pauses >= 1);
+  CHECK(retries >= 1);
+  // The machine's failures did not use the budget: 8 attempts of the search
+  // (or fewer if the tuner ran out of configurations first).
+  if (status.value("state_reason", "") == "budget_attempts") CHECK(other == 8);
+  CHECK(audit.finished == infra + other);
 }

@@ -74,6 +74,7 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   KS_RETURN_IF_ERROR(CheckKeys(err, root, "",
                                {"listen", "token_file", "database", "work_dir", "campaigns_dir",
                                 "tasks_dir", "endpoints_file", "axes_file", "isa_dir", "skills_dir", "shutdown_grace_s", "log_retry_s",
+                                "infra_pause_after", "infra_retry_s",
                                 "max_request_bytes", "workers", "defaults", "proposals_per_slot", "max_attempts_in_flight",
                                 "endpoints", "replay"}));
   c.yaml_text = yaml_text;
@@ -118,6 +119,14 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   if (auto n = root["log_retry_s"]) {
     KS_RETURN_IF_ERROR(Read(err, n, "log_retry_s", c.log_retry_s));
     if (!(c.log_retry_s >= 0) || c.log_retry_s > 86400) return err.At(n, "log_retry_s", "must be 0..86400");
+  }
+  if (auto n = root["infra_pause_after"]) {
+    KS_RETURN_IF_ERROR(Read(err, n, "infra_pause_after", c.infra_pause_after));
+    if (c.infra_pause_after < 0) return err.At(n, "infra_pause_after", "must be >= 0");
+  }
+  if (auto n = root["infra_retry_s"]) {
+    KS_RETURN_IF_ERROR(Read(err, n, "infra_retry_s", c.infra_retry_s));
+    if (!(c.infra_retry_s >= 0) || c.infra_retry_s > 86400) return err.At(n, "infra_retry_s", "must be 0..86400");
   }
   if (auto n = root["max_request_bytes"]) {
     KS_RETURN_IF_ERROR(Read(err, n, "max_request_bytes", c.max_request_bytes));

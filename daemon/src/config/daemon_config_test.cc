@@ -18,6 +18,8 @@ workers:
   canary_host: true
 max_attempts_in_flight: 1
 log_retry_s: 5
+infra_pause_after: 5
+infra_retry_s: 0
 defaults:
   run_timeout_s: 30
   profile: always
@@ -39,9 +41,13 @@ endpoints:
   CHECK(c->workers.canary_host);
   CHECK(c->workers.canary_every == 200);  // the default
   CHECK(c->log_retry_s == 5);
+  CHECK(c->infra_pause_after == 5);
+  CHECK(c->infra_retry_s == 0);
   auto defaults = ParseDaemonConfig("listen: 127.0.0.1:9000\n", "/etc/ksearch/daemon.yaml");
   REQUIRE(defaults.ok());
   CHECK(defaults->log_retry_s == 30);
+  CHECK(defaults->infra_pause_after == 3);
+  CHECK(defaults->infra_retry_s == 60);
   CHECK(c->max_attempts_in_flight == 1);
   CHECK(c->defaults.profile == "always");
   REQUIRE(c->replay.size() == 1);
@@ -66,6 +72,8 @@ TEST_CASE("config errors name the file, the line and the key", "[daemon][config]
       {"workers:\n  canary_host: maybe\n", "d.yaml:2: workers.canary_host: has the wrong type"},
       {"workers:\n  canary_every: 0\n", "d.yaml:2: workers.canary_every: must be >= 1"},
       {"database: x.db\nlog_retry_s: -1\n", "d.yaml:2: log_retry_s: must be 0..86400"},
+      {"infra_pause_after: -1\n", "d.yaml:1: infra_pause_after: must be >= 0"},
+      {"infra_retry_s: forever\n", "d.yaml:1: infra_retry_s: has the wrong type"},
   };
   for (const auto& c : cases) {
     auto r = ParseDaemonConfig(c.yaml, "d.yaml");

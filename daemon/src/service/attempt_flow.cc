@@ -607,12 +607,36 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
   }
   std::vector<Event> batch = std::move(a->pending_stages);
   batch.push_back(MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload)));
+  // Infrastructure errors in a row pause the campaign (in the same batch), so
+  // a machine that fails every evaluation does not churn through attempts;
+  // ArmInfraRetry resumes it later to see whether it works again.
+  bool infra_pause = false;
+  if (verdict.kind == VerdictKind::kInfraError) {
+    ++live.infra_errors_in_row;
+  } else if (verdict.kind != VerdictKind::kInterrupted) {
+    live.infra_errors_in_row = 0;
+    live.infra_pauses_in_row = 0;
+  }
+  if (config_.infra_pause_after > 0 && live.infra_errors_in_row >= config_.infra_pause_after) {
+    const CampaignFacts* c = fold_.campaign(live.id);
+    if (c != nullptr && c->state == "running") {
+      infra_pause = true;
+      ++live.infra_pauses_in_row;
+      std::string detail = verdict.detail.size() > 300 ? verdict.detail.substr(0, 300) + "..." : verdict.detail;
+      batch.push_back(MakeEvent(
+          live.id, "", event_kind::kCampaignState,
+          json{{"state", "paused"},
+               {"reason", std::string(kInfraPauseReason) + std::to_string(live.infra_errors_in_row) +
+                              " infra_error verdicts in a row; the last: " + verdict.ToString() + " " + detail}}));
+    }
+  }
   a->finished = true;
   live.in_flight.erase(a->id);
   // Committed by the Pump posted below, with the start of the attempt that
   // takes this one's place (Stage). A built source may become a member, and
   // then the parent of the attempts to come: it is cached once the log holds it.
   Stage(std::move(batch), std::move(blobs), has_source && a->build.ok);
+  if (infra_pause) ArmInfraRetry(live);
   RecordVerdictMetric(verdict);
   NotifyIfIdle();
   boost::asio::post(io_, [this] { Pump(); });

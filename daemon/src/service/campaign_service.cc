@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <cmath>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -21,11 +22,6 @@
 namespace ksearch::daemon {
 
 using nlohmann::json;
-
-namespace {
-// The state_reason of a campaign a refused log write paused (in memory only).
-constexpr std::string_view kRefusedWriteReason = "log write failed: ";
-}  // namespace
 
 CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
                                  experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
@@ -189,6 +185,36 @@ std::string CampaignService::BlobOrEmpty(const std::string& hash) {
   return std::move(*b);
 }
 
+void CampaignService::ArmInfraRetry(Live& live) {
+  if (config_.infra_retry_s <= 0 || shutting_down_) return;
+  const double wait_s =
+      std::min(config_.infra_retry_s * std::pow(2.0, std::max(0, live.infra_pauses_in_row - 1)), 1800.0);
+  live.infra_retry_timer = std::make_shared<boost::asio::steady_timer>(
+      io_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wait_s)));
+  std::weak_ptr<boost::asio::steady_timer> armed = live.infra_retry_timer;
+  live.infra_retry_timer->async_wait([this, armed, id = live.id](const boost::system::error_code& ec) {
+    if (ec || armed.expired()) return;  // cancelled, or the campaign or the service is gone
+    ResumeAfterInfraPause(id);
+  });
+  spdlog::warn("ksearchd.campaign_infra_pause campaign={} pauses_in_row={} resume_in_s={}", live.id,
+               live.infra_pauses_in_row, wait_s);
+}
+
+void CampaignService::ResumeAfterInfraPause(const std::string& campaign_id) {
+  Live* live = FindLive(campaign_id);
+  if (live == nullptr || shutting_down_) return;
+  live->infra_retry_timer.reset();
+  const CampaignFacts* c = fold_.campaign(campaign_id);
+  if (c == nullptr || c->state != "paused" || c->state_reason.rfind(kInfraPauseReason, 0) != 0) return;
+  std::vector<Event> batch{MakeEvent(campaign_id, "", event_kind::kCampaignState,
+                                     json{{"state", "running"}, {"reason", "retrying after infrastructure errors"}})};
+  if (!AppendAndObserve(batch).ok()) {
+    ArmInfraRetry(*live);  // the log refused it: try again later (its own retry commits what was kept)
+    return;
+  }
+  boost::asio::post(io_, [this] { Pump(); });
+}
+
 CampaignService::Live* CampaignService::FindLive(const std::string& id) {
   auto it = live_.find(id);
   return it == live_.end() ? nullptr : it->second.get();
@@ -252,6 +278,13 @@ Status CampaignService::Recover() {
     // Tentative improvements whose re-measurement had not concluded.
     for (const auto& p : fold_.PendingRemeasures(id))
       StartRemeasure(*live, p.candidate, p.attempt_id, p.source_blob, "");
+    // A campaign the previous process paused for infrastructure errors is
+    // retried as it would have been (the backoff starts again).
+    const CampaignFacts* c = fold_.campaign(id);
+    if (c != nullptr && c->state == "paused" && c->state_reason.rfind(kInfraPauseReason, 0) == 0) {
+      live->infra_pauses_in_row = 1;
+      ArmInfraRetry(*live);
+    }
   }
   boost::asio::post(io_, [this] { Pump(); });
   return Status::Ok();

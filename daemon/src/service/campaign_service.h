@@ -121,6 +121,14 @@ class CampaignService final : public ControlPlane {
   // again"} for each campaign a refusal paused and nobody resumed since, then
   // pumps (a start the log refused with nothing staged is tried again there).
   void RetryRefusedWrites();
+  // After an infrastructure pause (Finish, DaemonConfig::infra_pause_after):
+  // ResumeAfterInfraPause in infra_retry_s x 2^(pauses in a row - 1) seconds,
+  // at most 30 minutes. Not with infra_retry_s 0 or while shutting down.
+  void ArmInfraRetry(Live& live);
+  // Resumes a campaign still paused by its infrastructure pause (not if a
+  // user resumed, paused or stopped it since): one more attempt tells whether
+  // the machine works again.
+  void ResumeAfterInfraPause(const std::string& campaign_id);
   void Pump();
   void PumpCampaigns();
   bool PumpCampaign(Live& live);  // starts at most one attempt; true if it did

@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <chrono>
 #include <condition_variable>
@@ -84,6 +85,10 @@ class ScriptedBackend final : public workers::EvalBackend {
     const std::string& source = artifacts_.at(request.artifact_path);
     const Script s = ScriptOf(source);
     WaitWhileHeld(lock, s.name, Stage::kRun);
+    if (infra_failing) {  // the machine, not the kernel: nothing was measured
+      r.verdict = {VerdictKind::kInfraError, "evaluator_failed", "scripted: no space left on device"};
+      return r;
+    }
     int& k = runs_[source];
     r.time_us = s.times[std::min<size_t>(k++, s.times.size() - 1)];
     r.spread = 0.004;
@@ -101,6 +106,8 @@ class ScriptedBackend final : public workers::EvalBackend {
     std::lock_guard lock(mu_);
     return runs_by_name_[script_name];
   }
+  // While set, every run ends infra_error (a full disk, a broken evaluator).
+  std::atomic<bool> infra_failing{false};
   enum class Stage { kBuild, kRun };
   // Builds or runs of `script_name` wait (on the pool's thread) until
   // Release: a test can then act while one is in flight.
@@ -616,6 +623,54 @@ TEST_CASE("the daemon retries a refused write on its own and resumes the campaig
   // The user's pause is the user's: the retry did not resume "held".
   CHECK(StateOf(h, "held") == "paused");
   for (const Event& e : h.Events("held", "campaign_state")) CHECK(e.payload.value("state", "") != "running");
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with a backoff and goes on once the machine works",
+          "[daemon][fault]") {
+  Harness h({});
+  h.config.infra_pause_after = 3;
+  h.config.infra_retry_s = 0.2;
+  h.RestartService();
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("infra", 8), "infra.yaml").ok());
+  REQUIRE(RunUntil(h, [&] { return h.Events("infra", "attempt_finished").size() >= 3; }));
+  auto infra_ends = [&] {
+    size_t n = 0;
+    for (const Event& e : h.Events("infra", "attempt_finished"))
+      n += e.payload.value("verdict", "").rfind("infra_error", 0) == 0;
+    return n;
+  };
+  auto state_events = [&](const std::string& state, const std::string& reason_prefix) {
+    size_t n = 0;
+    for (const Event& e : h.Events("infra", "campaign_state"))
+      n += e.payload.value("state", "") == state && e.payload.value("reason", "").rfind(reason_prefix, 0) == 0;
+    return n;
+  };
+
+  h.backend.infra_failing = true;
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "infra") == "paused"; }));
+  const json paused = *h.service->CampaignStatus("infra");
+  CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 infra_error verdicts in a row", 0) == 0);
+  CHECK(paused.value("state_reason", "").find("no space left on device") != std::string::npos);
+  // Three in a row, and at most the one more the pipeline had in flight.
+  REQUIRE(RunUntil(h, [&] { return h.service->Idle(); }, 10));
+  CHECK(infra_ends() >= 3);
+  CHECK(infra_ends() <= 4);
+  // Still failing: each retry (after 0.2 s, then 0.4 s, ...) is one more
+  // attempt or two, and the campaign pauses again.
+  REQUIRE(RunUntil(h, [&] { return state_events("paused", "infrastructure: ") >= 3; }, 20));
+  CHECK(state_events("running", "retrying after infrastructure errors") >= 2);
+  const size_t during = infra_ends();
+  CHECK(during <= 4 + 2 * state_events("running", "retrying after infrastructure errors"));
+
+  // The machine works again: the next retry goes on to the end, and the
+  // attempts the machine failed did not use the budget.
+  h.backend.infra_failing = false;
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "infra") == "finished" && h.service->Idle(); }));
+  const json done = *h.service->CampaignStatus("infra");
+  CHECK(done.value("state_reason", "") == "budget_attempts");
+  CHECK(h.Events("infra", "attempt_started").size() == 8 + infra_ends());
+  CheckOneEndPerAttempt(h, "infra");
   h.CheckLogVerifies();
 }
 

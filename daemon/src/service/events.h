@@ -10,6 +10,12 @@
 
 namespace ksearch::daemon {
 
+// The state_reason prefixes of the pauses the daemon makes by itself, which it
+// also ends by itself (docs/daemon.md): a log write the log refused (in memory
+// only), and infrastructure errors in a row (logged).
+inline constexpr std::string_view kRefusedWriteReason = "log write failed: ";
+inline constexpr std::string_view kInfraPauseReason = "infrastructure: ";
+
 inline Event MakeEvent(const std::string& campaign, const std::string& attempt, std::string_view kind,
                        nlohmann::json payload) {
   Event e;
