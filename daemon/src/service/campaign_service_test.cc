@@ -663,6 +663,12 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
   const size_t during = infra_ends();
   CHECK(during <= 4 + 2 * state_events("running", "retrying after infrastructure errors"));
 
+  // A restart while it is paused for this: the new process re-arms the retry
+  // (without it the campaign would stay paused until a user resumed it).
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "infra") == "paused" && h.service->Idle(); }, 20));
+  h.RestartService();
+  CHECK(StateOf(h, "infra") == "paused");
+
   // The machine works again: the next retry goes on to the end, and the
   // attempts the machine failed did not use the budget.
   h.backend.infra_failing = false;
