@@ -162,16 +162,9 @@ TEST_CASE("a slot whose canary drifts goes out of service and the campaign goes 
     // than its later ones, and the 10x fault of an earlier version drifted
     // under its 300% threshold. Now host1 is caught with a first canary up to
     // 100x slow, and host0 stays in unless one of its canaries is 10x its first.
-    std::ifstream in(d.dir() + "/daemon.yaml");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string yaml = text.str();
-    const std::string line = "workers: {gpus: none, host_slots: 1, compile_threads: 2}\n";
-    REQUIRE(yaml.find(line) != std::string::npos);
-    yaml.replace(yaml.find(line), line.size(),
-                 "workers: {gpus: none, host_slots: 2, compile_threads: 2, canary_host: true, "
-                 "canary_task: softmax, canary_every: 2, canary_max_drift: 9.0, canary_interval_s: 0}\n");
-    std::ofstream(d.dir() + "/daemon.yaml") << yaml;
+    REQUIRE(d.EditConfigLine("workers: {gpus: none, host_slots: 1, compile_threads: 2}\n",
+                             "workers: {gpus: none, host_slots: 2, compile_threads: 2, canary_host: true, "
+                             "canary_task: softmax, canary_every: 2, canary_max_drift: 9.0, canary_interval_s: 0}\n"));
   }
   setenv("KSEARCH_FAULT_CANARY_DRIFT", "host1:1000", 1);
   const bool started = d.Start();

@@ -45,16 +45,21 @@ DaemonProcess::DaemonProcess(const std::string& name, const std::string& extra_y
                                        << extra_yaml;
 }
 
-void DaemonProcess::SetDatabase(const std::string& path) {
+bool DaemonProcess::EditConfigLine(const std::string& line, const std::string& replacement) {
   std::ifstream in(dir_ + "/daemon.yaml");
   std::stringstream text;
   text << in.rdbuf();
   std::string yaml = text.str();
-  const std::string line = "database: ksearch.db\n";
   const auto at = yaml.find(line);
-  if (at == std::string::npos) throw std::logic_error("daemon.yaml has no default database line");
-  yaml.replace(at, line.size(), "database: " + path + "\n");
+  if (at == std::string::npos) return false;
+  yaml.replace(at, line.size(), replacement);
   std::ofstream(dir_ + "/daemon.yaml") << yaml;
+  return true;
+}
+
+void DaemonProcess::SetDatabase(const std::string& path) {
+  if (!EditConfigLine("database: ksearch.db\n", "database: " + path + "\n"))
+    throw std::logic_error("daemon.yaml has no default database line");
   db_ = path;
 }
 

@@ -30,6 +30,9 @@ class DaemonProcess {
 
   const std::string& dir() const { return dir_; }
   const std::string& db() const { return db_; }
+  // Replaces the line `line` (with its newline) of the generated daemon.yaml
+  // by `replacement` (before Start); false if the file has no such line.
+  bool EditConfigLine(const std::string& line, const std::string& replacement);
   // Moves the log to `path` (before Start): the generated daemon.yaml names it.
   void SetDatabase(const std::string& path);
   cli::ApiTarget target() const { return target_; }

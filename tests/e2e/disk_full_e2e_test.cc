@@ -12,9 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 #include "e2e_util.h"
@@ -131,16 +129,7 @@ TEST_CASE("a full work disk pauses the campaign on infrastructure errors, not th
     WARN("not run: mounting a tmpfs for the work folder failed (" << std::strerror(errno) << "); it needs root");
     return;
   }
-  {
-    std::ifstream in(d.dir() + "/daemon.yaml");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string yaml = text.str();
-    const std::string line = "work_dir: work\n";
-    REQUIRE(yaml.find(line) != std::string::npos);
-    yaml.replace(yaml.find(line), line.size(), "work_dir: " + disk.dir + "\n");
-    std::ofstream(d.dir() + "/daemon.yaml") << yaml;
-  }
+  REQUIRE(d.EditConfigLine("work_dir: work\n", "work_dir: " + disk.dir + "\n"));
   REQUIRE(d.Start());
   REQUIRE(d.StartCampaign(TunerCampaign("e2e-work", 8)).status == 201);
   auto before = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; },
