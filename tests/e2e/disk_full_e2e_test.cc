@@ -181,3 +181,38 @@ TEST_CASE("a full work disk pauses the campaign on infrastructure errors, not th
   if (status.value("state_reason", "") == "budget_attempts") CHECK(other == 8);
   CHECK(audit.finished == infra + other);
 }
+
+TEST_CASE("a full disk holding both the log and the work folder: paused, then finished once freed",
+          "[e2e][daemon][fault][disk]") {
+  // The layout of configs/daemon.yaml (ksearch-data/ holds both): the
+  // evaluations end infra_error and the log refuses their ends, in whatever
+  // order the two failures come; freeing the space must be enough.
+  DaemonProcess d("bothfull", "log_retry_s: 1\ninfra_pause_after: 3\ninfra_retry_s: 1\n");
+  TmpfsMount disk(d.dir() + "/datafs", "size=200m,mode=0700");
+  if (!disk.mounted) {
+    WARN("not run: mounting a tmpfs for the data folder failed (" << std::strerror(errno) << "); it needs root");
+    return;
+  }
+  REQUIRE(d.EditConfigLine("work_dir: work\n", "work_dir: " + disk.dir + "/work\n"));
+  d.SetDatabase(disk.dir + "/ksearch.db");
+  REQUIRE(d.Start());
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-both", 8)).status == 201);
+  auto before = WaitFor(d, "e2e-both", [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; },
+                        300s);
+  REQUIRE(before.value("attempts_finished", 0) >= 2);
+
+  REQUIRE(FillUntilFull(disk.dir + "/filler") == ENOSPC);
+  auto paused = WaitFor(d, "e2e-both", [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
+  INFO(paused.dump(2));
+  REQUIRE(paused.value("state", "") == "paused");
+  std::this_thread::sleep_for(4s);
+
+  std::filesystem::remove(disk.dir + "/filler");
+  auto status = WaitFor(d, "e2e-both", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
+                        600s);
+  INFO(status.dump(2));
+  CHECK(status.value("state", "") == "finished");
+  CHECK(status.value("attempts_started", 0) == status.value("attempts_finished", -1));
+  CHECK(d.Stop() == 0);
+  CheckLogIntact(d);
+}
