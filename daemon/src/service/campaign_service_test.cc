@@ -680,6 +680,31 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
   h.CheckLogVerifies();
 }
 
+TEST_CASE("a user's resume of a campaign paused for infrastructure errors is not undone or repeated by the retry",
+          "[daemon][fault]") {
+  Harness h({});
+  h.config.infra_pause_after = 2;
+  h.config.infra_retry_s = 0.5;
+  h.RestartService();
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("user", 6), "user.yaml").ok());
+  REQUIRE(RunUntil(h, [&] { return h.Events("user", "attempt_finished").size() >= 3; }));
+  h.backend.infra_failing = true;
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "user") == "paused"; }));
+  h.backend.infra_failing = false;
+  REQUIRE(h.service->ResumeCampaign("user").ok());  // before the retry's 0.5 s
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "user") == "finished" && h.service->Idle(); }));
+  for (int i = 0; i < 40; ++i) h.io.run_for(std::chrono::milliseconds(20));  // past the retry's time
+  int retries = 0, resumes = 0;
+  for (const Event& e : h.Events("user", "campaign_state")) {
+    retries += e.payload.value("reason", "") == "retrying after infrastructure errors";
+    resumes += e.payload.value("reason", "") == "resumed";
+  }
+  CHECK(retries == 0);
+  CHECK(resumes == 1);
+  CHECK(StateOf(h, "user") == "finished");
+  CheckOneEndPerAttempt(h, "user");
+}
+
 TEST_CASE("with log_retry_s 0 a refusal's pause lasts until the user resumes", "[daemon][log][fault]") {
   Harness h({});
   h.config.log_retry_s = 0;
