@@ -85,6 +85,7 @@ class ScriptedBackend final : public workers::EvalBackend {
     const std::string& source = artifacts_.at(request.artifact_path);
     const Script s = ScriptOf(source);
     WaitWhileHeld(lock, s.name, Stage::kRun);
+    if (infra_after > 0 && ++runs_total_ > infra_after) infra_failing = true;
     if (infra_failing) {  // the machine, not the kernel: nothing was measured
       r.verdict = {VerdictKind::kInfraError, "evaluator_failed", "scripted: no space left on device"};
       return r;
@@ -108,6 +109,9 @@ class ScriptedBackend final : public workers::EvalBackend {
   }
   // While set, every run ends infra_error (a full disk, a broken evaluator).
   std::atomic<bool> infra_failing{false};
+  // When > 0, infra_failing is set by the run after this many (so it starts
+  // at a known point of the campaign, not when the test's thread gets there).
+  std::atomic<int> infra_after{0};
   enum class Stage { kBuild, kRun };
   // Builds or runs of `script_name` wait (on the pool's thread) until
   // Release: a test can then act while one is in flight.
@@ -144,6 +148,7 @@ class ScriptedBackend final : public workers::EvalBackend {
   std::map<std::string, std::string> artifacts_;
   std::map<std::string, int> runs_;
   std::map<std::string, int> runs_by_name_;
+  int runs_total_ = 0;
 };
 
 // Proposals from a table: (parent's script name, nth child of it) -> the
@@ -632,8 +637,8 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
   h.config.infra_pause_after = 3;
   h.config.infra_retry_s = 0.2;
   h.RestartService();
+  h.backend.infra_after = 5;  // the seed's samples and the first attempts measure, then the machine fails
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("infra", 8), "infra.yaml").ok());
-  REQUIRE(RunUntil(h, [&] { return h.Events("infra", "attempt_finished").size() >= 3; }));
   auto infra_ends = [&] {
     size_t n = 0;
     for (const Event& e : h.Events("infra", "attempt_finished"))
@@ -647,7 +652,6 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
     return n;
   };
 
-  h.backend.infra_failing = true;
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "infra") == "paused"; }));
   const json paused = *h.service->CampaignStatus("infra");
   CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 infra_error verdicts in a row", 0) == 0);
@@ -671,6 +675,7 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
 
   // The machine works again: the next retry goes on to the end, and the
   // attempts the machine failed did not use the budget.
+  h.backend.infra_after = 0;
   h.backend.infra_failing = false;
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "infra") == "finished" && h.service->Idle(); }));
   const json done = *h.service->CampaignStatus("infra");
@@ -684,16 +689,16 @@ TEST_CASE("a user's resume of a campaign paused for infrastructure errors is not
           "[daemon][fault]") {
   Harness h({});
   h.config.infra_pause_after = 2;
-  h.config.infra_retry_s = 0.5;
+  h.config.infra_retry_s = 2;
   h.RestartService();
+  h.backend.infra_after = 5;
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("user", 6), "user.yaml").ok());
-  REQUIRE(RunUntil(h, [&] { return h.Events("user", "attempt_finished").size() >= 3; }));
-  h.backend.infra_failing = true;
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "user") == "paused"; }));
+  h.backend.infra_after = 0;
   h.backend.infra_failing = false;
-  REQUIRE(h.service->ResumeCampaign("user").ok());  // before the retry's 0.5 s
+  REQUIRE(h.service->ResumeCampaign("user").ok());  // before the retry's 2 s
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "user") == "finished" && h.service->Idle(); }));
-  for (int i = 0; i < 40; ++i) h.io.run_for(std::chrono::milliseconds(20));  // past the retry's time
+  for (int i = 0; i < 120; ++i) h.io.run_for(std::chrono::milliseconds(20));  // past the retry's time
   int retries = 0, resumes = 0;
   for (const Event& e : h.Events("user", "campaign_state")) {
     retries += e.payload.value("reason", "") == "retrying after infrastructure errors";
