@@ -5,12 +5,14 @@
 // Start-up: configuration, log, devices, worker pool, LLM clients, ISA corpus,
 // campaigns rebuilt from the log, then the control API. SIGTERM/SIGINT: stop
 // proposing, let in-flight attempts finish within shutdown_grace_s, record the
-// rest as interrupted, kill remaining evaluation processes, exit 0.
+// rest as interrupted, kill remaining evaluation processes, exit 0. SIGHUP:
+// logged and ignored (closing the terminal that started it does not stop it).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <functional>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -281,12 +283,24 @@ int main(int argc, char** argv) {
   spdlog::info("ksearchd.started listen={}:{} db={} slots={}", config->listen_address, server.port(),
                config->database, pool_options.slots.size());
 
+  // SIGHUP (the terminal that started the daemon closed) would end it without
+  // the graceful stop; an overnight daemon keeps running instead. A handler,
+  // not SIG_IGN, so the evaluation children still get the default action.
+  boost::asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec,
+                                                                                  int) {
+    if (ec) return;
+    spdlog::warn("ksearchd.sighup ignored: the daemon keeps running (SIGTERM or SIGINT stops it)");
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   bool stopping = false;
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     stopping = true;
     spdlog::info("ksearchd.stopping signal={}", sig);
+    hangup.cancel();
     server.Stop();
     auto grace = std::chrono::milliseconds(static_cast<int64_t>(config->shutdown_grace_s * 1000));
     service.Shutdown(grace, [&] {

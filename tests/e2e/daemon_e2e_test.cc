@@ -1,5 +1,6 @@
 #include <catch.hpp>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -116,6 +117,34 @@ TEST_CASE("SIGTERM mid-campaign records in-flight attempts and a restart retries
   auto audit = AuditLog(d.db());
   CHECK(audit.unfinished == 0);
   CHECK(audit.duplicates == 0);
+}
+
+TEST_CASE("SIGHUP does not stop the daemon; SIGTERM still stops it cleanly", "[e2e][daemon][fault]") {
+  DaemonProcess d("sighup");
+  REQUIRE(d.Start());
+  auto output = [&] {
+    std::ifstream out(d.dir() + "/ksearchd.out");
+    std::stringstream text;
+    text << out.rdbuf();
+    return text.str();
+  };
+  auto hangups = [&] {
+    const std::string text = output();
+    size_t n = 0;
+    for (size_t at = text.find("ksearchd.sighup"); at != std::string::npos; at = text.find("ksearchd.sighup", at + 1))
+      ++n;
+    return n;
+  };
+  // Two hangups, the second once the first is handled (signals sent back to
+  // back may arrive as one): the handler re-arms.
+  for (size_t k = 1; k <= 2; ++k) {
+    d.Signal(SIGHUP);
+    for (int i = 0; i < 100 && hangups() < k; ++i) std::this_thread::sleep_for(50ms);
+    CHECK(hangups() == k);
+    CHECK(d.Call("GET", "/v1/campaigns").status == 200);
+  }
+  CHECK(d.Stop() == 0);
+  CHECK(output().find("ksearchd.stopped clean=true") != std::string::npos);
 }
 
 TEST_CASE("max_attempts_in_flight: 1 serialises two campaigns and both progress", "[e2e][daemon]") {

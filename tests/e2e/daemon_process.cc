@@ -90,6 +90,10 @@ void DaemonProcess::Kill() {
 
 int DaemonProcess::Stop() { return StopWithSigterm(pid_); }
 
+void DaemonProcess::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
 cli::ApiReply DaemonProcess::Call(const std::string& method, const std::string& path, const std::string& body) {
   auto r = cli::CallApi(target_, method, path, body, 60000);
   return r.ok() ? *r : cli::ApiReply{};

@@ -26,6 +26,7 @@ class DaemonProcess {
   bool Start();               // false if it did not come up in time
   void Kill();                // SIGKILL, reap
   int Stop();                 // SIGTERM, reap; the exit status
+  void Signal(int sig);       // sends `sig`, nothing more
   bool running() const { return pid_ > 0; }
 
   const std::string& dir() const { return dir_; }
