@@ -561,6 +561,29 @@ TEST_CASE("a missing or broken runner is an infra error, not a hang", "[evaluato
   CHECK(res.verdict.reason == "reference_failed");
 }
 
+TEST_CASE("a built library removed before its run is an infra error, not the candidate's crash",
+          "[evaluator][host][fault]") {
+  // Someone cleaned the work folder between the build and the run: the
+  // runner's dlopen would fail, which used to read crash{load_failed}.
+  Fixture f;
+  BuildResult b = f.BuildSource(Softmax("/* removed after build */"));
+  REQUIRE(b.ok);
+  const std::string moved = b.artifact_path + ".moved";
+  std::filesystem::rename(b.artifact_path, moved);
+  RunRequest r;
+  r.task_dir = f.task;
+  r.artifact_path = b.artifact_path;
+  r.work_dir = f.work;
+  RunResult res = Run(r, f.launcher);
+  INFO(res.verdict.ToString() << " " << res.verdict.detail);
+  CHECK(res.verdict.kind == VerdictKind::kInfraError);
+  CHECK(res.verdict.reason == "artifact_missing");
+  CHECK(res.verdict.detail.find(b.artifact_path) != std::string::npos);
+  // Put back, the same request runs.
+  std::filesystem::rename(moved, b.artifact_path);
+  CHECK(IsPassingVerdict(Run(r, f.launcher).verdict.kind));
+}
+
 TEST_CASE("compile errors and hung compilers are typed", "[evaluator][host][fault]") {
   Fixture f;
   BuildResult bad = f.BuildSource("this is not C++;");

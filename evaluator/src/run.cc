@@ -253,6 +253,12 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
   auto files = task->files.find(b);
   if (files == task->files.end() || files->second.reference.empty()) return infra("backend_unsupported", "no reference for " + b);
   if (req.work_dir.empty()) return infra("no_work_dir", "RunRequest.work_dir is empty");
+  // The candidate's library was built; if it is gone now, something outside
+  // the candidate removed it (a work folder cleaned while the daemon ran): the
+  // runner's dlopen would fail and read as the candidate's crash{load_failed}.
+  if (std::error_code ec; !std::filesystem::is_regular_file(req.artifact_path, ec))
+    return infra("artifact_missing", "the built library " + req.artifact_path +
+                                         " is gone (removed after its build: was the work folder cleaned?)");
   auto shapes = ResolveShapes(*task, req.backend, req.seed);
   if (!shapes.ok()) return infra("bad_task", shapes.status().message());
 
