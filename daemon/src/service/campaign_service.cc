@@ -257,15 +257,26 @@ Status CampaignService::Recover() {
   auto events = log_.ReadEvents();
   if (!events.ok()) return events.status();
   for (const auto& e : *events) fold_.Observe(e);
+  // A campaign that cannot be rebuilt (say axes.yaml lost the axis it is
+  // restricted to) must not keep the daemon, and the others, from starting:
+  // it is paused with the reason until a start or a resume rebuilds it.
+  std::vector<Event> states;
   for (const auto& [id, facts] : fold_.campaigns()) {
     if (facts.terminal()) continue;
-    auto live = MakeLive(id, facts.started);
-    if (!live.ok()) return live.status().WithContext("rebuilding campaign " + id);
-    for (const auto& e : *events) (*live)->planner->Observe(e);
-    live_[id] = std::move(*live);
+    if (Status s = MakeLiveFromLog(id, *events); !s.ok()) {
+      const std::string why = s.ToString();
+      spdlog::error("ksearchd.campaign_not_rebuilt campaign={} error=\"{}\"", id, why);
+      unbuilt_[id] = why;
+      if (facts.state == "running")
+        states.push_back(MakeEvent(id, "", event_kind::kCampaignState,
+                                   json{{"state", "paused"}, {"reason", std::string(kUnbuiltReason) + why}}));
+    } else if (facts.state == "paused" && facts.state_reason.rfind(kUnbuiltReason, 0) == 0) {
+      states.push_back(MakeEvent(id, "", event_kind::kCampaignState, json{{"state", "running"}, {"reason", "rebuilt"}}));
+    }
   }
   // Attempts in flight when the previous process died: record them as
-  // interrupted (one transaction), then queue them for a retry.
+  // interrupted (one transaction, which the live planners observe), then
+  // queue them for a retry.
   std::vector<Event> interrupted;
   for (const auto& [attempt_id, a] : fold_.attempts()) {
     if (!a.in_flight()) continue;
@@ -273,21 +284,35 @@ Status CampaignService::Recover() {
                                            "the daemon stopped while this attempt was in flight"));
   }
   if (!interrupted.empty()) KS_RETURN_IF_ERROR(AppendAndObserve(interrupted));
-  for (auto& [id, live] : live_) {
-    for (const auto& a : fold_.PendingRetries(id)) live->retries.push_back(a);
-    // Tentative improvements whose re-measurement had not concluded.
-    for (const auto& p : fold_.PendingRemeasures(id))
-      StartRemeasure(*live, p.candidate, p.attempt_id, p.source_blob, "");
-    // A campaign the previous process paused for infrastructure errors is
-    // retried as it would have been (the backoff starts again).
-    const CampaignFacts* c = fold_.campaign(id);
-    if (c != nullptr && c->state == "paused" && c->state_reason.rfind(kInfraPauseReason, 0) == 0) {
-      live->infra_pauses_in_row = 1;
-      ArmInfraRetry(*live);
-    }
-  }
+  for (auto& [id, live] : live_) ResumeWork(*live);
+  if (!states.empty()) KS_RETURN_IF_ERROR(AppendAndObserve(states));
   boost::asio::post(io_, [this] { Pump(); });
   return Status::Ok();
+}
+
+Status CampaignService::MakeLiveFromLog(const std::string& id, const std::vector<Event>& events) {
+  const CampaignFacts* facts = fold_.campaign(id);
+  if (facts == nullptr) return Status::NotFound("no campaign '" + id + "'");
+  auto made = MakeLive(id, facts->started);
+  if (!made.ok()) return made.status().WithContext("rebuilding campaign " + id);
+  for (const auto& e : events) (*made)->planner->Observe(e);
+  live_[id] = std::move(*made);
+  unbuilt_.erase(id);
+  return Status::Ok();
+}
+
+void CampaignService::ResumeWork(Live& live) {
+  for (const auto& a : fold_.PendingRetries(live.id)) live.retries.push_back(a);
+  // Tentative improvements whose re-measurement had not concluded.
+  for (const auto& p : fold_.PendingRemeasures(live.id))
+    StartRemeasure(live, p.candidate, p.attempt_id, p.source_blob, "");
+  // A campaign the previous process paused for infrastructure errors is
+  // retried as it would have been (the backoff starts again).
+  const CampaignFacts* c = fold_.campaign(live.id);
+  if (c != nullptr && c->state == "paused" && c->state_reason.rfind(kInfraPauseReason, 0) == 0) {
+    live.infra_pauses_in_row = 1;
+    ArmInfraRetry(live);
+  }
 }
 
 Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const std::string& source_name) {
@@ -374,6 +399,13 @@ Status CampaignService::ResumeCampaign(const std::string& id) {
   const CampaignFacts* c = fold_.campaign(id);
   if (!c) return Status::NotFound("no campaign '" + id + "'");
   if (c->state != "paused") return Status::FailedPrecondition("campaign '" + id + "' is " + c->state);
+  if (unbuilt_.count(id)) {  // the start could not rebuild it: try again now
+    auto events = CampaignEvents(id);
+    if (!events.ok()) return events.status();
+    if (Status s = MakeLiveFromLog(id, *events); !s.ok())
+      return Status::FailedPrecondition("campaign '" + id + "' cannot be rebuilt: " + s.ToString());
+    ResumeWork(*FindLive(id));
+  }
   std::vector<Event> batch{StateEvent(id, "running", "resumed")};
   KS_RETURN_IF_ERROR(AppendAndObserve(batch));
   boost::asio::post(io_, [this] { Pump(); });

@@ -156,6 +156,13 @@ class CampaignService final : public ControlPlane {
   void MeasureBaseline(Live& live);
   void MaybeFinishCampaign(Live& live, const planner::NextStep& step);
   Status Recover();
+  // Makes a campaign live from the log: a Live whose planner replays `events`
+  // (every campaign's, or only its own). An error leaves it out of live_.
+  Status MakeLiveFromLog(const std::string& campaign_id, const std::vector<Event>& events);
+  // A live campaign's work left from the previous process: its interrupted
+  // attempts queued for a retry, its unfinished re-measurements restarted, an
+  // infrastructure pause's retry armed.
+  void ResumeWork(Live& live);
   Result<std::unique_ptr<Live>> MakeLive(const std::string& campaign_id, const nlohmann::json& started);
   std::string NextAttemptId(const std::string& campaign_id) const;
   BuildRequest MakeBuildRequest(const Live& live, std::string source) const;
@@ -200,6 +207,9 @@ class CampaignService final : public ControlPlane {
   // Campaigns PauseStagedCampaigns paused, for the retry to resume (a user's
   // pause is logged with another reason and never resumed by it).
   std::set<std::string> paused_by_refusal_;
+  // Campaigns a start could not rebuild (not in live_), with the reason;
+  // ResumeCampaign tries again.
+  std::map<std::string, std::string> unbuilt_;
   // The pending retry of ArmLogRetry; its handler holds a weak_ptr, so one
   // that outlives the service (already queued when it is destroyed) does nothing.
   std::shared_ptr<boost::asio::steady_timer> log_retry_timer_;

@@ -710,6 +710,47 @@ TEST_CASE("a user's resume of a campaign paused for infrastructure errors is not
   CheckOneEndPerAttempt(h, "user");
 }
 
+TEST_CASE("a campaign that cannot be rebuilt at a start is paused; the daemon starts and runs the others",
+          "[daemon][fault]") {
+  // axes.yaml edited while the daemon was down: the axis a campaign is
+  // restricted to is gone. Before, the daemon refused to start at all.
+  Harness h({});
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("lost", 6), "lost.yaml").ok());  // loop_unrolling only
+  std::string other = OneAxisCampaign("kept", 6);
+  other.replace(other.find("loop_unrolling"), 14, "vectorized_access");
+  REQUIRE(h.service->StartCampaign(other, "kept.yaml").ok());
+  const planner::AxisCatalogue full = *h.axes;
+  std::vector<planner::Axis> without;
+  for (planner::Axis a : full.axes()) {
+    if (a.name == "loop_unrolling") continue;
+    a.neighbours.erase(std::remove(a.neighbours.begin(), a.neighbours.end(), "loop_unrolling"), a.neighbours.end());
+    without.push_back(std::move(a));
+  }
+  auto edited = planner::AxisCatalogue::FromAxes(without);
+  REQUIRE(edited.ok());
+  h.axes = std::move(*edited);
+  h.RestartService();  // Start() must succeed
+
+  const json lost = *h.service->CampaignStatus("lost");
+  CHECK(lost.value("state", "") == "paused");
+  CHECK(lost.value("state_reason", "").rfind("cannot be rebuilt: ", 0) == 0);
+  CHECK(lost.value("state_reason", "").find("loop_unrolling") != std::string::npos);
+  Status still = h.service->ResumeCampaign("lost");
+  CHECK(still.code() == Status::Code::kFailedPrecondition);
+  CHECK(still.message().find("loop_unrolling") != std::string::npos);
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "kept") == "finished" && h.service->Idle(); }));
+  CHECK(StateOf(h, "lost") == "paused");
+
+  // The axis is back: the next start rebuilds it and lets it go on by itself.
+  h.axes = full;
+  h.RestartService();
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "lost") == "finished" && h.service->Idle(); }));
+  CHECK(h.Events("lost", "attempt_started").size() == 6);
+  CheckOneEndPerAttempt(h, "lost");
+  CheckOneEndPerAttempt(h, "kept");
+  h.CheckLogVerifies();
+}
+
 TEST_CASE("with log_retry_s 0 a refusal's pause lasts until the user resumes", "[daemon][log][fault]") {
   Harness h({});
   h.config.log_retry_s = 0;

@@ -12,9 +12,13 @@ namespace ksearch::daemon {
 
 // The state_reason prefixes of the pauses the daemon makes by itself, which it
 // also ends by itself (docs/daemon.md): a log write the log refused (in memory
-// only), and infrastructure errors in a row (logged).
+// only), infrastructure errors in a row (logged), and a campaign a start
+// could not rebuild (logged).
 inline constexpr std::string_view kRefusedWriteReason = "log write failed: ";
 inline constexpr std::string_view kInfraPauseReason = "infrastructure: ";
+// A campaign a start could not rebuild (its spec no longer fits the axis
+// catalogue or the build): paused, logged; the next start that rebuilds it resumes it.
+inline constexpr std::string_view kUnbuiltReason = "cannot be rebuilt: ";
 
 inline Event MakeEvent(const std::string& campaign, const std::string& attempt, std::string_view kind,
                        nlohmann::json payload) {
