@@ -129,6 +129,7 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   bool failure = kind.ok() && IsFailureVerdict(kind->kind);
   if (kind.ok() && kind->kind == VerdictKind::kInterrupted) ++attempts_interrupted;
   if (kind.ok() && kind->kind == VerdictKind::kInfraError) ++attempts_infra_error;
+  if (a.verdict == "proposal_failed{llm_error}") ++attempts_llm_error;
   if (a.verdict == "proposal_failed{budget}") money_refused = true;
   bool not_counted = !kind.ok() || kind->kind == VerdictKind::kInterrupted ||
                      kind->kind == VerdictKind::kInfraError ||

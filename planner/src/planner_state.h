@@ -153,6 +153,10 @@ class PlannerState {
   // against the attempts budget either. The daemon pauses a campaign after a
   // few in a row (DaemonConfig::infra_pause_after), so they cannot run on.
   int64_t attempts_infra_error = 0;
+  // Attempts that ended proposal_failed{llm_error} (an endpoint down, the
+  // circuit open): no candidate was tried, so they do not count either; the
+  // daemon pauses a campaign after a few in a row, as for infra_error.
+  int64_t attempts_llm_error = 0;
   double money_spent = 0;
   // A call was refused because it did not fit the money budget
   // (proposal_failed{budget}): the rest of the money cannot pay for one more.

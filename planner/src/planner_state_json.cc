@@ -38,6 +38,7 @@ nlohmann::json PlannerState::ToJson() const {
   j["attempts_started"] = attempts_started;
   j["attempts_interrupted"] = attempts_interrupted;
   j["attempts_infra_error"] = attempts_infra_error;
+  j["attempts_llm_error"] = attempts_llm_error;
   j["attempts_finished"] = attempts_finished;
   j["money_spent"] = money_spent;
   j["best_candidate"] = best_candidate;

@@ -282,12 +282,14 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
   if (s.campaign_state != "running")
     return Stop(StopReason::kCampaignStopped, "campaign is " + s.campaign_state);
   const Budgets& b = spec_.budgets;
-  if (const int64_t used = s.attempts_started - s.attempts_interrupted - s.attempts_infra_error;
+  if (const int64_t used =
+          s.attempts_started - s.attempts_interrupted - s.attempts_infra_error - s.attempts_llm_error;
       b.attempts > 0 && used >= b.attempts)
     return Stop(StopReason::kBudgetAttempts,
                 std::to_string(used) + " attempts used (" + std::to_string(s.attempts_started) + " started, " +
                     std::to_string(s.attempts_interrupted) + " interrupted and retried, " +
-                    std::to_string(s.attempts_infra_error) + " ended by infra_error)");
+                    std::to_string(s.attempts_infra_error) + " ended by infra_error, " +
+                    std::to_string(s.attempts_llm_error) + " by an LLM endpoint's error)");
   if (b.money_usd > 0 && s.money_spent >= b.money_usd)
     return Stop(StopReason::kBudgetMoney, "spent " + std::to_string(s.money_spent) + " USD");
   if (s.money_refused)

@@ -140,7 +140,8 @@ TEST_CASE("a full work disk pauses the campaign on infrastructure errors, not th
   auto paused = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
   INFO(paused.dump(2));
   REQUIRE(paused.value("state", "") == "paused");
-  CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 infra_error verdicts in a row", 0) == 0);
+  CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 attempts in a row failed outside the candidate", 0) == 0);
+  CHECK(paused.value("state_reason", "").find("the last: infra_error{") != std::string::npos);
   CHECK(paused.value("state_reason", "").find("No space left on device") != std::string::npos);
   std::this_thread::sleep_for(4s);  // retries after 1 s and 2 s, each failing again
 

@@ -64,9 +64,10 @@ struct DaemonConfig {
   // refusal paused once a write succeeds; 0: only `ksearch campaign resume`
   // (or a restart) does.
   double log_retry_s = 30;
-  // infra_error verdicts in a row (a full work disk, a broken evaluator, no
-  // slot in service) that pause a campaign, so a failing machine does not
-  // churn through attempts all night; 0: never. The pause is logged, and the
+  // Attempts in a row that failed outside the candidate (infra_error: a full
+  // work disk, a broken evaluator, no slot in service; proposal_failed{
+  // llm_error}: an LLM endpoint down) that pause a campaign, so a failing
+  // machine or endpoint does not churn through attempts all night; 0: never. The pause is logged, and the
   // campaign is resumed after infra_retry_s seconds, doubling with each pause
   // in a row up to 30 minutes (0: only a user's resume).
   int infra_pause_after = 3;

@@ -607,11 +607,15 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
   }
   std::vector<Event> batch = std::move(a->pending_stages);
   batch.push_back(MakeEvent(live.id, a->id, event_kind::kAttemptFinished, std::move(payload)));
-  // Infrastructure errors in a row pause the campaign (in the same batch), so
-  // a machine that fails every evaluation does not churn through attempts;
-  // ArmInfraRetry resumes it later to see whether it works again.
+  // Failures outside the candidate in a row (infra_error: the machine;
+  // proposal_failed{llm_error}: an LLM endpoint down) pause the campaign (in
+  // the same batch), so it does not churn through attempts, instantly when an
+  // endpoint's circuit is open; ArmInfraRetry resumes it later to see whether
+  // it works again.
   bool infra_pause = false;
-  if (verdict.kind == VerdictKind::kInfraError) {
+  const bool outside_failure = verdict.kind == VerdictKind::kInfraError ||
+                               (verdict.kind == VerdictKind::kProposalFailed && verdict.reason == "llm_error");
+  if (outside_failure) {
     ++live.infra_errors_in_row;
   } else if (verdict.kind != VerdictKind::kInterrupted) {
     live.infra_errors_in_row = 0;
@@ -627,7 +631,8 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
           live.id, "", event_kind::kCampaignState,
           json{{"state", "paused"},
                {"reason", std::string(kInfraPauseReason) + std::to_string(live.infra_errors_in_row) +
-                              " infra_error verdicts in a row; the last: " + verdict.ToString() + " " + detail}}));
+                              " attempts in a row failed outside the candidate (the machine or an LLM endpoint); "
+                              "the last: " + verdict.ToString() + " " + detail}}));
     }
   }
   a->finished = true;

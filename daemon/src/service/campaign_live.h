@@ -24,9 +24,10 @@ struct CampaignService::Live {
   bool baseline_in_flight = false;
   std::deque<std::string> retries;  // interrupted attempts to retry before new work
   std::map<std::string, std::shared_ptr<Remeasure>> remeasures;  // candidate -> job in flight
-  // infra_error verdicts in a row (an interrupted one neither counts nor
-  // breaks the run), and the infrastructure pauses in a row since the last
-  // attempt that got any other verdict (the retry's backoff).
+  // Attempts in a row that ended infra_error or proposal_failed{llm_error}
+  // (an interrupted one neither counts nor breaks the run), and the
+  // infrastructure pauses in a row since the last attempt that got any other
+  // verdict (the retry's backoff).
   int infra_errors_in_row = 0;
   int infra_pauses_in_row = 0;
   // The pending resume of ArmInfraRetry; owned here, so it dies with the campaign.

@@ -158,9 +158,15 @@ class ScriptedEngine final : public ProposalEngine {
   using Table = std::map<std::pair<std::string, int>, std::pair<std::string, std::string>>;
   ScriptedEngine(boost::asio::io_context& io, Table table) : io_(io), table_(std::move(table)) {}
   void Propose(ProposalInput input, std::function<void(ProposalOutput)> done) override {
+    ProposalOutput out;
+    if (down_after > 0 && ++proposals_ > down_after) down = true;
+    if (down) {  // the endpoint is down: the call fails at once (an open circuit)
+      out.failure = {VerdictKind::kProposalFailed, "llm_error", "scripted: endpoint down: connect: refused"};
+      boost::asio::post(io_, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+      return;
+    }
     const std::string parent = ScriptOf(input.parent_source).name;
     const int nth = children_[parent]++;
-    ProposalOutput out;
     out.ok = true;
     auto it = table_.find({parent, nth});
     const auto [name, times] =
@@ -170,9 +176,14 @@ class ScriptedEngine final : public ProposalEngine {
     boost::asio::post(io_, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
   }
   void CancelAll() override {}
+  // While set, every proposal fails proposal_failed{llm_error}; when
+  // down_after > 0 it is set by the proposal after that many.
+  bool down = false;
+  int down_after = 0;
 
  private:
   boost::asio::io_context& io_;
+  int proposals_ = 0;
   Table table_;
   std::map<std::string, int> children_;
   int slow_ = 0;
@@ -654,7 +665,8 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
 
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "infra") == "paused"; }));
   const json paused = *h.service->CampaignStatus("infra");
-  CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 infra_error verdicts in a row", 0) == 0);
+  CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 attempts in a row failed outside the candidate", 0) == 0);
+  CHECK(paused.value("state_reason", "").find("the last: infra_error{evaluator_failed}") != std::string::npos);
   CHECK(paused.value("state_reason", "").find("no space left on device") != std::string::npos);
   // Three in a row, and at most the one more the pipeline had in flight.
   REQUIRE(RunUntil(h, [&] { return h.service->Idle(); }, 10));
@@ -682,6 +694,41 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
   CHECK(done.value("state_reason", "") == "budget_attempts");
   CHECK(h.Events("infra", "attempt_started").size() == 8 + infra_ends());
   CheckOneEndPerAttempt(h, "infra");
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("an LLM endpoint that is down pauses the campaign instead of spending its budget in seconds",
+          "[daemon][fault]") {
+  // A probe before this: a real ksearchd whose only endpoint refused
+  // connections spent a 60-attempt budget in 13 s (57 proposal_failed{llm_error}).
+  Harness h({});
+  h.config.infra_pause_after = 3;
+  h.config.infra_retry_s = 0.2;
+  h.RestartService();
+  h.engine.down_after = 2;
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("llm", 8), "llm.yaml").ok());
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "llm") == "paused" && h.service->Idle(); }));
+  const json paused = *h.service->CampaignStatus("llm");
+  CHECK(paused.value("state_reason", "").find("the last: proposal_failed{llm_error}") != std::string::npos);
+  auto llm_errors = [&] {
+    size_t n = 0;
+    for (const Event& e : h.Events("llm", "attempt_finished"))
+      n += e.payload.value("verdict", "") == "proposal_failed{llm_error}";
+    return n;
+  };
+  CHECK(llm_errors() >= 3);
+  CHECK(llm_errors() <= 4);
+  // Down for a while: a few retries, a few attempts, not the budget.
+  for (int i = 0; i < 50; ++i) h.io.run_for(std::chrono::milliseconds(20));
+  CHECK(llm_errors() <= 12);
+  CHECK(StateOf(h, "llm") != "finished");
+
+  h.engine.down_after = 0;
+  h.engine.down = false;
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "llm") == "finished" && h.service->Idle(); }));
+  CHECK(h.service->CampaignStatus("llm")->value("state_reason", "") == "budget_attempts");
+  CHECK(h.Events("llm", "attempt_started").size() == 8 + llm_errors());
+  CheckOneEndPerAttempt(h, "llm");
   h.CheckLogVerifies();
 }
 
