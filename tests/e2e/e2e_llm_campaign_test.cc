@@ -111,7 +111,10 @@ CampaignFigures RunCampaign(const std::string& name, int blocks, double money_us
   fig.budget = money_usd;
   FakeLlmProcess fake(name, CampaignScript(blocks), kPatchFailed);
   REQUIRE(fake.Start());
-  DaemonProcess d(name, "endpoints:\n" + fake.EndpointYaml("fake",
+  // infra_pause_after: 0: this campaign drives the clients through endpoint
+  // faults at full rate on purpose (hundreds of llm_error attempts), which
+  // the daemon would otherwise pause as an endpoint that is down.
+  DaemonProcess d(name, "infra_pause_after: 0\nendpoints:\n" + fake.EndpointYaml("fake",
                                                            "    stream: true\n"
                                                            "    max_concurrency: 4\n"
                                                            "    timeout_s: 1\n"
