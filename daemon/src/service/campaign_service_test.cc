@@ -606,6 +606,13 @@ std::string StateOf(Harness& h, const std::string& id) {
   return s->value("state", "");
 }
 
+// Attempts of `campaign` that ended with a verdict starting with `prefix`.
+size_t EndsWith(Harness& h, const std::string& campaign, const std::string& prefix) {
+  size_t n = 0;
+  for (const Event& e : h.Events(campaign, "attempt_finished")) n += e.payload.value("verdict", "").rfind(prefix, 0) == 0;
+  return n;
+}
+
 TEST_CASE("the daemon retries a refused write on its own and resumes the campaigns the refusal paused",
           "[daemon][log][fault]") {
   Harness h({});
@@ -650,12 +657,7 @@ TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with 
   h.RestartService();
   h.backend.infra_after = 5;  // the seed's samples and the first attempts measure, then the machine fails
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("infra", 8), "infra.yaml").ok());
-  auto infra_ends = [&] {
-    size_t n = 0;
-    for (const Event& e : h.Events("infra", "attempt_finished"))
-      n += e.payload.value("verdict", "").rfind("infra_error", 0) == 0;
-    return n;
-  };
+  auto infra_ends = [&] { return EndsWith(h, "infra", "infra_error"); };
   auto state_events = [&](const std::string& state, const std::string& reason_prefix) {
     size_t n = 0;
     for (const Event& e : h.Events("infra", "campaign_state"))
@@ -710,12 +712,7 @@ TEST_CASE("an LLM endpoint that is down pauses the campaign instead of spending 
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "llm") == "paused" && h.service->Idle(); }));
   const json paused = *h.service->CampaignStatus("llm");
   CHECK(paused.value("state_reason", "").find("the last: proposal_failed{llm_error}") != std::string::npos);
-  auto llm_errors = [&] {
-    size_t n = 0;
-    for (const Event& e : h.Events("llm", "attempt_finished"))
-      n += e.payload.value("verdict", "") == "proposal_failed{llm_error}";
-    return n;
-  };
+  auto llm_errors = [&] { return EndsWith(h, "llm", "proposal_failed{llm_error}"); };
   CHECK(llm_errors() >= 3);
   CHECK(llm_errors() <= 4);
   // Down for a while: a few retries, a few attempts, not the budget.
