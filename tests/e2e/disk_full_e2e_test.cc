@@ -27,12 +27,19 @@ namespace {
 struct TmpfsMount {
   std::string dir;
   bool mounted = false;
+  std::string error;  // why the mount failed
   TmpfsMount(std::string d, const char* options) : dir(std::move(d)) {
     std::filesystem::create_directories(dir);
     mounted = mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options) == 0;
+    if (!mounted) error = std::strerror(errno);
   }
   ~TmpfsMount() {
     if (mounted) umount2(dir.c_str(), MNT_DETACH);
+  }
+  // False, saying why, when the test cannot run here.
+  bool Usable(const char* what) const {
+    if (!mounted) WARN("not run: mounting a tmpfs for " << what << " failed (" << error << "); it needs root");
+    return mounted;
   }
 };
 
@@ -61,29 +68,53 @@ double Counter(const std::string& metrics, const std::string& name) {
   return std::stod(m[1]);
 }
 
+// Starts `id` (the tuner on softmax, `attempts`), lets two attempts end,
+// fills `disk` and waits for the campaign to pause. Returns the status from
+// before the fill and the one at the pause.
+std::pair<nlohmann::json, nlohmann::json> FillMidCampaign(DaemonProcess& d, const TmpfsMount& disk,
+                                                          const std::string& id, int attempts) {
+  REQUIRE(d.StartCampaign(TunerCampaign(id, attempts)).status == 201);
+  auto before = WaitFor(d, id, [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; }, 300s);
+  REQUIRE(before.value("attempts_finished", 0) >= 2);
+  REQUIRE(FillUntilFull(disk.dir + "/filler") == ENOSPC);
+  auto paused = WaitFor(d, id, [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
+  INFO(paused.dump(2));
+  REQUIRE(paused.value("state", "") == "paused");
+  return {before, paused};
+}
+
+// Frees `disk` (the filler FillMidCampaign wrote) and waits for `id` to
+// finish with nobody calling resume; the last status.
+nlohmann::json FreeAndFinish(DaemonProcess& d, const TmpfsMount& disk, const std::string& id) {
+  std::filesystem::remove(disk.dir + "/filler");
+  auto status = WaitFor(d, id, [](const nlohmann::json& s) { return s.value("state", "") == "finished"; }, 600s);
+  INFO(status.dump(2));
+  CHECK(status.value("state", "") == "finished");
+  return status;
+}
+
+// Every event of the daemon's log (after it stopped).
+std::vector<Event> LogEvents(const DaemonProcess& d) {
+  auto log = experiment_log::ExperimentLog::Open(d.db(), {.read_only = true});
+  REQUIRE(log.ok());
+  auto events = (*log)->ReadEvents();
+  REQUIRE(events.ok());
+  return std::move(*events);
+}
+
 }  // namespace
 
 TEST_CASE("a log whose disk fills up pauses its campaign, which resumes by itself once space is freed",
           "[e2e][daemon][fault][disk]") {
   DaemonProcess d("diskfull", "log_retry_s: 1\n");
   TmpfsMount disk(d.dir() + "/logfs", "size=48m,mode=0700");
-  if (!disk.mounted) {
-    WARN("not run: mounting a tmpfs for the log failed (" << std::strerror(errno) << "); it needs root");
-    return;
-  }
+  if (!disk.Usable("the log")) return;
   d.SetDatabase(disk.dir + "/ksearch.db");  // the log alone on the small disk
   REQUIRE(d.Start());
-  REQUIRE(d.StartCampaign(TunerCampaign("e2e-disk", 10)).status == 201);
-  auto before = WaitFor(d, "e2e-disk", [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; },
-                        300s);
-  REQUIRE(before.value("attempts_finished", 0) >= 2);
-
   // The disk fills: the next commit fails inside SQLite and the campaign
   // pauses, its refused events kept in memory.
-  REQUIRE(FillUntilFull(disk.dir + "/filler") == ENOSPC);
-  auto paused = WaitFor(d, "e2e-disk", [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
+  const auto [before, paused] = FillMidCampaign(d, disk, "e2e-disk", 10);
   INFO(paused.dump(2));
-  REQUIRE(paused.value("state", "") == "paused");
   CHECK(paused.value("state_reason", "").find("log write failed") != std::string::npos);
   CHECK(paused.value("state_reason", "").find("full") != std::string::npos);  // SQLite's "database or disk is full"
 
@@ -95,23 +126,16 @@ TEST_CASE("a log whose disk fills up pauses its campaign, which resumes by itsel
   CHECK(d.Call("GET", "/v1/campaigns/e2e-disk").body.value("state", "") == "paused");
 
   // Space comes back: nobody calls resume, and the campaign finishes.
-  std::filesystem::remove(disk.dir + "/filler");
-  auto status = WaitFor(d, "e2e-disk", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
-                        600s);
+  const auto status = FreeAndFinish(d, disk, "e2e-disk");
   INFO(status.dump(2));
-  CHECK(status.value("state", "") == "finished");
   CHECK(status.value("attempts_started", 0) == status.value("attempts_finished", -1));
   CHECK(status.value("attempts_finished", 0) > before.value("attempts_finished", 0));
   CHECK(d.Stop() == 0);
 
   const LogAudit audit = CheckLogIntact(d);  // `ksearch log verify`; one start and one end per attempt
   CHECK(audit.finished == status.value("attempts_finished", -1));
-  auto log = experiment_log::ExperimentLog::Open(d.db(), {.read_only = true});
-  REQUIRE(log.ok());
-  auto events = (*log)->ReadEvents();
-  REQUIRE(events.ok());
   int resumed_by_retry = 0;
-  for (const Event& e : *events)
+  for (const Event& e : LogEvents(d))
     resumed_by_retry += e.kind == event_kind::kCampaignState && e.payload.value("reason", "") == "log writable again";
   CHECK(resumed_by_retry == 1);
 }
@@ -125,40 +149,23 @@ TEST_CASE("a full work disk pauses the campaign on infrastructure errors, not th
   // must go on once space is back.
   DaemonProcess d("workfull", "infra_pause_after: 3\ninfra_retry_s: 1\n");
   TmpfsMount disk(d.dir() + "/workfs", "size=200m,mode=0700");
-  if (!disk.mounted) {
-    WARN("not run: mounting a tmpfs for the work folder failed (" << std::strerror(errno) << "); it needs root");
-    return;
-  }
+  if (!disk.Usable("the work folder")) return;
   REQUIRE(d.EditConfigLine("work_dir: work\n", "work_dir: " + disk.dir + "\n"));
   REQUIRE(d.Start());
-  REQUIRE(d.StartCampaign(TunerCampaign("e2e-work", 8)).status == 201);
-  auto before = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; },
-                        300s);
-  REQUIRE(before.value("attempts_finished", 0) >= 2);
-
-  REQUIRE(FillUntilFull(disk.dir + "/filler") == ENOSPC);
-  auto paused = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
+  const auto paused = FillMidCampaign(d, disk, "e2e-work", 8).second;
   INFO(paused.dump(2));
-  REQUIRE(paused.value("state", "") == "paused");
   CHECK(paused.value("state_reason", "").rfind("infrastructure: 3 attempts in a row failed outside the candidate", 0) == 0);
   CHECK(paused.value("state_reason", "").find("the last: infra_error{") != std::string::npos);
   CHECK(paused.value("state_reason", "").find("No space left on device") != std::string::npos);
-  std::this_thread::sleep_for(4s);  // retries after 1 s and 2 s, each failing again
+  std::this_thread::sleep_for(4s);  // time for a retry (after 1 s) while the disk is still full
 
-  std::filesystem::remove(disk.dir + "/filler");
-  auto status = WaitFor(d, "e2e-work", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
-                        600s);
+  const auto status = FreeAndFinish(d, disk, "e2e-work");
   INFO(status.dump(2));
-  CHECK(status.value("state", "") == "finished");
   CHECK(d.Stop() == 0);
 
   const LogAudit audit = CheckLogIntact(d);
   int infra = 0, retries = 0, pauses = 0, other = 0;
-  auto log = experiment_log::ExperimentLog::Open(d.db(), {.read_only = true});
-  REQUIRE(log.ok());
-  auto events = (*log)->ReadEvents();
-  REQUIRE(events.ok());
-  for (const Event& e : *events) {
+  for (const Event& e : LogEvents(d)) {
     const std::string reason = e.payload.value("reason", "");
     if (e.kind == event_kind::kCampaignState) {
       pauses += e.payload.value("state", "") == "paused" && reason.rfind("infrastructure: ", 0) == 0;
@@ -190,29 +197,15 @@ TEST_CASE("a full disk holding both the log and the work folder: paused, then fi
   // order the two failures come; freeing the space must be enough.
   DaemonProcess d("bothfull", "log_retry_s: 1\ninfra_pause_after: 3\ninfra_retry_s: 1\n");
   TmpfsMount disk(d.dir() + "/datafs", "size=200m,mode=0700");
-  if (!disk.mounted) {
-    WARN("not run: mounting a tmpfs for the data folder failed (" << std::strerror(errno) << "); it needs root");
-    return;
-  }
+  if (!disk.Usable("the data folder")) return;
   REQUIRE(d.EditConfigLine("work_dir: work\n", "work_dir: " + disk.dir + "/work\n"));
   d.SetDatabase(disk.dir + "/ksearch.db");
   REQUIRE(d.Start());
-  REQUIRE(d.StartCampaign(TunerCampaign("e2e-both", 8)).status == 201);
-  auto before = WaitFor(d, "e2e-both", [](const nlohmann::json& s) { return s.value("attempts_finished", 0) >= 2; },
-                        300s);
-  REQUIRE(before.value("attempts_finished", 0) >= 2);
-
-  REQUIRE(FillUntilFull(disk.dir + "/filler") == ENOSPC);
-  auto paused = WaitFor(d, "e2e-both", [](const nlohmann::json& s) { return s.value("state", "") == "paused"; }, 300s);
-  INFO(paused.dump(2));
-  REQUIRE(paused.value("state", "") == "paused");
+  FillMidCampaign(d, disk, "e2e-both", 8);
   std::this_thread::sleep_for(4s);
 
-  std::filesystem::remove(disk.dir + "/filler");
-  auto status = WaitFor(d, "e2e-both", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; },
-                        600s);
+  const auto status = FreeAndFinish(d, disk, "e2e-both");
   INFO(status.dump(2));
-  CHECK(status.value("state", "") == "finished");
   CHECK(status.value("attempts_started", 0) == status.value("attempts_finished", -1));
   CHECK(d.Stop() == 0);
   CheckLogIntact(d);

@@ -73,8 +73,8 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   if (!root.IsDefined() || root.IsNull()) return c;
   KS_RETURN_IF_ERROR(CheckKeys(err, root, "",
                                {"listen", "token_file", "database", "work_dir", "campaigns_dir",
-                                "tasks_dir", "endpoints_file", "axes_file", "isa_dir", "skills_dir", "shutdown_grace_s", "log_retry_s",
-                                "infra_pause_after", "infra_retry_s",
+                                "tasks_dir", "endpoints_file", "axes_file", "isa_dir", "skills_dir", "shutdown_grace_s",
+                                "log_retry_s", "infra_pause_after", "infra_retry_s",
                                 "max_request_bytes", "workers", "defaults", "proposals_per_slot", "max_attempts_in_flight",
                                 "endpoints", "replay"}));
   c.yaml_text = yaml_text;

@@ -67,9 +67,10 @@ struct DaemonConfig {
   // Attempts in a row that failed outside the candidate (infra_error: a full
   // work disk, a broken evaluator, no slot in service; proposal_failed{
   // llm_error}: an LLM endpoint down) that pause a campaign, so a failing
-  // machine or endpoint does not churn through attempts all night; 0: never. The pause is logged, and the
-  // campaign is resumed after infra_retry_s seconds, doubling with each pause
-  // in a row up to 30 minutes (0: only a user's resume).
+  // machine or endpoint does not churn through attempts all night; 0: never.
+  // The pause is logged, and the campaign is resumed after infra_retry_s
+  // seconds, doubling with each pause in a row up to 30 minutes (0: only a
+  // user's resume).
   int infra_pause_after = 3;
   double infra_retry_s = 60;
   size_t max_request_bytes = 1 << 20;

@@ -627,12 +627,10 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
       infra_pause = true;
       ++live.infra_pauses_in_row;
       std::string detail = verdict.detail.size() > 300 ? verdict.detail.substr(0, 300) + "..." : verdict.detail;
-      batch.push_back(MakeEvent(
-          live.id, "", event_kind::kCampaignState,
-          json{{"state", "paused"},
-               {"reason", std::string(kInfraPauseReason) + std::to_string(live.infra_errors_in_row) +
-                              " attempts in a row failed outside the candidate (the machine or an LLM endpoint); "
-                              "the last: " + verdict.ToString() + " " + detail}}));
+      batch.push_back(StateEvent(live.id, "paused",
+                                 std::string(kInfraPauseReason) + std::to_string(live.infra_errors_in_row) +
+                                     " attempts in a row failed outside the candidate (the machine or an LLM "
+                                     "endpoint); the last: " + verdict.ToString() + " " + detail));
     }
   }
   a->finished = true;

@@ -23,6 +23,14 @@ namespace ksearch::daemon {
 
 using nlohmann::json;
 
+namespace {
+// Whether `c` is paused with a reason that starts with `prefix` (one of the
+// daemon's own pauses, events.h).
+bool PausedBy(const CampaignFacts* c, std::string_view prefix) {
+  return c != nullptr && c->state == "paused" && c->state_reason.rfind(prefix, 0) == 0;
+}
+}  // namespace
+
 CampaignService::CampaignService(boost::asio::io_context& io, const DaemonConfig& config,
                                  experiment_log::ExperimentLog& log, workers::WorkerPool& pool,
                                  ProposalEngine& engine, planner::AxisCatalogue catalogue,
@@ -90,7 +98,7 @@ Status CampaignService::AppendAndObserve(std::vector<Event>& events, const std::
     PauseStagedCampaigns(s);
     metrics_.Add("ksearch_log_refused_writes_total", 1);
     spdlog::warn("ksearchd.log_refused error=\"{}\" kept_events={} paused_campaigns={} retry_in_s={}", s.ToString(),
-                 staged_.events.size(), paused_by_refusal_.size(), config_.log_retry_s);
+                 staged_.events.size(), CampaignsPausedBy(kRefusedWriteReason).size(), config_.log_retry_s);
     ArmLogRetry();
     return s;
   }
@@ -132,20 +140,31 @@ void CampaignService::PauseStagedCampaigns(const Status& refusal) {
   for (const std::string& id : campaigns) {
     const CampaignFacts* c = fold_.campaign(id);
     if (c == nullptr || c->state != "running") continue;
-    fold_.Observe(MakeEvent(id, "", event_kind::kCampaignState,
-                            json{{"state", "paused"}, {"reason", std::string(kRefusedWriteReason) + refusal.ToString()}}));
-    paused_by_refusal_.insert(id);
+    fold_.Observe(StateEvent(id, "paused", std::string(kRefusedWriteReason) + refusal.ToString()));
   }
+}
+
+std::vector<std::string> CampaignService::CampaignsPausedBy(std::string_view prefix) const {
+  std::vector<std::string> ids;
+  for (const auto& [id, facts] : fold_.campaigns())
+    if (PausedBy(&facts, prefix)) ids.push_back(id);
+  return ids;
+}
+
+std::shared_ptr<boost::asio::steady_timer> CampaignService::After(double seconds, std::function<void()> fn) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(
+      io_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds)));
+  std::weak_ptr<boost::asio::steady_timer> armed = timer;
+  timer->async_wait([armed, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (ec || armed.expired()) return;  // cancelled, or its owner is gone
+    fn();
+  });
+  return timer;
 }
 
 void CampaignService::ArmLogRetry() {
   if (config_.log_retry_s <= 0 || shutting_down_ || log_retry_timer_) return;
-  log_retry_timer_ = std::make_shared<boost::asio::steady_timer>(
-      io_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-               std::chrono::duration<double>(config_.log_retry_s)));
-  std::weak_ptr<boost::asio::steady_timer> armed = log_retry_timer_;
-  log_retry_timer_->async_wait([this, armed](const boost::system::error_code& ec) {
-    if (ec || armed.expired()) return;  // cancelled, or the service is gone
+  log_retry_timer_ = After(config_.log_retry_s, [this] {
     log_retry_timer_.reset();
     RetryRefusedWrites();
   });
@@ -154,19 +173,14 @@ void CampaignService::ArmLogRetry() {
 void CampaignService::RetryRefusedWrites() {
   if (shutting_down_) return;
   std::vector<Event> resumes;
-  for (const std::string& id : paused_by_refusal_) {
-    const CampaignFacts* c = fold_.campaign(id);
-    if (c != nullptr && c->state == "paused" && c->state_reason.rfind(kRefusedWriteReason, 0) == 0)
-      resumes.push_back(MakeEvent(id, "", event_kind::kCampaignState,
-                                  json{{"state", "running"}, {"reason", "log writable again"}}));
-  }
+  for (const std::string& id : CampaignsPausedBy(kRefusedWriteReason))
+    resumes.push_back(StateEvent(id, "running", "log writable again"));
   if (!resumes.empty() || !staged_.events.empty()) {
     const size_t resumed = resumes.size(), kept = staged_.events.size();
     // Refused again: AppendAndObserve armed the next retry.
     if (!AppendAndObserve(resumes).ok()) return;
     spdlog::info("ksearchd.log_writable committed_kept_events={} resumed_campaigns={}", kept, resumed);
   }
-  paused_by_refusal_.clear();
   boost::asio::post(io_, [this] { Pump(); });
 }
 
@@ -189,13 +203,8 @@ void CampaignService::ArmInfraRetry(Live& live) {
   if (config_.infra_retry_s <= 0 || shutting_down_) return;
   const double wait_s =
       std::min(config_.infra_retry_s * std::pow(2.0, std::max(0, live.infra_pauses_in_row - 1)), 1800.0);
-  live.infra_retry_timer = std::make_shared<boost::asio::steady_timer>(
-      io_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wait_s)));
-  std::weak_ptr<boost::asio::steady_timer> armed = live.infra_retry_timer;
-  live.infra_retry_timer->async_wait([this, armed, id = live.id](const boost::system::error_code& ec) {
-    if (ec || armed.expired()) return;  // cancelled, or the campaign or the service is gone
-    ResumeAfterInfraPause(id);
-  });
+  // Owned by the Live: the retry dies with the campaign or the service.
+  live.infra_retry_timer = After(wait_s, [this, id = live.id] { ResumeAfterInfraPause(id); });
   spdlog::warn("ksearchd.campaign_infra_pause campaign={} pauses_in_row={} resume_in_s={}", live.id,
                live.infra_pauses_in_row, wait_s);
 }
@@ -204,10 +213,8 @@ void CampaignService::ResumeAfterInfraPause(const std::string& campaign_id) {
   Live* live = FindLive(campaign_id);
   if (live == nullptr || shutting_down_) return;
   live->infra_retry_timer.reset();
-  const CampaignFacts* c = fold_.campaign(campaign_id);
-  if (c == nullptr || c->state != "paused" || c->state_reason.rfind(kInfraPauseReason, 0) != 0) return;
-  std::vector<Event> batch{MakeEvent(campaign_id, "", event_kind::kCampaignState,
-                                     json{{"state", "running"}, {"reason", "retrying after infrastructure errors"}})};
+  if (!PausedBy(fold_.campaign(campaign_id), kInfraPauseReason)) return;  // a user acted meanwhile
+  std::vector<Event> batch{StateEvent(campaign_id, "running", "retrying after infrastructure errors")};
   if (!AppendAndObserve(batch).ok()) {
     ArmInfraRetry(*live);  // the log refused it: try again later (its own retry commits what was kept)
     return;
@@ -266,12 +273,9 @@ Status CampaignService::Recover() {
     if (Status s = MakeLiveFromLog(id, *events); !s.ok()) {
       const std::string why = s.ToString();
       spdlog::error("ksearchd.campaign_not_rebuilt campaign={} error=\"{}\"", id, why);
-      unbuilt_[id] = why;
-      if (facts.state == "running")
-        states.push_back(MakeEvent(id, "", event_kind::kCampaignState,
-                                   json{{"state", "paused"}, {"reason", std::string(kUnbuiltReason) + why}}));
-    } else if (facts.state == "paused" && facts.state_reason.rfind(kUnbuiltReason, 0) == 0) {
-      states.push_back(MakeEvent(id, "", event_kind::kCampaignState, json{{"state", "running"}, {"reason", "rebuilt"}}));
+      if (facts.state == "running") states.push_back(StateEvent(id, "paused", std::string(kUnbuiltReason) + why));
+    } else if (PausedBy(&facts, kUnbuiltReason)) {
+      states.push_back(StateEvent(id, "running", "rebuilt"));
     }
   }
   // Attempts in flight when the previous process died: record them as
@@ -297,7 +301,6 @@ Status CampaignService::MakeLiveFromLog(const std::string& id, const std::vector
   if (!made.ok()) return made.status().WithContext("rebuilding campaign " + id);
   for (const auto& e : events) (*made)->planner->Observe(e);
   live_[id] = std::move(*made);
-  unbuilt_.erase(id);
   return Status::Ok();
 }
 
@@ -308,8 +311,7 @@ void CampaignService::ResumeWork(Live& live) {
     StartRemeasure(live, p.candidate, p.attempt_id, p.source_blob, "");
   // A campaign the previous process paused for infrastructure errors is
   // retried as it would have been (the backoff starts again).
-  const CampaignFacts* c = fold_.campaign(live.id);
-  if (c != nullptr && c->state == "paused" && c->state_reason.rfind(kInfraPauseReason, 0) == 0) {
+  if (PausedBy(fold_.campaign(live.id), kInfraPauseReason)) {
     live.infra_pauses_in_row = 1;
     ArmInfraRetry(live);
   }
@@ -381,12 +383,6 @@ Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const 
               {"axes", restricted->Names()}};
 }
 
-namespace {
-Event StateEvent(const std::string& id, const std::string& state, const std::string& reason) {
-  return MakeEvent(id, "", event_kind::kCampaignState, json{{"state", state}, {"reason", reason}});
-}
-}  // namespace
-
 Status CampaignService::PauseCampaign(const std::string& id) {
   const CampaignFacts* c = fold_.campaign(id);
   if (!c) return Status::NotFound("no campaign '" + id + "'");
@@ -399,7 +395,7 @@ Status CampaignService::ResumeCampaign(const std::string& id) {
   const CampaignFacts* c = fold_.campaign(id);
   if (!c) return Status::NotFound("no campaign '" + id + "'");
   if (c->state != "paused") return Status::FailedPrecondition("campaign '" + id + "' is " + c->state);
-  if (unbuilt_.count(id)) {  // the start could not rebuild it: try again now
+  if (FindLive(id) == nullptr) {  // paused, so not ended: the start could not rebuild it; try again now
     auto events = CampaignEvents(id);
     if (!events.ok()) return events.status();
     if (Status s = MakeLiveFromLog(id, *events); !s.ok())

@@ -25,8 +25,8 @@
 #include <map>
 #include <memory>
 #include <random>
-#include <set>
 #include <string>
+#include <string_view>
 
 #include "api/control_plane.h"
 #include "api/metrics.h"
@@ -117,6 +117,14 @@ class CampaignService final : public ControlPlane {
   // seconds (once; a refused retry arms the next). Not with log_retry_s 0 or
   // while shutting down.
   void ArmLogRetry();
+  // The campaigns LogFold has paused with a reason starting with `prefix`.
+  // (A campaign a refusal paused is found this way; a user's pause has
+  // another reason and is never resumed by the retry.)
+  std::vector<std::string> CampaignsPausedBy(std::string_view prefix) const;
+  // Runs `fn` on the io thread after `seconds`, unless the returned timer is
+  // destroyed (or cancelled) first: its owner holds it, and a handler that
+  // outlives it does nothing.
+  std::shared_ptr<boost::asio::steady_timer> After(double seconds, std::function<void()> fn);
   // Appends what is staged with a campaign_state{running, "log writable
   // again"} for each campaign a refusal paused and nobody resumed since, then
   // pumps (a start the log refused with nothing staged is tried again there).
@@ -204,12 +212,6 @@ class CampaignService final : public ControlPlane {
     std::vector<size_t> cache_sources;  // indices into blobs to keep in blob_cache_ after the commit
   };
   Staged staged_;
-  // Campaigns PauseStagedCampaigns paused, for the retry to resume (a user's
-  // pause is logged with another reason and never resumed by it).
-  std::set<std::string> paused_by_refusal_;
-  // Campaigns a start could not rebuild (not in live_), with the reason;
-  // ResumeCampaign tries again.
-  std::map<std::string, std::string> unbuilt_;
   // The pending retry of ArmLogRetry; its handler holds a weak_ptr, so one
   // that outlives the service (already queued when it is destroyed) does nothing.
   std::shared_ptr<boost::asio::steady_timer> log_retry_timer_;

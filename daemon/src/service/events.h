@@ -30,6 +30,11 @@ inline Event MakeEvent(const std::string& campaign, const std::string& attempt, 
   return e;
 }
 
+// A campaign's state change (running, paused, stopped) with its reason.
+inline Event StateEvent(const std::string& campaign, const std::string& state, const std::string& reason) {
+  return MakeEvent(campaign, "", event_kind::kCampaignState, nlohmann::json{{"state", state}, {"reason", reason}});
+}
+
 // The terminal event of an attempt that never reached a verdict of its own.
 // `started` is the attempt's attempt_started payload; its identity fields are
 // carried over so views need not join.
