@@ -20,6 +20,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "ksearch/core/clock.h"
@@ -571,8 +572,14 @@ TEST_CASE("a last batch the log refuses pauses its campaign and is committed by 
     status = *h.service->CampaignStatus("full");
   }
   CHECK(status.value("state", "") == "paused");
-  REQUIRE(h.recorder->refused.size() == 1);
-  const std::string refused = h.recorder->refused.front().attempt_id;
+  // The refused transaction holds one attempt's end, or two when two attempts
+  // ended before the Pump that commits them (both staged, one transaction;
+  // seen in a CI run on a loaded box).
+  REQUIRE(!h.recorder->refused.empty());
+  REQUIRE(h.recorder->refused.size() <= 2);
+  std::set<std::string> refused;
+  for (const Event& e : h.recorder->refused) refused.insert(e.attempt_id);
+  REQUIRE(refused.size() == h.recorder->refused.size());
   // Paused: nothing new starts (the attempt in flight may still end).
   for (int i = 0; i < 25; ++i) h.io.run_for(std::chrono::milliseconds(20));
   const size_t started_when_paused = h.Events("full", "attempt_started").size();
@@ -583,13 +590,13 @@ TEST_CASE("a last batch the log refuses pauses its campaign and is committed by 
   CHECK(h.RunCampaign("full").value("state", "") == "finished");
   CHECK(h.Events("full", "attempt_started").size() == 8);
   CheckOneEndPerAttempt(h, "full");
-  // The refused end was appended later as it was, not lost and retried.
-  int ends_of_refused = 0;
+  // Each refused end was appended later as it was, not lost and retried.
+  size_t ends_of_refused = 0;
   for (const Event& e : h.Events("full", "attempt_finished")) {
     CHECK(e.payload.value("verdict", "").rfind("interrupted", 0) == std::string::npos);
-    ends_of_refused += e.attempt_id == refused;
+    ends_of_refused += refused.count(e.attempt_id);
   }
-  CHECK(ends_of_refused == 1);
+  CHECK(ends_of_refused == refused.size());
   h.CheckLogVerifies();
 }
 
