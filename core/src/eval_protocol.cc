@@ -1,8 +1,29 @@
 #include "ksearch/core/eval_protocol.h"
 
+#include <filesystem>
+
 #include "ksearch/core/json_text.h"
 
 namespace ksearch {
+
+namespace {
+void MakeAbsolute(std::string& path) {
+  if (path.empty() || path.front() == '/') return;
+  std::error_code ec;  // no current folder: keep the path, its use will name it
+  if (auto abs = std::filesystem::absolute(path, ec); !ec) path = abs.lexically_normal().string();
+}
+}  // namespace
+
+void MakePathsAbsolute(BuildRequest& r) {
+  MakeAbsolute(r.task_dir);
+  MakeAbsolute(r.work_dir);
+}
+
+void MakePathsAbsolute(RunRequest& r) {
+  MakeAbsolute(r.task_dir);
+  MakeAbsolute(r.work_dir);
+  MakeAbsolute(r.artifact_path);
+}
 
 std::string_view BackendName(Backend b) {
   switch (b) {

@@ -55,7 +55,9 @@ BuildResult Build(const BuildRequest& req, ProcessLauncher& launcher) {
   return Build(req, launcher, Tools::FromEnvironment());
 }
 
-BuildResult Build(const BuildRequest& req, ProcessLauncher& launcher, const Tools& tools) {
+BuildResult Build(const BuildRequest& request, ProcessLauncher& launcher, const Tools& tools) {
+  BuildRequest req = request;
+  MakePathsAbsolute(req);
   auto task = LoadTask(req.task_dir);
   if (!task.ok()) return Fail(VerdictKind::kInfraError, "bad_task", task.status().message());
   std::string backend(BackendName(req.backend));

@@ -584,6 +584,39 @@ TEST_CASE("a built library removed before its run is an infra error, not the can
   CHECK(IsPassingVerdict(Run(r, f.launcher).verdict.kind));
 }
 
+TEST_CASE("relative task and work folders evaluate as their absolute paths do", "[evaluator][host]") {
+  // A daemon started as `ksearchd --config daemon.yaml` passed "work" and
+  // "../tasks/softmax": the runner, started in its run folder, read another
+  // spec.json and every run ended infra_error{reference_failed}.
+  Fixture f;
+  namespace fs = std::filesystem;
+  const fs::path before = fs::current_path();
+  struct Restore {
+    fs::path dir;
+    ~Restore() { fs::current_path(dir); }
+  } restore{before};
+  fs::current_path(fs::path(f.work).parent_path());
+  BuildRequest b;
+  b.task_dir = fs::relative(f.task).string();
+  b.source = Softmax("/* relative */");
+  b.backend = Backend::kHost;
+  b.work_dir = fs::path(f.work).filename().string();
+  REQUIRE(b.work_dir.front() != '/');
+  BuildResult built = Build(b, f.launcher);
+  INFO(built.verdict.ToString() << " " << built.verdict.detail);
+  REQUIRE(built.ok);
+  CHECK(built.artifact_path.front() == '/');  // usable from any folder
+  RunRequest r;
+  r.task_dir = b.task_dir;
+  r.artifact_path = fs::relative(built.artifact_path).string();
+  r.backend = Backend::kHost;
+  r.work_dir = b.work_dir;
+  RunResult res = Run(r, f.launcher);
+  INFO(res.verdict.ToString() << " " << res.verdict.detail);
+  CHECK(IsPassingVerdict(res.verdict.kind));
+  CHECK(res.time_us > 0);
+}
+
 TEST_CASE("compile errors and hung compilers are typed", "[evaluator][host][fault]") {
   Fixture f;
   BuildResult bad = f.BuildSource("this is not C++;");

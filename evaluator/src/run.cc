@@ -458,7 +458,9 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
 // are hashed before anything runs, the reference library as soon as it is
 // built (and compared with the hash recorded when it was built, for a cached
 // one); all are verified again when the evaluation is over.
-RunResult Run(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools) {
+RunResult Run(const RunRequest& request, ProcessLauncher& launcher, const Tools& tools) {
+  RunRequest req = request;
+  MakePathsAbsolute(req);
   const auto t_start = std::chrono::steady_clock::now();
   std::vector<checks::TrustedManifest> manifests;
   // Snapshots `path` into the manifests; returns the digest of its first file

@@ -1,5 +1,7 @@
 #include <catch.hpp>
 
+#include <filesystem>
+
 #include "config/daemon_config.h"
 
 using namespace ksearch::daemon;
@@ -52,6 +54,21 @@ endpoints:
   CHECK(c->defaults.profile == "always");
   REQUIRE(c->replay.size() == 1);
   CHECK(c->replay[0].cassette == "/etc/ksearch/cassettes/demo.jsonl");
+}
+
+TEST_CASE("a config named by a relative path gives absolute paths", "[daemon][config]") {
+  // `ksearchd --config daemon.yaml` from the config's folder: the evaluator
+  // runs its children in folders of their own, so "work" would name another
+  // folder there.
+  auto c = ParseDaemonConfig("work_dir: work\ntasks_dir: ../tasks\ndatabase: /srv/k.db\n", "conf/daemon.yaml");
+  REQUIRE(c.ok());
+  const std::filesystem::path here = std::filesystem::current_path();
+  CHECK(c->work_dir == (here / "conf/work").string());
+  CHECK(c->tasks_dir == (here / "tasks").lexically_normal().string());
+  CHECK(c->database == "/srv/k.db");
+  auto bare = ParseDaemonConfig("work_dir: work\n", "daemon.yaml");
+  REQUIRE(bare.ok());
+  CHECK(bare->work_dir == (here / "work").string());
 }
 
 TEST_CASE("config errors name the file, the line and the key", "[daemon][config][fault]") {

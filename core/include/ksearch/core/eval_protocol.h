@@ -104,6 +104,15 @@ struct RunResult {
   std::string evidence_text;
 };
 
+// Makes the request's paths (task_dir, work_dir; artifact_path of a run)
+// absolute against the current folder. The evaluator runs its compiler and
+// runners with their own folder as the current one, where a relative path
+// names another file: a daemon started as `ksearchd --config daemon.yaml`
+// had every evaluation end infra_error{reference_failed} on a spec.json it
+// could not find.
+void MakePathsAbsolute(BuildRequest& r);
+void MakePathsAbsolute(RunRequest& r);
+
 void to_json(nlohmann::json& j, const BuildRequest& r);
 void from_json(const nlohmann::json& j, BuildRequest& r);
 void to_json(nlohmann::json& j, const BuildResult& r);
