@@ -27,6 +27,14 @@ std::string EnvOrSearch(const char* name, Search search) {
   return search();
 }
 
+std::string SelfDir() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : self.parent_path().string();
+}
+
+}  // namespace
+
 std::string FindCudaTool(const std::string& tool) {
   if (auto p = FindExecutable(tool); !p.empty()) return p;
   std::vector<std::string> dirs = {"/usr/local/cuda/bin"};
@@ -60,14 +68,6 @@ std::string FindCudaTool(const std::string& tool) {
   found[tool] = path;
   return path;
 }
-
-std::string SelfDir() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "." : self.parent_path().string();
-}
-
-}  // namespace
 
 Tools Tools::FromEnvironment() {
   Tools t;

@@ -2,10 +2,14 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "e2e_util.h"
+#include "ksearch/core/process.h"
+#include "ksearch/evaluator/evaluator.h"
 
 using namespace ksearch;
 using namespace ksearch::e2e;
@@ -233,4 +237,28 @@ TEST_CASE("a slot whose canary drifts goes out of service and the campaign goes 
 
   CHECK(d.Stop() == 0);
   CheckLogIntact(d);  // every attempt has its verdict (audit.unfinished == 0); nothing lost
+}
+
+TEST_CASE("ksearch doctor reports the tools evaluations use from any folder", "[e2e][cli]") {
+  // It ran ./scripts/find-cuda-tool from the current folder, so anywhere but
+  // the repository's root it called the pip wheels' cuobjdump missing while
+  // every evaluation used it.
+  ProcessSpec spec;
+  spec.argv = {std::filesystem::absolute(BinDir() + "/ksearch").string(), "doctor", "--json"};
+  spec.cwd = "/";
+  spec.timeout = 120s;
+  ProcessResult r = PosixProcessLauncher::Instance().Run(spec);
+  INFO(r.Describe() << "\n" << r.stdout_data << r.stderr_data);
+  REQUIRE(r.Succeeded());
+  const nlohmann::json report = nlohmann::json::parse(r.stdout_data);
+  const evaluator::Tools tools = evaluator::Tools::FromEnvironment();
+  std::map<std::string, nlohmann::json> by_tool;
+  for (const auto& t : report.at("tools")) by_tool[t.at("tool").get<std::string>()] = t;
+  for (const auto& [name, path] : {std::pair<std::string, std::string>{"nvcc", tools.nvcc}, {"cuobjdump", tools.cuobjdump},
+                                   {"ncu", tools.ncu}, {"c++", tools.cxx}}) {
+    INFO(name << ": the evaluator's " << path);
+    REQUIRE(by_tool.count(name));
+    if (!path.empty() && path.front() == '/') CHECK(by_tool[name].at("path") == path);
+    if (path.empty()) CHECK_FALSE(by_tool[name].at("found").get<bool>());
+  }
 }

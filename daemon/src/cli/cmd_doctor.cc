@@ -1,10 +1,12 @@
 // ksearch doctor: what this machine can do, and what is missing.
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "cli/cli.h"
 #include "ksearch/core/process.h"
+#include "ksearch/evaluator/evaluator.h"
 
 namespace ksearch::cli {
 namespace {
@@ -42,16 +44,18 @@ int RunDoctor(const Args& args, Io io) {
     io.err << "ksearch: " << s.message() << "\n";
     return 2;
   }
-  std::string find_tool = std::string(std::getenv("KSEARCH_SOURCE_DIR") ? std::getenv("KSEARCH_SOURCE_DIR") : ".") +
-                          "/scripts/find-cuda-tool";
+  // The paths evaluations use: the evaluator's own tools (with their
+  // KSEARCH_* overrides) and its CUDA tool search. The doctor used to run
+  // ./scripts/find-cuda-tool from the current folder, and called the pip
+  // wheels' cuobjdump missing anywhere but the repository's root.
+  const evaluator::Tools tools = evaluator::Tools::FromEnvironment();
+  const std::map<std::string, std::string> chosen = {
+      {"c++", tools.cxx}, {"nvcc", tools.nvcc}, {"cuobjdump", tools.cuobjdump}, {"ncu", tools.ncu},
+      {"hipcc", tools.hipcc}, {"objdump", tools.objdump}};
   auto located = [&](const std::string& tool) {
+    if (auto it = chosen.find(tool); it != chosen.end()) return it->second == tool ? FindExecutable(tool) : it->second;
     std::string p = FindExecutable(tool);
-    if (!p.empty()) return p;
-    ProcessSpec spec;
-    spec.argv = {find_tool, tool};
-    spec.timeout = std::chrono::milliseconds(10000);
-    auto r = PosixProcessLauncher::Instance().Run(spec);
-    return r.Succeeded() ? LastLine(r.stdout_data) : std::string();
+    return p.empty() ? evaluator::FindCudaTool(tool) : p;
   };
   const std::vector<Probe> probes = {
       {"c++", {"c++", "--version"}, "host backend compiles"},

@@ -39,6 +39,12 @@ struct Tools {
   std::map<std::string, std::string> AsEnvironment() const;
 };
 
+// Where the evaluator finds a CUDA tool (nvcc, cuobjdump, nvdisasm, ncu,
+// compute-sanitizer): PATH, the CUDA toolkit and Nsight Compute folders, then
+// the repository's scripts/find-cuda-tool (NVIDIA's pip wheels). Empty when
+// absent. `ksearch doctor` reports with it, so it says what evaluations use.
+std::string FindCudaTool(const std::string& tool);
+
 BuildResult Build(const BuildRequest& request, ProcessLauncher& launcher);
 BuildResult Build(const BuildRequest& request, ProcessLauncher& launcher, const Tools& tools);
 
