@@ -2,6 +2,7 @@
 // The attempt pipeline itself is in attempt_flow.cc.
 #include "service/campaign_service.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -241,6 +242,9 @@ Result<std::unique_ptr<CampaignService::Live>> CampaignService::MakeLive(const s
   std::string yaml = BlobOrEmpty(started.value("spec_yaml_blob", std::string()));
   auto spec = planner::ParseCampaignSpec(yaml, "campaign " + campaign_id + " (from the log)");
   if (!spec.ok()) return spec.status();
+  // A restart whose configuration lost an endpoint the campaign names: paused
+  // as not rebuilt (Recover), with this reason, until a start or a resume finds it.
+  if (Status s = CheckProposersKnown(*spec, "campaign " + campaign_id + " (from the log)"); !s.ok()) return s;
   live->spec = *spec;
   auto backend = ParseBackend(live->spec.backend);
   if (!backend.ok()) return backend.status();
@@ -317,6 +321,19 @@ void CampaignService::ResumeWork(Live& live) {
   }
 }
 
+Status CampaignService::CheckProposersKnown(const planner::CampaignSpec& spec, const std::string& source_name) const {
+  const std::vector<std::string> known = engine_.ProposerNames();
+  for (size_t i = 0; i < spec.proposers.size(); ++i) {
+    const std::string& name = spec.proposers[i].name;
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+    return Status::InvalidArgument(source_name + ": proposers[" + std::to_string(i) + "].name: no proposer named '" +
+                                   name + "' in the daemon's configuration (configured: " + list + ")");
+  }
+  return Status::Ok();
+}
+
 Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const std::string& source_name) {
   CpuScope cpu(io_cpu_, CpuActivity::kCampaignStart);
   if (shutting_down_) return Status::Unavailable("the daemon is shutting down");
@@ -337,6 +354,7 @@ Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const 
                                       " slot in service for backend " + backend_name);
   auto restricted = catalogue_.Restrict(spec->axes, spec->exclude_axes, spec->arch);
   if (!restricted.ok()) return restricted.status().WithContext(source_name);
+  if (Status s = CheckProposersKnown(*spec, source_name); !s.ok()) return s;
   const auto& files = task->files.at(backend_name);
   auto seed = ReadFileText(files.seed);
   if (!seed.ok()) return seed.status();

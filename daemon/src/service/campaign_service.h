@@ -83,6 +83,9 @@ class CampaignService final : public ControlPlane {
   void AddMetricsSource(std::function<void(Metrics&)> fill) { metrics_sources_.push_back(std::move(fill)); }
 
  private:
+  // Every proposer the spec names is one the engine serves; InvalidArgument
+  // naming the field otherwise.
+  Status CheckProposersKnown(const planner::CampaignSpec& spec, const std::string& source_name) const;
   struct Live;      // per-campaign runtime (planner, in-flight set)
   struct Attempt;   // one attempt moving through the pipeline
 

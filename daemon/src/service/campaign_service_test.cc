@@ -177,6 +177,8 @@ class ScriptedEngine final : public ProposalEngine {
     boost::asio::post(io_, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
   }
   void CancelAll() override {}
+  std::vector<std::string> ProposerNames() const override { return names; }
+  std::vector<std::string> names{"tuner", "scripted"};  // what the "configuration" has
   // While set, every proposal fails proposal_failed{llm_error}; when
   // down_after > 0 it is set by the proposal after that many.
   bool down = false;
@@ -809,6 +811,39 @@ TEST_CASE("a campaign that cannot be rebuilt at a start is paused; the daemon st
   CHECK(h.Events("lost", "attempt_started").size() == 6);
   CheckOneEndPerAttempt(h, "lost");
   CheckOneEndPerAttempt(h, "kept");
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("a campaign naming a proposer the daemon lacks is refused; one that lost it is paused at a start",
+          "[daemon][fault]") {
+  // Before, such a campaign was accepted, measured its seed three times, then
+  // paused on proposal_failed{llm_error} "no proposer named ..." and was
+  // retried every infra_retry_s, doubling, for ever.
+  Harness h({});
+  std::string typo = OneAxisCampaign("typo", 6);
+  typo.replace(typo.find("name: scripted"), 14, "name: scriptd");
+  auto refused = h.service->StartCampaign(typo, "typo.yaml");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Status::Code::kInvalidArgument);
+  CHECK(refused.status().message() ==
+        "typo.yaml: proposers[0].name: no proposer named 'scriptd' in the daemon's configuration "
+        "(configured: tuner, scripted)");
+  CHECK(h.service->CampaignStatus("typo").status().code() == Status::Code::kNotFound);
+
+  // The endpoint leaves daemon.yaml while the daemon is down.
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("lost", 6), "lost.yaml").ok());
+  h.engine.names = {"tuner"};
+  h.RestartService();
+  const json lost = *h.service->CampaignStatus("lost");
+  CHECK(lost.value("state", "") == "paused");
+  CHECK(lost.value("state_reason", "").rfind("cannot be rebuilt: ", 0) == 0);
+  CHECK(lost.value("state_reason", "").find("no proposer named 'scripted'") != std::string::npos);
+  // Back in the configuration: the next start rebuilds it and it finishes.
+  h.engine.names = {"tuner", "scripted"};
+  h.RestartService();
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "lost") == "finished" && h.service->Idle(); }));
+  CHECK(h.Events("lost", "attempt_started").size() == 6);
+  CheckOneEndPerAttempt(h, "lost");
   h.CheckLogVerifies();
 }
 

@@ -116,6 +116,12 @@ PlannerProposalEngine::PlannerProposalEngine(boost::asio::io_context& io,
 
 PlannerProposalEngine::~PlannerProposalEngine() = default;
 
+std::vector<std::string> PlannerProposalEngine::ProposerNames() const {
+  std::vector<std::string> names{"tuner"};
+  for (const auto* c : clients_) names.push_back(c->name());
+  return names;
+}
+
 void PlannerProposalEngine::CancelAll() {
   for (auto* c : clients_) c->CancelAll();
 }

@@ -53,6 +53,7 @@ class PlannerProposalEngine final : public ProposalEngine {
 
   void Propose(ProposalInput input, std::function<void(ProposalOutput)> done) override;
   void CancelAll() override;
+  std::vector<std::string> ProposerNames() const override;
 
  private:
   boost::asio::io_context& io_;

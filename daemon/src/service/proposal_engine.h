@@ -46,6 +46,10 @@ class ProposalEngine {
   virtual void Propose(ProposalInput input, std::function<void(ProposalOutput)> done) = 0;
   // Every pending proposal completes (as a failure) soon after.
   virtual void CancelAll() = 0;
+  // The proposer names a campaign may list: "tuner" and every configured
+  // endpoint or replay source. A campaign that names another is refused at
+  // start (before, it measured its seed and then paused on llm_error).
+  virtual std::vector<std::string> ProposerNames() const = 0;
 };
 
 }  // namespace ksearch::daemon
