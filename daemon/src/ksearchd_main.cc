@@ -40,6 +40,7 @@
 #include "ksearch/workers/eval_backend.h"
 #include "ksearch/workers/worker_pool.h"
 #include "service/campaign_service.h"
+#include "service/instance_lock.h"
 #include "service/planner_proposal_engine.h"
 #include "service/retrieval_memo.h"
 
@@ -121,6 +122,10 @@ int main(int argc, char** argv) {
   if (!ParseFlags(argc, argv, flags)) return 2;
   auto config = daemon::LoadDaemonConfig(flags.config);
   if (!config.ok()) return Fail(config.status());
+  // Before the log is opened: a second daemon on it must not recover (and
+  // mark interrupted) the first one's attempts.
+  auto instance_lock = daemon::InstanceLock::Acquire(config->database);
+  if (!instance_lock.ok()) return Fail(instance_lock.status());
   experiment_log::OpenOptions log_options;
   // Checkpoint every 10000 WAL pages (~40 MB) instead of SQLite's 1000: fewer
   // copies back into the database and fewer fsyncs per attempt
