@@ -119,10 +119,6 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   ++attempts_finished;
   a.finish_index = attempts_finished;
   std::string sh = Str(p, "source_hash"), mh = Str(p, "machine_code_hash");
-  if (!sh.empty()) AddSourceHash(sh);
-  if (!mh.empty()) machine_code_hashes.insert(mh);
-  std::string sk = Str(p, "semantic_key");
-  if (!sk.empty()) semantic_keys.insert(sk);
 
   auto kind = Verdict::Parse(a.verdict);
   bool passing = kind.ok() && IsPassingVerdict(kind->kind);
@@ -135,6 +131,17 @@ void PlannerState::OnAttemptFinished(const Event& e) {
                      kind->kind == VerdictKind::kInfraError ||
                      a.verdict == "proposal_failed{llm_error}" ||
                      a.verdict == "proposal_failed{budget}";
+  // Novelty: a source is "seen" once the candidate itself got a verdict. One
+  // that ended for the machine's sake (infra_error: a full disk, a changed
+  // task) or was interrupted was never judged, so proposing it again is not a
+  // duplicate: before, such an attempt made the tuner's next try of the same
+  // neighbour a duplicate, and a campaign whose tuner had produced its last
+  // neighbours into infra errors ended "exhausted".
+  if (!not_counted) {
+    if (!sh.empty()) AddSourceHash(sh);
+    if (!mh.empty()) machine_code_hashes.insert(mh);
+    if (std::string sk = Str(p, "semantic_key"); !sk.empty()) semantic_keys.insert(sk);
+  }
 
   if (a.parent.empty()) {  // the seed's own evaluation
     Member& seed = members[seed_candidate];

@@ -252,6 +252,29 @@ TEST_CASE("duplicates are recognized before evaluation", "[planner][novelty]") {
   CHECK(p->KnownSourceHashes().count("h_c1") == 1);
 }
 
+TEST_CASE("a source whose attempt ended for the machine's sake is not a duplicate when proposed again",
+          "[planner][novelty]") {
+  // infra_error (a full disk, a changed task) and interrupted attempts never
+  // judged their candidate: the same source proposed after the machine
+  // recovers must be evaluated, not refused as seen. Before, the tuner's
+  // neighbours produced into infra errors made the campaign end "exhausted".
+  auto p = MakePlanner();
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  for (const char* verdict : {"infra_error{reference_build}", "interrupted{restart}"}) {
+    const std::string c = std::string(verdict).rfind("infra", 0) == 0 ? "c_infra" : "c_int";
+    s.Finish(s.Start(*p->Next(0).decision), verdict, c, 0);
+    INFO(verdict);
+    CHECK_FALSE(p->CheckDuplicate("h_" + c, "m_" + c, ""));
+    CHECK(p->KnownSourceHashes().count("h_" + c) == 0);
+  }
+  // The same source judged (a candidate's own failure) is seen from then on.
+  std::string judged = s.Start(*p->Next(0).decision);
+  s.Finish(judged, "incorrect{mismatch}", "c_infra", 0);
+  CHECK(p->CheckDuplicate("h_c_infra", "", "")->ToString() == "duplicate{source}");
+}
+
 TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
   CampaignSpec spec = OneAxisSpec();
   SECTION("attempts") {
