@@ -99,7 +99,7 @@ void to_json(nlohmann::json& j, const RunRequest& r) {
        {"backend", BackendName(r.backend)}, {"arch", r.arch}, {"device", r.device},
        {"seed", r.seed}, {"profile", r.profile}, {"run_timeout_s", r.run_timeout_s},
        {"noise_threshold", r.noise_threshold}, {"audit_speedup_factor", r.audit_speedup_factor},
-       {"parent", r.parent}, {"baseline", r.baseline}, {"work_dir", r.work_dir}};
+       {"parent", r.parent}, {"baseline", r.baseline}, {"work_dir", r.work_dir}, {"task_hash", r.task_hash}};
 }
 void from_json(const nlohmann::json& j, RunRequest& r) {
   r.task_dir = j.value("task_dir", "");
@@ -115,6 +115,7 @@ void from_json(const nlohmann::json& j, RunRequest& r) {
   if (j.contains("parent")) r.parent = j.at("parent").get<ParentTiming>();
   if (j.contains("baseline")) r.baseline = j.at("baseline").get<ParentTiming>();
   r.work_dir = j.value("work_dir", "");
+  r.task_hash = j.value("task_hash", "");
 }
 
 namespace {
@@ -154,6 +155,7 @@ std::string RequestText(const RunRequest& r) {
       .RawMember("parent", TimingText(r.parent))
       .RawMember("baseline", TimingText(r.baseline))
       .Member("work_dir", r.work_dir)
+      .Member("task_hash", r.task_hash)
       .Take();
 }
 

@@ -37,6 +37,7 @@ ksearch::RunRequest SomeRun() {
   r.audit_speedup_factor = 1.0 / 3.0;
   r.parent = {"c-abc", 12.345678901234567, {1.0, 2.5e-7, 1e300}};
   r.work_dir = "/w";
+  r.task_hash = std::string(64, 'f');
   return r;
 }
 
@@ -64,6 +65,7 @@ TEST_CASE("RequestText reads back into the same request", "[eval_protocol]") {
   CHECK(back.parent.shape_median_us == r.parent.shape_median_us);
   CHECK(back.backend == ksearch::Backend::kHip);
   CHECK(back.profile);
+  CHECK(back.task_hash == r.task_hash);
   const auto build = json::parse(ksearch::RequestText(SomeBuild())).get<BuildRequest>();
   CHECK(build.source == SomeBuild().source);
   CHECK(build.expected_paths == SomeBuild().expected_paths);

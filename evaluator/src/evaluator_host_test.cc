@@ -10,6 +10,7 @@
 
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/result_wire.h"
+#include "ksearch/evaluator/task.h"
 #include "test_support.h"
 
 using namespace ksearch;
@@ -53,7 +54,8 @@ struct Fixture {
     b.compile_timeout_s = 120;
     return Build(b, launcher);
   }
-  RunResult RunArtifact(const BuildResult& built, double timeout_s = 60, const std::string& task_dir = "") {
+  // The request RunArtifact sends, for tests that change a field first.
+  RunRequest RequestFor(const BuildResult& built, double timeout_s = 60, const std::string& task_dir = "") const {
     RunRequest r;
     r.task_dir = task_dir.empty() ? task : task_dir;
     r.artifact_path = built.artifact_path;
@@ -61,7 +63,10 @@ struct Fixture {
     r.seed = 12345;
     r.run_timeout_s = timeout_s;
     r.work_dir = work;
-    return Run(r, launcher);
+    return r;
+  }
+  RunResult RunArtifact(const BuildResult& built, double timeout_s = 60, const std::string& task_dir = "") {
+    return Run(RequestFor(built, timeout_s, task_dir), launcher);
   }
   RunResult Evaluate(const std::string& source, double timeout_s = 60, const std::string& task_dir = "") {
     BuildResult b = BuildSource(source, task_dir);
@@ -570,10 +575,7 @@ TEST_CASE("a built library removed before its run is an infra error, not the can
   REQUIRE(b.ok);
   const std::string moved = b.artifact_path + ".moved";
   std::filesystem::rename(b.artifact_path, moved);
-  RunRequest r;
-  r.task_dir = f.task;
-  r.artifact_path = b.artifact_path;
-  r.work_dir = f.work;
+  RunRequest r = f.RequestFor(b);
   RunResult res = Run(r, f.launcher);
   INFO(res.verdict.ToString() << " " << res.verdict.detail);
   CHECK(res.verdict.kind == VerdictKind::kInfraError);
@@ -615,6 +617,22 @@ TEST_CASE("relative task and work folders evaluate as their absolute paths do", 
   INFO(res.verdict.ToString() << " " << res.verdict.detail);
   CHECK(IsPassingVerdict(res.verdict.kind));
   CHECK(res.time_us > 0);
+}
+
+TEST_CASE("a run against a task that changed since its campaign started is an infra error", "[evaluator][host][fault]") {
+  Fixture f;
+  BuildResult b = f.BuildSource(Softmax("/* task hash */"));
+  REQUIRE(b.ok);
+  RunRequest r = f.RequestFor(b);
+  r.task_hash = LoadTask(f.task).value().content_hash;
+  CHECK(IsPassingVerdict(Run(r, f.launcher).verdict.kind));  // the same task: measured
+  r.task_hash = std::string(64, '0');  // the campaign's task was another
+  RunResult changed = Run(r, f.launcher);
+  INFO(changed.verdict.ToString() << " " << changed.verdict.detail);
+  CHECK(changed.verdict.kind == VerdictKind::kInfraError);
+  CHECK(changed.verdict.reason == "task_changed");
+  CHECK(changed.verdict.detail.find("changed since the campaign started") != std::string::npos);
+  CHECK(changed.time_us == 0);
 }
 
 TEST_CASE("compile errors and hung compilers are typed", "[evaluator][host][fault]") {

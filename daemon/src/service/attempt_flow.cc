@@ -77,6 +77,7 @@ RunRequest CampaignService::MakeRunRequest(const Live& live, const std::string& 
   r.noise_threshold = live.spec.noise_threshold;
   r.audit_speedup_factor = config_.defaults.audit_speedup_factor;
   r.work_dir = config_.work_dir + "/" + live.id + "/" + work_leaf;
+  r.task_hash = live.task_hash;
   return r;
 }
 

@@ -16,6 +16,7 @@ struct CampaignService::Live {
   planner::CampaignSpec spec;
   std::unique_ptr<planner::Planner> planner;
   std::string task_dir;
+  std::string task_hash;  // campaign_started's: every run checks the task against it
   Backend backend = Backend::kHost;
   std::string seed_source_blob;
   std::string baseline_source_blob;

@@ -250,6 +250,11 @@ Result<std::unique_ptr<CampaignService::Live>> CampaignService::MakeLive(const s
   if (!backend.ok()) return backend.status();
   live->backend = *backend;
   live->task_dir = started.value("task_dir", std::string());
+  live->task_hash = started.value("task_hash", std::string());
+  // The task folder must be the one the log's timings were measured on (a
+  // restart after an edit): otherwise paused as not rebuilt (Recover), with
+  // this reason, until it is restored. Every run checks it too (task_changed).
+  if (Status s = CheckTaskUnchanged(*live); !s.ok()) return s;
   live->seed_source_blob = started.value("seed_source_blob", std::string());
   live->baseline_source_blob = started.value("baseline_source_blob", std::string());
   live->contract = BlobOrEmpty(started.value("contract_blob", std::string()));
@@ -259,6 +264,17 @@ Result<std::unique_ptr<CampaignService::Live>> CampaignService::MakeLive(const s
   if (!planner.ok()) return planner.status();
   live->planner = std::move(*planner);
   return live;
+}
+
+Status CampaignService::CheckTaskUnchanged(const Live& live) const {
+  if (live.task_hash.empty()) return Status::Ok();  // a log from before the hash was recorded
+  auto task = evaluator::LoadTask(live.task_dir);
+  if (!task.ok()) return task.status();
+  if (task->content_hash == live.task_hash) return Status::Ok();
+  return Status::FailedPrecondition("the task folder " + live.task_dir +
+                                    " changed since the campaign started (content hash " +
+                                    task->content_hash.substr(0, 12) + ", the campaign's " +
+                                    live.task_hash.substr(0, 12) + "); restore it, or start a new campaign");
 }
 
 Status CampaignService::Start() { return Recover(); }
@@ -419,6 +435,10 @@ Status CampaignService::ResumeCampaign(const std::string& id) {
     if (Status s = MakeLiveFromLog(id, *events); !s.ok())
       return Status::FailedPrecondition("campaign '" + id + "' cannot be rebuilt: " + s.ToString());
     ResumeWork(*FindLive(id));
+  } else if (Status s = CheckTaskUnchanged(*FindLive(id)); !s.ok()) {
+    // Paused after runs ended infra_error{task_changed}: resuming would only
+    // end more of them.
+    return Status::FailedPrecondition("campaign '" + id + "' cannot resume: " + s.message());
   }
   std::vector<Event> batch{StateEvent(id, "running", "resumed")};
   KS_RETURN_IF_ERROR(AppendAndObserve(batch));

@@ -83,11 +83,15 @@ class CampaignService final : public ControlPlane {
   void AddMetricsSource(std::function<void(Metrics&)> fill) { metrics_sources_.push_back(std::move(fill)); }
 
  private:
+  struct Live;      // per-campaign runtime (planner, in-flight set)
+  struct Attempt;   // one attempt moving through the pipeline
+
   // Every proposer the spec names is one the engine serves; InvalidArgument
   // naming the field otherwise.
   Status CheckProposersKnown(const planner::CampaignSpec& spec, const std::string& source_name) const;
-  struct Live;      // per-campaign runtime (planner, in-flight set)
-  struct Attempt;   // one attempt moving through the pipeline
+  // The campaign's task folder still hashes to campaign_started's task_hash;
+  // FailedPrecondition saying so otherwise.
+  Status CheckTaskUnchanged(const Live& live) const;
 
   using Blob = experiment_log::ExperimentLog::Blob;
   // Appends what is staged, then events and `blobs`, in one transaction, and

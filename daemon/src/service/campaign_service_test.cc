@@ -5,6 +5,7 @@
 // an exact situation of the search (which member is faster than which, by how
 // much) and check what the daemon appends to the log for it.
 #include <catch.hpp>
+#include <fstream>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@
 #include <set>
 #include <sstream>
 
+#include "ksearch/core/file_text.h"
 #include "ksearch/core/clock.h"
 #include "ksearch/experiment_log/experiment_log.h"
 #include "ksearch/workers/devices.h"
@@ -844,6 +846,46 @@ TEST_CASE("a campaign naming a proposer the daemon lacks is refused; one that lo
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "lost") == "finished" && h.service->Idle(); }));
   CHECK(h.Events("lost", "attempt_started").size() == 6);
   CheckOneEndPerAttempt(h, "lost");
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("a task folder edited across a restart pauses its campaign until it is restored", "[daemon][fault]") {
+  // The log's timings were measured on the task as it was: new shapes or
+  // tolerances would make every comparison with a parent meaningless.
+  Harness h({});
+  const std::filesystem::path tasks = h.dir / "tasks";
+  std::filesystem::create_directories(tasks / "softmax");
+  std::filesystem::copy(SourceDir() + "/configs/tasks/softmax", tasks / "softmax",
+                        std::filesystem::copy_options::recursive);
+  h.config.tasks_dir = tasks.string();
+  h.RestartService();
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("edited", 6), "edited.yaml").ok());
+  const std::filesystem::path yaml = tasks / "softmax" / "task.yaml";
+  const std::string original = ReadFileText(yaml.string()).value();
+  // Edited under the running daemon: a paused campaign does not resume.
+  REQUIRE(h.service->PauseCampaign("edited").ok());
+  { std::ofstream(yaml, std::ios::app) << "# edited\n"; }
+  Status refused = h.service->ResumeCampaign("edited");
+  CHECK(refused.code() == Status::Code::kFailedPrecondition);
+  CHECK(refused.message().find("cannot resume: the task folder") != std::string::npos);
+  { std::ofstream(yaml, std::ios::trunc) << original; }
+  REQUIRE(h.service->ResumeCampaign("edited").ok());
+  // Edited while the daemon is down.
+  { std::ofstream(yaml, std::ios::app) << "# edited while the daemon was down\n"; }
+  h.RestartService();
+  const json paused = *h.service->CampaignStatus("edited");
+  CHECK(paused.value("state", "") == "paused");
+  const std::string reason = paused.value("state_reason", "");
+  CHECK(reason.rfind("cannot be rebuilt: ", 0) == 0);
+  CHECK(reason.find("the task folder " + (tasks / "softmax").string() + " changed since the campaign started") !=
+        std::string::npos);
+  Status still = h.service->ResumeCampaign("edited");
+  CHECK(still.code() == Status::Code::kFailedPrecondition);
+  { std::ofstream(yaml, std::ios::trunc) << original; }
+  REQUIRE(h.service->ResumeCampaign("edited").ok());
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "edited") == "finished" && h.service->Idle(); }));
+  CHECK(h.Events("edited", "attempt_started").size() == 6);
+  CheckOneEndPerAttempt(h, "edited");
   h.CheckLogVerifies();
 }
 

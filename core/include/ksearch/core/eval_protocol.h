@@ -82,6 +82,11 @@ struct RunRequest {
   ParentTiming parent;             // empty candidate_id: no parent (seed)
   ParentTiming baseline;           // measured baseline, if known
   std::string work_dir;
+  // The task's content hash (Task::content_hash) the caller's timings were
+  // measured against; when set and the task folder now hashes differently,
+  // the run ends infra_error{task_changed} before anything is measured (its
+  // times would not compare with the parent's). Empty: not checked.
+  std::string task_hash;
 };
 
 struct RunResult {
