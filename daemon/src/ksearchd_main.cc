@@ -122,6 +122,14 @@ int main(int argc, char** argv) {
   if (!ParseFlags(argc, argv, flags)) return 2;
   auto config = daemon::LoadDaemonConfig(flags.config);
   if (!config.ok()) return Fail(config.status());
+  // The folders of the log and the token: a fresh checkout has no
+  // ksearch-data/ (configs/daemon.yaml's), and the daemon makes work_dir too.
+  for (const std::string* file : {&config->database, &config->token_file}) {
+    const std::filesystem::path dir = std::filesystem::path(*file).parent_path();
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) return Fail(Status::IoError(dir.string() + ": cannot create the folder of " + *file + ": " + ec.message()));
+  }
   // Before the log is opened: a second daemon on it must not recover (and
   // mark interrupted) the first one's attempts.
   auto instance_lock = daemon::InstanceLock::Acquire(config->database);
