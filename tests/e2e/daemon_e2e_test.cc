@@ -262,3 +262,25 @@ TEST_CASE("ksearch doctor reports the tools evaluations use from any folder", "[
     if (path.empty()) CHECK_FALSE(by_tool[name].at("found").get<bool>());
   }
 }
+
+TEST_CASE("campaign status --watch --exit-on-pause ends when the daemon pauses the campaign", "[e2e][cli][fault]") {
+  // A machine without its compiler: the seed's evaluations end
+  // infra_error{compiler_missing} and the daemon pauses the campaign. The
+  // watch used to print one "paused" line and wait (make run with it).
+  setenv("KSEARCH_CXX", "/nonexistent/c++", 1);
+  DaemonProcess d("no-compiler");
+  const bool up = d.Start();
+  unsetenv("KSEARCH_CXX");
+  REQUIRE(up);
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-no-compiler", 6)).status == 201);
+  int rc = -1;
+  const std::string out =
+      d.RunCli({"campaign", "status", "e2e-no-compiler", "--watch", "--exit-on-pause", "--url",
+                "http://127.0.0.1:" + std::to_string(d.target().port), "--token-file", d.dir() + "/token"},
+               &rc);
+  INFO(out);
+  CHECK(rc == 3);
+  CHECK(out.find("paused  attempts=3") != std::string::npos);
+  CHECK(out.find("infra_error{compiler_missing}") != std::string::npos);
+  CHECK(d.Stop() == 0);
+}

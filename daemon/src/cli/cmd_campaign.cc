@@ -129,11 +129,11 @@ int Slots(const Args& args, Io io) {
 }
 
 int CampaignStatus(const Args& args, Io io) {
-  if (!NeedId(args, io, "ksearch campaign status ID [--watch] [--json]")) return 2;
+  if (!NeedId(args, io, "ksearch campaign status ID [--watch [--exit-on-pause]] [--json]")) return 2;
   const std::string path = "/v1/campaigns/" + PercentEncode(args.positional()[0]);
   if (!args.Has("watch")) return Call(args, io, With({"watch"}), "GET", path, "", [&](const json& r) { PrintStatus(r, io.out); });
   // Live progress: one line per change until the campaign ends.
-  if (Status s = args.CheckKnown(With({"watch"})); !s.ok()) {
+  if (Status s = args.CheckKnown(With({"watch", "exit-on-pause"})); !s.ok()) {
     io.err << "ksearch: " << s.message() << "\n";
     return 2;
   }
@@ -152,9 +152,14 @@ int CampaignStatus(const Args& args, Io io) {
     if (reply->status >= 300) return ReportApiError(*reply, io);
     const json& s = reply->body;
     std::ostringstream line;
+    // A pause says why (the daemon's own pauses: infrastructure, a refused
+    // log write, a campaign it could not rebuild), so a watcher is not left
+    // looking at a line that never changes.
+    const std::string reason = s.value("state_reason", "");
     line << s.value("state", "") << "  attempts=" << s.value("attempts_finished", 0)
          << " in_flight=" << s.value("in_flight", 0) << " best_us=" << Fixed(s.value("best_time_us", 0.0), 2);
     if (s.contains("speedup_vs_seed")) line << " x" << Fixed(s["speedup_vs_seed"].get<double>(), 3) << "_vs_seed";
+    if (s.value("state", "") == "paused" && !reason.empty()) line << "  (" << reason << ")";
     if (line.str() != last) {
       io.out << line.str() << std::endl;
       last = line.str();
@@ -164,6 +169,13 @@ int CampaignStatus(const Args& args, Io io) {
       if (args.json()) io.out << s.dump(2) << "\n";
       else PrintStatus(s, io.out);
       return 0;
+    }
+    // --exit-on-pause (scripts/demo): a paused campaign ends the watch with
+    // exit code 3 instead of waiting for a resume that may be minutes away.
+    if (state == "paused" && args.Has("exit-on-pause")) {
+      if (args.json()) io.out << s.dump(2) << "\n";
+      else PrintStatus(s, io.out);
+      return 3;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -236,8 +248,9 @@ KSEARCH_CLI_COMMAND("campaign start", std::string("ksearch campaign start CAMPAI
                     "start a campaign on the running daemon", {"json"}, &CampaignStart);
 KSEARCH_CLI_COMMAND("campaign list", std::string("ksearch campaign list") + kConnUsage,
                     "list campaigns", {"json"}, &CampaignList);
-KSEARCH_CLI_COMMAND("campaign status", std::string("ksearch campaign status ID [--watch]") + kConnUsage,
-                    "show a campaign; --watch follows it until it ends", {"json", "watch"}, &CampaignStatus);
+KSEARCH_CLI_COMMAND("campaign status", std::string("ksearch campaign status ID [--watch [--exit-on-pause]]") + kConnUsage,
+                    "show a campaign; --watch follows it until it ends (--exit-on-pause: or until it pauses, exit 3)",
+                    {"json", "watch", "exit-on-pause"}, &CampaignStatus);
 KSEARCH_CLI_COMMAND("campaign pause", std::string("ksearch campaign pause ID") + kConnUsage,
                     "stop starting new attempts", {"json"},
                     [](const Args& a, Io io) { return CampaignAction(a, io, "pause"); });
