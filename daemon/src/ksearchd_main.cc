@@ -7,6 +7,8 @@
 // proposing, let in-flight attempts finish within shutdown_grace_s, record the
 // rest as interrupted, kill remaining evaluation processes, exit 0. SIGHUP:
 // logged and ignored (closing the terminal that started it does not stop it).
+#include <algorithm>
+#include <sys/resource.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -117,7 +119,21 @@ int Fail(const Status& s) {
 
 }  // namespace
 
+// The soft descriptor limit raised to the hard one (at most 65536): systemd
+// starts services with a soft limit of 1024, and each evaluation child costs
+// the daemon four descriptors while it runs (three memory files and a pidfd),
+// each API session one, the log a few.
+static void RaiseDescriptorLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 65536);
+  if (lim.rlim_cur > before && setrlimit(RLIMIT_NOFILE, &lim) == 0)
+    spdlog::info("ksearchd.nofile soft_limit={} was={}", static_cast<uint64_t>(lim.rlim_cur), static_cast<uint64_t>(before));
+}
+
 int main(int argc, char** argv) {
+  RaiseDescriptorLimit();
   Flags flags;
   if (!ParseFlags(argc, argv, flags)) return 2;
   auto config = daemon::LoadDaemonConfig(flags.config);

@@ -3,9 +3,11 @@
 #include "api/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <atomic>
 #include <optional>
 
 namespace ksearch::daemon {
@@ -21,13 +23,25 @@ namespace {
 struct SessionContext {
   HttpServerOptions options;
   ApiHandler handler;
+  // Sessions alive now (HttpServerOptions::max_sessions caps them).
+  mutable std::atomic<int> open_sessions{0};
+  // Called when a session ends: the server resumes accepting if the cap had
+  // stopped it (a no-op once the acceptor is closed). Set once, before the
+  // first accept.
+  std::function<void()> session_ended;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<const SessionContext> ctx)
       : stream_(std::move(socket)), ctx_(std::move(ctx)), options_(ctx_->options),
-        handler_(ctx_->handler) {}
+        handler_(ctx_->handler) {
+    ++ctx_->open_sessions;
+  }
+  ~Session() {
+    --ctx_->open_sessions;
+    if (ctx_->session_ended) ctx_->session_ended();
+  }
 
   void Start() { Read(); }
 
@@ -120,10 +134,12 @@ class Session : public std::enable_shared_from_this<Session> {
 class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(asio::io_context& io, HttpServerOptions options, ApiHandler handler)
-      : io_(io),
-        acceptor_(io),
-        options_(options),
-        ctx_(std::make_shared<const SessionContext>(SessionContext{std::move(options), std::move(handler)})) {}
+      : io_(io), acceptor_(io), retry_timer_(io), options_(options) {
+    auto ctx = std::make_shared<SessionContext>();
+    ctx->options = std::move(options);
+    ctx->handler = std::move(handler);
+    ctx_ = std::move(ctx);
+  }
 
   Status Start() {
     beast::error_code ec;
@@ -137,6 +153,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
     if (ec)
       return Status::Unavailable("cannot listen on " + options_.address + ":" +
                                  std::to_string(options_.port) + ": " + ec.message());
+    std::const_pointer_cast<SessionContext>(ctx_)->session_ended = [weak = weak_from_this()] {
+      if (auto self = weak.lock(); self && !self->accepting_) self->Accept();
+    };
     Accept();
     return Status::Ok();
   }
@@ -150,22 +169,44 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   void Stop() {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    retry_timer_.cancel();
   }
 
  private:
+  // One accept in flight at a time (accepting_). At the session cap none is
+  // started: the next session to end resumes it. A failed accept (EMFILE,
+  // ENFILE, ENOBUFS: the machine's limits) waits kAcceptRetry before the
+  // next, where an immediate retry spun the io thread at full CPU.
   void Accept() {
+    if (!acceptor_.is_open()) return;
+    if (ctx_->open_sessions.load() >= options_.max_sessions) {
+      accepting_ = false;
+      return;
+    }
+    accepting_ = true;
     acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
                                                         beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), self->ctx_)->Start();
+      if (ec) {
+        self->retry_timer_.expires_after(kAcceptRetry);
+        self->retry_timer_.async_wait([self](beast::error_code wait_ec) {
+          if (!wait_ec) self->Accept();
+        });
+        return;
+      }
+      std::make_shared<Session>(std::move(socket), self->ctx_)->Start();
       self->Accept();
     });
   }
 
+  static constexpr std::chrono::milliseconds kAcceptRetry{100};
+
   asio::io_context& io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;  // after a failed accept
   HttpServerOptions options_;
   std::shared_ptr<const SessionContext> ctx_;
+  bool accepting_ = false;  // an async_accept is in flight (or a retry is armed)
 };
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, ApiHandler handler)

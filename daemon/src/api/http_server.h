@@ -28,6 +28,11 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   int read_timeout_ms = 10000;
+  // Connections open at once. At the cap the server stops accepting until
+  // one closes (clients wait in the listen backlog): each holds a descriptor,
+  // and a client that opened hundreds and sent nothing used to exhaust the
+  // daemon's, so evaluations failed to start (memfd_create: EMFILE).
+  int max_sessions = 64;
 };
 
 using ApiHandler = std::function<ApiResponse(const ApiRequest&)>;

@@ -5,8 +5,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <future>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "api/http_server.h"
 
@@ -23,12 +26,13 @@ struct ServerFixture {
   std::thread thread;
   int handled = 0;
 
-  explicit ServerFixture(size_t max_body = 1024) {
+  explicit ServerFixture(size_t max_body = 1024, int max_sessions = 64, int read_timeout_ms = 2000) {
     HttpServerOptions o;
     o.port = 0;
     o.max_body_bytes = max_body;
     o.max_header_bytes = 2048;
-    o.read_timeout_ms = 2000;
+    o.read_timeout_ms = read_timeout_ms;
+    o.max_sessions = max_sessions;
     server = std::make_unique<HttpServer>(io, o, [this](const ApiRequest& r) {
       ++handled;
       return ApiResponse::Json(200, "{\"path\":\"" + r.path + "\",\"len\":" + std::to_string(r.body.size()) + "}");
@@ -114,4 +118,26 @@ TEST_CASE("fuzzed request bytes never crash the server", "[daemon][http][fault]"
   }
   // The server still serves after the storm.
   CHECK(StatusOf(f.Exchange("GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")) == 200);
+}
+
+TEST_CASE("connections beyond max_sessions wait in the backlog until one closes", "[daemon][http][fault]") {
+  // Hundreds of idle connections used to take every descriptor of the
+  // daemon (evaluations then failed with memfd_create: EMFILE). Idle sessions
+  // here outlive the test (60 s read timeout): only a close frees a place.
+  ServerFixture f(1024, /*max_sessions=*/4, /*read_timeout_ms=*/60000);
+  asio::io_context client;
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(std::make_unique<tcp::socket>(client));
+    idle.back()->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), f.server->port()));
+  }
+  auto fifth = std::async(std::launch::async, [&f] { return f.Exchange("GET /v1/x HTTP/1.1\r\nHost: a\r\n\r\n"); });
+  // Not answered while four sessions are open (a lower bound on the wait, not
+  // a timing assertion: a slow machine only makes "not yet" likelier).
+  CHECK(fifth.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+  CHECK(f.handled == 0);
+  idle.front()->close();
+  REQUIRE(fifth.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(StatusOf(fifth.get()) == 200);
+  CHECK(f.handled == 1);
 }
