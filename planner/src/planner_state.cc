@@ -127,6 +127,18 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   if (kind.ok() && kind->kind == VerdictKind::kInfraError) ++attempts_infra_error;
   if (a.verdict == "proposal_failed{llm_error}") ++attempts_llm_error;
   if (a.verdict == "proposal_failed{budget}") money_refused = true;
+  // An LLM endpoint's health: its error, or any end that shows it answered
+  // (every verdict but llm_error, interrupted and the money budget's refusal,
+  // which made no call).
+  if (!a.proposer.empty() && a.proposer != "tuner" && a.proposer != "seed") {
+    if (a.verdict == "proposal_failed{llm_error}") {
+      EndpointHealth& h = endpoint_health[a.proposer];
+      ++h.errors_in_row;
+      h.last_error_ms = e.time_ms;
+    } else if (kind.ok() && kind->kind != VerdictKind::kInterrupted && a.verdict != "proposal_failed{budget}") {
+      if (auto h = endpoint_health.find(a.proposer); h != endpoint_health.end()) h->second.errors_in_row = 0;
+    }
+  }
   bool not_counted = !kind.ok() || kind->kind == VerdictKind::kInterrupted ||
                      kind->kind == VerdictKind::kInfraError ||
                      a.verdict == "proposal_failed{llm_error}" ||
@@ -485,6 +497,14 @@ void PlannerState::NoteTunerNeighbours(Member& m, const nlohmann::json& payload)
 bool PlannerState::TunerUsedUp(const std::string& cand) const {
   auto m = members.find(cand);
   return m != members.end() && m->second.tuner_untried == 0;
+}
+
+bool PlannerState::EndpointAvailable(const std::string& endpoint, int64_t now_ms) const {
+  auto it = endpoint_health.find(endpoint);
+  if (it == endpoint_health.end() || it->second.errors_in_row < kEndpointErrorsToRest) return true;
+  const int doublings = std::min(it->second.errors_in_row - kEndpointErrorsToRest, 16);
+  const int64_t rest = std::min(kEndpointMaxRestMs, kEndpointRestMs << doublings);
+  return now_ms - it->second.last_error_ms >= rest;
 }
 
 bool PlannerState::PairOpen(const std::string& cand, const Axis& axis) const {

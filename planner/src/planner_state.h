@@ -91,6 +91,12 @@ struct PairKeyLess {
   bool operator()(const A& a, const B& b) const { return AsView(a) < AsView(b); }
 };
 
+// An LLM endpoint's recent proposals (see kEndpointErrorsToRest).
+struct EndpointHealth {
+  int errors_in_row = 0;      // proposal_failed{llm_error}, reset by any answered proposal
+  int64_t last_error_ms = 0;  // the time of the last of them (the event's time)
+};
+
 struct DeadEndStat {
   int count = 0;
   std::string example_attempt, example_detail;
@@ -198,6 +204,9 @@ class PlannerState {
   std::unordered_map<std::string, std::vector<std::string>> tuner_waiters_;
   std::map<std::string, CountStats> axis_stats;      // per axis
   std::map<std::string, CountStats> proposer_stats;  // per proposer
+  std::map<std::string, EndpointHealth> endpoint_health;  // per LLM endpoint
+  // Whether `endpoint` may be proposed to at `now_ms` (not resting).
+  bool EndpointAvailable(const std::string& endpoint, int64_t now_ms) const;
   std::map<std::pair<std::string, std::string>, CountStats> repair_stats;  // (axis, class)
   std::map<std::pair<std::string, std::string>, DeadEndStat> dead_ends;    // (axis, class)
   // Between-evaluation noise, measured (PooledSpread): the scatter of

@@ -84,6 +84,10 @@ nlohmann::json PlannerState::ToJson() const {
   for (const auto& [k, s] : proposer_stats) pr[k] = StatsJson(s);
   j["axis_stats"] = ax;
   j["proposer_stats"] = pr;
+  nlohmann::json eh = nlohmann::json::object();
+  for (const auto& [k, h] : endpoint_health)
+    eh[k] = {{"errors_in_row", h.errors_in_row}, {"last_error_ms", h.last_error_ms}};
+  j["endpoint_health"] = eh;
   nlohmann::json rs = nlohmann::json::array(), de = nlohmann::json::array();
   for (const auto& [k, s] : repair_stats)
     rs.push_back({{"axis", k.first}, {"class", k.second}, {"stats", StatsJson(s)}});

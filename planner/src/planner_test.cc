@@ -432,6 +432,75 @@ TEST_CASE("evidence: an axis that keeps improving is preferred", "[planner][sele
   CHECK(occupancy > 100 / 4);  // above the uniform share of 4 LLM axes
 }
 
+TEST_CASE("an endpoint that fails twice in a row rests; proposals go to the other and it is tried again later",
+          "[planner][selection][fault]") {
+  CampaignSpec spec = TestSpec();
+  spec.proposers = {{"up", 1}, {"down", 1}};
+  spec.repair.max_per_lineage = 0;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  // Proposals until "down" has failed twice in a row; "up" answers.
+  int down_errors = 0;
+  for (int k = 0; down_errors < kEndpointErrorsToRest; ++k) {
+    REQUIRE(k < 200);
+    auto n = p->Next(0);
+    REQUIRE(n.decision);
+    std::string a = s.Start(*n.decision);
+    if (n.decision->proposer == "down") {
+      s.Finish(a, "proposal_failed{llm_error}", "", 0);
+      ++down_errors;
+    } else {
+      s.Finish(a, "no_gain", "x" + std::to_string(k), 100);
+    }
+  }
+  // The planner's clock is the caller's `now`; the errors' times are their events'.
+  const int64_t last = p->Snapshot()["endpoint_health"]["down"]["last_error_ms"].get<int64_t>();
+  REQUIRE(last > 0);
+  auto proposals_to_down = [&](int64_t now) {
+    int to_down = 0, total = 0;
+    for (int i = 0; i < 40; ++i) {
+      auto n = p->Next(now);
+      if (!n.decision) break;
+      ++total;
+      to_down += n.decision->proposer == "down";
+      s.Emit("campaign_state", "", {{"state", "running"}});  // advances the random stream
+    }
+    REQUIRE(total > 20);
+    return to_down;
+  };
+  CHECK(proposals_to_down(last + 1000) == 0);  // resting: every proposal to "up"
+  CHECK(proposals_to_down(last + kEndpointRestMs) > 0);  // rested: tried again
+}
+
+TEST_CASE("with its only endpoint resting a campaign with the tuner proposes tuner moves", "[planner][selection][fault]") {
+  CampaignSpec spec = TestSpec();  // tuner + llm_a
+  spec.repair.max_per_lineage = 0;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  int errors = 0;
+  for (int k = 0; errors < kEndpointErrorsToRest; ++k) {
+    REQUIRE(k < 200);
+    auto n = p->Next(0);
+    REQUIRE(n.decision);
+    std::string a = s.Start(*n.decision);
+    if (n.decision->proposer == "llm_a") {
+      s.Finish(a, "proposal_failed{llm_error}", "", 0);
+      ++errors;
+    } else {
+      s.Finish(a, "no_gain", "t" + std::to_string(k), 100);
+    }
+  }
+  const int64_t last = p->Snapshot()["endpoint_health"]["llm_a"]["last_error_ms"].get<int64_t>();
+  auto n = p->Next(last + 1000);
+  REQUIRE(n.decision);
+  CHECK(n.decision->proposer == "tuner");
+  CHECK(n.decision->axis == "tune");
+}
+
 TEST_CASE("cost-aware endpoint choice prefers the cheaper of equally good endpoints",
           "[planner][selection]") {
   CampaignSpec spec = TestSpec();

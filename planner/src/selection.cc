@@ -32,7 +32,15 @@ struct Ctx {
   const CampaignSpec& spec;
   const AxisCatalogue& cat;
   bool have_tuner = false, have_llm = false;
+  int64_t now_ms = 0;
+  // Some LLM endpoint is not resting (PlannerState::EndpointAvailable): then
+  // proposals and repairs go only to those that are not.
+  bool llm_available = false;
 };
+
+bool EndpointUsable(const Ctx& c, const std::string& endpoint) {
+  return !c.llm_available || c.s.EndpointAvailable(endpoint, c.now_ms);
+}
 
 bool AxisUsable(const Ctx& c, const Axis& a) { return a.tuner_only ? c.have_tuner : c.have_llm; }
 
@@ -205,7 +213,7 @@ std::string PickEndpoint(const Ctx& c, Rng& rng) {
   std::string best;
   double best_v = -1;
   for (const ProposerSpec& p : c.spec.proposers) {
-    if (p.is_tuner()) continue;
+    if (p.is_tuner() || !EndpointUsable(c, p.name)) continue;
     CountStats st;
     if (auto it = c.s.proposer_stats.find(p.name); it != c.s.proposer_stats.end()) st = it->second;
     double rate = rng.Beta(1 + st.successes, 1 + static_cast<double>(st.trials - st.successes));
@@ -235,7 +243,7 @@ std::optional<Decision> PickRepair(const Ctx& c) {
       continue;
     bool known = false;
     for (const auto& p : c.spec.proposers) known |= p.name == a.proposer;
-    if (!known) continue;
+    if (!known || !EndpointUsable(c, a.proposer)) continue;  // a resting endpoint repairs later
     CountStats rs;
     if (auto r = c.s.repair_stats.find({a.axis, VerdictClass(a.verdict)}); r != c.s.repair_stats.end())
       rs = r->second;
@@ -264,6 +272,31 @@ std::optional<Decision> PickRepair(const Ctx& c) {
   return std::nullopt;
 }
 
+// A parent and an axis by the selection mix (exploit until stall), with the
+// fallbacks in turn: frontier on the island, on every island, explore on
+// every island, then Retry. `mode` names the one that picked.
+Pick SelectParent(const Ctx& c, int island, Rng& rng, std::string& mode) {
+  const PlannerState& s = c.s;
+  const SelectionMix& mix = c.spec.selection;
+  // Exploit until stall: right after a new best, explore and frontier modes
+  // get their share scaled by (attempts since the best) / kStallAttempts.
+  const double other =
+      mix.exploit > 0 ? std::min(1.0, static_cast<double>(s.attempts_finished - s.finished_at_last_best) /
+                                          kStallAttempts)
+                      : 1.0;
+  double u = rng.Uniform() * (mix.exploit + other * (mix.explore + mix.frontier));
+  if (u >= mix.exploit) u = mix.exploit + (u - mix.exploit) / other;  // other > 0 here
+  mode = u < mix.exploit ? "exploit" : u < mix.exploit + mix.explore ? "explore" : "frontier";
+  Pick p = mode == "exploit" ? Exploit(c, island, rng)
+           : mode == "explore" ? Explore(c, island, rng) : Frontier(c, island, rng);
+  if (!p.axis) mode = "frontier", p = Frontier(c, island, rng);
+  if (!p.axis) mode = "frontier_any", p = Frontier(c, -1, rng);
+  for (int i = 0; i < c.spec.islands && !p.axis; ++i)
+    mode = "explore_any", p = Explore(c, (island + i) % c.spec.islands, rng);
+  if (!p.axis) mode = "retry", p = Retry(c);
+  return p;
+}
+
 NextStep Stop(StopReason r, std::string detail) {
   NextStep n;
   n.reason = r;
@@ -273,10 +306,30 @@ NextStep Stop(StopReason r, std::string detail) {
 
 }  // namespace
 
+bool Planner::HasProposerBesides(const std::string& endpoint, int64_t now_unix_ms) const {
+  const PlannerState& s = *state_;
+  Ctx c{s, spec_, catalogue_};
+  c.now_ms = now_unix_ms;
+  for (const auto& p : spec_.proposers) {
+    if (p.is_tuner()) c.have_tuner = true;
+    else if (p.name != endpoint && s.EndpointAvailable(p.name, now_unix_ms)) return true;
+  }
+  if (!c.have_tuner || !s.started || s.members.count(s.seed_candidate) == 0) return false;
+  // Whether the tuner has an open pair anywhere: the selection with its
+  // fallbacks, on a draw of its own (the decision itself is Next's).
+  Rng rng(spec_.seed ^ 0x5EEDu, s.events_seen);
+  std::string mode;
+  return SelectParent(c, 0, rng, mode).axis != nullptr;
+}
+
 NextStep Planner::Next(int64_t now_unix_ms) const {
   const PlannerState& s = *state_;
   Ctx c{s, spec_, catalogue_};
-  for (const auto& p : spec_.proposers) (p.is_tuner() ? c.have_tuner : c.have_llm) = true;
+  c.now_ms = now_unix_ms;
+  for (const auto& p : spec_.proposers) {
+    (p.is_tuner() ? c.have_tuner : c.have_llm) = true;
+    if (!p.is_tuner()) c.llm_available |= s.EndpointAvailable(p.name, now_unix_ms);
+  }
 
   if (!s.started) return Stop(StopReason::kNotStarted, "no campaign_started event observed");
   if (s.campaign_state != "running")
@@ -323,23 +376,17 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
   if (auto r = PickRepair(c)) return {*r, StopReason::kNone, ""};
 
   int island = static_cast<int>(s.attempts_started % spec_.islands);
-  const SelectionMix& mix = spec_.selection;
-  // Exploit until stall: right after a new best, explore and frontier modes
-  // get their share scaled by (attempts since the best) / kStallAttempts.
-  const double other =
-      mix.exploit > 0 ? std::min(1.0, static_cast<double>(s.attempts_finished - s.finished_at_last_best) /
-                                          kStallAttempts)
-                      : 1.0;
-  double u = rng.Uniform() * (mix.exploit + other * (mix.explore + mix.frontier));
-  if (u >= mix.exploit) u = mix.exploit + (u - mix.exploit) / other;  // other > 0 here
-  std::string mode = u < mix.exploit ? "exploit" : u < mix.exploit + mix.explore ? "explore" : "frontier";
-  Pick p = mode == "exploit" ? Exploit(c, island, rng)
-           : mode == "explore" ? Explore(c, island, rng) : Frontier(c, island, rng);
-  if (!p.axis) mode = "frontier", p = Frontier(c, island, rng);
-  if (!p.axis) mode = "frontier_any", p = Frontier(c, -1, rng);
-  for (int i = 0; i < spec_.islands && !p.axis; ++i)
-    mode = "explore_any", p = Explore(c, (island + i) % spec_.islands, rng);
-  if (!p.axis) mode = "retry", p = Retry(c);
+  std::string mode;
+  Pick p;
+  if (c.have_llm && !c.llm_available && c.have_tuner) {
+    // Every LLM endpoint rests: the tuner's axes alone, when it has one open;
+    // otherwise the usual choice, and the endpoints' errors pause the
+    // campaign in the daemon (infra_pause_after) until one answers.
+    Ctx tuner_only = c;
+    tuner_only.have_llm = false;
+    p = SelectParent(tuner_only, island, rng, mode);
+  }
+  if (!p.axis) p = SelectParent(c, island, rng, mode);
   if (!p.axis) {
     for (const auto& [key, ps] : s.pairs)
       if (ps.in_flight > 0) return Stop(StopReason::kWaiting, "every open pair is in flight");

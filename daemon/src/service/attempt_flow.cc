@@ -617,7 +617,12 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
   const bool outside_failure = verdict.kind == VerdictKind::kInfraError ||
                                (verdict.kind == VerdictKind::kProposalFailed && verdict.reason == "llm_error");
   if (outside_failure) {
-    ++live.infra_errors_in_row;
+    // An endpoint's error while the planner can send proposals elsewhere
+    // (another endpoint, the tuner) is not churn: the planner rests the
+    // endpoint (kEndpointErrorsToRest) and the campaign goes on without it.
+    const bool routed_around = verdict.kind == VerdictKind::kProposalFailed &&
+                               live.planner->HasProposerBesides(a->decision.proposer, clock_.UnixMillis());
+    if (!routed_around) ++live.infra_errors_in_row;
   } else if (verdict.kind != VerdictKind::kInterrupted) {
     live.infra_errors_in_row = 0;
     live.infra_pauses_in_row = 0;

@@ -163,7 +163,7 @@ class ScriptedEngine final : public ProposalEngine {
   void Propose(ProposalInput input, std::function<void(ProposalOutput)> done) override {
     ProposalOutput out;
     if (down_after > 0 && ++proposals_ > down_after) down = true;
-    if (down) {  // the endpoint is down: the call fails at once (an open circuit)
+    if (down || down_proposers.count(input.decision.proposer)) {  // the endpoint is down: the call fails at once (an open circuit)
       out.failure = {VerdictKind::kProposalFailed, "llm_error", "scripted: endpoint down: connect: refused"};
       boost::asio::post(io_, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
       return;
@@ -185,6 +185,7 @@ class ScriptedEngine final : public ProposalEngine {
   // down_after > 0 it is set by the proposal after that many.
   bool down = false;
   int down_after = 0;
+  std::set<std::string> down_proposers;  // these endpoints' proposals fail the same way
 
  private:
   boost::asio::io_context& io_;
@@ -753,6 +754,29 @@ TEST_CASE("an LLM endpoint that is down pauses the campaign instead of spending 
   h.engine.down_after = 0;
   h.engine.down = false;
   CheckEndedAtBudget(h, "llm", 8, "proposal_failed{llm_error}");
+}
+
+TEST_CASE("an endpoint that is down while another answers rests and the campaign is not paused", "[daemon][fault]") {
+  // Before, the planner kept sending half the proposals to the down endpoint
+  // (llm_error does not count against it) and three errors in a row paused
+  // the campaign for infra_retry_s although the other endpoint answered.
+  Harness h({});
+  h.config.infra_pause_after = 3;
+  h.config.infra_retry_s = 600;  // a pause would outlast the test
+  h.RestartService();
+  h.engine.names = {"tuner", "scripted", "scripted2"};
+  h.engine.down_proposers = {"scripted2"};
+  std::string yaml = OneAxisCampaign("two", 12);
+  const std::string one = "  - {name: scripted, weight: 1}\n";
+  yaml.replace(yaml.find(one), one.size(), one + "  - {name: scripted2, weight: 1}\n");
+  REQUIRE(h.service->StartCampaign(yaml, "two.yaml").ok());
+  CheckEndedAtBudget(h, "two", 12, "proposal_failed{llm_error}");
+  CHECK(StateEvents(h, "two", "paused", "") == 0);
+  // It rested after kEndpointErrorsToRest errors (more only from proposals
+  // already in flight when it began to rest).
+  const size_t errors = EndsWith(h, "two", "proposal_failed{llm_error}");
+  CHECK(errors >= static_cast<size_t>(planner::kEndpointErrorsToRest));
+  CHECK(errors <= static_cast<size_t>(planner::kEndpointErrorsToRest) + 2);
 }
 
 TEST_CASE("a user's resume of a campaign paused for infrastructure errors is not undone or repeated by the retry",

@@ -76,6 +76,17 @@ inline constexpr int kMaxTunerTries = 8;    // finished tuner tries per (candida
 // kStallAttempts), so the attempts right after a new best go to it (when the
 // mix has an exploit share).
 inline constexpr int kStallAttempts = 20;
+// An LLM endpoint whose proposals ended proposal_failed{llm_error}
+// kEndpointErrorsToRest times in a row rests: no proposal goes to it for
+// kEndpointRestMs, doubling with each further error in a row (at most
+// kEndpointMaxRestMs), while another endpoint or the tuner has work. Its
+// first proposal after the rest tries it again. Before, a down endpoint kept
+// half the proposals of a two-endpoint campaign (llm_error does not count
+// against its statistics), and three in a row paused the whole campaign
+// while the other endpoint was fine.
+inline constexpr int kEndpointErrorsToRest = 2;
+inline constexpr int64_t kEndpointRestMs = 30'000;
+inline constexpr int64_t kEndpointMaxRestMs = 1'800'000;
 
 enum class DecisionKind { kEvaluateSeed, kProposal, kRepair };
 std::string_view DecisionKindName(DecisionKind k);
@@ -127,6 +138,11 @@ class Planner {
   // The next attempt, or why there is none. `now_unix_ms` is used only for the
   // wall-time budget.
   NextStep Next(int64_t now_unix_ms) const;
+  // Whether a proposal could go elsewhere than `endpoint` at `now_unix_ms`:
+  // another LLM endpoint of the campaign is not resting, or the tuner has an
+  // open pair. The daemon does not count an endpoint's error towards pausing
+  // the campaign while this holds: the planner routes around the endpoint.
+  bool HasProposerBesides(const std::string& endpoint, int64_t now_unix_ms) const;
 
   // Promotion policy against the parent's (confirmed) measurement.
   // REQUIRES: `parent` is a measured member (the seed has parent "").
