@@ -501,6 +501,39 @@ TEST_CASE("with its only endpoint resting a campaign with the tuner proposes tun
   CHECK(n.decision->axis == "tune");
 }
 
+TEST_CASE("with its only endpoint resting and the tuner's work in flight the planner waits", "[planner][selection][fault]") {
+  // A probe: the tuner's only open pair was in flight, so the planner asked
+  // the resting endpoint, and each answer was another llm_error.
+  CampaignSpec spec = TestSpec();  // tuner + llm_a
+  spec.repair.max_per_lineage = 0;
+  auto p = MakePlanner(spec);
+  Script s(p.get());
+  s.StartCampaign();
+  s.MeasureSeed(100);
+  for (int i = 0; i < kEndpointErrorsToRest; ++i)
+    s.Finish(s.Start(Fresh("seed", "coalesce")), "proposal_failed{llm_error}", "", 0);
+  const std::string tuning = s.Start(Fresh("seed", "tune", "tuner"));  // the tuner's only pair, in flight
+  const int64_t now = p->Snapshot()["endpoint_health"]["llm_a"]["last_error_ms"].get<int64_t>() + 1000;
+  NextStep n = p->Next(now);
+  CHECK_FALSE(n.decision);
+  CHECK(n.reason == StopReason::kWaiting);
+  CHECK(p->HasProposerBesides("llm_a", now));  // so the daemon does not count llm_a's errors
+  // Its child opens the tuner's next move.
+  s.Finish(tuning, "no_gain", "t1", 101);
+  n = p->Next(now);
+  REQUIRE(n.decision);
+  CHECK(n.decision->proposer == "tuner");  // a tuner pair is open again (seed's or t1's)
+  // The tuner's space used up (patch_failed exhausts a tuner pair), nothing in
+  // flight: the endpoint is asked (the daemon's infrastructure pause then
+  // decides), and its errors count.
+  for (const char* m : {"seed", "t1"})
+    s.Finish(s.Start(Fresh(m, "tune", "tuner")), "proposal_failed{patch_failed}", "", 0);
+  n = p->Next(now);
+  REQUIRE(n.decision);
+  CHECK(n.decision->proposer == "llm_a");
+  CHECK_FALSE(p->HasProposerBesides("llm_a", now));
+}
+
 TEST_CASE("cost-aware endpoint choice prefers the cheaper of equally good endpoints",
           "[planner][selection]") {
   CampaignSpec spec = TestSpec();

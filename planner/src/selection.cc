@@ -297,6 +297,20 @@ Pick SelectParent(const Ctx& c, int island, Rng& rng, std::string& mode) {
   return p;
 }
 
+// Work that may open tuner pairs once it ends: a tuner attempt in flight, or
+// a member waiting for its re-measurement. Only asked while every LLM
+// endpoint rests, so the scan over the pairs is rare.
+bool TunerWorkPending(const Ctx& c) {
+  for (const auto& [key, ps] : c.s.pairs) {
+    if (ps.in_flight == 0) continue;
+    const Axis* a = c.cat.Find(key.second);
+    if (a && a->tuner_only) return true;
+  }
+  for (const auto& [id, m] : c.s.members)
+    if (m.pending_remeasure) return true;
+  return false;
+}
+
 NextStep Stop(StopReason r, std::string detail) {
   NextStep n;
   n.reason = r;
@@ -315,8 +329,10 @@ bool Planner::HasProposerBesides(const std::string& endpoint, int64_t now_unix_m
     else if (p.name != endpoint && s.EndpointAvailable(p.name, now_unix_ms)) return true;
   }
   if (!c.have_tuner || !s.started || s.members.count(s.seed_candidate) == 0) return false;
-  // Whether the tuner has an open pair anywhere: the selection with its
-  // fallbacks, on a draw of its own (the decision itself is Next's).
+  // The tuner has an open pair anywhere (the selection with its fallbacks, on
+  // a draw of its own: the decision itself is Next's), or work in flight that
+  // Next waits for rather than asking the resting endpoints.
+  if (TunerWorkPending(c)) return true;
   Rng rng(spec_.seed ^ 0x5EEDu, s.events_seen);
   std::string mode;
   return SelectParent(c, 0, rng, mode).axis != nullptr;
@@ -385,6 +401,11 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
     Ctx tuner_only = c;
     tuner_only.have_llm = false;
     p = SelectParent(tuner_only, island, rng, mode);
+    // Nothing open for the tuner now, but its attempts in flight (or a
+    // re-measurement) may open some: wait for them rather than ask the
+    // resting endpoints (each answer would be another llm_error).
+    if (!p.axis && TunerWorkPending(tuner_only))
+      return Stop(StopReason::kWaiting, "every LLM endpoint rests after errors; waiting for the tuner's work in flight");
   }
   if (!p.axis) p = SelectParent(c, island, rng, mode);
   if (!p.axis) {
