@@ -432,6 +432,30 @@ TEST_CASE("evidence: an axis that keeps improving is preferred", "[planner][sele
   CHECK(occupancy > 100 / 4);  // above the uniform share of 4 LLM axes
 }
 
+// Follows the planner's proposals, ending those to `endpoint` with
+// proposal_failed{llm_error} and the others no_gain, until the endpoint
+// rests (kEndpointErrorsToRest errors in a row); returns the last error's
+// time. The planner's clock is the caller's `now`; the errors' times are
+// their events' (Script: 1 s per event).
+int64_t RestEndpoint(Planner& p, Script& s, const std::string& endpoint) {
+  int errors = 0;
+  for (int k = 0; errors < kEndpointErrorsToRest; ++k) {
+    REQUIRE(k < 200);
+    auto n = p.Next(0);
+    REQUIRE(n.decision);
+    const std::string a = s.Start(*n.decision);
+    if (n.decision->proposer == endpoint) {
+      s.Finish(a, "proposal_failed{llm_error}", "", 0);
+      ++errors;
+    } else {
+      s.Finish(a, "no_gain", "m" + std::to_string(k), 100);
+    }
+  }
+  const int64_t last = p.Snapshot()["endpoint_health"][endpoint]["last_error_ms"].get<int64_t>();
+  REQUIRE(last > 0);
+  return last;
+}
+
 TEST_CASE("an endpoint that fails twice in a row rests; proposals go to the other and it is tried again later",
           "[planner][selection][fault]") {
   CampaignSpec spec = TestSpec();
@@ -441,23 +465,7 @@ TEST_CASE("an endpoint that fails twice in a row rests; proposals go to the othe
   Script s(p.get());
   s.StartCampaign();
   s.MeasureSeed(100);
-  // Proposals until "down" has failed twice in a row; "up" answers.
-  int down_errors = 0;
-  for (int k = 0; down_errors < kEndpointErrorsToRest; ++k) {
-    REQUIRE(k < 200);
-    auto n = p->Next(0);
-    REQUIRE(n.decision);
-    std::string a = s.Start(*n.decision);
-    if (n.decision->proposer == "down") {
-      s.Finish(a, "proposal_failed{llm_error}", "", 0);
-      ++down_errors;
-    } else {
-      s.Finish(a, "no_gain", "x" + std::to_string(k), 100);
-    }
-  }
-  // The planner's clock is the caller's `now`; the errors' times are their events'.
-  const int64_t last = p->Snapshot()["endpoint_health"]["down"]["last_error_ms"].get<int64_t>();
-  REQUIRE(last > 0);
+  const int64_t last = RestEndpoint(*p, s, "down");  // "up" answers meanwhile
   auto proposals_to_down = [&](int64_t now) {
     int to_down = 0, total = 0;
     for (int i = 0; i < 40; ++i) {
@@ -481,20 +489,7 @@ TEST_CASE("with its only endpoint resting a campaign with the tuner proposes tun
   Script s(p.get());
   s.StartCampaign();
   s.MeasureSeed(100);
-  int errors = 0;
-  for (int k = 0; errors < kEndpointErrorsToRest; ++k) {
-    REQUIRE(k < 200);
-    auto n = p->Next(0);
-    REQUIRE(n.decision);
-    std::string a = s.Start(*n.decision);
-    if (n.decision->proposer == "llm_a") {
-      s.Finish(a, "proposal_failed{llm_error}", "", 0);
-      ++errors;
-    } else {
-      s.Finish(a, "no_gain", "t" + std::to_string(k), 100);
-    }
-  }
-  const int64_t last = p->Snapshot()["endpoint_health"]["llm_a"]["last_error_ms"].get<int64_t>();
+  const int64_t last = RestEndpoint(*p, s, "llm_a");  // the tuner's moves answer meanwhile
   auto n = p->Next(last + 1000);
   REQUIRE(n.decision);
   CHECK(n.decision->proposer == "tuner");
