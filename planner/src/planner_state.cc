@@ -83,6 +83,7 @@ void PlannerState::OnAttemptStarted(const Event& e) {
   a.proposer = Str(e.payload, "proposer");
   a.island = std::clamp(Int(e.payload, "island"), 0, spec_.islands - 1);
   a.repair_of = Str(e.payload, "repair_of");
+  a.started_ms = e.time_ms;
   if (!a.repair_of.empty()) {
     repaired.insert(a.repair_of);
     auto it = attempts.find(a.repair_of);
@@ -127,16 +128,19 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   if (kind.ok() && kind->kind == VerdictKind::kInfraError) ++attempts_infra_error;
   if (a.verdict == "proposal_failed{llm_error}") ++attempts_llm_error;
   if (a.verdict == "proposal_failed{budget}") money_refused = true;
-  // An LLM endpoint's health: its error, or any end that shows it answered
+  // An LLM endpoint's health: its error, or an end that shows it answered
   // (every verdict but llm_error, interrupted and the money budget's refusal,
-  // which made no call).
+  // which made no call) of an attempt started after its last error. An
+  // attempt started earlier was answered before the endpoint failed, however
+  // late it ends (a build and a run take minutes).
   if (!a.proposer.empty() && a.proposer != "tuner" && a.proposer != "seed") {
     if (a.verdict == "proposal_failed{llm_error}") {
       EndpointHealth& h = endpoint_health[a.proposer];
       ++h.errors_in_row;
       h.last_error_ms = e.time_ms;
     } else if (kind.ok() && kind->kind != VerdictKind::kInterrupted && a.verdict != "proposal_failed{budget}") {
-      if (auto h = endpoint_health.find(a.proposer); h != endpoint_health.end()) h->second.errors_in_row = 0;
+      if (auto h = endpoint_health.find(a.proposer); h != endpoint_health.end() && a.started_ms > h->second.last_error_ms)
+        h->second.errors_in_row = 0;
     }
   }
   bool not_counted = !kind.ok() || kind->kind == VerdictKind::kInterrupted ||

@@ -71,6 +71,7 @@ struct AttemptInfo {
   int repair_depth = 0;          // 0: fresh; n: n-th repair in a chain
   bool finished = false;
   int64_t finish_index = 0;      // attempts_finished at its end
+  int64_t started_ms = 0;        // its attempt_started event's time
 };
 
 struct CountStats {

@@ -483,17 +483,30 @@ TEST_CASE("an endpoint that fails twice in a row rests; proposals go to the othe
 }
 
 TEST_CASE("with its only endpoint resting a campaign with the tuner proposes tuner moves", "[planner][selection][fault]") {
-  CampaignSpec spec = TestSpec();  // tuner + llm_a
-  spec.repair.max_per_lineage = 0;
-  auto p = MakePlanner(spec);
+  auto p = MakePlanner(TestSpec());  // tuner + llm_a, repairs on
   Script s(p.get());
   s.StartCampaign();
   s.MeasureSeed(100);
+  // An LLM candidate in flight while the endpoint goes down; it fails to
+  // compile after, so a repair is pending while the endpoint rests.
+  const std::string late = s.Start(Fresh("seed", "occupancy"));
   const int64_t last = RestEndpoint(*p, s, "llm_a");  // the tuner's moves answer meanwhile
+  s.Finish(late, "compile_error", "", 0);
   auto n = p->Next(last + 1000);
   REQUIRE(n.decision);
+  CHECK(n.decision->kind == DecisionKind::kProposal);  // not the repair: it would go to llm_a
   CHECK(n.decision->proposer == "tuner");
   CHECK(n.decision->axis == "tune");
+  // Rested, the endpoint takes the repair.
+  n = p->Next(last + kEndpointRestMs);
+  REQUIRE(n.decision);
+  CHECK(n.decision->kind == DecisionKind::kRepair);
+  CHECK(n.decision->proposer == "llm_a");
+  // The late compile_error (started before the errors) did not count as an
+  // answer; the repair, started after them and answered, does.
+  CHECK(p->Snapshot()["endpoint_health"]["llm_a"]["errors_in_row"] == kEndpointErrorsToRest);
+  s.Finish(s.Start(*n.decision), "no_gain", "r1", 100);
+  CHECK(p->Snapshot()["endpoint_health"]["llm_a"]["errors_in_row"] == 0);
 }
 
 TEST_CASE("with its only endpoint resting and the tuner's work in flight the planner waits", "[planner][selection][fault]") {

@@ -231,6 +231,9 @@ double Rate(int64_t succ, int64_t trials) { return (succ + 1.0) / (trials + 2.0)
 // (axis, failure class) makes it worth at least a fresh proposal on that axis.
 std::optional<Decision> PickRepair(const Ctx& c) {
   if (c.spec.repair.max_per_lineage <= 0 || !c.have_llm) return std::nullopt;
+  // Every endpoint rests and the tuner is there: its moves first (Next); the
+  // repairs wait for an endpoint that answers.
+  if (c.have_tuner && !c.llm_available) return std::nullopt;
   int scanned = 0;
   for (auto it = c.s.failed_attempts.rbegin(); it != c.s.failed_attempts.rend() && scanned < 16;
        ++it, ++scanned) {
