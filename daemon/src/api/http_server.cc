@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <atomic>
+#include <list>
 #include <optional>
 
 namespace ksearch::daemon {
@@ -19,7 +20,11 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+class Session;
+
 // What sessions need from the server; shared so a session may outlive it.
+// The io context runs on one thread (the daemon's io thread), so the session
+// list and the sessions' states are read without locks.
 struct SessionContext {
   HttpServerOptions options;
   ApiHandler handler;
@@ -29,6 +34,9 @@ struct SessionContext {
   // stopped it (a no-op once the acceptor is closed). Set once, before the
   // first accept.
   std::function<void()> session_ended;
+  // Every session started, oldest first (expired ones pruned as they are
+  // met): at the cap the server evicts the oldest idle one.
+  mutable std::list<std::weak_ptr<Session>> sessions;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -43,10 +51,26 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ctx_->session_ended) ctx_->session_ended();
   }
 
-  void Start() { Read(); }
+  void Start() {
+    auto& list = ctx_->sessions;
+    // Ended sessions leave expired entries: dropped once they outnumber the
+    // cap, so the list stays within twice the cap plus the live ones.
+    if (list.size() >= 2 * static_cast<size_t>(options_.max_sessions))
+      list.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+    list.push_back(weak_from_this());
+    Read();
+  }
+
+  // Waiting for a request of which no byte has arrived (a fresh connection,
+  // or a kept-alive one between requests): closing it loses nothing.
+  bool Idle() const { return waiting_ && buffer_.size() == 0 && parser_ && !parser_->got_some(); }
+  void Evict() {
+    if (Idle()) Close();  // the pending read ends, and the session with it
+  }
 
  private:
   void Read() {
+    waiting_ = true;
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
@@ -56,6 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRead(beast::error_code ec) {
+    waiting_ = false;
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == beast::error::timeout || ec == asio::error::eof ||
         ec == asio::error::connection_reset) {
@@ -127,6 +152,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<const SessionContext> ctx_;
   const HttpServerOptions& options_;  // owned by ctx_
   const ApiHandler& handler_;         // owned by ctx_
+  bool waiting_ = false;              // a read is pending
 };
 
 }  // namespace
@@ -154,11 +180,20 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
       return Status::Unavailable("cannot listen on " + options_.address + ":" +
                                  std::to_string(options_.port) + ": " + ec.message());
     std::const_pointer_cast<SessionContext>(ctx_)->session_ended = [weak = weak_from_this()] {
-      if (auto self = weak.lock(); self && !self->accepting_) self->Accept();
+      auto self = weak.lock();
+      if (!self || self->accepting_ || !self->acceptor_.is_open()) return;
+      // The connection held at the cap gets the place, then accepting resumes.
+      if (self->held_) {
+        std::make_shared<Session>(std::move(*self->held_), self->ctx_)->Start();
+        self->held_.reset();
+      }
+      self->Accept();
     };
     Accept();
     return Status::Ok();
   }
+
+  int open_sessions() const { return ctx_->open_sessions.load(); }
 
   uint16_t port() const {
     beast::error_code ec;
@@ -170,19 +205,20 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
     beast::error_code ignored;
     acceptor_.close(ignored);
     retry_timer_.cancel();
+    if (held_) held_->close(ignored);
+    held_.reset();
   }
 
  private:
-  // One accept in flight at a time (accepting_). At the session cap none is
-  // started: the next session to end resumes it. A failed accept (EMFILE,
-  // ENFILE, ENOBUFS: the machine's limits) waits kAcceptRetry before the
-  // next, where an immediate retry spun the io thread at full CPU.
+  // One accept in flight at a time (accepting_). A connection accepted at
+  // the session cap evicts the oldest idle session (one that has not sent a
+  // byte of its next request) and starts; when every session is mid-request
+  // it is held, and accepting stops, until a session ends and gives it the
+  // place. A failed accept (EMFILE, ENFILE, ENOBUFS: the machine's limits)
+  // waits kAcceptRetry before the next, where an immediate retry spun the io
+  // thread at full CPU.
   void Accept() {
     if (!acceptor_.is_open()) return;
-    if (ctx_->open_sessions.load() >= options_.max_sessions) {
-      accepting_ = false;
-      return;
-    }
     accepting_ = true;
     acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
                                                         beast::error_code ec, tcp::socket socket) {
@@ -194,6 +230,11 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
         });
         return;
       }
+      if (self->ctx_->open_sessions.load() >= self->options_.max_sessions && !self->EvictOldestIdle()) {
+        self->held_.emplace(std::move(socket));
+        self->accepting_ = false;
+        return;
+      }
       std::make_shared<Session>(std::move(socket), self->ctx_)->Start();
       self->Accept();
     });
@@ -201,12 +242,34 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
 
   static constexpr std::chrono::milliseconds kAcceptRetry{100};
 
+  // A client that opened connections and sent nothing no longer holds the
+  // others off for the read timeout: its oldest connection makes room.
+  // False when every session is mid-request.
+  bool EvictOldestIdle() {
+    auto& list = ctx_->sessions;
+    for (auto it = list.begin(); it != list.end();) {
+      auto session = it->lock();
+      if (!session) {
+        it = list.erase(it);
+        continue;
+      }
+      if (session->Idle()) {
+        list.erase(it);
+        session->Evict();
+        return true;
+      }
+      ++it;
+    }
+    return false;
+  }
+
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;  // after a failed accept
   HttpServerOptions options_;
   std::shared_ptr<const SessionContext> ctx_;
   bool accepting_ = false;  // an async_accept is in flight (or a retry is armed)
+  std::optional<tcp::socket> held_;  // accepted at the cap with no idle session to evict
 };
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, ApiHandler handler)
@@ -216,6 +279,7 @@ HttpServer::~HttpServer() { impl_->Stop(); }
 
 Status HttpServer::Start() { return impl_->Start(); }
 uint16_t HttpServer::port() const { return impl_->port(); }
+int HttpServer::open_sessions() const { return impl_->open_sessions(); }
 void HttpServer::Stop() { impl_->Stop(); }
 
 }  // namespace ksearch::daemon

@@ -47,6 +47,7 @@ class HttpServer {
   // Binds and starts accepting. Errors name the address and the cause.
   Status Start();
   uint16_t port() const;   // the bound port (after Start)
+  int open_sessions() const;  // connections being served now (safe from any thread)
   void Stop();             // stops accepting; open connections finish their request
 
  private:
