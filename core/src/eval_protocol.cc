@@ -6,23 +6,22 @@
 
 namespace ksearch {
 
-namespace {
-void MakeAbsolute(std::string& path) {
-  if (path.empty() || path.front() == '/') return;
+std::string AbsolutePath(std::string path) {
+  if (path.empty() || path.front() == '/') return path;
   std::error_code ec;  // no current folder: keep the path, its use will name it
-  if (auto abs = std::filesystem::absolute(path, ec); !ec) path = abs.lexically_normal().string();
+  if (auto abs = std::filesystem::absolute(path, ec); !ec) return abs.lexically_normal().string();
+  return path;
 }
-}  // namespace
 
 void MakePathsAbsolute(BuildRequest& r) {
-  MakeAbsolute(r.task_dir);
-  MakeAbsolute(r.work_dir);
+  r.task_dir = AbsolutePath(std::move(r.task_dir));
+  r.work_dir = AbsolutePath(std::move(r.work_dir));
 }
 
 void MakePathsAbsolute(RunRequest& r) {
-  MakeAbsolute(r.task_dir);
-  MakeAbsolute(r.work_dir);
-  MakeAbsolute(r.artifact_path);
+  r.task_dir = AbsolutePath(std::move(r.task_dir));
+  r.work_dir = AbsolutePath(std::move(r.work_dir));
+  r.artifact_path = AbsolutePath(std::move(r.artifact_path));
 }
 
 std::string_view BackendName(Backend b) {

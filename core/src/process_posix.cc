@@ -203,6 +203,7 @@ SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, in
   std::string exe = spec.argv[0].find('/') != std::string::npos ? spec.argv[0] : FindExecutable(spec.argv[0]);
   if (exe.empty()) {
     c.error = "executable not found: " + spec.argv[0];
+    c.program_missing = true;
     return c;
   }
   std::vector<std::string> env_storage;
@@ -243,6 +244,8 @@ SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, in
   // stored one and exited.
   if (const int ce = chdir_errno, ee = exec_errno; ce != 0 || ee != 0) {
     c.error = ce != 0 ? "chdir " + spec.cwd + ": " + strerror(ce) : "exec " + exe + ": " + strerror(ee);
+    c.program_missing = ce == 0 && (ee == ENOENT || ee == EACCES || ee == ENOEXEC || ee == ENOTDIR ||
+                                    ee == ELOOP || ee == ENAMETOOLONG);
     waitpid(pid, nullptr, 0);
     ForgetChild(pid);
     return c;
@@ -278,6 +281,7 @@ ProcessResult PosixProcessLauncher::Run(const ProcessSpec& spec) {
   close(in_pipe[0]);
   if (child.pid < 0) {
     r.error = child.error;
+    r.program_missing = child.program_missing;
     close(out_pipe[0]);
     close(err_pipe[0]);
     close(in_pipe[1]);

@@ -88,7 +88,21 @@ TEST_CASE("a crashing child reports its signal; a missing program does not start
   missing.argv = {"/nonexistent/ksearch-tool"};
   auto m = PosixProcessLauncher::Instance().Run(missing);
   CHECK_FALSE(m.started);
+  CHECK(m.program_missing);
   CHECK(m.error.find("/nonexistent/ksearch-tool") != std::string::npos);
+  ProcessSpec by_name;
+  by_name.argv = {"ksearch-no-such-tool"};
+  CHECK(PosixProcessLauncher::Instance().Run(by_name).program_missing);
+
+  // A launch that fails for another reason (here the child's folder) is not
+  // a missing program: the evaluator says spawn_failed, not evaluator_missing.
+  ProcessSpec no_cwd;
+  no_cwd.argv = {"true"};
+  no_cwd.cwd = "/nonexistent/folder";
+  auto c = PosixProcessLauncher::Instance().Run(no_cwd);
+  CHECK_FALSE(c.started);
+  CHECK_FALSE(c.program_missing);
+  CHECK(c.error.find("chdir /nonexistent/folder") == 0);
 }
 
 TEST_CASE("output beyond the cap is dropped and flagged", "[core][process]") {

@@ -111,19 +111,11 @@ Result<workers::CanaryOptions> MakeCanaryOptions(const daemon::DaemonConfig& con
   return o;
 }
 
-int Fail(const Status& s) {
-  spdlog::error("ksearchd.start_failed error=\"{}\"", s.ToString());
-  std::cerr << "ksearchd: " << s.message() << "\n";
-  return 1;
-}
-
-}  // namespace
-
 // The soft descriptor limit raised to the hard one (at most 65536): systemd
 // starts services with a soft limit of 1024, and each evaluation child costs
 // the daemon four descriptors while it runs (three memory files and a pidfd),
 // each API session one, the log a few.
-static void RaiseDescriptorLimit() {
+void RaiseDescriptorLimit() {
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
   const rlim_t before = lim.rlim_cur;
@@ -131,6 +123,14 @@ static void RaiseDescriptorLimit() {
   if (lim.rlim_cur > before && setrlimit(RLIMIT_NOFILE, &lim) == 0)
     spdlog::info("ksearchd.nofile soft_limit={} was={}", static_cast<uint64_t>(lim.rlim_cur), static_cast<uint64_t>(before));
 }
+
+int Fail(const Status& s) {
+  spdlog::error("ksearchd.start_failed error=\"{}\"", s.ToString());
+  std::cerr << "ksearchd: " << s.message() << "\n";
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   RaiseDescriptorLimit();

@@ -249,11 +249,7 @@ RunResult RunChecked(const RunRequest& req, ProcessLauncher& launcher, const Too
   };
   auto task = LoadTask(req.task_dir);
   if (!task.ok()) return infra("bad_task", task.status().message());
-  if (!req.task_hash.empty() && task->content_hash != req.task_hash)
-    return infra("task_changed", "the task folder " + req.task_dir + " changed since the campaign started (content hash " +
-                                     task->content_hash.substr(0, 12) + ", the campaign's " + req.task_hash.substr(0, 12) +
-                                     "): its timings would not compare with the logged ones; restore it, or start a new "
-                                     "campaign on the changed task");
+  if (Status s = CheckTaskHash(*task, req.task_hash); !s.ok()) return infra("task_changed", s.message());
   std::string b(BackendName(req.backend));
   auto files = task->files.find(b);
   if (files == task->files.end() || files->second.reference.empty()) return infra("backend_unsupported", "no reference for " + b);

@@ -290,4 +290,12 @@ Result<Task> LoadTask(const std::string& dir_in) {
   return t;
 }
 
+Status CheckTaskHash(const Task& task, const std::string& expected_hash) {
+  if (expected_hash.empty() || task.content_hash == expected_hash) return Status::Ok();
+  return Status::FailedPrecondition("the task folder " + task.dir + " changed since the campaign started (content hash " +
+                                    task.content_hash.substr(0, 12) + ", the campaign's " + expected_hash.substr(0, 12) +
+                                    "): its timings would not compare with the logged ones; restore it, or start a "
+                                    "new campaign on the changed task");
+}
+
 }  // namespace ksearch::evaluator

@@ -76,10 +76,8 @@ Tools Tools::FromEnvironment() {
   if (t.cxx.empty()) t.cxx = "c++";
   t.nvcc = EnvOrSearch("KSEARCH_NVCC", [] { return FindCudaTool("nvcc"); });
   t.hipcc = EnvOrSearch("KSEARCH_HIPCC", [] { return FindExecutable("hipcc"); });
-  t.runner_dir = Env("KSEARCH_RUNNER_DIR");
   // Runners start in their run folder: a relative folder would name another.
-  if (std::error_code ec; !t.runner_dir.empty() && t.runner_dir.front() != '/')
-    if (auto abs = std::filesystem::absolute(t.runner_dir, ec); !ec) t.runner_dir = abs.string();
+  t.runner_dir = AbsolutePath(Env("KSEARCH_RUNNER_DIR"));
   if (t.runner_dir.empty()) t.runner_dir = SelfDir();
   t.cuobjdump = EnvOrSearch("KSEARCH_CUOBJDUMP", [] { return FindCudaTool("cuobjdump"); });
   t.objdump = FindExecutable("objdump");

@@ -97,6 +97,7 @@ void AsyncChildRunner::Start(const ProcessSpec& spec, std::function<void(Process
   CloseFd(in_fd);
   if (child.pid < 0) {
     c->result.error = child.error;
+    c->result.program_missing = child.program_missing;
     CloseFd(c->out_fd);
     CloseFd(c->err_fd);
     asio::post(io_, [c] { c->done(std::move(c->result)); });

@@ -20,13 +20,11 @@ std::string Tail(const std::string& text, size_t n) {
 // Maps what happened to the evaluate child onto a verdict when it produced no
 // usable result. `phase` is "build" or "run".
 Verdict ChildFailureVerdict(const ProcessResult& r, const std::string& phase) {
-  if (!r.started) {
-    // The binary missing or not executable, or the spawn's own resources
-    // (descriptors, memory, processes) exhausted: "evaluator_missing" said the
-    // former for both (a daemon out of descriptors reported its evaluator gone).
-    const bool missing = r.error.rfind("executable not found", 0) == 0 || r.error.rfind("exec ", 0) == 0;
-    return {VerdictKind::kInfraError, missing ? "evaluator_missing" : "spawn_failed", r.error};
-  }
+  // The binary missing or not executable, or the launch's own resources
+  // (descriptors, memory, processes) exhausted: "evaluator_missing" said the
+  // former for both (a daemon out of descriptors reported its evaluator gone).
+  if (!r.started)
+    return {VerdictKind::kInfraError, r.program_missing ? "evaluator_missing" : "spawn_failed", r.error};
   if (r.timed_out)
     return {phase == "build" ? VerdictKind::kCompileTimeout : VerdictKind::kTimeout, "hard_limit",
             "evaluator " + phase + " " + r.Describe()};

@@ -179,7 +179,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
     if (ec)
       return Status::Unavailable("cannot listen on " + options_.address + ":" +
                                  std::to_string(options_.port) + ": " + ec.message());
-    std::const_pointer_cast<SessionContext>(ctx_)->session_ended = [weak = weak_from_this()] {
+    ctx_->session_ended = [weak = weak_from_this()] {
       auto self = weak.lock();
       if (!self || self->accepting_ || !self->acceptor_.is_open()) return;
       // The connection held at the cap gets the place, then accepting resumes.
@@ -267,7 +267,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;  // after a failed accept
   HttpServerOptions options_;
-  std::shared_ptr<const SessionContext> ctx_;
+  std::shared_ptr<SessionContext> ctx_;  // sessions see it const
   bool accepting_ = false;  // an async_accept is in flight (or a retry is armed)
   std::optional<tcp::socket> held_;  // accepted at the cap with no idle session to evict
 };

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "ksearch/core/eval_protocol.h"
 #include "ksearch/core/file_text.h"
 
 namespace ksearch::daemon {
@@ -212,9 +213,7 @@ Result<DaemonConfig> ParseDaemonConfig(const std::string& yaml_text, const std::
   // The config's folder as an absolute path: the daemon's paths must not
   // depend on its current folder, and the evaluator's children run in
   // folders of their own (`ksearchd --config daemon.yaml` gave them "work").
-  std::error_code ec;
-  fs::path config_path = fs::absolute(source_path, ec);
-  std::string base = (ec ? fs::path(source_path) : config_path).parent_path().string();
+  std::string base = fs::path(AbsolutePath(source_path)).parent_path().string();
   for (auto& r : c.replay) r.cassette = Resolve(base, r.cassette);
   for (std::string* p : {&c.token_file, &c.database, &c.work_dir, &c.campaigns_dir, &c.tasks_dir,
                          &c.endpoints_file, &c.axes_file, &c.isa_dir, &c.skills_dir})

@@ -242,19 +242,12 @@ Result<std::unique_ptr<CampaignService::Live>> CampaignService::MakeLive(const s
   std::string yaml = BlobOrEmpty(started.value("spec_yaml_blob", std::string()));
   auto spec = planner::ParseCampaignSpec(yaml, "campaign " + campaign_id + " (from the log)");
   if (!spec.ok()) return spec.status();
-  // A restart whose configuration lost an endpoint the campaign names: paused
-  // as not rebuilt (Recover), with this reason, until a start or a resume finds it.
-  if (Status s = CheckProposersKnown(*spec, "campaign " + campaign_id + " (from the log)"); !s.ok()) return s;
   live->spec = *spec;
   auto backend = ParseBackend(live->spec.backend);
   if (!backend.ok()) return backend.status();
   live->backend = *backend;
   live->task_dir = started.value("task_dir", std::string());
   live->task_hash = started.value("task_hash", std::string());
-  // The task folder must be the one the log's timings were measured on (a
-  // restart after an edit): otherwise paused as not rebuilt (Recover), with
-  // this reason, until it is restored. Every run checks it too (task_changed).
-  if (Status s = CheckTaskUnchanged(*live); !s.ok()) return s;
   live->seed_source_blob = started.value("seed_source_blob", std::string());
   live->baseline_source_blob = started.value("baseline_source_blob", std::string());
   live->contract = BlobOrEmpty(started.value("contract_blob", std::string()));
@@ -270,11 +263,7 @@ Status CampaignService::CheckTaskUnchanged(const Live& live) const {
   if (live.task_hash.empty()) return Status::Ok();  // a log from before the hash was recorded
   auto task = evaluator::LoadTask(live.task_dir);
   if (!task.ok()) return task.status();
-  if (task->content_hash == live.task_hash) return Status::Ok();
-  return Status::FailedPrecondition("the task folder " + live.task_dir +
-                                    " changed since the campaign started (content hash " +
-                                    task->content_hash.substr(0, 12) + ", the campaign's " +
-                                    live.task_hash.substr(0, 12) + "); restore it, or start a new campaign");
+  return evaluator::CheckTaskHash(*task, live.task_hash);
 }
 
 Status CampaignService::Start() { return Recover(); }
@@ -319,6 +308,14 @@ Status CampaignService::MakeLiveFromLog(const std::string& id, const std::vector
   if (facts == nullptr) return Status::NotFound("no campaign '" + id + "'");
   auto made = MakeLive(id, facts->started);
   if (!made.ok()) return made.status().WithContext("rebuilding campaign " + id);
+  // What may have changed since the campaign started (StartCampaign checked
+  // both then): an endpoint it names gone from the configuration, or its task
+  // folder edited (the log's timings were measured on it; every run checks
+  // it too, task_changed). Either leaves it paused as not rebuilt (Recover)
+  // until a start or a resume finds it right again.
+  if (Status s = CheckProposersKnown((*made)->spec, "campaign " + id + " (from the log)"); !s.ok())
+    return s.WithContext("rebuilding campaign " + id);
+  if (Status s = CheckTaskUnchanged(**made); !s.ok()) return s.WithContext("rebuilding campaign " + id);
   for (const auto& e : events) (*made)->planner->Observe(e);
   live_[id] = std::move(*made);
   return Status::Ok();

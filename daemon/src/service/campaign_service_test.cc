@@ -317,6 +317,13 @@ struct Harness {
     StopService();
     StartService();
   }
+  // The daemon's infrastructure pause (infra_pause_after, infra_retry_s) set
+  // and the service restarted with it.
+  void RestartWithInfraPause(int after, double retry_s) {
+    config.infra_pause_after = after;
+    config.infra_retry_s = retry_s;
+    RestartService();
+  }
   // Calls Shutdown(one hour) once the held build or run is waiting, then
   // releases it and runs the io loop until the shutdown is done (or 30 s):
   // whether it finished without its grace period.
@@ -691,9 +698,7 @@ TEST_CASE("the daemon retries a refused write on its own and resumes the campaig
 TEST_CASE("infra_error verdicts in a row pause the campaign, which retries with a backoff and goes on once the machine works",
           "[daemon][fault]") {
   Harness h({});
-  h.config.infra_pause_after = 3;
-  h.config.infra_retry_s = 0.2;
-  h.RestartService();
+  h.RestartWithInfraPause(3, 0.2);
   h.backend.infra_after = 5;  // the seed's samples and the first attempts measure, then the machine fails
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("infra", 8), "infra.yaml").ok());
   auto infra_ends = [&] { return EndsWith(h, "infra", "infra_error"); };
@@ -735,9 +740,7 @@ TEST_CASE("an LLM endpoint that is down pauses the campaign instead of spending 
   // A probe before this: a real ksearchd whose only endpoint refused
   // connections spent a 60-attempt budget in 13 s (57 proposal_failed{llm_error}).
   Harness h({});
-  h.config.infra_pause_after = 3;
-  h.config.infra_retry_s = 0.2;
-  h.RestartService();
+  h.RestartWithInfraPause(3, 0.2);
   h.engine.down_after = 2;
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("llm", 8), "llm.yaml").ok());
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "llm") == "paused" && h.service->Idle(); }));
@@ -761,9 +764,7 @@ TEST_CASE("an endpoint that is down while another answers rests and the campaign
   // (llm_error does not count against it) and three errors in a row paused
   // the campaign for infra_retry_s although the other endpoint answered.
   Harness h({});
-  h.config.infra_pause_after = 3;
-  h.config.infra_retry_s = 600;  // a pause would outlast the test
-  h.RestartService();
+  h.RestartWithInfraPause(3, 600);  // a pause would outlast the test
   h.engine.names = {"tuner", "scripted", "scripted2"};
   h.engine.down_proposers = {"scripted2"};
   std::string yaml = OneAxisCampaign("two", 12);
@@ -782,9 +783,7 @@ TEST_CASE("an endpoint that is down while another answers rests and the campaign
 TEST_CASE("a user's resume of a campaign paused for infrastructure errors is not undone or repeated by the retry",
           "[daemon][fault]") {
   Harness h({});
-  h.config.infra_pause_after = 2;
-  h.config.infra_retry_s = 2;
-  h.RestartService();
+  h.RestartWithInfraPause(2, 2);
   h.backend.infra_after = 5;
   REQUIRE(h.service->StartCampaign(OneAxisCampaign("user", 6), "user.yaml").ok());
   REQUIRE(RunUntil(h, [&] { return StateOf(h, "user") == "paused"; }));

@@ -117,6 +117,9 @@ struct RunResult {
 // could not find.
 void MakePathsAbsolute(BuildRequest& r);
 void MakePathsAbsolute(RunRequest& r);
+// `path` made absolute against the current folder and normalized; an empty
+// or absolute path, or one when there is no current folder, unchanged.
+std::string AbsolutePath(std::string path);
 
 void to_json(nlohmann::json& j, const BuildRequest& r);
 void from_json(const nlohmann::json& j, BuildRequest& r);

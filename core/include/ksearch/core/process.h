@@ -51,6 +51,10 @@ struct ProcessResult {
   int wakeups = 0;           // times the launcher's wait loop woke (output, exit, deadlines, ticks)
   int idle_wakeups = 0;      // of those, the ones with nothing ready: deadlines and ticks only
   std::string error;         // launch error text
+  // With started false: the program itself could not be run (not found, not
+  // executable, not a program), rather than the launch's own resources failing
+  // (descriptors, memory, processes).
+  bool program_missing = false;
 
   bool Succeeded() const { return started && !timed_out && term_signal == 0 && exit_code == 0; }
   // "exit 1", "signal 11 (SIGSEGV)", "timeout after 3.0 s", "failed to start: ..."
@@ -89,6 +93,7 @@ struct SpawnedChild {
   int pid = -1;
   int pid_fd = -1;
   std::string error;
+  bool program_missing = false;  // as ProcessResult::program_missing
 };
 SpawnedChild SpawnChild(const ProcessSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd,
                         uint64_t file_size_limit = 0);

@@ -81,6 +81,12 @@ struct Task {
 // and all errors found are returned together (one per line).
 Result<Task> LoadTask(const std::string& dir);
 
+// OK when `expected_hash` is empty (not recorded) or the task's content_hash;
+// otherwise FailedPrecondition saying that the task folder changed since the
+// campaign that recorded the hash started (the evaluator's task_changed, the
+// daemon's refusal to rebuild or resume such a campaign).
+Status CheckTaskHash(const Task& task, const std::string& expected_hash);
+
 // Evaluates an arithmetic expression (+ - * / % parentheses, unary minus,
 // numbers incl. 1e-6, identifiers bound in `vars`). '/' between two integral
 // values is floor division (C semantics for non-negative values), else real.
