@@ -1,5 +1,7 @@
 #include "ksearch/planner/campaign_spec.h"
 
+#include <cctype>
+
 #include "ksearch/core/file_text.h"
 #include "yaml_util.h"
 
@@ -7,15 +9,69 @@ namespace ksearch::planner {
 
 using internal::YamlReader;
 
+bool IsValidCampaignId(std::string_view id) {
+  if (id.empty() || id.size() > 128 || id.front() == '.') return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+namespace {
+
+// `text` starts with `prefix` and the rest is at least one character, each
+// passing `ok`.
+template <typename Pred>
+bool PrefixThen(std::string_view text, std::string_view prefix, Pred ok) {
+  if (text.size() <= prefix.size() || text.substr(0, prefix.size()) != prefix) return false;
+  for (char c : text.substr(prefix.size()))
+    if (!ok(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+bool IsCudaArch(std::string_view arch) {
+  if (!arch.empty() && (arch.back() == 'a' || arch.back() == 'f')) arch.remove_suffix(1);
+  return PrefixThen(arch, "sm_", [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool IsHipArch(std::string_view arch) {
+  return PrefixThen(arch, "gfx", [](unsigned char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); });
+}
+
+bool LooksLikeGpuArch(std::string_view arch) {
+  return arch.rfind("sm_", 0) == 0 || arch.rfind("compute_", 0) == 0 || arch.rfind("gfx", 0) == 0;
+}
+
+}  // namespace
+
+std::string ArchMismatch(std::string_view backend, std::string_view arch) {
+  const std::string quoted = "'" + std::string(arch) + "'";
+  if (backend == "cuda" && !IsCudaArch(arch))
+    return quoted + " is not a CUDA arch for backend cuda (sm_<number>, optionally a or f: sm_80, sm_90a)";
+  if (backend == "hip" && !IsHipArch(arch))
+    return quoted + " is not an AMD GPU arch for backend hip (gfx<number>: gfx90a, gfx942)";
+  if (backend == "host") {
+    if (LooksLikeGpuArch(arch))
+      return quoted + " is a GPU arch; backend host runs on the CPU (arch: x86_64 or aarch64)";
+    for (char c : arch)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+        return quoted + " has a character other than letters, digits, '_' and '-'";
+  }
+  return "";
+}
+
 Status CampaignSpec::Validate() const {
   auto bad = [](const std::string& key, const std::string& why) {
     return Status::InvalidArgument(key + ": " + why);
   };
   if (campaign_id.empty()) return bad("campaign_id", "must not be empty");
+  if (!IsValidCampaignId(campaign_id))
+    return bad("campaign_id", "'" + campaign_id +
+                                  "' must be 1-128 characters of letters, digits, '.', '_' and '-', not starting with '.'");
   if (task.empty()) return bad("task", "must not be empty");
   if (backend != "host" && backend != "cuda" && backend != "hip")
     return bad("backend", "must be host, cuda or hip, got '" + backend + "'");
   if (arch.empty()) return bad("arch", "must not be empty");
+  if (std::string why = ArchMismatch(backend, arch); !why.empty()) return bad("arch", why);
   if (islands < 1 || islands > 64) return bad("islands", "must be in [1, 64]");
   if (elites_per_island < 1 || elites_per_island > 64)
     return bad("elites_per_island", "must be in [1, 64]");

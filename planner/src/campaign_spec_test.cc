@@ -1,5 +1,9 @@
 #include <catch.hpp>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "ksearch/planner/campaign_spec.h"
 
 using ksearch::planner::ParseCampaignSpec;
@@ -92,6 +96,47 @@ TEST_CASE("campaign spec errors name file, line and key", "[planner]") {
     auto r = ParseCampaignSpec("a: [1, 2\n", "bad.yaml");
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().rfind("bad.yaml:", 0) == 0);
+  }
+}
+
+TEST_CASE("a campaign id is refused where it could not name an API path or a work folder", "[planner]") {
+  // "p 4/x" was accepted before: the campaign ran, its work folder was
+  // "p 4/x" and no API call could name it (not even to stop it).
+  for (const char* id : {"p 4/x", "../escape", "..", ".hidden", "a/b", "tab\there", "caf\xc3\xa9"}) {
+    std::string y = kGood;
+    y.replace(0, y.find('\n'), std::string("campaign_id: \"") + id + "\"");
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    INFO(id);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("c1.yaml:1: campaign_id: '") != std::string::npos);
+  }
+  CHECK_FALSE(ksearch::planner::IsValidCampaignId(std::string(129, 'a')));
+  for (const char* id : {"c1", "softmax-h100_v2.1", "A.b-c_d"}) CHECK(ksearch::planner::IsValidCampaignId(id));
+}
+
+TEST_CASE("a campaign's arch must be one its backend builds for", "[planner]") {
+  auto with = [](const std::string& backend, const std::string& arch) {
+    std::string y = kGood;
+    y.replace(y.find("backend: cuda"), 13, "backend: " + backend);
+    y.replace(y.find("arch: sm_90"), 11, "arch: " + arch);
+    return ParseCampaignSpec(y, "c1.yaml");
+  };
+  // A host campaign filed as sm_90a was accepted: its dead ends then read as
+  // sm_90a facts in `ksearch deadends --arch sm_90a`.
+  for (const auto& [backend, arch] : std::vector<std::pair<std::string, std::string>>{
+           {"host", "sm_90a"}, {"host", "gfx942"}, {"host", "compute_90"}, {"host", "x86 64"}, {"cuda", "gfx942"},
+           {"cuda", "x86_64"}, {"cuda", "sm_"}, {"cuda", "sm_90b"}, {"hip", "sm_90a"}, {"hip", "gfx"}, {"hip", "gfx94z"}}) {
+    auto r = with(backend, arch);
+    INFO(backend << " " << arch);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("c1.yaml:4: arch: '" + arch + "'") != std::string::npos);
+  }
+  for (const auto& [backend, arch] : std::vector<std::pair<std::string, std::string>>{
+           {"host", "x86_64"}, {"host", "aarch64"}, {"cuda", "sm_80"}, {"cuda", "sm_90a"}, {"cuda", "sm_100f"},
+           {"cuda", "sm_120"}, {"hip", "gfx90a"}, {"hip", "gfx942"}, {"hip", "gfx1100"}}) {
+    auto r = with(backend, arch);
+    INFO(backend << " " << arch << ": " << r.status().ToString());
+    CHECK(r.ok());
   }
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/auth.h"
+#include "ksearch/planner/campaign_spec.h"
 
 namespace ksearch::daemon {
 namespace {
@@ -48,13 +49,6 @@ bool ParseInt(const std::string& text, int64_t& out) {
   return ec == std::errc() && p == text.data() + text.size();
 }
 
-bool ValidId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
-
 ApiResponse MethodNotAllowed(const std::string& allowed) {
   auto r = ApiResponse::Error(405, "method not allowed; use " + allowed);
   r.headers["Allow"] = allowed;
@@ -86,7 +80,7 @@ ApiResponse StartCampaign(const ApiRequest& req, ControlPlane& plane) {
 ApiResponse CampaignRoute(const ApiRequest& req, const std::vector<std::string>& parts,
                           ControlPlane& plane) {
   const std::string& id = parts[2];
-  if (!ValidId(id)) return ApiResponse::Error(400, "malformed campaign id");
+  if (!planner::IsValidCampaignId(id)) return ApiResponse::Error(400, "malformed campaign id");
   if (parts.size() == 3) {
     if (req.method != "GET") return MethodNotAllowed("GET");
     return FromResult(plane.CampaignStatus(id));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -79,6 +80,17 @@ struct CampaignSpec {
     return false;
   }
 };
+
+// A campaign id names the campaign's API paths (/campaigns/ID/...) and its
+// folder under the daemon's work_dir, so it is 1-128 characters of
+// [A-Za-z0-9._-] and does not start with '.' (no "..", no hidden folder).
+bool IsValidCampaignId(std::string_view id);
+
+// The arch a backend can build for: cuda takes sm_<digits>[a|f] (sm_90a),
+// hip gfx<digits and a-f> (gfx942), host anything else of [A-Za-z0-9_-]
+// (x86_64, aarch64) but not a GPU arch, so a host campaign's results are never
+// filed under a GPU's arch in the dead ends. Empty when they fit; else why not.
+std::string ArchMismatch(std::string_view backend, std::string_view arch);
 
 // Parses YAML text; `source_name` (usually the file path) prefixes every error
 // as "<source_name>:<line>: <key>: <problem>". Unknown keys are errors.
