@@ -167,9 +167,19 @@ int main(int argc, char** argv) {
   auto& launcher = PosixProcessLauncher::Instance();
 
   // Devices and the worker pool.
-  std::vector<workers::GpuInfo> gpus;
-  if (config->workers.gpus != "none")
-    gpus = workers::DiscoverGpus(launcher, config->workers.gpus == "auto" ? "" : config->workers.gpus);
+  // A GPU the config names and nvidia-smi does not list becomes a slot out of
+  // service (in `ksearch slots`, /metrics and this log), not a silent omission;
+  // the daemon still serves the other slots.
+  workers::GpuDiscovery gpus;
+  if (config->workers.gpus != "none") {
+    const bool listed = config->workers.gpus != "auto";
+    gpus = workers::DiscoverGpus(launcher, listed ? config->workers.gpus : "");
+    if (!gpus.error.empty() && (listed || gpus.nvidia_smi_found))
+      spdlog::error("ksearchd.gpu_discovery workers.gpus={} error=\"{}\"", config->workers.gpus, gpus.error);
+    for (const std::string& id : gpus.missing)
+      spdlog::error("ksearchd.gpu_missing gpu={} listed=\"{}\" (workers.gpus in {}; the slot is out of service)", id,
+                    gpus.listed, config->source_path);
+  }
   workers::PoolOptions pool_options;
   pool_options.compile_threads = config->workers.compile_threads > 0
                                      ? config->workers.compile_threads
@@ -216,7 +226,8 @@ int main(int argc, char** argv) {
   }
   workers::WorkerPool pool(io, *pool_backend, pool_options);
   for (const auto& s : pool_options.slots)
-    spdlog::info("ksearchd.slot name={} kind={} device={} label=\"{}\"", s.name, s.kind, s.device, s.label);
+    spdlog::info("ksearchd.slot name={} kind={} device={} label=\"{}\"{}", s.name, s.kind, s.device, s.label,
+                 s.out_of_service.empty() ? "" : " out_of_service=\"" + s.out_of_service + "\"");
 
   // Proposers: LLM endpoints and recorded cassettes.
   std::vector<llm::EndpointConfig> endpoint_list;

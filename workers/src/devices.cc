@@ -1,5 +1,6 @@
 #include "ksearch/workers/devices.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -42,30 +43,63 @@ std::vector<GpuInfo> ParseNvidiaSmi(const std::string& csv) {
   return gpus;
 }
 
-std::vector<GpuInfo> DiscoverGpus(ProcessLauncher& launcher, const std::string& visible) {
-  if (FindExecutable("nvidia-smi").empty()) return {};
-  ProcessSpec spec;
-  spec.argv = {"nvidia-smi",
-               "--query-gpu=index,uuid,name,memory.total,temperature.gpu,driver_version",
-               "--format=csv,noheader,nounits"};
-  spec.timeout = std::chrono::milliseconds(20000);
-  ProcessResult r = launcher.Run(spec);
-  if (!r.Succeeded()) return {};
-  auto all = ParseNvidiaSmi(r.stdout_data);
-  if (visible.empty()) return all;
-  std::vector<GpuInfo> chosen;
-  for (const auto& want : SplitCsv(visible))
-    for (const auto& g : all)
-      if (g.index == want || g.uuid == want) chosen.push_back(g);
-  return chosen;
+GpuDiscovery SelectGpus(const std::vector<GpuInfo>& listed, const std::string& visible) {
+  GpuDiscovery d;
+  for (const GpuInfo& g : listed) d.listed += (d.listed.empty() ? "" : ", ") + g.index;
+  if (d.listed.empty()) d.listed = "no GPU";
+  if (visible.empty()) {
+    d.found = listed;
+    return d;
+  }
+  for (const std::string& want : SplitCsv(visible)) {
+    if (want.empty()) continue;
+    auto it = std::find_if(listed.begin(), listed.end(),
+                           [&want](const GpuInfo& g) { return g.index == want || g.uuid == want; });
+    if (it != listed.end()) {
+      d.found.push_back(*it);
+    } else {
+      d.missing.push_back(want);
+    }
+  }
+  return d;
 }
 
-std::vector<SlotSpec> MakeSlots(const std::vector<GpuInfo>& gpus, int host_slots) {
+GpuDiscovery DiscoverGpus(ProcessLauncher& launcher, const std::string& visible) {
+  std::vector<GpuInfo> listed;
+  std::string error;
+  const bool found = !FindExecutable("nvidia-smi").empty();
+  if (!found) {
+    error = "nvidia-smi is not on PATH";
+  } else {
+    ProcessSpec spec;
+    spec.argv = {"nvidia-smi", "--query-gpu=index,uuid,name,memory.total,temperature.gpu,driver_version",
+                 "--format=csv,noheader,nounits"};
+    spec.timeout = std::chrono::milliseconds(20000);
+    ProcessResult r = launcher.Run(spec);
+    if (r.Succeeded()) {
+      listed = ParseNvidiaSmi(r.stdout_data);
+    } else {
+      std::string said = r.stdout_data + r.stderr_data;
+      while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+      error = "nvidia-smi failed: " + r.Describe() + (said.empty() ? "" : ": " + said.substr(0, 300));
+    }
+  }
+  GpuDiscovery d = SelectGpus(listed, visible);
+  d.error = error;
+  d.nvidia_smi_found = found;
+  return d;
+}
+
+std::vector<SlotSpec> MakeSlots(const GpuDiscovery& gpus, int host_slots) {
   std::vector<SlotSpec> slots;
-  for (size_t i = 0; i < gpus.size(); ++i)
-    slots.push_back({"gpu" + std::to_string(i), "gpu", gpus[i].index, gpus[i].name});
+  for (const GpuInfo& g : gpus.found)
+    slots.push_back({"gpu" + std::to_string(slots.size()), "gpu", g.index, g.name, ""});
+  for (const std::string& id : gpus.missing)
+    slots.push_back({"gpu" + std::to_string(slots.size()), "gpu", id, "not found",
+                     "GPU " + id + " not found: nvidia-smi lists " + gpus.listed +
+                         (gpus.error.empty() ? "" : " (" + gpus.error + ")")});
   for (int i = 0; i < host_slots; ++i)
-    slots.push_back({"host" + std::to_string(i), "host", "", "host CPU"});
+    slots.push_back({"host" + std::to_string(i), "host", "", "host CPU", ""});
   return slots;
 }
 

@@ -46,6 +46,8 @@ WorkerPool::WorkerPool(boost::asio::io_context& io, EvalBackend& backend, PoolOp
       canary_timer_(std::make_unique<CanaryTimer>(io)) {
   for (auto& s : options.slots) {
     SlotStatus st;
+    st.in_service = s.out_of_service.empty();
+    st.out_of_service_reason = s.out_of_service;
     st.spec = std::move(s);
     slots_.push_back(std::move(st));
   }

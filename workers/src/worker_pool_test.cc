@@ -53,7 +53,7 @@ class RecordingBackend final : public EvalBackend {
 PoolOptions TwoGpusOneHost() {
   PoolOptions o;
   o.compile_threads = 2;
-  o.slots = {{"gpu0", "gpu", "0", ""}, {"gpu1", "gpu", "1", ""}, {"host0", "host", "", ""}};
+  o.slots = {{"gpu0", "gpu", "0", "", ""}, {"gpu1", "gpu", "1", "", ""}, {"host0", "host", "", "", ""}};
   return o;
 }
 
@@ -122,12 +122,43 @@ TEST_CASE("an out-of-service slot takes no work", "[workers][fault]") {
   CHECK(pool.HasSlotFor(Backend::kCuda));
 }
 
+TEST_CASE("a slot configured out of service starts so: listed with its reason, given no work", "[workers][fault]") {
+  boost::asio::io_context io;
+  RecordingBackend backend;
+  PoolOptions options = TwoGpusOneHost();
+  options.slots[1].out_of_service = "GPU 1 not found: nvidia-smi lists 0";
+  WorkerPool pool(io, backend, options);
+  int done = 0;
+  for (int i = 0; i < 6; ++i) {
+    RunRequest r;
+    r.backend = Backend::kCuda;
+    pool.SubmitRun(r, [&](RunResult, const SlotStatus& s) {
+      CHECK(s.spec.name == "gpu0");
+      ++done;
+    });
+  }
+  RunUntil(io, [&] { return done == 6; });
+  CHECK(done == 6);
+  auto stats = pool.Stats();
+  CHECK_FALSE(stats.slots[1].in_service);
+  CHECK(stats.slots[1].out_of_service_reason == "GPU 1 not found: nvidia-smi lists 0");
+  CHECK(stats.slots[1].evaluations == 0);
+  CHECK(stats.slots[0].in_service);
+
+  // The only GPU slot missing: no cuda work is accepted at all.
+  PoolOptions lone;
+  lone.slots = {{"gpu0", "gpu", "3", "not found", "GPU 3 not found: nvidia-smi lists no GPU"}, {"host0", "host", "", "", ""}};
+  WorkerPool none(io, backend, lone);
+  CHECK_FALSE(none.HasSlotFor(Backend::kCuda));
+  CHECK(none.HasSlotFor(Backend::kHost));
+}
+
 TEST_CASE("shutdown completes queued work as interrupted, never drops it",
           "[workers][fault]") {
   boost::asio::io_context io;
   RecordingBackend backend;
   PoolOptions o;
-  o.slots = {{"host0", "host", "", ""}};
+  o.slots = {{"host0", "host", "", "", ""}};
   auto pool = std::make_unique<WorkerPool>(io, backend, o);
   int finished = 0, interrupted = 0;
   for (int i = 0; i < 50; ++i) {
@@ -175,7 +206,7 @@ TEST_CASE("busy seconds include the run in progress and never go backwards", "[w
   boost::asio::io_context io;
   GateBackend backend;
   PoolOptions o;
-  o.slots = {{"gpu0", "gpu", "0", ""}};
+  o.slots = {{"gpu0", "gpu", "0", "", ""}};
   WorkerPool pool(io, backend, o);
   CHECK(pool.Stats().slots[0].busy_seconds == 0);
   bool done = false;
@@ -258,7 +289,7 @@ PoolOptions TwoHostSlotsWithCanary(int every) {
   PoolOptions o;
   o.compile_threads = 1;
   // Distinct devices so the backend can tell the two host slots apart.
-  o.slots = {{"host0", "host", "d0", ""}, {"host1", "host", "d1", ""}};
+  o.slots = {{"host0", "host", "d0", "", ""}, {"host1", "host", "d1", "", ""}};
   BuildRequest b;
   b.source = "canary-seed";
   b.backend = Backend::kHost;

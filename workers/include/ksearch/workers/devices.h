@@ -32,12 +32,24 @@ struct GpuInfo {
 // driver_version --format=csv,noheader,nounits` output. Malformed lines are skipped.
 std::vector<GpuInfo> ParseNvidiaSmi(const std::string& csv);
 
-// Runs nvidia-smi if present. `visible` (e.g. "0,2"), when non-empty, restricts
-// the result to those indices, in that order.
-std::vector<GpuInfo> DiscoverGpus(ProcessLauncher& launcher, const std::string& visible = "");
+// The GPUs the daemon was asked for, as nvidia-smi saw them.
+struct GpuDiscovery {
+  std::vector<GpuInfo> found;        // every GPU listed ("" asked), else those asked for, in that order
+  std::vector<std::string> missing;  // indexes or UUIDs asked for that nvidia-smi did not list
+  std::string listed;                // the indexes it listed: "0, 1", or "no GPU"
+  std::string error;                 // why nvidia-smi gave no list; "" when it answered
+  bool nvidia_smi_found = false;     // on PATH (a machine without it has no NVIDIA GPU to find)
+};
 
-// Slots for the pool: one per GPU ("gpu<i>") and `host_slots` host slots.
-std::vector<SlotSpec> MakeSlots(const std::vector<GpuInfo>& gpus, int host_slots);
+// `visible`: "" for every GPU, else comma-separated indexes or UUIDs ("0,2").
+GpuDiscovery SelectGpus(const std::vector<GpuInfo>& listed, const std::string& visible);
+// Runs nvidia-smi (when it is on PATH) and selects as SelectGpus.
+GpuDiscovery DiscoverGpus(ProcessLauncher& launcher, const std::string& visible = "");
+
+// Slots for the pool: one per GPU found ("gpu<i>"), then one per GPU asked
+// for and not found, which starts out of service with the reason, then
+// `host_slots` host slots.
+std::vector<SlotSpec> MakeSlots(const GpuDiscovery& gpus, int host_slots);
 
 // CanaryPolicy is in worker_pool.h (the pool runs the canaries).
 

@@ -50,6 +50,10 @@ struct SlotSpec {
   std::string kind;     // "gpu" | "host"
   std::string device;   // CUDA_VISIBLE_DEVICES value for GPU slots; "" for host
   std::string label;    // human description, e.g. "NVIDIA H100 80GB HBM3"
+  // Non-empty: the slot starts out of service, and this is why (a GPU the
+  // configuration names that nvidia-smi did not list). It stays listed, so
+  // `ksearch slots` and /metrics show what is missing.
+  std::string out_of_service;
 };
 
 // Canary policy: a slot whose canary fails, or whose canary time drifts more
