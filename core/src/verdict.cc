@@ -38,6 +38,12 @@ std::optional<VerdictKind> ParseVerdictKind(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string_view> VerdictKindNames() {
+  std::vector<std::string_view> out;
+  for (const auto& [k, n] : kNames) out.push_back(n);
+  return out;
+}
+
 bool IsPassingVerdict(VerdictKind kind) {
   return kind == VerdictKind::kSlower || kind == VerdictKind::kNoGain ||
          kind == VerdictKind::kImproved || kind == VerdictKind::kNewBest;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "e2e_util.h"
+#include "ksearch/core/file_text.h"
 #include "ksearch/core/process.h"
 #include "ksearch/evaluator/evaluator.h"
 
@@ -47,15 +48,32 @@ TEST_CASE("a host campaign with the tuner runs end to end through the daemon", "
 
   // The command line sends its values percent-encoded: a verdict holding
   // '&' and '=' stays one filter value (before, "&bogus=1" reached the server
-  // as a parameter of its own and the request failed with a 400).
+  // as a parameter of its own). No verdict starts so, and the daemon names the
+  // whole value back (an empty list before 2026-11-25).
   const std::string url = "http://127.0.0.1:" + std::to_string(d.target().port);
   int rc = -1;
   std::string hostile = d.RunCli({"attempts", "e2e-basic", "--verdict", "slower&bogus=1", "--json", "--url", url,
                                   "--token-file", d.dir() + "/token"},
                                  &rc);
   INFO(hostile);
+  CHECK(rc == 1);
+  CHECK(hostile.find("unknown verdict 'slower&bogus=1' (known: proposal_failed, ") != std::string::npos);
+
+  // `best --out` into a folder that does not exist: the error, exit 1, and no
+  // "source written" (it said so, and exited 0, before 2026-11-25).
+  std::string unwritable = d.RunCli({"best", "e2e-basic", "--out", d.dir() + "/no-such-folder/best.cu", "--url", url,
+                                     "--token-file", d.dir() + "/token"},
+                                    &rc);
+  INFO(unwritable);
+  CHECK(rc == 1);
+  CHECK(unwritable.find("no-such-folder/best.cu: cannot write the source: No such file or directory") !=
+        std::string::npos);
+  CHECK(unwritable.find("source written") == std::string::npos);
+  std::string written = d.RunCli({"best", "e2e-basic", "--out", d.dir() + "/best.cu", "--json", "--url", url,
+                                  "--token-file", d.dir() + "/token"},
+                                 &rc);
   CHECK(rc == 0);
-  CHECK(nlohmann::json::parse(hostile)["attempts"].empty());
+  CHECK(ReadFileText(d.dir() + "/best.cu").value_or("") == best.body.value("source", "-"));  // --json writes it too
   const std::string verdict = attempts.body["attempts"][0].value("verdict", "");
   std::string filtered = d.RunCli({"attempts", "e2e-basic", "--verdict", verdict, "--limit", "100", "--json", "--url",
                                    url, "--token-file", d.dir() + "/token"},

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/auth.h"
+#include "ksearch/core/verdict.h"
 #include "ksearch/planner/campaign_spec.h"
 
 namespace ksearch::daemon {
@@ -47,6 +48,22 @@ bool ParseInt(const std::string& text, int64_t& out) {
   if (text.empty()) return false;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && p == text.data() + text.size();
+}
+
+// The attempts filter matches verdicts by prefix ("hack" finds
+// hack_suspected, "incorrect{nan}" one reason); a value no verdict starts with
+// is a typo, answered as one instead of an empty list.
+bool NamesVerdicts(const std::string& filter) {
+  const std::string_view kind = std::string_view(filter).substr(0, filter.find('{'));
+  for (std::string_view name : VerdictKindNames())
+    if (kind.size() < filter.size() ? name == kind : name.substr(0, kind.size()) == kind) return true;
+  return false;
+}
+
+std::string KnownVerdicts() {
+  std::string out = "known:";
+  for (std::string_view name : VerdictKindNames()) out += (out.size() == 6 ? " " : ", ") + std::string(name);
+  return out;
 }
 
 ApiResponse MethodNotAllowed(const std::string& allowed) {
@@ -104,6 +121,7 @@ ApiResponse CampaignRoute(const ApiRequest& req, const std::vector<std::string>&
         if (!ParseInt(v, q.offset) || q.offset < 0)
           return ApiResponse::Error(400, "offset must be a non-negative integer");
       } else if (k == "verdict") {
+        if (!NamesVerdicts(v)) return ApiResponse::Error(400, "verdict: unknown verdict '" + v + "' (" + KnownVerdicts() + ")");
         q.verdict = v;
       } else {
         return ApiResponse::Error(400, "unknown query parameter '" + k + "'");

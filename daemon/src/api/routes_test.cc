@@ -99,8 +99,13 @@ TEST_CASE("routes reach the control plane with parsed arguments", "[daemon][api]
   auto metrics = HandleApiRequest(Req("GET", "/metrics"), kToken, plane);
   CHECK(metrics.content_type.find("text/plain") == 0);
   CHECK(metrics.body.find("ksearch_attempts_total") != std::string::npos);
+  // A verdict filter is a prefix of a verdict, or a whole kind with a reason.
+  CHECK(HandleApiRequest(Req("GET", "/v1/campaigns/c1/attempts?verdict=hack"), kToken, plane).status == 200);
+  CHECK(HandleApiRequest(Req("GET", "/v1/campaigns/c1/attempts?verdict=incorrect%7Bnan%7D"), kToken, plane).status ==
+        200);
   CHECK(plane.calls == std::vector<std::string>{"start:demo.yaml", "pause:c1", "attempts:c1:7:incorrect",
-                                                "deadends:softmax:compile_error"});
+                                                "deadends:softmax:compile_error", "attempts:c1:100:hack",
+                                                "attempts:c1:100:incorrect{nan}"});
 }
 
 TEST_CASE("malformed requests get a 4xx with a message, never reach the plane", "[daemon][api][fault]") {
@@ -117,6 +122,11 @@ TEST_CASE("malformed requests get a 4xx with a message, never reach the plane", 
       {"GET", "/v1/campaigns/c1/attempts?limit=abc", "", 400},
       {"GET", "/v1/campaigns/c1/attempts?limit=0", "", 400},
       {"GET", "/v1/campaigns/c1/attempts?bogus=1", "", 400},
+      {"GET", "/v1/campaigns/c1/attempts?verdict=bogus", "", 400},          // no verdict starts so
+      {"GET", "/v1/campaigns/c1/attempts?verdict=slowerx", "", 400},
+      {"GET", "/v1/campaigns/c1/attempts?verdict=hack%7Bx%7D", "", 400},     // "hack{x}": a kind is whole before '{'
+      {"GET", "/v1/campaigns/..", "", 400},                                  // the spec's id grammar
+      {"GET", "/v1/campaigns/.hidden/attempts", "", 400},
       {"GET", "/v1/deadends?since_ms=-4", "", 400},
       {"GET", "/v1/campaigns/bad%20id!", "", 400},
       {"DELETE", "/v1/campaigns", "", 405},

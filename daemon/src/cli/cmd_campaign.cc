@@ -1,6 +1,9 @@
 // Commands that talk to a running ksearchd: campaign lifecycle, attempts,
 // best kernel, frontier.
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <functional>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -31,10 +34,13 @@ std::string Fixed(double v, int digits) {
   return os.str();
 }
 
-// Calls the API; on success prints JSON (--json) or hands the body to `human`.
+// Calls the API; on success runs `act` (in either mode; a non-zero return is
+// the command's exit status, with nothing printed), then prints JSON (--json)
+// or hands the body to `human`.
 template <typename Human>
 int Call(const Args& args, Io io, const std::set<std::string>& known, const std::string& method,
-         const std::string& path, const std::string& body, Human human) {
+         const std::string& path, const std::string& body, Human human,
+         const std::function<int(const json&)>& act = nullptr) {
   if (Status s = args.CheckKnown(known); !s.ok()) {
     io.err << "ksearch: " << s.message() << "\n";
     return 2;
@@ -50,6 +56,8 @@ int Call(const Args& args, Io io, const std::set<std::string>& known, const std:
     return 1;
   }
   if (reply->status >= 300) return ReportApiError(*reply, io);
+  if (act)
+    if (int rc = act(reply->body); rc != 0) return rc;
   if (args.json()) {
     io.out << reply->body.dump(2) << "\n";
     return 0;
@@ -212,20 +220,41 @@ int Attempts(const Args& args, Io io) {
   });
 }
 
+// Writes `text` to `path` whole, or says why not (the path and the system's
+// reason): a short write must not read as "source written".
+int WriteSourceFile(const std::string& path, const std::string& text, Io io) {
+  errno = 0;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (out) out.close();
+  if (!out) {
+    io.err << "ksearch best: " << path << ": cannot write the source: "
+           << (errno != 0 ? std::strerror(errno) : "write failed") << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int Best(const Args& args, Io io) {
   if (!NeedId(args, io, "ksearch best CAMPAIGN [--out FILE] [--json]")) return 2;
-  return Call(args, io, With({"out"}), "GET", "/v1/campaigns/" + PercentEncode(args.positional()[0]) + "/best", "",
-              [&](const json& r) {
-                io.out << "best " << r.value("candidate", "") << " from " << r.value("attempt", "") << ": "
-                       << Fixed(r.value("time_us", 0.0), 2) << " us (seed "
-                       << Fixed(r.value("seed_time_us", 0.0), 2) << " us)\n";
-                if (args.Has("out")) {
-                  std::ofstream(args.Get("out")) << r.value("source", "");
-                  io.out << "source written to " << args.Get("out") << "\n";
-                } else {
-                  io.out << r.value("source", "");
-                }
-              });
+  // --out writes the source in both modes (with --json too), before anything
+  // is printed, so a failed write prints only its error.
+  auto write = [&](const json& r) {
+    return args.Has("out") ? WriteSourceFile(args.Get("out"), r.value("source", ""), io) : 0;
+  };
+  return Call(
+      args, io, With({"out"}), "GET", "/v1/campaigns/" + PercentEncode(args.positional()[0]) + "/best", "",
+      [&](const json& r) {
+        io.out << "best " << r.value("candidate", "") << " from " << r.value("attempt", "") << ": "
+               << Fixed(r.value("time_us", 0.0), 2) << " us (seed " << Fixed(r.value("seed_time_us", 0.0), 2)
+               << " us)\n";
+        if (args.Has("out")) {
+          io.out << "source written to " << args.Get("out") << "\n";
+        } else {
+          io.out << r.value("source", "");
+        }
+      },
+      write);
 }
 
 int Frontier(const Args& args, Io io) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ksearch/core/status.h"
 
@@ -32,6 +33,8 @@ enum class VerdictKind {
 
 std::string_view VerdictKindName(VerdictKind kind);
 std::optional<VerdictKind> ParseVerdictKind(std::string_view name);
+// Every kind's name, in the enum's order.
+std::vector<std::string_view> VerdictKindNames();
 
 // True for verdicts that mean the candidate was measured and is correct.
 bool IsPassingVerdict(VerdictKind kind);
