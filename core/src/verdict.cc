@@ -38,10 +38,23 @@ std::optional<VerdictKind> ParseVerdictKind(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<std::string_view> VerdictKindNames() {
-  std::vector<std::string_view> out;
-  for (const auto& [k, n] : kNames) out.push_back(n);
+std::string KnownVerdictKinds() {
+  std::string out = "known:";
+  for (const auto& [k, n] : kNames) out += (k == kNames.front().first ? " " : ", ") + std::string(n);
   return out;
+}
+
+bool IsVerdictPrefixFilter(std::string_view filter) {
+  const size_t brace = filter.find('{');
+  const std::string_view kind = filter.substr(0, brace);
+  if (brace != std::string_view::npos) return ParseVerdictKind(kind).has_value();
+  for (const auto& [k, n] : kNames)
+    if (n.substr(0, kind.size()) == kind) return true;
+  return false;
+}
+
+bool IsVerdictClassFilter(std::string_view filter) {
+  return ParseVerdictKind(filter.substr(0, filter.find('{'))).has_value();
 }
 
 bool IsPassingVerdict(VerdictKind kind) {

@@ -43,3 +43,16 @@ TEST_CASE("run request survives a JSON round trip", "[core]") {
   CHECK(back.parent.shape_median_us == r.parent.shape_median_us);
   CHECK_FALSE(ParseBackend("opencl").ok());
 }
+
+TEST_CASE("verdict filters name something a recorded verdict could be", "[core]") {
+  // Attempts filters match by prefix: the start of a kind, or a kind and reason.
+  for (const char* ok : {"hack", "hack_suspected", "incorrect{nan}", "s", "infra_error{task_changed}"})
+    CHECK(IsVerdictPrefixFilter(ok));
+  for (const char* bad : {"bogus", "slowerx", "hack{x}", "{nan}", "slower&bogus=1"}) CHECK_FALSE(IsVerdictPrefixFilter(bad));
+  // Dead-end classes match whole: the kind must be a kind.
+  for (const char* ok : {"compile_error", "incorrect{mismatch}", "no_gain"}) CHECK(IsVerdictClassFilter(ok));
+  for (const char* bad : {"compile", "bogus", "hack{x}"}) CHECK_FALSE(IsVerdictClassFilter(bad));
+  const std::string known = KnownVerdictKinds();
+  CHECK(known.rfind("known: proposal_failed, duplicate, ", 0) == 0);
+  CHECK(known.find("infra_error") != std::string::npos);
+}

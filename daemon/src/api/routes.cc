@@ -50,22 +50,6 @@ bool ParseInt(const std::string& text, int64_t& out) {
   return ec == std::errc() && p == text.data() + text.size();
 }
 
-// The attempts filter matches verdicts by prefix ("hack" finds
-// hack_suspected, "incorrect{nan}" one reason); a value no verdict starts with
-// is a typo, answered as one instead of an empty list.
-bool NamesVerdicts(const std::string& filter) {
-  const std::string_view kind = std::string_view(filter).substr(0, filter.find('{'));
-  for (std::string_view name : VerdictKindNames())
-    if (kind.size() < filter.size() ? name == kind : name.substr(0, kind.size()) == kind) return true;
-  return false;
-}
-
-std::string KnownVerdicts() {
-  std::string out = "known:";
-  for (std::string_view name : VerdictKindNames()) out += (out.size() == 6 ? " " : ", ") + std::string(name);
-  return out;
-}
-
 ApiResponse MethodNotAllowed(const std::string& allowed) {
   auto r = ApiResponse::Error(405, "method not allowed; use " + allowed);
   r.headers["Allow"] = allowed;
@@ -121,7 +105,9 @@ ApiResponse CampaignRoute(const ApiRequest& req, const std::vector<std::string>&
         if (!ParseInt(v, q.offset) || q.offset < 0)
           return ApiResponse::Error(400, "offset must be a non-negative integer");
       } else if (k == "verdict") {
-        if (!NamesVerdicts(v)) return ApiResponse::Error(400, "verdict: unknown verdict '" + v + "' (" + KnownVerdicts() + ")");
+        // A value no verdict starts with is a typo, not a filter for nothing.
+        if (!IsVerdictPrefixFilter(v))
+          return ApiResponse::Error(400, "verdict: unknown verdict '" + v + "' (" + KnownVerdictKinds() + ")");
         q.verdict = v;
       } else {
         return ApiResponse::Error(400, "unknown query parameter '" + k + "'");
@@ -142,7 +128,11 @@ ApiResponse DeadEndsRoute(const ApiRequest& req, ControlPlane& plane) {
     if (k == "task") q.task = v;
     else if (k == "arch") q.arch = v;
     else if (k == "axis") q.axis = v;
-    else if (k == "class") q.failure_class = v;
+    else if (k == "class") {
+      if (!IsVerdictClassFilter(v))
+        return ApiResponse::Error(400, "class: unknown verdict kind in '" + v + "' (" + KnownVerdictKinds() + ")");
+      q.failure_class = v;
+    }
     else if (k == "since_ms") {
       if (!ParseInt(v, q.since_ms) || q.since_ms < 0)
         return ApiResponse::Error(400, "since_ms must be a non-negative integer");

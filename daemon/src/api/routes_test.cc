@@ -128,6 +128,7 @@ TEST_CASE("malformed requests get a 4xx with a message, never reach the plane", 
       {"GET", "/v1/campaigns/..", "", 400},                                  // the spec's id grammar
       {"GET", "/v1/campaigns/.hidden/attempts", "", 400},
       {"GET", "/v1/deadends?since_ms=-4", "", 400},
+      {"GET", "/v1/deadends?class=compile", "", 400},  // a class is a whole kind
       {"GET", "/v1/campaigns/bad%20id!", "", 400},
       {"DELETE", "/v1/campaigns", "", 405},
       {"GET", "/v1/campaigns/c1/pause", "", 405},

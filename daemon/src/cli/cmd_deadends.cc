@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "cli/cli.h"
+#include "ksearch/core/verdict.h"
 #include "ksearch/experiment_log/experiment_log.h"
 
 namespace ksearch::cli {
@@ -52,6 +53,11 @@ int RunDeadEnds(const Args& args, Io io) {
   filter.arch = args.Get("arch");
   filter.axis = args.Get("axis");
   filter.failure_class = args.Get("class");
+  if (!filter.failure_class.empty() && !IsVerdictClassFilter(filter.failure_class)) {
+    io.err << "ksearch deadends: --class: unknown verdict kind in '" << filter.failure_class << "' ("
+           << KnownVerdictKinds() << ")\n";
+    return 2;
+  }
   if (args.Has("since")) {
     auto since = ParseSince(args.Get("since"));
     if (!since.ok()) {

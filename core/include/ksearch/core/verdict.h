@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "ksearch/core/status.h"
 
@@ -33,8 +32,14 @@ enum class VerdictKind {
 
 std::string_view VerdictKindName(VerdictKind kind);
 std::optional<VerdictKind> ParseVerdictKind(std::string_view name);
-// Every kind's name, in the enum's order.
-std::vector<std::string_view> VerdictKindNames();
+// "known: proposal_failed, duplicate, ...", for errors about a filter value.
+std::string KnownVerdictKinds();
+// Filters over recorded verdicts (wire form "kind" or "kind{reason}"):
+// an attempts filter matches by prefix, so it names something when some kind
+// starts with it ("hack") or it is a whole kind with a reason ("incorrect{nan}");
+// a dead-ends class matches whole, so its kind part must be a kind.
+bool IsVerdictPrefixFilter(std::string_view filter);
+bool IsVerdictClassFilter(std::string_view filter);
 
 // True for verdicts that mean the candidate was measured and is correct.
 bool IsPassingVerdict(VerdictKind kind);
