@@ -37,7 +37,19 @@ int main(int argc, char** argv) {
     if (match && n > best_words) { best = &c; best_words = n; }
   }
   if (!best) {
-    std::cerr << "ksearch: unknown command '" << args[0] << "' (see 'ksearch help')\n";
+    // "ksearch campaign" or "ksearch campaign strat": name the group's commands.
+    std::vector<std::string> group;
+    for (const auto& c : ksearch::cli::Registry())
+      if (c.words.rfind(args[0] + " ", 0) == 0) group.push_back(c.usage);
+    std::sort(group.begin(), group.end());
+    if (group.empty()) {
+      std::cerr << "ksearch: unknown command '" << args[0] << "' (see 'ksearch help')\n";
+    } else {
+      std::cerr << "ksearch " << args[0] << ": "
+                << (args.size() > 1 ? "unknown subcommand '" + args[1] + "'" : std::string("a subcommand is needed"))
+                << "; one of:\n";
+      for (const auto& usage : group) std::cerr << "  " << usage << "\n";
+    }
     return 2;
   }
   std::vector<std::string> rest(args.begin() + best_words, args.end());
