@@ -11,6 +11,7 @@
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/result_wire.h"
 #include "ksearch/evaluator/task.h"
+#include "run_internal.h"
 #include "test_support.h"
 
 using namespace ksearch;
@@ -744,13 +745,40 @@ TEST_CASE("trusted files are checksummed and verified around every evaluation", 
   CHECK(clean.evidence["reference"]["sha256"].get<std::string>().size() == 64);
 
   SECTION("a task file changed while the candidate runs voids the evaluation") {
+    // The wrapper edits the task outside the runner's confinement, as a user
+    // editing the task mid-run would: a confined candidate could not have
+    // done it, so the run is void without accusing it (it was
+    // hack_suspected{trusted_files_modified} before 2026-11-25). Without
+    // Landlock nothing rules the candidate out, and the accusation stands.
     Tools tools = WrappedRunner("grep -q '\"mode\": \"candidate\"' \"$1\" && echo '# changed' >> '" + f.task + "/task.yaml'");
     RunResult res = Run(r, f.launcher, tools);
-    INFO(res.verdict.detail);
-    CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
-    CHECK(res.verdict.reason == "trusted_files_modified");
+    INFO(res.verdict.ToString() << " " << res.verdict.detail << " " << res.evidence.value("confinement", nlohmann::json()).dump());
     CHECK(res.verdict.detail.find("task.yaml") != std::string::npos);
     CHECK(res.evidence["trusted_files"]["verified"] == false);
+    if (res.evidence["confinement"].value("applied", false)) {
+      CHECK(res.verdict.kind == VerdictKind::kInfraError);
+      CHECK(res.verdict.reason == "task_changed");
+      CHECK(res.evidence["trusted_files"]["changed_by"].get<std::string>().find("outside the candidate") == 0);
+    } else {
+      WARN("Landlock unavailable here: the confined case is not exercised");
+      CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
+      CHECK(res.verdict.reason == "trusted_files_modified");
+    }
+  }
+  SECTION("the runner changed under a confined candidate is trusted_files_changed") {
+    // A rebuild of ksearch-runner during a campaign: the (wrapped) runner file
+    // changes while the candidate runs.
+    Tools tools = WrappedRunner("grep -q '\"mode\": \"candidate\"' \"$1\" && echo '# rebuilt' >> \"$0\"");
+    RunResult res = Run(r, f.launcher, tools);
+    INFO(res.verdict.ToString() << " " << res.verdict.detail);
+    CHECK(res.evidence["trusted_files"]["verified"] == false);
+    if (res.evidence["confinement"].value("applied", false)) {
+      CHECK(res.verdict.kind == VerdictKind::kInfraError);
+      CHECK(res.verdict.reason == "trusted_files_changed");
+      CHECK(res.verdict.detail.find("ksearch-runner") != std::string::npos);
+    } else {
+      CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
+    }
   }
   SECTION("a cached reference library that changed since it was built is refused") {
     std::string ref = clean.evidence["reference"]["artifact"];
@@ -762,6 +790,26 @@ TEST_CASE("trusted files are checksummed and verified around every evaluation", 
     CHECK(res.verdict.reason == "trusted_files_modified");
     CHECK(res.verdict.detail.find("reference library") != std::string::npos);
   }
+}
+
+TEST_CASE("a candidate counts as confined throughout only when the evidence shows every run of it confined",
+          "[evaluator][trusted]") {
+  using nlohmann::json;
+  const json confined = {{"confinement", {{"requested", true}, {"applied", true}}},
+                         {"physics", {{"audit", {{"required", false}}}}}};
+  CHECK(CandidateConfinedThroughout(confined));
+  json no_landlock = confined;
+  no_landlock["confinement"]["applied"] = false;
+  CHECK_FALSE(CandidateConfinedThroughout(no_landlock));
+  CHECK_FALSE(CandidateConfinedThroughout(json::object()));  // ended before the runner said anything
+  json profiled = confined;
+  profiled["profile"] = {{"metrics", json::object()}};  // Nsight Compute ran it unconfined
+  CHECK_FALSE(CandidateConfinedThroughout(profiled));
+  json audited = confined;
+  audited["physics"]["audit"]["ncu"] = {{"available", true}};
+  CHECK_FALSE(CandidateConfinedThroughout(audited));
+  audited["physics"]["audit"]["ncu"]["available"] = false;  // no ncu: the audit ran it confined
+  CHECK(CandidateConfinedThroughout(audited));
 }
 
 TEST_CASE("a large speedup over the parent is audited before the verdict", "[evaluator][host][audit]") {

@@ -5,7 +5,9 @@
 // hack_suspected{timing_mismatch} -> physics (impossible_speed) -> audit
 // (audit_failed, only when DecideAudit asks for one) -> slower / no_gain /
 // improved against the parent. Whatever the verdict, trusted files changed
-// during the evaluation turn it into hack_suspected{trusted_files_modified}.
+// during the evaluation turn it into hack_suspected{trusted_files_modified},
+// unless the candidate ran confined throughout (then it could not have made
+// the change: infra_error{task_changed} or {trusted_files_changed}).
 #include <cstdlib>
 #include <atomic>
 #include <chrono>
@@ -60,6 +62,20 @@ RunnerTiming TimingFor(Backend b) {
 }
 
 }  // namespace
+
+bool CandidateConfinedThroughout(const nlohmann::json& evidence) {
+  const auto confinement = evidence.find("confinement");
+  if (confinement == evidence.end() || !confinement->is_object() || confinement->value("applied", false) != true)
+    return false;
+  if (evidence.contains("profile")) return false;
+  const nlohmann::json* audit = nullptr;
+  if (auto physics = evidence.find("physics"); physics != evidence.end() && physics->is_object())
+    if (auto a = physics->find("audit"); a != physics->end() && a->is_object()) audit = &*a;
+  if (audit != nullptr)
+    if (auto ncu = audit->find("ncu"); ncu != audit->end() && ncu->is_object() && ncu->value("available", false))
+      return false;
+  return true;
+}
 
 Result<nlohmann::json> DeviceCeilings(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools) {
   std::string b(BackendName(req.backend));
@@ -498,7 +514,18 @@ RunResult Run(const RunRequest& request, ProcessLauncher& launcher, const Tools&
   if (!changed.empty()) {
     res.evidence["trusted_files"]["changes"] = changed.substr(0, 2000);
     res.evidence["trusted_files"]["verdict_before"] = res.verdict.ToString();
-    res.verdict = {VerdictKind::kHackSuspected, "trusted_files_modified", changed.substr(0, 600)};
+    if (CandidateConfinedThroughout(res.evidence)) {
+      // The candidate's code could not reach these files, so someone else
+      // changed them (a user editing the task, a rebuild of the runner): the
+      // evaluation is void, and the candidate is not accused. A task folder
+      // changed is task_changed, as when the change is seen before the run.
+      const bool task = !checks::VerifyTrustedFiles(manifests.front()).ok();
+      res.evidence["trusted_files"]["changed_by"] = "outside the candidate (it ran confined throughout)";
+      res.verdict = {VerdictKind::kInfraError, task ? "task_changed" : "trusted_files_changed",
+                     "changed during the evaluation, while the candidate ran confined: " + changed.substr(0, 600)};
+    } else {
+      res.verdict = {VerdictKind::kHackSuspected, "trusted_files_modified", changed.substr(0, 600)};
+    }
   }
   // The run folder holds the output dumps (gigabytes per evaluation on the
   // CUDA shapes); everything the verdict rests on is in the evidence by now.

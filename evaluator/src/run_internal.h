@@ -20,6 +20,14 @@ inline constexpr int kScoredTrials = 3;    // verification trials per scored sha
 inline constexpr int kHeldOutTrials = 2;   // per held-out shape
 inline constexpr int kTimedSets = 3;       // timed buffer sets per scored shape, each checked once
 
+// Whether every run of the candidate's code in an evaluation was confined
+// (Landlock, checks/fs_confine.h), as its evidence records it: the verifying
+// and timing runner says its confinement was applied, and no Nsight Compute
+// step ran the candidate (the profile and the timing audit run it unconfined).
+// Read conservatively: a step recorded at all counts as run. Run() uses it to
+// tell a trusted file the candidate changed from one changed under it.
+bool CandidateConfinedThroughout(const nlohmann::json& evidence);
+
 struct ResolvedShape {
   std::string name;
   ShapeBinding binding;
