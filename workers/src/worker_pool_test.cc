@@ -7,7 +7,9 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "ksearch/workers/worker_pool.h"
 
@@ -100,22 +102,28 @@ TEST_CASE("every submission completes exactly once on a slot of the right kind",
   CHECK(evals == kRuns);
 }
 
+namespace {
+
+// Submits `n` cuda runs and runs the loop until all are done; the slot each ran on.
+std::vector<std::string> RunCudaWork(boost::asio::io_context& io, WorkerPool& pool, int n) {
+  std::vector<std::string> slots;
+  for (int i = 0; i < n; ++i) {
+    RunRequest r;
+    r.backend = Backend::kCuda;
+    pool.SubmitRun(r, [&](RunResult, const SlotStatus& s) { slots.push_back(s.spec.name); });
+  }
+  RunUntil(io, [&] { return slots.size() == static_cast<size_t>(n); });
+  return slots;
+}
+
+}  // namespace
+
 TEST_CASE("an out-of-service slot takes no work", "[workers][fault]") {
   boost::asio::io_context io;
   RecordingBackend backend;
   WorkerPool pool(io, backend, TwoGpusOneHost());
   pool.SetInService("gpu1", false, "canary drifted 40%");
-  int done = 0;
-  for (int i = 0; i < 12; ++i) {
-    RunRequest r;
-    r.backend = Backend::kCuda;
-    pool.SubmitRun(r, [&](RunResult, const SlotStatus& s) {
-      CHECK(s.spec.name == "gpu0");
-      ++done;
-    });
-  }
-  RunUntil(io, [&] { return done == 12; });
-  CHECK(done == 12);
+  CHECK(RunCudaWork(io, pool, 12) == std::vector<std::string>(12, "gpu0"));
   auto stats = pool.Stats();
   CHECK(stats.slots[1].evaluations == 0);
   CHECK(stats.slots[1].out_of_service_reason == "canary drifted 40%");
@@ -128,17 +136,7 @@ TEST_CASE("a slot configured out of service starts so: listed with its reason, g
   PoolOptions options = TwoGpusOneHost();
   options.slots[1].out_of_service = "GPU 1 not found: nvidia-smi lists 0";
   WorkerPool pool(io, backend, options);
-  int done = 0;
-  for (int i = 0; i < 6; ++i) {
-    RunRequest r;
-    r.backend = Backend::kCuda;
-    pool.SubmitRun(r, [&](RunResult, const SlotStatus& s) {
-      CHECK(s.spec.name == "gpu0");
-      ++done;
-    });
-  }
-  RunUntil(io, [&] { return done == 6; });
-  CHECK(done == 6);
+  CHECK(RunCudaWork(io, pool, 6) == std::vector<std::string>(6, "gpu0"));
   auto stats = pool.Stats();
   CHECK_FALSE(stats.slots[1].in_service);
   CHECK(stats.slots[1].out_of_service_reason == "GPU 1 not found: nvidia-smi lists 0");
