@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "checks/fs_confine.h"
 #include "ksearch/evaluator/evaluator.h"
 #include "ksearch/evaluator/result_wire.h"
 #include "ksearch/evaluator/task.h"
@@ -744,6 +745,12 @@ TEST_CASE("trusted files are checksummed and verified around every evaluation", 
   CHECK(clean.evidence["trusted_files"]["files"].get<int>() >= 4);  // task folder, runner, reference
   CHECK(clean.evidence["reference"]["sha256"].get<std::string>().size() == 64);
 
+  // Landlock enforced with truncation control and applied in the candidate's
+  // runner: a trusted file changed meanwhile was changed by someone else.
+  auto ran_confined = [](const RunResult& res) {
+    const auto abi = checks::LandlockAbiVersion();
+    return abi.ok() && *abi >= kLandlockAbiNoTruncate && res.evidence["confinement"].value("applied", false);
+  };
   SECTION("a task file changed while the candidate runs voids the evaluation") {
     // The wrapper edits the task outside the runner's confinement, as a user
     // editing the task mid-run would: a confined candidate could not have
@@ -755,12 +762,12 @@ TEST_CASE("trusted files are checksummed and verified around every evaluation", 
     INFO(res.verdict.ToString() << " " << res.verdict.detail << " " << res.evidence.value("confinement", nlohmann::json()).dump());
     CHECK(res.verdict.detail.find("task.yaml") != std::string::npos);
     CHECK(res.evidence["trusted_files"]["verified"] == false);
-    if (res.evidence["confinement"].value("applied", false)) {
+    if (ran_confined(res)) {
       CHECK(res.verdict.kind == VerdictKind::kInfraError);
       CHECK(res.verdict.reason == "task_changed");
       CHECK(res.evidence["trusted_files"]["changed_by"].get<std::string>().find("outside the candidate") == 0);
     } else {
-      WARN("Landlock unavailable here: the confined case is not exercised");
+      WARN("Landlock (ABI >= 3) unavailable here: the confined case is not exercised");
       CHECK(res.verdict.kind == VerdictKind::kHackSuspected);
       CHECK(res.verdict.reason == "trusted_files_modified");
     }
@@ -772,7 +779,7 @@ TEST_CASE("trusted files are checksummed and verified around every evaluation", 
     RunResult res = Run(r, f.launcher, tools);
     INFO(res.verdict.ToString() << " " << res.verdict.detail);
     CHECK(res.evidence["trusted_files"]["verified"] == false);
-    if (res.evidence["confinement"].value("applied", false)) {
+    if (ran_confined(res)) {
       CHECK(res.verdict.kind == VerdictKind::kInfraError);
       CHECK(res.verdict.reason == "trusted_files_changed");
       CHECK(res.verdict.detail.find("ksearch-runner") != std::string::npos);
@@ -792,24 +799,32 @@ TEST_CASE("trusted files are checksummed and verified around every evaluation", 
   }
 }
 
-TEST_CASE("a candidate counts as confined throughout only when the evidence shows every run of it confined",
+TEST_CASE("a candidate counts as confined throughout only when the kernel enforced it and every run was confined",
           "[evaluator][trusted]") {
   using nlohmann::json;
   const json confined = {{"confinement", {{"requested", true}, {"applied", true}}},
                          {"physics", {{"audit", {{"required", false}}}}}};
-  CHECK(CandidateConfinedThroughout(confined));
+  CHECK(CandidateConfinedThroughout(7, confined));
+  CHECK(CandidateConfinedThroughout(kLandlockAbiNoTruncate, confined));
+  // The runner's report shares the candidate's process: without a Landlock
+  // the evaluator saw itself, "applied" proves nothing. ABI 1-2 leave
+  // truncation allowed on every file.
+  CHECK_FALSE(CandidateConfinedThroughout(0, confined));
+  CHECK_FALSE(CandidateConfinedThroughout(kLandlockAbiNoTruncate - 1, confined));
   json no_landlock = confined;
   no_landlock["confinement"]["applied"] = false;
-  CHECK_FALSE(CandidateConfinedThroughout(no_landlock));
-  CHECK_FALSE(CandidateConfinedThroughout(json::object()));  // ended before the runner said anything
+  CHECK_FALSE(CandidateConfinedThroughout(7, no_landlock));
+  no_landlock["confinement"]["applied"] = "yes";  // not a boolean
+  CHECK_FALSE(CandidateConfinedThroughout(7, no_landlock));
+  CHECK_FALSE(CandidateConfinedThroughout(7, json::object()));  // ended before the runner said anything
   json profiled = confined;
   profiled["profile"] = {{"metrics", json::object()}};  // Nsight Compute ran it unconfined
-  CHECK_FALSE(CandidateConfinedThroughout(profiled));
+  CHECK_FALSE(CandidateConfinedThroughout(7, profiled));
   json audited = confined;
   audited["physics"]["audit"]["ncu"] = {{"available", true}};
-  CHECK_FALSE(CandidateConfinedThroughout(audited));
+  CHECK_FALSE(CandidateConfinedThroughout(7, audited));
   audited["physics"]["audit"]["ncu"]["available"] = false;  // no ncu: the audit ran it confined
-  CHECK(CandidateConfinedThroughout(audited));
+  CHECK(CandidateConfinedThroughout(7, audited));
 }
 
 TEST_CASE("a large speedup over the parent is audited before the verdict", "[evaluator][host][audit]") {

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "checks/fs_confine.h"
 #include "checks/physics.h"
 #include "checks/trusted_files.h"
 #include "inputs.h"
@@ -63,18 +64,14 @@ RunnerTiming TimingFor(Backend b) {
 
 }  // namespace
 
-bool CandidateConfinedThroughout(const nlohmann::json& evidence) {
-  const auto confinement = evidence.find("confinement");
-  if (confinement == evidence.end() || !confinement->is_object() || confinement->value("applied", false) != true)
-    return false;
-  if (evidence.contains("profile")) return false;
-  const nlohmann::json* audit = nullptr;
-  if (auto physics = evidence.find("physics"); physics != evidence.end() && physics->is_object())
-    if (auto a = physics->find("audit"); a != physics->end() && a->is_object()) audit = &*a;
-  if (audit != nullptr)
-    if (auto ncu = audit->find("ncu"); ncu != audit->end() && ncu->is_object() && ncu->value("available", false))
-      return false;
-  return true;
+bool CandidateConfinedThroughout(int landlock_abi, const nlohmann::json& evidence) {
+  // True at `pointer` (a boolean there), false when absent or of another type.
+  auto is_true = [&evidence](const char* pointer) {
+    const nlohmann::json::json_pointer p(pointer);
+    return evidence.contains(p) && evidence.at(p).is_boolean() && evidence.at(p).get<bool>();
+  };
+  return landlock_abi >= kLandlockAbiNoTruncate && is_true("/confinement/applied") && !evidence.contains("profile") &&
+         !is_true("/physics/audit/ncu/available");
 }
 
 Result<nlohmann::json> DeviceCeilings(const RunRequest& req, ProcessLauncher& launcher, const Tools& tools) {
@@ -501,10 +498,14 @@ RunResult Run(const RunRequest& request, ProcessLauncher& launcher, const Tools&
   nlohmann::json roots = nlohmann::json::array();
   size_t files = 0;
   std::string changed;
+  bool task_changed = false;  // the first manifest is the task folder's
   for (const auto& m : manifests) {
     for (auto& r : m.roots) roots.push_back(r);
     files += m.sha256.size();
-    if (Status st = checks::VerifyTrustedFiles(m); !st.ok()) changed += (changed.empty() ? "" : "\n") + st.message();
+    if (Status st = checks::VerifyTrustedFiles(m); !st.ok()) {
+      changed += (changed.empty() ? "" : "\n") + st.message();
+      task_changed |= &m == &manifests.front();
+    }
   }
   res.evidence["trusted_files"] = {{"roots", roots}, {"files", files}, {"verified", changed.empty()}};
   if (res.evidence.contains("phases")) {
@@ -514,14 +515,14 @@ RunResult Run(const RunRequest& request, ProcessLauncher& launcher, const Tools&
   if (!changed.empty()) {
     res.evidence["trusted_files"]["changes"] = changed.substr(0, 2000);
     res.evidence["trusted_files"]["verdict_before"] = res.verdict.ToString();
-    if (CandidateConfinedThroughout(res.evidence)) {
+    const auto abi = checks::LandlockAbiVersion();
+    if (CandidateConfinedThroughout(abi.ok() ? *abi : 0, res.evidence)) {
       // The candidate's code could not reach these files, so someone else
       // changed them (a user editing the task, a rebuild of the runner): the
       // evaluation is void, and the candidate is not accused. A task folder
       // changed is task_changed, as when the change is seen before the run.
-      const bool task = !checks::VerifyTrustedFiles(manifests.front()).ok();
       res.evidence["trusted_files"]["changed_by"] = "outside the candidate (it ran confined throughout)";
-      res.verdict = {VerdictKind::kInfraError, task ? "task_changed" : "trusted_files_changed",
+      res.verdict = {VerdictKind::kInfraError, task_changed ? "task_changed" : "trusted_files_changed",
                      "changed during the evaluation, while the candidate ran confined: " + changed.substr(0, 600)};
     } else {
       res.verdict = {VerdictKind::kHackSuspected, "trusted_files_modified", changed.substr(0, 600)};

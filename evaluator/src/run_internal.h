@@ -20,13 +20,22 @@ inline constexpr int kScoredTrials = 3;    // verification trials per scored sha
 inline constexpr int kHeldOutTrials = 2;   // per held-out shape
 inline constexpr int kTimedSets = 3;       // timed buffer sets per scored shape, each checked once
 
-// Whether every run of the candidate's code in an evaluation was confined
-// (Landlock, checks/fs_confine.h), as its evidence records it: the verifying
-// and timing runner says its confinement was applied, and no Nsight Compute
-// step ran the candidate (the profile and the timing audit run it unconfined).
-// Read conservatively: a step recorded at all counts as run. Run() uses it to
-// tell a trusted file the candidate changed from one changed under it.
-bool CandidateConfinedThroughout(const nlohmann::json& evidence);
+// The Landlock ABI from which a confined candidate cannot change a file it
+// has no rule for in any way: ABI 3 handles truncation, which earlier ABIs
+// leave allowed on every file.
+inline constexpr int kLandlockAbiNoTruncate = 3;
+
+// Whether the candidate's code could not have changed the trusted files in
+// an evaluation. It shares the runner's process, so what the runner reports
+// of its confinement is forgeable: the kernel's Landlock ABI, asked by the
+// evaluator (`landlock_abi`, 0 when there is none), says the confinement was
+// enforceable, and a runner asked to confine itself either does or exits
+// before loading the candidate (runner_main.cc, Confine). The report must
+// agree too, and no Nsight Compute step may have run the candidate (the
+// profile and the timing audit run it unconfined), as Run records them in
+// `evidence`. Run() uses it to tell a trusted file the candidate changed from
+// one changed under it.
+bool CandidateConfinedThroughout(int landlock_abi, const nlohmann::json& evidence);
 
 struct ResolvedShape {
   std::string name;

@@ -124,29 +124,30 @@ void PlannerState::OnAttemptFinished(const Event& e) {
   auto kind = Verdict::Parse(a.verdict);
   bool passing = kind.ok() && IsPassingVerdict(kind->kind);
   bool failure = kind.ok() && IsFailureVerdict(kind->kind);
-  if (kind.ok() && kind->kind == VerdictKind::kInterrupted) ++attempts_interrupted;
-  if (kind.ok() && kind->kind == VerdictKind::kInfraError) ++attempts_infra_error;
-  if (a.verdict == "proposal_failed{llm_error}") ++attempts_llm_error;
-  if (a.verdict == "proposal_failed{budget}") money_refused = true;
+  const bool interrupted = kind.ok() && kind->kind == VerdictKind::kInterrupted;
+  const bool infra_error = kind.ok() && kind->kind == VerdictKind::kInfraError;
+  const bool llm_error = a.verdict == "proposal_failed{llm_error}";
+  const bool money_refusal = a.verdict == "proposal_failed{budget}";  // no call was made
+  if (interrupted) ++attempts_interrupted;
+  if (infra_error) ++attempts_infra_error;
+  if (llm_error) ++attempts_llm_error;
+  if (money_refusal) money_refused = true;
   // An LLM endpoint's health: its error, or an end that shows it answered
   // (every verdict but llm_error, interrupted and the money budget's refusal,
   // which made no call) of an attempt started after its last error. An
   // attempt started earlier was answered before the endpoint failed, however
   // late it ends (a build and a run take minutes).
   if (!a.proposer.empty() && a.proposer != "tuner" && a.proposer != "seed") {
-    if (a.verdict == "proposal_failed{llm_error}") {
+    if (llm_error) {
       EndpointHealth& h = endpoint_health[a.proposer];
       ++h.errors_in_row;
       h.last_error_ms = e.time_ms;
-    } else if (kind.ok() && kind->kind != VerdictKind::kInterrupted && a.verdict != "proposal_failed{budget}") {
+    } else if (kind.ok() && !interrupted && !money_refusal) {
       if (auto h = endpoint_health.find(a.proposer); h != endpoint_health.end() && a.started_ms > h->second.last_error_ms)
         h->second.errors_in_row = 0;
     }
   }
-  bool not_counted = !kind.ok() || kind->kind == VerdictKind::kInterrupted ||
-                     kind->kind == VerdictKind::kInfraError ||
-                     a.verdict == "proposal_failed{llm_error}" ||
-                     a.verdict == "proposal_failed{budget}";
+  bool not_counted = !kind.ok() || interrupted || infra_error || llm_error || money_refusal;
   // Novelty: a source is "seen" once the candidate itself got a verdict. One
   // that ended for the machine's sake (infra_error: a full disk, a changed
   // task) or was interrupted was never judged, so proposing it again is not a

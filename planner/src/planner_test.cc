@@ -110,8 +110,7 @@ TEST_CASE("a failed seed stops the campaign as exhausted", "[planner]") {
 TEST_CASE("frontier state machine: in_flight, failed, exhausted", "[planner]") {
   auto p = OneAxisPlanner();
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   for (int i = 0; i < kExhaustAfter; ++i) {
     NextStep n = p->Next(0);
     REQUIRE(n.decision);
@@ -132,8 +131,7 @@ TEST_CASE("frontier state machine: in_flight, failed, exhausted", "[planner]") {
 TEST_CASE("llm errors do not count against an axis", "[planner]") {
   auto p = OneAxisPlanner();
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   for (int i = 0; i < 5; ++i) {
     std::string id = s.Start(*p->Next(0).decision);
     s.Finish(id, "proposal_failed{llm_error}", "", 0);
@@ -146,8 +144,7 @@ TEST_CASE("no false elite: an improvement is an elite only after re-measurement 
           "[planner][noise]") {
   auto p = OneAxisPlanner();
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   Decision first = *p->Next(0).decision;
   std::string a = s.Start(first);
   auto j = p->JudgeMeasurement("seed", 80, 0.005);
@@ -238,8 +235,7 @@ TEST_CASE_METHOD(SeededCampaign, "improvement reopens neighbouring axes on the c
 TEST_CASE("duplicates are recognized before evaluation", "[planner][novelty]") {
   auto p = MakePlanner();
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   std::string a = s.Start(*p->Next(0).decision);
   s.Emit("attempt_stage", a, {{"stage", "dedupe"}, {"ok", true}, {"semantic_key", "k1"}});
   s.Finish(a, "no_gain", "c1", 99);
@@ -260,8 +256,7 @@ TEST_CASE("a source whose attempt ended for the machine's sake is not a duplicat
   // neighbours produced into infra errors made the campaign end "exhausted".
   auto p = MakePlanner();
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   for (const char* verdict : {"infra_error{reference_build}", "interrupted{restart}"}) {
     const std::string c = std::string(verdict).rfind("infra", 0) == 0 ? "c_infra" : "c_int";
     s.Finish(s.Start(*p->Next(0).decision), verdict, c, 0);
@@ -456,15 +451,20 @@ int64_t RestEndpoint(Planner& p, Script& s, const std::string& endpoint) {
   return last;
 }
 
+// Two LLM endpoints of equal weight and no tuner, no repairs: the endpoint
+// choice alone decides who proposes.
+CampaignSpec TwoEndpointsNoRepairs(const std::string& a, const std::string& b) {
+  CampaignSpec spec = TestSpec();
+  spec.proposers = {{a, 1}, {b, 1}};
+  spec.repair.max_per_lineage = 0;
+  return spec;
+}
+
 TEST_CASE("an endpoint that fails twice in a row rests; proposals go to the other and it is tried again later",
           "[planner][selection][fault]") {
-  CampaignSpec spec = TestSpec();
-  spec.proposers = {{"up", 1}, {"down", 1}};
-  spec.repair.max_per_lineage = 0;
-  auto p = MakePlanner(spec);
+  auto p = MakePlanner(TwoEndpointsNoRepairs("up", "down"));
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   const int64_t last = RestEndpoint(*p, s, "down");  // "up" answers meanwhile
   auto proposals_to_down = [&](int64_t now) {
     int to_down = 0, total = 0;
@@ -485,8 +485,7 @@ TEST_CASE("an endpoint that fails twice in a row rests; proposals go to the othe
 TEST_CASE("with its only endpoint resting a campaign with the tuner proposes tuner moves", "[planner][selection][fault]") {
   auto p = MakePlanner(TestSpec());  // tuner + llm_a, repairs on
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   // An LLM candidate in flight while the endpoint goes down; it fails to
   // compile after, so a repair is pending while the endpoint rests.
   const std::string late = s.Start(Fresh("seed", "occupancy"));
@@ -516,8 +515,7 @@ TEST_CASE("with its only endpoint resting and the tuner's work in flight the pla
   spec.repair.max_per_lineage = 0;
   auto p = MakePlanner(spec);
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   for (int i = 0; i < kEndpointErrorsToRest; ++i)
     s.Finish(s.Start(Fresh("seed", "coalesce")), "proposal_failed{llm_error}", "", 0);
   const std::string tuning = s.Start(Fresh("seed", "tune", "tuner"));  // the tuner's only pair, in flight
@@ -544,13 +542,9 @@ TEST_CASE("with its only endpoint resting and the tuner's work in flight the pla
 
 TEST_CASE("cost-aware endpoint choice prefers the cheaper of equally good endpoints",
           "[planner][selection]") {
-  CampaignSpec spec = TestSpec();
-  spec.proposers = {{"cheap", 1}, {"pricey", 1}};
-  spec.repair.max_per_lineage = 0;
-  auto p = MakePlanner(spec);
+  auto p = MakePlanner(TwoEndpointsNoRepairs("cheap", "pricey"));
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   // History: both endpoints 10 calls, 2 confirmed wins each, 20x price gap.
   int k = 0;
   for (const char* ep : {"cheap", "pricey"}) {
@@ -645,8 +639,7 @@ TEST_CASE("an outlier re-measurement does not set an elite's time", "[planner][n
 TEST_CASE("closed-by-cap pairs are retried before the campaign is exhausted", "[planner]") {
   auto p = OneAxisPlanner();
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   for (int i = 0; i < kMaxTriesPerPair; ++i) {
     NextStep n = p->Next(0);
     REQUIRE(n.decision);
@@ -1006,8 +999,7 @@ TEST_CASE("a candidate whose re-measurement failed is nobody's parent", "[planne
   spec.islands = 1;
   auto p = MakePlanner(spec);
   Script s(p.get());
-  s.StartCampaign();
-  s.MeasureSeed(100);
+  s.StartWithSeed(100);
   std::string a = s.Start(Fresh("seed", "coalesce"));
   s.Finish(a, "improved", "c1", 80);
   s.Remeasure("c1", 0, false);  // the daemon's record of a failed re-measurement

@@ -108,6 +108,11 @@ class Script {
   void LlmCall(const std::string& attempt, const std::string& endpoint, double cost) {
     Emit("llm_call", attempt, {{"endpoint", endpoint}, {"cost_usd", cost}});
   }
+  // The campaign started and its seed measured at `t`: where most tests begin.
+  void StartWithSeed(double t) {
+    StartCampaign();
+    MeasureSeed(t);
+  }
   // Seed evaluated kSeedSamples times, each measured at `t`.
   void MeasureSeed(double t, const std::string& bottleneck = "memory") {
     for (int i = 0; i < kSeedSamples; ++i) {

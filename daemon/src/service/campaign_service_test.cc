@@ -625,6 +625,14 @@ std::string StateOf(Harness& h, const std::string& id) {
   return s->value("state", "");
 }
 
+// The campaign runs until it finishes and the service is idle, having started
+// `attempts` attempts, each with one end.
+void RunsToTheEnd(Harness& h, const std::string& campaign, size_t attempts) {
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, campaign) == "finished" && h.service->Idle(); }));
+  CHECK(h.Events(campaign, "attempt_started").size() == attempts);
+  CheckOneEndPerAttempt(h, campaign);
+}
+
 // Attempts of `campaign` that ended with a verdict starting with `prefix`.
 size_t EndsWith(Harness& h, const std::string& campaign, const std::string& prefix) {
   size_t n = 0;
@@ -832,9 +840,7 @@ TEST_CASE("a campaign that cannot be rebuilt at a start is paused; the daemon st
   // The axis is back: the next start rebuilds it and lets it go on by itself.
   h.axes = full;
   h.RestartService();
-  REQUIRE(RunUntil(h, [&] { return StateOf(h, "lost") == "finished" && h.service->Idle(); }));
-  CHECK(h.Events("lost", "attempt_started").size() == 6);
-  CheckOneEndPerAttempt(h, "lost");
+  RunsToTheEnd(h, "lost", 6);
   CheckOneEndPerAttempt(h, "kept");
   h.CheckLogVerifies();
 }
@@ -866,9 +872,7 @@ TEST_CASE("a campaign naming a proposer the daemon lacks is refused; one that lo
   // Back in the configuration: the next start rebuilds it and it finishes.
   h.engine.names = {"tuner", "scripted"};
   h.RestartService();
-  REQUIRE(RunUntil(h, [&] { return StateOf(h, "lost") == "finished" && h.service->Idle(); }));
-  CHECK(h.Events("lost", "attempt_started").size() == 6);
-  CheckOneEndPerAttempt(h, "lost");
+  RunsToTheEnd(h, "lost", 6);
   h.CheckLogVerifies();
 }
 
@@ -906,9 +910,7 @@ TEST_CASE("a task folder edited across a restart pauses its campaign until it is
   CHECK(still.code() == Status::Code::kFailedPrecondition);
   { std::ofstream(yaml, std::ios::trunc) << original; }
   REQUIRE(h.service->ResumeCampaign("edited").ok());
-  REQUIRE(RunUntil(h, [&] { return StateOf(h, "edited") == "finished" && h.service->Idle(); }));
-  CHECK(h.Events("edited", "attempt_started").size() == 6);
-  CheckOneEndPerAttempt(h, "edited");
+  RunsToTheEnd(h, "edited", 6);
   h.CheckLogVerifies();
 }
 
@@ -926,9 +928,7 @@ TEST_CASE("with log_retry_s 0 a refusal's pause lasts until the user resumes", "
   CHECK(h.recorder->full_refusals == refusals);
   CHECK(StateOf(h, "manual") == "paused");
   REQUIRE(h.service->ResumeCampaign("manual").ok());
-  REQUIRE(RunUntil(h, [&] { return StateOf(h, "manual") == "finished" && h.service->Idle(); }));
-  CHECK(h.Events("manual", "attempt_started").size() == 6);
-  CheckOneEndPerAttempt(h, "manual");
+  RunsToTheEnd(h, "manual", 6);
   h.CheckLogVerifies();
 }
 
