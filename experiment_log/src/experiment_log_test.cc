@@ -297,6 +297,82 @@ TEST_CASE("verify names the first tampered row", "[experiment_log][fault]") {
   }
 }
 
+TEST_CASE("verify checks the blobs events name and that each blob hashes to its name", "[experiment_log][fault]") {
+  // The chain covers blob names only: before 2026-11-25 a blob edited or
+  // deleted behind the triggers' back passed `ksearch log verify`.
+  TempDir dir;
+  const std::string path = dir.File("k.db");
+  const std::string source = "__global__ void k() {}", evidence = R"({"validation":[]})", part = "## Task\n",
+                    stage_log = "ptxas info", orphan = "stored by PutBlob, named by no event";
+  const std::string h_source = ExperimentLog::BlobHash(source), h_part = ExperimentLog::BlobHash(part),
+                    h_stage = ExperimentLog::BlobHash(stage_log), h_orphan = ExperimentLog::BlobHash(orphan);
+  {
+    auto log = OpenOrDie(path);
+    Populate(*log);  // seqs 1-13, no blobs
+    auto batch = AttemptEvents("c1", {.attempt = "a9", .parent = "seed", .axis = "x", .verdict = "crash"});
+    batch[1].payload["detail"] = {{"log_blob", h_stage}};  // nested, as attempt_stage payloads carry theirs
+    batch.back().payload["source_blob"] = h_source;        // seq 17
+    batch.back().payload["evidence_blob"] = ExperimentLog::BlobHash(evidence);
+    batch.back().payload["repair_source_blob"] = "";  // "" names no blob
+    std::vector<Event> call{AttemptEvents("c1", {.attempt = "a9"})[0]};
+    call[0].kind = "llm_call";
+    call[0].payload = {{"prompt_parts", {h_part, h_source}}};
+    REQUIRE(log->Append(batch, {ExperimentLog::Blob::Of(source), ExperimentLog::Blob::Of(evidence),
+                                ExperimentLog::Blob::Of(stage_log)}).ok());
+    REQUIRE(log->Append(call, {ExperimentLog::Blob::Of(part)}).ok());  // seq 18
+    REQUIRE(log->PutBlob(orphan).ok());
+    auto intact = log->Verify();
+    REQUIRE(intact.ok());
+    CHECK(intact->ok);
+    CHECK(intact->blobs_checked == 5);
+    CHECK(intact->events_checked == 18);
+  }
+  auto verify = [&] {
+    auto r = OpenOrDie(path, {.read_only = true})->Verify();
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->ok);
+    CHECK(r->events_checked == 18);  // the chain itself is intact
+    return *r;
+  };
+  SECTION("a named blob whose content was edited") {
+    REQUIRE(RawExec(path, "DROP TRIGGER blobs_no_update").empty());
+    REQUIRE(RawExec(path, "UPDATE blobs SET content = CAST('__global__ void k() {return;}' AS BLOB), size = 29 "
+                          "WHERE sha256 = '" + h_source + "'").empty());
+    VerifyReport r = verify();
+    CHECK(r.bad_blob == h_source);
+    CHECK(r.first_bad_seq == 17);  // the first event naming it, not the llm_call
+    CHECK(r.problem.find("does not hash to its name") != std::string::npos);
+  }
+  SECTION("a blob whose recorded size is wrong") {
+    REQUIRE(RawExec(path, "DROP TRIGGER blobs_no_update").empty());
+    REQUIRE(RawExec(path, "UPDATE blobs SET size = 3 WHERE sha256 = '" + h_stage + "'").empty());
+    VerifyReport r = verify();
+    CHECK(r.bad_blob == h_stage);
+    CHECK(r.first_bad_seq == 15);
+    CHECK(r.problem.find("size 3 recorded") != std::string::npos);
+  }
+  SECTION("a named blob deleted, as a *_blob member or a prompt part") {
+    REQUIRE(RawExec(path, "DROP TRIGGER blobs_no_delete").empty());
+    REQUIRE(RawExec(path, "DELETE FROM blobs WHERE sha256 = '" + h_part + "'").empty());
+    VerifyReport r = verify();
+    CHECK(r.bad_blob == h_part);
+    CHECK(r.first_bad_seq == 18);
+    CHECK(r.problem == "blob " + h_part + " is missing (named by prompt_parts)");
+    REQUIRE(RawExec(path, "DELETE FROM blobs WHERE sha256 = '" + h_stage + "'").empty());
+    r = verify();
+    CHECK(r.first_bad_seq == 15);
+    CHECK(r.problem == "blob " + h_stage + " is missing (named by log_blob)");
+  }
+  SECTION("a blob no event names, edited") {
+    REQUIRE(RawExec(path, "DROP TRIGGER blobs_no_update").empty());
+    REQUIRE(RawExec(path, "UPDATE blobs SET content = CAST('x' AS BLOB), size = 1 WHERE sha256 = '" + h_orphan +
+                          "'").empty());
+    VerifyReport r = verify();
+    CHECK(r.bad_blob == h_orphan);
+    CHECK(r.first_bad_seq == 0);
+  }
+}
+
 TEST_CASE("blobs are content-addressed and stored once", "[experiment_log]") {
   TempDir dir;
   std::string path = dir.File("k.db");

@@ -53,6 +53,11 @@ class Stmt {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
     return p ? std::string_view(p, sqlite3_column_bytes(s_, col)) : std::string_view();
   }
+  // Valid until the next Step() or the guard's death.
+  std::string_view BlobView(int col) {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+    return p ? std::string_view(p, sqlite3_column_bytes(s_, col)) : std::string_view();
+  }
   std::string Blob(int col) {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
     return p ? std::string(p, sqlite3_column_bytes(s_, col)) : std::string();

@@ -58,6 +58,7 @@ class SqliteExperimentLog final : public ExperimentLog {
   Status InsertDerived(const Event& e);
   Status VerifyChainLocked(VerifyReport* report);
   Status VerifyIndexesLocked(VerifyReport* report);
+  Status VerifyBlobsLocked(VerifyReport* report);
 
   std::mutex mu_;
   std::unique_ptr<Db> db_;  // guarded by mu_

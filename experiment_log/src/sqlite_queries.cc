@@ -1,4 +1,6 @@
 // Hash chain and Verify of SqliteExperimentLog.
+#include <cctype>
+
 #include "ksearch/core/sha256.h"
 #include "sqlite_experiment_log.h"
 
@@ -47,6 +49,7 @@ Result<VerifyReport> SqliteExperimentLog::Verify() {
   VerifyReport report;
   Status s = VerifyChainLocked(&report);
   if (s.ok() && report.ok) s = VerifyIndexesLocked(&report);
+  if (s.ok() && report.ok) s = VerifyBlobsLocked(&report);
   db_->Exec("COMMIT", "verify: end");
   if (!s.ok()) return s;
   return report;
@@ -128,6 +131,72 @@ Status SqliteExperimentLog::VerifyIndexesLocked(VerifyReport* report) {
     }
     if (rc != SQLITE_DONE) return db_->Error(rc, "verify: check derived tables");
   }
+  return Status::Ok();
+}
+
+// The blobs events name: every `*_blob` member holding text (at any depth:
+// attempt_stage payloads nest theirs) and the entries of `prompt_parts`.
+// Empty names stand for "none". (json_tree spells the path of an array's
+// elements with the key quoted, `$."prompt_parts"`, in SQLite 3.40; the plain
+// form is accepted too.)
+constexpr const char* kNamedBlobs =
+    "FROM events e, json_tree(e.payload) j WHERE j.type = 'text' AND j.atom != '' "
+    "AND (j.key LIKE '%\\_blob' ESCAPE '\\' OR j.path IN ('$.prompt_parts', '$.\"prompt_parts\"'))";
+
+Status SqliteExperimentLog::VerifyBlobsLocked(VerifyReport* report) {
+  {
+    auto stmt = db_->Prepare(std::string("SELECT e.seq, j.key, j.atom ") + kNamedBlobs +
+                             " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = j.atom) ORDER BY e.seq LIMIT 1");
+    if (!stmt.ok()) return stmt.status();
+    Stmt q(*stmt);
+    int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      report->ok = false;
+      report->first_bad_seq = q.Int(0);
+      report->bad_blob = q.Text(2);
+      const std::string key = q.Text(1);
+      report->problem = "blob " + report->bad_blob + " is missing (named by " +
+                        (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])) ? "prompt_parts" : key) +
+                        ")";
+      return Status::Ok();
+    }
+    if (rc != SQLITE_DONE) return db_->Error(rc, "verify: blobs named by events");
+  }
+  std::string bad;
+  std::string problem;
+  {
+    auto stmt = db_->Prepare("SELECT sha256, size, content FROM blobs ORDER BY rowid");
+    if (!stmt.ok()) return stmt.status();
+    Stmt q(*stmt);
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      std::string_view content = q.BlobView(2);
+      ++report->blobs_checked;
+      if (q.Int(1) != static_cast<int64_t>(content.size())) {
+        problem = "size " + std::to_string(q.Int(1)) + " recorded, " + std::to_string(content.size()) + " stored";
+      } else if (ExperimentLog::BlobHash(content) != q.TextView(0)) {
+        problem = "its content does not hash to its name (the blob was modified)";
+      } else {
+        continue;
+      }
+      bad = q.Text(0);
+      break;
+    }
+    if (bad.empty() && rc != SQLITE_DONE) return db_->Error(rc, "verify: read blobs");
+  }
+  if (bad.empty()) return Status::Ok();
+  report->ok = false;
+  report->bad_blob = bad;
+  report->problem = "blob " + bad + ": " + problem;
+  // The first event that names it, if any (PutBlob may store a blob that no
+  // event names yet: then none).
+  auto stmt = db_->Prepare(std::string("SELECT e.seq ") + kNamedBlobs + " AND j.atom = ?1 ORDER BY e.seq LIMIT 1");
+  if (!stmt.ok()) return stmt.status();
+  Stmt q(*stmt);
+  q.Bind(1, std::string_view(bad));
+  int rc = q.Step();
+  if (rc == SQLITE_ROW) report->first_bad_seq = q.Int(0);
+  else if (rc != SQLITE_DONE) return db_->Error(rc, "verify: events naming a blob");
   return Status::Ok();
 }
 

@@ -1,4 +1,5 @@
-// `ksearch log verify`: recomputes the experiment log's hash chain.
+// `ksearch log verify`: recomputes the experiment log's hash chain and checks
+// its derived tables and blobs (ExperimentLog::Verify).
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -34,12 +35,21 @@ int RunLogVerify(const Args& args, Io io) {
     io.out << nlohmann::json{{"db", path},
                              {"ok", report->ok},
                              {"events_checked", report->events_checked},
+                             {"blobs_checked", report->blobs_checked},
                              {"first_bad_seq", report->first_bad_seq},
+                             {"bad_blob", report->bad_blob},
                              {"problem", report->problem}}
                   .dump()
            << "\n";
   } else if (report->ok) {
-    io.out << path << ": ok, " << report->events_checked << " events, hash chain intact\n";
+    io.out << path << ": ok, " << report->events_checked << " events, hash chain intact, " << report->blobs_checked
+           << " blobs match their names\n";
+  } else if (!report->bad_blob.empty()) {
+    // The chain and the derived tables passed: the fault is in the blobs.
+    io.out << path << ": FAILED" << (report->first_bad_seq > 0 ? " at seq " + std::to_string(report->first_bad_seq) : "")
+           << ": " << report->problem
+           << (report->first_bad_seq > 0 ? "" : " (no event names it)") << "; the hash chain of "
+           << report->events_checked << " events is intact\n";
   } else {
     io.out << path << ": FAILED at seq " << report->first_bad_seq << ": " << report->problem
            << " (" << report->events_checked << " events before it are intact)\n";
@@ -50,7 +60,7 @@ int RunLogVerify(const Args& args, Io io) {
 }  // namespace
 
 KSEARCH_CLI_COMMAND("log verify", "ksearch log verify [--db PATH] [--json]",
-                    "recompute the experiment log's hash chain; names the first bad row",
+                    "recompute the experiment log's hash chain, check its blobs; names the first bad row",
                     {"json"}, &RunLogVerify);
 
 }  // namespace ksearch::cli

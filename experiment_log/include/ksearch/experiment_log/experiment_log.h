@@ -54,8 +54,13 @@ struct EventFilter {
 struct VerifyReport {
   bool ok = true;
   int64_t events_checked = 0;
-  int64_t first_bad_seq = 0;  // 0 when ok
-  std::string problem;        // what is wrong at first_bad_seq
+  int64_t blobs_checked = 0;
+  // The first event at fault: a broken link or row, a derived row that
+  // disagrees with it, or the first event naming a bad or missing blob. 0 when
+  // ok, and when the fault is a blob no event names.
+  int64_t first_bad_seq = 0;
+  std::string bad_blob;  // the blob at fault (its name), when the fault is a blob
+  std::string problem;   // what is wrong
 };
 
 struct CampaignSummary {
@@ -107,7 +112,9 @@ class ExperimentLog {
 
   // Recomputes the hash chain over every event; names the first bad row.
   // Also checks that the derived index tables (campaigns, attempt_outcomes)
-  // agree with the events they were written from.
+  // agree with the events they were written from, that every blob an event
+  // names (a `*_blob` member, a `prompt_parts` entry) is stored, and that
+  // every blob's content hashes to its name (the chain covers only the names).
   virtual Result<VerifyReport> Verify() = 0;
 
   // Dead ends answered from the attempt_outcomes index without reading
