@@ -106,9 +106,11 @@ TEST_CASE("a host campaign with the tuner runs end to end through the daemon", "
   auto events = (*log)->ReadEvents();
   REQUIRE(events.ok());
   int measured = 0;
+  std::string measured_attempt;
   for (const auto& e : *events) {
     if (e.kind != event_kind::kAttemptFinished || e.payload.value("time_us", 0.0) <= 0) continue;
     ++measured;
+    measured_attempt = e.attempt_id;
     INFO(e.payload.dump());
     REQUIRE_FALSE(e.payload["shapes"].empty());
     for (const auto& shape : e.payload["shapes"]) {
@@ -117,6 +119,13 @@ TEST_CASE("a host campaign with the tuner runs end to end through the daemon", "
     }
   }
   CHECK(measured > 0);
+
+  // `ksearch replay` rebuilds a logged attempt from its packet: the same source
+  // gives the same machine code. (Every daemon packet read "machine code
+  // DIFFERS" before 2026-11-25: its candidate section had no machine-code hash.)
+  std::string replayed = d.RunCli({"replay", measured_attempt, "--db", d.db()}, &rc);
+  INFO(replayed);
+  CHECK(replayed.find("machine code identical") != std::string::npos);
 }
 
 TEST_CASE("SIGTERM mid-campaign records in-flight attempts and a restart retries them",

@@ -35,6 +35,26 @@ Result<nlohmann::json> PacketFromLog(const std::string& db, const std::string& a
   catch (const std::exception& e) { return Status::Corruption("evidence blob " + blob + " is not JSON: " + e.what()); }
 }
 
+// The original build's machine-code hash: the packet's candidate section, or
+// (daemon packets before 2026-11-25, whose candidate section left it out) the
+// fingerprint of its machine_code section, which is the same value. "" when
+// neither is recorded.
+std::string OriginalMachineCode(const nlohmann::json& packet) {
+  const nlohmann::json& candidate = packet.value("candidate", nlohmann::json::object());
+  if (candidate.is_object())
+    if (std::string h = candidate.value("machine_code_hash", ""); !h.empty()) return h;
+  const nlohmann::json& code = packet.value("machine_code", nlohmann::json::object());
+  return code.is_object() ? code.value("fingerprint", "") : "";
+}
+
+// "identical", "DIFFERS", or why the two builds cannot be compared.
+std::string MachineCodeComparison(const nlohmann::json& packet, const BuildResult& replayed) {
+  const std::string original = OriginalMachineCode(packet);
+  if (original.empty()) return "not comparable: the packet records no machine-code hash";
+  if (!replayed.ok || replayed.machine_code_hash.empty()) return "not comparable: the replay's build failed";
+  return original == replayed.machine_code_hash ? "identical" : "DIFFERS";
+}
+
 int RunReplay(const Args& args, Io io) {
   if (Status s = args.CheckKnown({"db", "json", "seed", "work-dir", "profile"}); !s.ok()) {
     io.err << s.message() << "\n";
@@ -73,13 +93,12 @@ int RunReplay(const Args& args, Io io) {
     run = evaluator::Run(rreq, launcher);
   }
   nlohmann::json now = evaluator::MakeEvidencePacket(breq, built, rreq, built.ok ? &run : nullptr);
+  const std::string code = MachineCodeComparison(packet, built);
   if (args.json()) {
-    io.out << nlohmann::json{{"original", packet}, {"replay", now}}.dump(1) << "\n";
+    io.out << nlohmann::json{{"original", packet}, {"replay", now}, {"machine_code", code}}.dump(1) << "\n";
   } else {
     io.out << "== original\n" << evaluator::SummarizePacket(packet) << "== replay (seed " << rreq.seed << ")\n"
-           << evaluator::SummarizePacket(now);
-    bool same_code = packet["candidate"].value("machine_code_hash", "") == built.machine_code_hash;
-    io.out << "machine code " << (same_code ? "identical" : "DIFFERS") << "\n";
+           << evaluator::SummarizePacket(now) << "machine code " << code << "\n";
   }
   VerdictKind k = built.ok ? run.verdict.kind : built.verdict.kind;
   return IsPassingVerdict(k) ? 0 : 1;

@@ -596,7 +596,11 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
     // validation records and the runner log are what a repair prompt quotes.
     // The run's evidence is moved into the packet (payload above is built);
     // the sections the child wrote as text go in as its bytes, unparsed.
-    json members{{"candidate", {{"source_hash", a->source_hash}, {"parent", a->decision.parent},
+    // The candidate section replaces the evaluator's whole: it keeps its
+    // machine-code hash (what `ksearch replay` compares) and names the source
+    // by the hash of its normalized text, as attempt_finished does.
+    json members{{"candidate", {{"source_hash", a->source_hash}, {"machine_code_hash", a->build.machine_code_hash},
+                                {"parent", a->decision.parent},
                                 {"axis", a->decision.axis}, {"proposer", a->decision.proposer},
                                 {"change_summary", a->change_summary}, {"attempt", a->id}}},
                  {"verdict", {{"verdict", verdict.ToString()}, {"detail", verdict.detail}}},
