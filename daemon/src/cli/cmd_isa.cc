@@ -9,9 +9,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.h"
+#include "ksearch/isa_corpus/arch.h"
 #include "ksearch/isa_corpus/corpus.h"
 #include "ksearch/isa_corpus/manifest.h"
 
@@ -55,6 +57,42 @@ Status CheckArgs(const Args& args, std::set<std::string> known, size_t positiona
   return Status::Ok();
 }
 
+// The arch names the corpus's chapters and rules are written for, sorted
+// ("all" left out).
+std::set<std::string> ArchsWithNotes(const Corpus& corpus) {
+  std::set<std::string> out;
+  for (const auto* docs : {&corpus.chapters(), &corpus.rules()})
+    for (const auto& ch : *docs)
+      for (const auto& a : ch->archs)
+        if (a != "all") out.insert(a);
+  return out;
+}
+
+// --arch of search and retrieve: a name no vendor owns is an error (exit 2);
+// a real arch the corpus has nothing specific for gets a note on stderr, since
+// its results are then only the vendor-wide notes (a user porting to a new
+// GPU should know the facts are generic). Before 2026-11-25 both answered
+// silently: `--arch sm_999` with NVIDIA-wide facts, `--arch h100` with nothing.
+bool CheckArch(const Corpus& corpus, const std::string& arch, const char* command, Io io) {
+  if (arch.empty()) return true;
+  const std::set<std::string> known = ArchsWithNotes(corpus);
+  std::string listed;
+  for (const auto& a : known) listed += (listed.empty() ? "" : ", ") + a;
+  const std::string vendor = isa_corpus::VendorOfArch(arch);
+  if (vendor.empty()) {
+    io.err << "ksearch isa " << command << ": unknown arch '" << arch
+           << "': expected an NVIDIA sm_<n> or AMD gfx<n> name, or 'nvidia' or 'amd' (the corpus has notes for "
+           << listed << ")\n";
+    return false;
+  }
+  if (arch == vendor) return true;  // a vendor sees all of its notes
+  for (const auto& a : isa_corpus::ArchFamily(arch))
+    if (known.count(a)) return true;
+  io.err << "note: the corpus has no notes or rules written for " << arch << "; these are the " << vendor
+         << "-wide ones (arch-specific notes exist for " << listed << ")\n";
+  return true;
+}
+
 int Usage(const Status& s, const char* usage, Io io) {
   io.err << "ksearch isa: " << s.message() << "\nusage: " << usage << "\n";
   return 2;
@@ -81,6 +119,7 @@ int RunSearch(const Args& args, Io io) {
   if (!limit.ok()) return Usage(limit.status(), kSearchUsage, io);
   auto corpus = OpenCorpus(args, io);
   if (!corpus) return 1;
+  if (!CheckArch(*corpus, args.Get("arch"), "search", io)) return 2;
   auto hits = corpus->Search({args.positional()[0], args.Get("arch"), {}}, static_cast<int>(*limit));
   if (!hits.ok()) {
     io.err << "ksearch isa search: " << hits.status().message() << "\n";
@@ -164,8 +203,15 @@ int RunRetrieve(const Args& args, Io io) {
   }
   auto budget = args.GetInt("budget", 6000, 0, int64_t{1} << 30);
   if (!budget.ok()) return Usage(budget.status(), kRetrieveUsage, io);
+  const std::string bottleneck = args.Get("bottleneck");
+  if (!bottleneck.empty() && bottleneck != "memory" && bottleneck != "compute" && bottleneck != "latency" &&
+      bottleneck != "launch")
+    return Usage(Status::InvalidArgument("--bottleneck '" + bottleneck +
+                                         "' is not one of memory, compute, latency, launch"),
+                 kRetrieveUsage, io);
   auto corpus = OpenCorpus(args, io);
   if (!corpus) return 1;
+  if (!CheckArch(*corpus, args.Get("arch"), "retrieve", io)) return 2;
   isa_corpus::RetrievalRequest req{args.positional()[0], args.Get("arch"), args.Get("axis"), args.Get("bottleneck")};
   auto packet = corpus->Retrieve(req, static_cast<size_t>(*budget));
   if (!packet.ok()) {
