@@ -104,6 +104,15 @@ TEST_CASE("key loading errors name the source, never the key", "[llm][secrets]")
     CHECK(c.error().message().find("KSEARCH_TEST_SURELY_UNSET_VAR") != std::string::npos);
     CHECK(c.error().message().find("fake-openai") != std::string::npos);
   }
+  SECTION("an endpoint read from a file is named by its file and line") {
+    cfg.api_key_env = "KSEARCH_TEST_SURELY_UNSET_VAR";
+    cfg.origin = "/etc/ksearch/daemon.yaml:41";
+    auto c = HttpLlmClient::New(io, cfg, *transport, nullptr);
+    REQUIRE(!c.ok());
+    CHECK(c.error().message().rfind("/etc/ksearch/daemon.yaml:41: endpoint fake-openai: environment variable "
+                                    "KSEARCH_TEST_SURELY_UNSET_VAR (api_key_env) is not set",
+                                    0) == 0);
+  }
   SECTION("missing key file") {
     cfg.api_key_file = "/nonexistent/key.txt";
     auto c = HttpLlmClient::New(io, cfg, *transport, nullptr);
