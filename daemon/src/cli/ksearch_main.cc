@@ -1,6 +1,7 @@
 // `ksearch`: dispatches to the longest registered command matching argv.
 #include <algorithm>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -15,10 +16,35 @@ void PrintHelp(std::ostream& out) {
   for (const auto& c : commands) out << "  " << c.usage << "\n      " << c.summary << "\n";
 }
 
+// Options before the command ("ksearch --daemon-config X campaign list", as
+// git and kubectl take them) move behind it, where the command parses them as
+// its own (an option the command does not know is still its usage error). A
+// leading "--name" takes the next word as its value unless some command
+// declares it a flag (--json); "--name=value" is one word. "--help" and "-h"
+// stay where they are.
+std::vector<std::string> HoistLeadingOptions(std::vector<std::string> args) {
+  std::set<std::string> flags;
+  for (const auto& c : ksearch::cli::Registry()) flags.insert(c.flags.begin(), c.flags.end());
+  size_t i = 0;
+  while (i < args.size() && args[i].rfind("--", 0) == 0 && args[i].size() > 2 && args[i] != "--help") {
+    const std::string name = args[i].substr(2);
+    const bool takes_value = name.find('=') == std::string::npos && !flags.count(name);
+    i += takes_value && i + 1 < args.size() ? 2 : 1;
+  }
+  if (i == 0) return args;
+  std::vector<std::string> out(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  out.insert(out.end(), args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args = HoistLeadingOptions({argv + 1, argv + argc});
+  if (!args.empty() && args[0].rfind("--", 0) == 0 && args[0] != "--help") {
+    std::cerr << "ksearch: a command is needed (see 'ksearch help')\n";
+    return 2;
+  }
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     PrintHelp(std::cout);
     return args.empty() ? 2 : 0;
