@@ -68,6 +68,12 @@ Status CampaignSpec::Validate() const {
     return bad("campaign_id", "'" + campaign_id +
                                   "' must be 1-128 characters of letters, digits, '.', '_' and '-', not starting with '.'");
   if (task.empty()) return bad("task", "must not be empty");
+  // A folder of tasks_dir, by name: "../../x" or "/abs" would load a task
+  // from anywhere (and file its dead ends under that name). Same grammar as ids.
+  if (!IsValidCampaignId(task))
+    return bad("task", "'" + task +
+                           "' must name a folder of tasks_dir: 1-128 characters of letters, digits, '.', '_' and "
+                           "'-', not starting with '.'");
   if (backend != "host" && backend != "cuda" && backend != "hip")
     return bad("backend", "must be host, cuda or hip, got '" + backend + "'");
   if (arch.empty()) return bad("arch", "must not be empty");

@@ -114,6 +114,23 @@ TEST_CASE("a campaign id is refused where it could not name an API path or a wor
   for (const char* id : {"c1", "softmax-h100_v2.1", "A.b-c_d"}) CHECK(ksearch::planner::IsValidCampaignId(id));
 }
 
+TEST_CASE("a campaign's task names a folder of tasks_dir, not a path", "[planner]") {
+  // "../../etc" was accepted before 2026-11-25: the daemon then looked for
+  // tasks_dir/../../etc/task.yaml.
+  for (const char* task : {"../../etc", "/etc", "a/b", "..", ".hidden", "soft max"}) {
+    std::string y = kGood;
+    y.replace(y.find("task: softmax"), 13, std::string("task: \"") + task + "\"");
+    auto r = ParseCampaignSpec(y, "c1.yaml");
+    INFO(task);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("c1.yaml:2: task: '" + std::string(task) + "' must name a folder of tasks_dir") !=
+          std::string::npos);
+  }
+  std::string y = kGood;
+  y.replace(y.find("task: softmax"), 13, "task: layer_norm-v2.1");
+  CHECK(ParseCampaignSpec(y, "c1.yaml").ok());
+}
+
 TEST_CASE("a campaign's arch must be one its backend builds for", "[planner]") {
   auto with = [](const std::string& backend, const std::string& arch) {
     std::string y = kGood;
