@@ -247,7 +247,8 @@ int RunManifest(const Args& args, Io io) {
       io.err << "ksearch isa manifest: " << s.message() << "\n";
       return 1;
     }
-    io.out << "manifest.json is up to date\n";
+    if (args.json()) io.out << json{{"manifest", corpus->root() + "/manifest.json"}, {"up_to_date", true}}.dump() << "\n";
+    else io.out << "manifest.json is up to date\n";
     return 0;
   }
   const std::string text = isa_corpus::BuildManifest(*corpus);
@@ -262,8 +263,12 @@ int RunManifest(const Args& args, Io io) {
     io.err << "ksearch isa manifest: cannot write " << path << "\n";
     return 1;
   }
-  io.out << "wrote " << path << " (" << corpus->chapters().size() << " chapters, " << corpus->rules().size()
-         << " rules)\n";
+  if (args.json())
+    io.out << json{{"wrote", path}, {"chapters", corpus->chapters().size()}, {"rules", corpus->rules().size()}}.dump()
+           << "\n";
+  else
+    io.out << "wrote " << path << " (" << corpus->chapters().size() << " chapters, " << corpus->rules().size()
+           << " rules)\n";
   return 0;
 }
 

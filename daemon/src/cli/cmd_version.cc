@@ -1,3 +1,5 @@
+// `ksearch version [--json]`.
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "cli/cli.h"
@@ -5,13 +7,23 @@
 namespace ksearch::cli {
 namespace {
 
+constexpr const char* kVersion = "0.1.0";
+
 int RunVersion(const Args& args, Io io) {
-  io.out << "ksearch 0.1.0\n";
+  // Arguments were ignored before 2026-11-25 ("ksearch version --json" was a
+  // usage error, "ksearch version x" printed the version).
+  if (Status s = args.CheckKnown({"json"}); !s.ok() || !args.positional().empty()) {
+    io.err << "ksearch version: " << (s.ok() ? "unexpected argument '" + args.positional()[0] + "'" : s.message())
+           << "\nusage: ksearch version [--json]\n";
+    return 2;
+  }
+  if (args.json()) io.out << nlohmann::json{{"version", kVersion}}.dump() << "\n";
+  else io.out << "ksearch " << kVersion << "\n";
   return 0;
 }
 
 }  // namespace
 
-KSEARCH_CLI_COMMAND("version", "ksearch version", "print the version", {}, &RunVersion);
+KSEARCH_CLI_COMMAND("version", "ksearch version [--json]", "print the version", {"json"}, &RunVersion);
 
 }  // namespace ksearch::cli
