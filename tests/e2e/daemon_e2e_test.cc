@@ -309,5 +309,8 @@ TEST_CASE("campaign status --watch --exit-on-pause ends when the daemon pauses t
   CHECK(rc == 3);
   CHECK(out.find("paused  attempts=3") != std::string::npos);
   CHECK(out.find("infra_error{compiler_missing}") != std::string::npos);
+  // No kernel was ever measured: no best time ("best_us=0.00" before 2026-11-25).
+  CHECK(out.find("best_us=-") != std::string::npos);
+  CHECK(out.find("best_us=0.00") == std::string::npos);
   CHECK(d.Stop() == 0);
 }

@@ -110,13 +110,20 @@ int CampaignStart(const Args& args, Io io) {
   });
 }
 
+// A best time for the tables, "-" before the campaign has one (it read 0.00,
+// a time no kernel has).
+std::string BestTimeUs(const json& s) {
+  const double t = s.value("best_time_us", 0.0);
+  return t > 0 ? Fixed(t, 2) : "-";
+}
+
 int CampaignList(const Args& args, Io io) {
   return Call(args, io, kConn, "GET", "/v1/campaigns", "", [&](const json& r) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : r)
       rows.push_back({c.value("campaign", ""), c.value("task", ""), c.value("backend", ""), c.value("state", ""),
                       std::to_string(c.value("attempts", 0)), std::to_string(c.value("in_flight", 0)),
-                      Fixed(c.value("best_time_us", 0.0), 2), Fixed(c.value("cost_usd", 0.0), 4)});
+                      BestTimeUs(c), Fixed(c.value("cost_usd", 0.0), 4)});
     PrintTable(io.out, {"CAMPAIGN", "TASK", "BACKEND", "STATE", "ATTEMPTS", "IN_FLIGHT", "BEST_US", "COST_USD"},
                rows);
   });
@@ -165,7 +172,7 @@ int CampaignStatus(const Args& args, Io io) {
     // looking at a line that never changes.
     const std::string reason = s.value("state_reason", "");
     line << s.value("state", "") << "  attempts=" << s.value("attempts_finished", 0)
-         << " in_flight=" << s.value("in_flight", 0) << " best_us=" << Fixed(s.value("best_time_us", 0.0), 2);
+         << " in_flight=" << s.value("in_flight", 0) << " best_us=" << BestTimeUs(s);
     if (s.contains("speedup_vs_seed")) line << " x" << Fixed(s["speedup_vs_seed"].get<double>(), 3) << "_vs_seed";
     if (s.value("state", "") == "paused" && !reason.empty()) line << "  (" << reason << ")";
     if (line.str() != last) {
