@@ -1,5 +1,6 @@
 // Hash chain and Verify of SqliteExperimentLog.
 #include <cctype>
+#include <functional>
 
 #include "ksearch/core/sha256.h"
 #include "sqlite_experiment_log.h"
@@ -13,6 +14,23 @@ void AddField(Sha256& h, std::string_view field) {
   h.Update(":", 1);
   h.Update(field);
   h.Update("\n", 1);
+}
+
+// Runs the query `sql`; on its first row (if any) calls `on_row` with it and
+// sets *found. An error of the step names `what`.
+Status FirstRow(Db& db, const std::string& sql, std::string_view what, const std::function<void(Stmt&)>& on_row,
+                bool* found) {
+  *found = false;
+  auto stmt = db.Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Stmt q(*stmt);
+  const int rc = q.Step();
+  if (rc == SQLITE_ROW) {
+    *found = true;
+    on_row(q);
+    return Status::Ok();
+  }
+  return rc == SQLITE_DONE ? Status::Ok() : db.Error(rc, what);
 }
 
 }  // namespace
@@ -119,17 +137,13 @@ Status SqliteExperimentLog::VerifyIndexesLocked(VerifyReport* report) {
        "dead_end_counts disagrees with attempt_outcomes for the group whose first attempt ends here"},
   };
   for (const auto& [sql, problem] : kChecks) {
-    auto stmt = db_->Prepare(sql);
-    if (!stmt.ok()) return stmt.status();
-    Stmt q(*stmt);
-    int rc = q.Step();
-    if (rc == SQLITE_ROW) {
+    bool found = false;
+    KS_RETURN_IF_ERROR(FirstRow(*db_, sql, "verify: check derived tables", [&](Stmt& q) {
       report->ok = false;
       report->first_bad_seq = q.Int(0);
       report->problem = problem;
-      return Status::Ok();
-    }
-    if (rc != SQLITE_DONE) return db_->Error(rc, "verify: check derived tables");
+    }, &found));
+    if (found) return Status::Ok();
   }
   return Status::Ok();
 }
@@ -144,24 +158,23 @@ constexpr const char* kNamedBlobs =
     "AND (j.key LIKE '%\\_blob' ESCAPE '\\' OR j.path IN ('$.prompt_parts', '$.\"prompt_parts\"'))";
 
 Status SqliteExperimentLog::VerifyBlobsLocked(VerifyReport* report) {
-  {
-    auto stmt = db_->Prepare(std::string("SELECT e.seq, j.key, j.atom ") + kNamedBlobs +
-                             " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = j.atom) ORDER BY e.seq LIMIT 1");
-    if (!stmt.ok()) return stmt.status();
-    Stmt q(*stmt);
-    int rc = q.Step();
-    if (rc == SQLITE_ROW) {
-      report->ok = false;
-      report->first_bad_seq = q.Int(0);
-      report->bad_blob = q.Text(2);
-      const std::string key = q.Text(1);
-      report->problem = "blob " + report->bad_blob + " is missing (named by " +
-                        (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])) ? "prompt_parts" : key) +
-                        ")";
-      return Status::Ok();
-    }
-    if (rc != SQLITE_DONE) return db_->Error(rc, "verify: blobs named by events");
-  }
+  bool found = false;
+  KS_RETURN_IF_ERROR(FirstRow(
+      *db_,
+      std::string("SELECT e.seq, j.key, j.atom ") + kNamedBlobs +
+          " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = j.atom) ORDER BY e.seq LIMIT 1",
+      "verify: blobs named by events",
+      [&](Stmt& q) {
+        report->ok = false;
+        report->first_bad_seq = q.Int(0);
+        report->bad_blob = q.Text(2);
+        const std::string key = q.Text(1);  // an array index for prompt_parts entries
+        report->problem = "blob " + report->bad_blob + " is missing (named by " +
+                          (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])) ? "prompt_parts" : key) +
+                          ")";
+      },
+      &found));
+  if (found) return Status::Ok();
   std::string bad;
   std::string problem;
   {
@@ -189,15 +202,15 @@ Status SqliteExperimentLog::VerifyBlobsLocked(VerifyReport* report) {
   report->bad_blob = bad;
   report->problem = "blob " + bad + ": " + problem;
   // The first event that names it, if any (PutBlob may store a blob that no
-  // event names yet: then none).
+  // event names yet: then none). The name is bound, not spliced: in a
+  // tampered file it may hold anything.
   auto stmt = db_->Prepare(std::string("SELECT e.seq ") + kNamedBlobs + " AND j.atom = ?1 ORDER BY e.seq LIMIT 1");
   if (!stmt.ok()) return stmt.status();
   Stmt q(*stmt);
   q.Bind(1, std::string_view(bad));
-  int rc = q.Step();
+  const int rc = q.Step();
   if (rc == SQLITE_ROW) report->first_bad_seq = q.Int(0);
-  else if (rc != SQLITE_DONE) return db_->Error(rc, "verify: events naming a blob");
-  return Status::Ok();
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? Status::Ok() : db_->Error(rc, "verify: events naming a blob");
 }
 
 }  // namespace ksearch::experiment_log
