@@ -334,18 +334,20 @@ TEST_CASE("verify checks the blobs events name and that each blob hashes to its 
     CHECK(r->events_checked == 18);  // the chain itself is intact
     return *r;
   };
-  SECTION("a named blob whose content was edited") {
+  // Edits blob `hash` behind the append-only trigger: "SET <assignments>".
+  auto update_blob = [&](const std::string& hash, const std::string& assignments) {
     REQUIRE(RawExec(path, "DROP TRIGGER blobs_no_update").empty());
-    REQUIRE(RawExec(path, "UPDATE blobs SET content = CAST('__global__ void k() {return;}' AS BLOB), size = 29 "
-                          "WHERE sha256 = '" + h_source + "'").empty());
+    REQUIRE(RawExec(path, "UPDATE blobs SET " + assignments + " WHERE sha256 = '" + hash + "'").empty());
+  };
+  SECTION("a named blob whose content was edited") {
+    update_blob(h_source, "content = CAST('__global__ void k() {return;}' AS BLOB), size = 29");
     VerifyReport r = verify();
     CHECK(r.bad_blob == h_source);
     CHECK(r.first_bad_seq == 17);  // the first event naming it, not the llm_call
     CHECK(r.problem.find("does not hash to its name") != std::string::npos);
   }
   SECTION("a blob whose recorded size is wrong") {
-    REQUIRE(RawExec(path, "DROP TRIGGER blobs_no_update").empty());
-    REQUIRE(RawExec(path, "UPDATE blobs SET size = 3 WHERE sha256 = '" + h_stage + "'").empty());
+    update_blob(h_stage, "size = 3");
     VerifyReport r = verify();
     CHECK(r.bad_blob == h_stage);
     CHECK(r.first_bad_seq == 15);
@@ -364,9 +366,7 @@ TEST_CASE("verify checks the blobs events name and that each blob hashes to its 
     CHECK(r.problem == "blob " + h_stage + " is missing (named by log_blob)");
   }
   SECTION("a blob no event names, edited") {
-    REQUIRE(RawExec(path, "DROP TRIGGER blobs_no_update").empty());
-    REQUIRE(RawExec(path, "UPDATE blobs SET content = CAST('x' AS BLOB), size = 1 WHERE sha256 = '" + h_orphan +
-                          "'").empty());
+    update_blob(h_orphan, "content = CAST('x' AS BLOB), size = 1");
     VerifyReport r = verify();
     CHECK(r.bad_blob == h_orphan);
     CHECK(r.first_bad_seq == 0);

@@ -1,6 +1,7 @@
 // Hash chain and Verify of SqliteExperimentLog.
 #include <cctype>
 #include <functional>
+#include <optional>
 
 #include "ksearch/core/sha256.h"
 #include "sqlite_experiment_log.h"
@@ -16,21 +17,22 @@ void AddField(Sha256& h, std::string_view field) {
   h.Update("\n", 1);
 }
 
-// Runs the query `sql`; on its first row (if any) calls `on_row` with it and
-// sets *found. An error of the step names `what`.
-Status FirstRow(Db& db, const std::string& sql, std::string_view what, const std::function<void(Stmt&)>& on_row,
-                bool* found) {
-  *found = false;
+// Runs the query `sql` (with `param` bound to ?1 when given); on its first
+// row calls `on_row` with it. True when there was a row; an error of the step
+// names `what`.
+Result<bool> FirstRow(Db& db, const std::string& sql, std::string_view what,
+                      const std::function<void(Stmt&)>& on_row, std::optional<std::string_view> param = {}) {
   auto stmt = db.Prepare(sql);
   if (!stmt.ok()) return stmt.status();
   Stmt q(*stmt);
+  if (param) q.Bind(1, *param);
   const int rc = q.Step();
   if (rc == SQLITE_ROW) {
-    *found = true;
     on_row(q);
-    return Status::Ok();
+    return true;
   }
-  return rc == SQLITE_DONE ? Status::Ok() : db.Error(rc, what);
+  if (rc != SQLITE_DONE) return db.Error(rc, what);
+  return false;
 }
 
 }  // namespace
@@ -137,13 +139,12 @@ Status SqliteExperimentLog::VerifyIndexesLocked(VerifyReport* report) {
        "dead_end_counts disagrees with attempt_outcomes for the group whose first attempt ends here"},
   };
   for (const auto& [sql, problem] : kChecks) {
-    bool found = false;
-    KS_RETURN_IF_ERROR(FirstRow(*db_, sql, "verify: check derived tables", [&](Stmt& q) {
+    auto found = FirstRow(*db_, sql, "verify: check derived tables", [&](Stmt& q) {
       report->ok = false;
       report->first_bad_seq = q.Int(0);
       report->problem = problem;
-    }, &found));
-    if (found) return Status::Ok();
+    });
+    if (!found.ok() || *found) return found.status();
   }
   return Status::Ok();
 }
@@ -158,8 +159,7 @@ constexpr const char* kNamedBlobs =
     "AND (j.key LIKE '%\\_blob' ESCAPE '\\' OR j.path IN ('$.prompt_parts', '$.\"prompt_parts\"'))";
 
 Status SqliteExperimentLog::VerifyBlobsLocked(VerifyReport* report) {
-  bool found = false;
-  KS_RETURN_IF_ERROR(FirstRow(
+  auto missing = FirstRow(
       *db_,
       std::string("SELECT e.seq, j.key, j.atom ") + kNamedBlobs +
           " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = j.atom) ORDER BY e.seq LIMIT 1",
@@ -172,9 +172,8 @@ Status SqliteExperimentLog::VerifyBlobsLocked(VerifyReport* report) {
         report->problem = "blob " + report->bad_blob + " is missing (named by " +
                           (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])) ? "prompt_parts" : key) +
                           ")";
-      },
-      &found));
-  if (found) return Status::Ok();
+      });
+  if (!missing.ok() || *missing) return missing.status();
   std::string bad;
   std::string problem;
   {
@@ -204,13 +203,9 @@ Status SqliteExperimentLog::VerifyBlobsLocked(VerifyReport* report) {
   // The first event that names it, if any (PutBlob may store a blob that no
   // event names yet: then none). The name is bound, not spliced: in a
   // tampered file it may hold anything.
-  auto stmt = db_->Prepare(std::string("SELECT e.seq ") + kNamedBlobs + " AND j.atom = ?1 ORDER BY e.seq LIMIT 1");
-  if (!stmt.ok()) return stmt.status();
-  Stmt q(*stmt);
-  q.Bind(1, std::string_view(bad));
-  const int rc = q.Step();
-  if (rc == SQLITE_ROW) report->first_bad_seq = q.Int(0);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? Status::Ok() : db_->Error(rc, "verify: events naming a blob");
+  return FirstRow(*db_, std::string("SELECT e.seq ") + kNamedBlobs + " AND j.atom = ?1 ORDER BY e.seq LIMIT 1",
+                  "verify: events naming a blob", [&](Stmt& q) { report->first_bad_seq = q.Int(0); }, bad)
+      .status();
 }
 
 }  // namespace ksearch::experiment_log

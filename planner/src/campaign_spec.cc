@@ -64,16 +64,12 @@ Status CampaignSpec::Validate() const {
     return Status::InvalidArgument(key + ": " + why);
   };
   if (campaign_id.empty()) return bad("campaign_id", "must not be empty");
-  if (!IsValidCampaignId(campaign_id))
-    return bad("campaign_id", "'" + campaign_id +
-                                  "' must be 1-128 characters of letters, digits, '.', '_' and '-', not starting with '.'");
+  const std::string grammar = "1-128 characters of letters, digits, '.', '_' and '-', not starting with '.'";
+  if (!IsValidCampaignId(campaign_id)) return bad("campaign_id", "'" + campaign_id + "' must be " + grammar);
   if (task.empty()) return bad("task", "must not be empty");
   // A folder of tasks_dir, by name: "../../x" or "/abs" would load a task
   // from anywhere (and file its dead ends under that name). Same grammar as ids.
-  if (!IsValidCampaignId(task))
-    return bad("task", "'" + task +
-                           "' must name a folder of tasks_dir: 1-128 characters of letters, digits, '.', '_' and "
-                           "'-', not starting with '.'");
+  if (!IsValidCampaignId(task)) return bad("task", "'" + task + "' must name a folder of tasks_dir: " + grammar);
   if (backend != "host" && backend != "cuda" && backend != "hip")
     return bad("backend", "must be host, cuda or hip, got '" + backend + "'");
   if (arch.empty()) return bad("arch", "must not be empty");

@@ -16,6 +16,7 @@
 #include "ksearch/isa_corpus/arch.h"
 #include "ksearch/isa_corpus/corpus.h"
 #include "ksearch/isa_corpus/manifest.h"
+#include "ksearch/planner/axis_catalogue.h"
 
 namespace ksearch::cli {
 namespace {
@@ -72,7 +73,8 @@ std::set<std::string> ArchsWithNotes(const Corpus& corpus) {
 // a real arch the corpus has nothing specific for gets a note on stderr, since
 // its results are then only the vendor-wide notes (a user porting to a new
 // GPU should know the facts are generic). Before 2026-11-25 both answered
-// silently: `--arch sm_999` with NVIDIA-wide facts, `--arch h100` with nothing.
+// silently: `--arch sm_999` with NVIDIA-wide facts, `--arch h100` with NVIDIA
+// passages and no hard rules, as if it named a GPU.
 bool CheckArch(const Corpus& corpus, const std::string& arch, const char* command, Io io) {
   if (arch.empty()) return true;
   const std::set<std::string> known = ArchsWithNotes(corpus);
@@ -203,12 +205,17 @@ int RunRetrieve(const Args& args, Io io) {
   }
   auto budget = args.GetInt("budget", 6000, 0, int64_t{1} << 30);
   if (!budget.ok()) return Usage(budget.status(), kRetrieveUsage, io);
-  const std::string bottleneck = args.Get("bottleneck");
-  if (!bottleneck.empty() && bottleneck != "memory" && bottleneck != "compute" && bottleneck != "latency" &&
-      bottleneck != "launch")
-    return Usage(Status::InvalidArgument("--bottleneck '" + bottleneck +
-                                         "' is not one of memory, compute, latency, launch"),
-                 kRetrieveUsage, io);
+  if (const std::string bottleneck = args.Get("bottleneck"); !bottleneck.empty()) {
+    std::string classes;
+    bool known = false;
+    for (const char* c : planner::kBottleneckClasses) {
+      classes += (classes.empty() ? "" : ", ") + std::string(c);
+      known |= bottleneck == c;
+    }
+    if (!known)
+      return Usage(Status::InvalidArgument("--bottleneck '" + bottleneck + "' is not one of " + classes),
+                   kRetrieveUsage, io);
+  }
   auto corpus = OpenCorpus(args, io);
   if (!corpus) return 1;
   if (!CheckArch(*corpus, args.Get("arch"), "retrieve", io)) return 2;

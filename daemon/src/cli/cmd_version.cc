@@ -7,7 +7,8 @@
 namespace ksearch::cli {
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+// The project's version, from CMakeLists.txt (project(... VERSION ...)).
+constexpr const char* kVersion = KSEARCH_VERSION;
 
 int RunVersion(const Args& args, Io io) {
   // Arguments were ignored before 2026-11-25 ("ksearch version --json" was a

@@ -84,6 +84,7 @@ struct CampaignSpec {
 // A campaign id names the campaign's API paths (/campaigns/ID/...) and its
 // folder under the daemon's work_dir, so it is 1-128 characters of
 // [A-Za-z0-9._-] and does not start with '.' (no "..", no hidden folder).
+// A campaign's task, a folder of tasks_dir by name, follows the same grammar.
 bool IsValidCampaignId(std::string_view id);
 
 // The arch a backend can build for: cuda takes sm_<digits>[a|f] (sm_90a),
