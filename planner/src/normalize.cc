@@ -1,3 +1,8 @@
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <vector>
+
 #include "ksearch/core/sha256.h"
 #include "ksearch/planner/novelty.h"
 
@@ -97,20 +102,119 @@ std::string SemanticChangeKey(std::string_view parent_candidate, std::string_vie
                                        NormalizeSource(child_source));
 }
 
+namespace {
+
+// A token of a normalized source: a word (identifier or number), a string or
+// character literal, a newline (it ends a preprocessor line) or any other
+// single byte. The single spaces NormalizeSource keeps between words only
+// separate tokens.
+std::vector<std::string_view> Tokens(std::string_view s) {
+  std::vector<std::string_view> out;
+  out.reserve(s.size() / 3);
+  size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    size_t j = i + 1;
+    if (c == ' ') {
+      ++i;
+      continue;
+    }
+    if (IsWord(c)) {
+      while (j < s.size() && IsWord(s[j])) ++j;
+    } else if (c == '"' || c == '\'') {
+      while (j < s.size() && s[j] != c) j += s[j] == '\\' && j + 1 < s.size() ? 2 : 1;
+      j = std::min(j + 1, s.size());
+    }
+    out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool IsIdentifier(std::string_view t) { return !t.empty() && IsWord(t[0]) && !(t[0] >= '0' && t[0] <= '9'); }
+
+// Words after which a new name is not being declared: statements and
+// operators spelled as words, and the preprocessor's other directives.
+bool DeclaresNothing(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "return", "case",  "goto",   "sizeof", "alignof", "new",    "delete", "throw",   "else",    "do",
+      "typeid", "and",   "or",     "not",    "xor",     "bitand", "bitor",  "compl",   "not_eq",  "and_eq",
+      "or_eq",  "xor_eq", "co_return", "co_yield", "co_await", "pragma", "include", "if", "ifdef", "ifndef",
+      "elif",   "undef", "error",  "warning", "line"};
+  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+}
+
+// True when the name at `toks[k]` is being declared there: after a word that
+// can end a declaration's type (`float tile[`, `int i =`, `void helper(`,
+// `struct Acc {`, `template <int N>`) or after `*`/`&` that follows one
+// (`float* row =`), and followed by what ends a declarator. Always after
+// `#define`. A name in any other place (a call of an intrinsic the parent
+// did not use, a type: `const float4 v`) is not a binding: two different
+// ones are two different changes.
+bool DeclaredAt(const std::vector<std::string_view>& toks, size_t k) {
+  if (k == 0) return false;
+  std::string_view prev = toks[k - 1];
+  if (prev == "define") return true;
+  const std::string_view next = k + 1 < toks.size() ? toks[k + 1] : std::string_view("");
+  static constexpr std::string_view kEnds[] = {"=", ";", ",", "[", "(", ")", "{", ">", ":"};
+  const bool ends = std::find(std::begin(kEnds), std::end(kEnds), next) != std::end(kEnds);
+  if ((prev == "*" || prev == "&") && k >= 2) {
+    if (next == "(") return false;  // `a * expf(`: a product, not a declaration
+    prev = toks[k - 2];
+  }
+  return ends && IsIdentifier(prev) && !DeclaresNothing(prev);
+}
+
+}  // namespace
+
 std::string SemanticChangeKeyOfNormalized(std::string_view parent_candidate, std::string_view axis,
                                           std::string_view a, std::string_view b) {
+  const std::vector<std::string_view> pa = Tokens(a), pb = Tokens(b);
   size_t pre = 0;
-  while (pre < a.size() && pre < b.size() && a[pre] == b[pre]) ++pre;
+  while (pre < pa.size() && pre < pb.size() && pa[pre] == pb[pre]) ++pre;
   size_t suf = 0;
-  while (suf < a.size() - pre && suf < b.size() - pre &&
-         a[a.size() - 1 - suf] == b[b.size() - 1 - suf])
+  while (suf < pa.size() - pre && suf < pb.size() - pre && pa[pa.size() - 1 - suf] == pb[pb.size() - 1 - suf])
     ++suf;
-  std::string_view removed = a.substr(pre, a.size() - pre - suf);
-  std::string_view added = b.substr(pre, b.size() - pre - suf);
+  // Names the change declares that the parent never mentions are renamed
+  // $0, $1, ... in order of first appearance: the same change under other
+  // names is the same change. (Such a name cannot appear in the common
+  // prefix or suffix, which the parent contains.) "Never mentions" is a
+  // whole-word search of the parent per declared name: a change declares a
+  // few names, the parent has thousands of tokens.
+  auto in_parent = [&a](std::string_view name) {
+    for (size_t at = a.find(name); at != std::string_view::npos; at = a.find(name, at + 1))
+      if ((at == 0 || !IsWord(a[at - 1])) && (at + name.size() == a.size() || !IsWord(a[at + name.size()])))
+        return true;
+    return false;
+  };
+  std::vector<std::string_view> declared;
+  for (size_t k = pre; k < pb.size() - suf; ++k)
+    if (IsIdentifier(pb[k]) && DeclaredAt(pb, k) &&
+        std::find(declared.begin(), declared.end(), pb[k]) == declared.end() && !in_parent(pb[k]))
+      declared.push_back(pb[k]);
+  std::map<std::string_view, std::string> renamed;
   Sha256 h;
-  for (std::string_view part : {parent_candidate, axis, removed, added}) {
-    h.Update(std::to_string(part.size()) + ":");
-    h.Update(part);
+  auto part = [&h](std::string_view t) {
+    h.Update(std::to_string(t.size()) + ":");
+    h.Update(t);
+  };
+  part(parent_candidate);
+  part(axis);
+  part("-");
+  for (size_t k = pre; k < pa.size() - suf; ++k) part(pa[k]);
+  part("+");
+  for (size_t k = pre; k < pb.size() - suf; ++k) {
+    if (std::find(declared.begin(), declared.end(), pb[k]) == declared.end()) {
+      part(pb[k]);
+      continue;
+    }
+    auto it = renamed.find(pb[k]);
+    if (it == renamed.end()) {
+      std::string name = "$";  // (not "$" + std::to_string: GCC 12's -Wrestrict false positive)
+      name += std::to_string(renamed.size());
+      it = renamed.emplace(pb[k], std::move(name)).first;
+    }
+    part(it->second);
   }
   return h.HexDigest();
 }

@@ -248,6 +248,22 @@ TEST_CASE("duplicates are recognized before evaluation", "[planner][novelty]") {
   CHECK(p->KnownSourceHashes().count("h_c1") == 1);
 }
 
+TEST_CASE("the semantic key an attempt_finished carries is known to a planner rebuilt from the log",
+          "[planner][novelty]") {
+  // ksearchd writes the key into attempt_finished (docs/log-schema.md), failed builds included.
+  auto p = MakePlanner();
+  Script s(p.get());
+  s.StartWithSeed(100);
+  std::string a = s.Start(*p->Next(0).decision);
+  s.Emit("attempt_finished", a, {{"verdict", "compile_error"}, {"detail", "x"}, {"source_hash", "h_c1"},
+                                 {"semantic_key", "k_built"}});
+  CHECK(p->CheckDuplicate("h_other", "", "k_built")->ToString() == "duplicate{semantic}");
+  auto rebuilt = MakePlanner();
+  for (const Event& e : s.events) rebuilt->Observe(e);
+  CHECK(rebuilt->CheckDuplicate("h_other", "", "k_built")->ToString() == "duplicate{semantic}");
+  CHECK_FALSE(rebuilt->CheckDuplicate("h_other", "", "k_other"));
+}
+
 TEST_CASE("a source whose attempt ended for the machine's sake is not a duplicate when proposed again",
           "[planner][novelty]") {
   // infra_error (a full disk, a changed task) and interrupted attempts never

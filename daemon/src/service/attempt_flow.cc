@@ -564,6 +564,7 @@ void CampaignService::Finish(std::shared_ptr<Attempt> a, Verdict verdict) {
                {"retry_of", a->retry_of},
                {"source_blob", a->source_blob},
                {"source_hash", a->source_hash},
+               {"semantic_key", a->semantic_key},
                {"machine_code_hash", a->build.machine_code_hash},
                {"change_summary", a->change_summary},
                {"cost_usd", a->cost_usd},

@@ -174,7 +174,8 @@ class ScriptedEngine final : public ProposalEngine {
     auto it = table_.find({parent, nth});
     const auto [name, times] =
         it != table_.end() ? it->second : std::pair{"slow" + std::to_string(++slow_), std::string("104")};
-    out.source = Scripted(input.parent_source, name, times);
+    auto prelude = preludes.find({parent, nth});
+    out.source = Scripted(input.parent_source + (prelude == preludes.end() ? "" : prelude->second), name, times);
     out.change_summary = "scripted " + name;
     boost::asio::post(io_, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
   }
@@ -186,6 +187,8 @@ class ScriptedEngine final : public ProposalEngine {
   bool down = false;
   int down_after = 0;
   std::set<std::string> down_proposers;  // these endpoints' proposals fail the same way
+  // Text put before the scripted line of (parent's script name, nth child).
+  std::map<std::pair<std::string, int>, std::string> preludes;
 
  private:
   boost::asio::io_context& io_;
@@ -457,6 +460,29 @@ TEST_CASE("the daemon measures a provisional parent when its child's test asks f
   CheckProvisionalParentLog(h, "ref", h.RunOneAxisCampaign("ref", 9));
   // u ran twice: its attempt and the reference sample.
   CHECK(h.backend.RunsOf("u") == 2);
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("a change proposed again under other names is a semantic duplicate and is not built", "[daemon][novelty]") {
+  // The seed's first child crashes; the second is the same change with its
+  // constant named differently (another source hash, the same semantic key).
+  Harness h({{{"", 0}, {"x", "0"}}, {{"", 1}, {"x", "0"}}});
+  h.engine.preludes = {{{"", 0}, "\nstatic const int tile_a = 4;\n"}, {{"", 1}, "\nstatic const int tile_b = 4;\n"}};
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("sem", 8) + "repair:\n  max_per_lineage: 0\n", "sem.yaml").ok());
+  h.RunCampaign("sem");
+  std::vector<json> proposals;
+  for (const Event& e : h.Events("sem", "attempt_finished"))
+    if (!e.payload.value("parent", "").empty()) proposals.push_back(e.payload);
+  REQUIRE(proposals.size() >= 2);
+  CHECK(proposals[0].value("verdict", "") == "crash");
+  CHECK(proposals[1].value("verdict", "") == "duplicate{semantic}");
+  CHECK(proposals[1].value("detail", "").find("same change on the same parent and axis") != std::string::npos);
+  // Logged with every proposal, so a planner rebuilt from the log knows it
+  // (planner_test); here the duplicate's key is the crashed attempt's.
+  CHECK(proposals[0].value("semantic_key", "").size() == 64);
+  CHECK(proposals[1].value("semantic_key", "") == proposals[0].value("semantic_key", ""));
+  CHECK(proposals[0].value("source_hash", "") != proposals[1].value("source_hash", ""));
+  CHECK(h.backend.RunsOf("x") == 1);
   h.CheckLogVerifies();
 }
 

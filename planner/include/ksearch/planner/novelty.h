@@ -22,9 +22,18 @@ std::string NormalizedSourceHash(std::string_view source);
 // The same hash of a source already normalized (NormalizeSource's output).
 std::string HashOfNormalizedSource(std::string_view normalized_source);
 
-// Key of a semantic repeat: the same change (normalized, minimal differing
-// span) along the same axis on the same parent. Two proposals that differ only
-// in comments or formatting share a key.
+// Key of a semantic repeat: the same change along the same axis on the same
+// parent. The change is the span of tokens of the normalized sources between
+// their common prefix and suffix; names it declares that the parent never
+// mentions (a new array, pointer, constant, macro or helper: after a type
+// word, or `*`/`&` after one, and before `= ; , [ ( ) { > :`, or after
+// #define) are renamed $0, $1, ... by first appearance. So two proposals
+// share a key when they differ only in comments, formatting or the names of
+// what they add; a different intrinsic, type, literal or use of an existing
+// name is a different change. (The source hash already catches a change
+// repeated to the byte; before 2026-11-25 the key was that too, a byte span.)
+// ksearchd writes the key into attempt_finished, so a planner rebuilt from
+// the log knows every key (docs/planner.md, "Novelty").
 std::string SemanticChangeKey(std::string_view parent_candidate, std::string_view axis,
                               std::string_view parent_source, std::string_view child_source);
 // The same key from sources already normalized (NormalizeSource): for a
