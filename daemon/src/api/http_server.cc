@@ -108,7 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
     api.content_type = std::string(req[http::field::content_type]);
     api.body = std::move(req.body());
     ApiResponse resp;
-    if (!ParseTarget(api.target, api.path, api.query)) {
+    if (!ParseTarget(api.target, api.path, api.segments, api.query)) {
       resp = ApiResponse::Error(400, "malformed request target");
     } else {
       try {

@@ -1,5 +1,7 @@
 #include "api/http_types.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace ksearch::daemon {
@@ -12,10 +14,11 @@ int HexValue(char c) {
   return -1;
 }
 
-bool Decode(const std::string& in, std::string& out) {
+// Percent-decodes `in`; with `plus_is_space` (a query), '+' is a space.
+bool Decode(std::string_view in, std::string& out, bool plus_is_space) {
   out.clear();
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
+    if (in[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (in[i] == '%') {
       if (i + 2 >= in.size()) return false;
@@ -62,10 +65,17 @@ std::string PercentEncode(std::string_view value) {
   return out;
 }
 
-bool ParseTarget(const std::string& target, std::string& path,
+bool ParseTarget(const std::string& target, std::string& path, std::vector<std::string>& segments,
                  std::map<std::string, std::string>& query) {
   auto q = target.find('?');
-  if (!Decode(target.substr(0, q), path)) return false;
+  const std::string_view raw = std::string_view(target).substr(0, q);
+  if (!Decode(raw, path, false)) return false;
+  segments.clear();
+  for (size_t i = 0; i < raw.size();) {
+    size_t j = std::min(raw.find('/', i), raw.size());
+    if (j > i && !Decode(raw.substr(i, j - i), segments.emplace_back(), false)) return false;
+    i = j + 1;
+  }
   if (q == std::string::npos) return true;
   std::string rest = target.substr(q + 1);
   size_t start = 0;
@@ -75,8 +85,8 @@ bool ParseTarget(const std::string& target, std::string& path,
     if (!pair.empty()) {
       auto eq = pair.find('=');
       std::string k, v;
-      if (!Decode(pair.substr(0, eq), k)) return false;
-      if (eq != std::string::npos && !Decode(pair.substr(eq + 1), v)) return false;
+      if (!Decode(pair.substr(0, eq), k, true)) return false;
+      if (eq != std::string::npos && !Decode(pair.substr(eq + 1), v, true)) return false;
       query[k] = v;
     }
     if (amp == std::string::npos) break;

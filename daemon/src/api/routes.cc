@@ -1,27 +1,25 @@
 #include "api/routes.h"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
 #include "api/auth.h"
 #include "ksearch/core/verdict.h"
-#include "ksearch/planner/campaign_spec.h"
 
 namespace ksearch::daemon {
 namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) parts.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
+// A campaign id the API can address: one path segment that is not "." or
+// "..", without control bytes. Not the spec's grammar (IsValidCampaignId):
+// that is for new campaigns, and a log written before it was enforced may
+// hold a campaign under another id, which must still be inspected, stopped
+// and exported. An id no campaign has is a 404 from the plane.
+bool AddressableId(const std::string& id) {
+  if (id == "." || id == "..") return false;
+  return std::none_of(id.begin(), id.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 int StatusFor(const Status& s) {
@@ -81,7 +79,7 @@ ApiResponse StartCampaign(const ApiRequest& req, ControlPlane& plane) {
 ApiResponse CampaignRoute(const ApiRequest& req, const std::vector<std::string>& parts,
                           ControlPlane& plane) {
   const std::string& id = parts[2];
-  if (!planner::IsValidCampaignId(id)) return ApiResponse::Error(400, "malformed campaign id");
+  if (!AddressableId(id)) return ApiResponse::Error(400, "malformed campaign id");
   if (parts.size() == 3) {
     if (req.method != "GET") return MethodNotAllowed("GET");
     return FromResult(plane.CampaignStatus(id));
@@ -158,7 +156,7 @@ ApiResponse HandleApiRequest(const ApiRequest& req, const std::string& token, Co
     r.body = plane.MetricsText();
     return r;
   }
-  auto parts = SplitPath(req.path);
+  const std::vector<std::string>& parts = req.segments;
   if (parts.size() >= 2 && parts[0] == "v1") {
     if (parts[1] == "campaigns") {
       if (parts.size() == 2) {
