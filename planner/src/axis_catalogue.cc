@@ -1,12 +1,24 @@
 #include "ksearch/planner/axis_catalogue.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "ksearch/core/file_text.h"
 #include "yaml_util.h"
 
 namespace ksearch::planner {
+
+bool IsBottleneckClass(std::string_view name) {
+  return std::any_of(std::begin(kBottleneckClasses), std::end(kBottleneckClasses),
+                     [&](const char* c) { return name == c; });
+}
+
+std::string BottleneckClassList() {
+  std::string list;
+  for (const char* c : kBottleneckClasses) list += (list.empty() ? "" : ", ") + std::string(c);
+  return list;
+}
 
 using internal::YamlReader;
 
@@ -49,13 +61,10 @@ Status AxisCatalogue::Validate(const std::vector<Axis>& axes) {
     const std::string at = "axis '" + a.name + "': ";
     if (a.description.empty()) return Status::InvalidArgument(at + "description: must not be empty");
     if (a.archs.empty()) return Status::InvalidArgument(at + "archs: must list at least one pattern");
-    for (const auto& b : a.bottlenecks) {
-      bool known = false;
-      for (const char* k : kBottleneckClasses) known |= (b == k);
-      if (!known)
-        return Status::InvalidArgument(at + "bottlenecks: unknown class '" + b +
-                                       "' (known: memory, compute, latency, launch)");
-    }
+    for (const auto& b : a.bottlenecks)
+      if (!IsBottleneckClass(b))
+        return Status::InvalidArgument(at + "bottlenecks: unknown class '" + b + "' (known: " +
+                                       BottleneckClassList() + ")");
     for (const auto& n : a.neighbours) {
       if (!names.count(n)) return Status::InvalidArgument(at + "neighbours: unknown axis '" + n + "'");
       if (n == a.name) return Status::InvalidArgument(at + "neighbours: an axis is not its own neighbour");

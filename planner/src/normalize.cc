@@ -28,6 +28,14 @@ constexpr CharClasses kClasses;
 bool IsWord(char c) { return kClasses.word[static_cast<unsigned char>(c)]; }
 bool IsSpace(char c) { return kClasses.space[static_cast<unsigned char>(c)]; }
 
+// The end (one past the closing quote, or the text's end) of the string or
+// character literal that opens at `open`; a backslash escapes the next byte.
+size_t LiteralEnd(std::string_view s, size_t open) {
+  size_t j = open + 1;
+  while (j < s.size() && s[j] != s[open]) j += s[j] == '\\' && j + 1 < s.size() ? 2 : 1;
+  return std::min(j + 1, s.size());
+}
+
 }  // namespace
 
 std::string NormalizeSource(std::string_view s) {
@@ -54,13 +62,10 @@ std::string NormalizeSource(std::string_view s) {
       continue;
     }
     if (c == '"' || c == '\'') {  // literal: copied verbatim
+      const size_t end = LiteralEnd(s, i);
       emit(c);
-      ++i;
-      while (i < s.size() && s[i] != c) {
-        if (s[i] == '\\' && i + 1 < s.size()) out.push_back(s[i++]);
-        out.push_back(s[i++]);
-      }
-      if (i < s.size()) out.push_back(s[i++]);
+      out.append(s.substr(i + 1, end - i - 1));
+      i = end;
       continue;
     }
     if (c == '\n') {
@@ -122,8 +127,7 @@ std::vector<std::string_view> Tokens(std::string_view s) {
     if (IsWord(c)) {
       while (j < s.size() && IsWord(s[j])) ++j;
     } else if (c == '"' || c == '\'') {
-      while (j < s.size() && s[j] != c) j += s[j] == '\\' && j + 1 < s.size() ? 2 : 1;
-      j = std::min(j + 1, s.size());
+      j = LiteralEnd(s, i);
     }
     out.push_back(s.substr(i, j - i));
     i = j;

@@ -205,17 +205,10 @@ int RunRetrieve(const Args& args, Io io) {
   }
   auto budget = args.GetInt("budget", 6000, 0, int64_t{1} << 30);
   if (!budget.ok()) return Usage(budget.status(), kRetrieveUsage, io);
-  if (const std::string bottleneck = args.Get("bottleneck"); !bottleneck.empty()) {
-    std::string classes;
-    bool known = false;
-    for (const char* c : planner::kBottleneckClasses) {
-      classes += (classes.empty() ? "" : ", ") + std::string(c);
-      known |= bottleneck == c;
-    }
-    if (!known)
-      return Usage(Status::InvalidArgument("--bottleneck '" + bottleneck + "' is not one of " + classes),
-                   kRetrieveUsage, io);
-  }
+  if (const std::string bottleneck = args.Get("bottleneck"); !bottleneck.empty() && !planner::IsBottleneckClass(bottleneck))
+    return Usage(Status::InvalidArgument("--bottleneck '" + bottleneck + "' is not one of " +
+                                         planner::BottleneckClassList()),
+                 kRetrieveUsage, io);
   auto corpus = OpenCorpus(args, io);
   if (!corpus) return 1;
   if (!CheckArch(*corpus, args.Get("arch"), "retrieve", io)) return 2;

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ksearch/core/status.h"
@@ -16,6 +17,10 @@ namespace ksearch::planner {
 
 // Bottleneck classes reported by the evaluator's evidence (DESIGN.md section 8).
 inline constexpr const char* kBottleneckClasses[] = {"memory", "compute", "latency", "launch"};
+// Whether `name` is one of kBottleneckClasses.
+bool IsBottleneckClass(std::string_view name);
+// "memory, compute, latency, launch": for messages that list the classes.
+std::string BottleneckClassList();
 
 struct Axis {
   std::string name;         // snake_case, unique
