@@ -89,3 +89,18 @@ TEST_CASE("campaign: 400 calls with faults lose nothing and stay within budget",
   CHECK(s.in_flight == 0);
   CHECK(s.queued == 0);
 }
+
+TEST_CASE("money budget: a raised limit admits what the old one refused, and keeps what was spent", "[llm][budget]") {
+  MoneyBudget budget(1.0);
+  REQUIRE(budget.TryReserve(0.8));
+  budget.Settle(0.8, 0.7);
+  CHECK_FALSE(budget.TryReserve(0.5));  // 0.7 + 0.5 > 1.0
+  budget.SetLimit(2.0);                 // ksearch campaign extend --money-usd 1
+  CHECK(budget.limit() == 2.0);
+  CHECK(budget.spent() == Approx(0.7));
+  CHECK(budget.TryReserve(0.5));
+  CHECK_FALSE(budget.TryReserve(1.0));  // 0.7 + 0.5 reserved + 1.0 > 2.0
+  budget.SetLimit(-1);                  // unlimited
+  CHECK(budget.TryReserve(100));
+  CHECK(budget.refused() == 2);
+}

@@ -22,6 +22,16 @@ void MoneyBudget::Settle(double reserved, double actual) {
   spent_ += actual;
 }
 
+void MoneyBudget::SetLimit(double limit_usd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  limit_ = limit_usd;
+}
+
+double MoneyBudget::limit() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return limit_;
+}
+
 double MoneyBudget::spent() const {
   std::lock_guard<std::mutex> lock(mu_);
   return spent_;

@@ -52,6 +52,7 @@ void PlannerState::Fold(const Event& e) {
   else if (k == event_kind::kRemeasured) OnRemeasured(e);
   else if (k == event_kind::kBestPromoted) OnBestPromoted(e);
   else if (k == event_kind::kMigration) OnMigration(e);
+  else if (k == event_kind::kBudgetExtended) OnBudgetExtended(e);
   else if (k == event_kind::kAttemptStage) {
     // Semantic keys may be reported by the dedupe/patch stage.
     std::string key = Str(e.payload, "semantic_key");
@@ -73,6 +74,26 @@ void PlannerState::OnCampaignStarted(const Event& e) {
   seed.source_blob = seed_source_blob;
   for (int i = 0; i < spec_.islands; ++i) seed.islands.insert(i);
   members[seed.id] = seed;
+}
+
+// Limits the payload does not give (or gives malformed) stay as they were.
+void PlannerState::OnBudgetExtended(const Event& e) {
+  const nlohmann::json& p = e.payload;
+  if (auto b = p.find("budgets"); b != p.end() && b->is_object()) {
+    auto get = [&](const char* k, auto& field) {
+      auto it = b->find(k);
+      if (it != b->end() && it->is_number() && it->template get<double>() >= 0)
+        field = it->template get<std::remove_reference_t<decltype(field)>>();
+    };
+    get("wall_seconds", budgets.wall_seconds);
+    get("attempts", budgets.attempts);
+    get("money_usd", budgets.money_usd);
+  }
+  if (auto w = p.find("plateau_window"); w != p.end() && w->is_number_integer() && w->get<int>() >= 0)
+    plateau_window = w->get<int>();
+  plateau_from = attempts_finished;
+  // The refusal was against the old limit; the next call is judged against the new one.
+  money_refused = false;
 }
 
 void PlannerState::OnAttemptStarted(const Event& e) {

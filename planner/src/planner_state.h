@@ -106,11 +106,13 @@ struct DeadEndStat {
 class PlannerState {
  public:
   PlannerState(const CampaignSpec& spec, const AxisCatalogue& catalogue)
-      : spec_(spec), catalogue_(catalogue) {}
+      : spec_(spec), catalogue_(catalogue), budgets(spec.budgets), plateau_window(spec.plateau.window) {}
   PlannerState(const PlannerState&) = delete;  // confirmed_members points into members
   PlannerState& operator=(const PlannerState&) = delete;
 
   void Fold(const Event& e);
+  // Finished attempts that count towards the plateau rule.
+  int64_t AttemptsSinceProgress() const { return attempts_finished - std::max(finished_at_last_best, plateau_from); }
   nlohmann::json ToJson() const;
 
   // Confirmed elites of island, best first (at most elites_per_island).
@@ -172,6 +174,12 @@ class PlannerState {
   std::string best_candidate;
   double best_time_us = 0;
   int64_t finished_at_last_best = 0;
+  // The limits in force: the spec's until a budget_extended event replaces
+  // them; the plateau counts from the later of the last best and the last
+  // extension (plateau_from, an attempts_finished count).
+  Budgets budgets;
+  int plateau_window = 0;
+  int64_t plateau_from = 0;
   int64_t migrations = 0;
   std::map<std::string, Member> members;
   // The members with confirmed set, in the order they were confirmed (it is
@@ -229,6 +237,7 @@ class PlannerState {
   void OnReferenceSample(Member& m, const Event& e);
   void OnBestPromoted(const Event& e);
   void OnMigration(const Event& e);
+  void OnBudgetExtended(const Event& e);
   void OnLlmCall(const Event& e);
   void Inherit(const Member& parent, const Member& child);
   // Adds a produced source's hash; members waiting on it as a tuner

@@ -44,6 +44,11 @@ nlohmann::json PlannerState::ToJson() const {
   j["best_candidate"] = best_candidate;
   j["best_time_us"] = best_time_us;
   j["finished_at_last_best"] = finished_at_last_best;
+  j["budgets"] = {{"wall_seconds", budgets.wall_seconds}, {"attempts", budgets.attempts},
+                  {"money_usd", budgets.money_usd}};
+  j["plateau_window"] = plateau_window;
+  j["plateau_from"] = plateau_from;
+  j["money_refused"] = money_refused;
   j["migrations"] = migrations;
   j["noise"] = {{"spread", noise.spread}, {"lower_bound", noise.lower_bound}, {"dof", noise.dof}};
   nlohmann::json mem = nlohmann::json::object();

@@ -388,6 +388,144 @@ TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
   }
 }
 
+// What the daemon appends for `ksearch campaign extend` (CampaignService::ExtendCampaign).
+void Extend(Script& s, const nlohmann::json& payload) {
+  s.Emit("budget_extended", "", payload);
+  s.Emit("campaign_state", "", {{"state", "running"}, {"reason", "budget extended"}});
+}
+
+TEST_CASE("an extension gives a campaign more budget, from the log", "[planner][budget]") {
+  CampaignSpec spec = OneAxisSpec();
+  spec.proposers = {{"tuner", 1}, {"llm_a", 1}};
+  SECTION("attempts: a spent limit grows from what was used, and the campaign stops again at the new one") {
+    spec.budgets.attempts = kSeedSamples + 1;
+    auto p = MakePlanner(spec);
+    Script s(p.get());
+    s.StartWithSeed(100);
+    s.Finish(s.Start(*p->Next(0).decision), "slower", "c1", 120);
+    REQUIRE(p->Next(0).reason == StopReason::kBudgetAttempts);
+    s.Emit("campaign_state", "", {{"state", "finished"}, {"reason", "budget_attempts"}});
+    BudgetExtension add;
+    add.attempts = 2;
+    auto payload = p->Extension(add, 0);
+    REQUIRE(payload.ok());
+    CHECK((*payload)["budgets"]["attempts"] == kSeedSamples + 3);
+    CHECK((*payload)["added"] == nlohmann::json{{"attempts", 2}});
+    Extend(s, *payload);
+    CHECK(p->budgets().attempts == kSeedSamples + 3);
+    for (int i = 0; i < 2; ++i) {
+      NextStep n = p->Next(0);
+      INFO(i << " " << StopReasonName(n.reason) << " " << n.detail);
+      REQUIRE(n.decision);
+      s.Finish(s.Start(*n.decision), "slower", "c" + std::to_string(i + 2), 120);
+    }
+    CHECK(p->Next(0).reason == StopReason::kBudgetAttempts);
+    // A planner rebuilt from the same events has the extended limits.
+    auto rebuilt = MakePlanner(spec);
+    for (const auto& e : s.events) rebuilt->Observe(e);
+    CHECK(rebuilt->Snapshot() == p->Snapshot());
+    CHECK(rebuilt->Next(0).reason == StopReason::kBudgetAttempts);
+  }
+  SECTION("a request that would leave the campaign stopped, or adds nothing, is refused") {
+    spec.budgets.attempts = kSeedSamples + 1;
+    spec.budgets.money_usd = 5;
+    auto p = MakePlanner(spec);
+    Script s(p.get());
+    s.StartWithSeed(100);
+    s.Finish(s.Start(*p->Next(0).decision), "slower", "c1", 120);
+    BudgetExtension money;
+    money.money_usd = 10;
+    auto r = p->Extension(money, 0);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kFailedPrecondition);
+    CHECK(r.status().message().find("budget_attempts") != std::string::npos);
+    CHECK(p->Extension(BudgetExtension{}, 0).status().code() == Status::Code::kInvalidArgument);
+    BudgetExtension negative;
+    negative.attempts = -1;
+    negative.money_usd = 1;
+    CHECK(p->Extension(negative, 0).status().code() == Status::Code::kInvalidArgument);
+  }
+  SECTION("a limit not yet spent grows from itself; an unlimited one cannot be added to") {
+    spec.budgets.attempts = 50;
+    auto p = MakePlanner(spec);
+    Script s(p.get());
+    s.StartWithSeed(100);
+    BudgetExtension add;
+    add.attempts = 10;
+    auto payload = p->Extension(add, 0);
+    REQUIRE(payload.ok());
+    CHECK((*payload)["budgets"]["attempts"] == 60);
+    CHECK((*payload)["budgets"]["money_usd"] == 0);
+    CHECK((*payload)["budgets"]["wall_seconds"] == 0);
+    add.money_usd = 3;  // the spec has no money limit
+    auto moot = p->Extension(add, 0);
+    REQUIRE_FALSE(moot.ok());
+    CHECK(moot.status().code() == Status::Code::kInvalidArgument);
+    CHECK(moot.status().message().find("money_usd") != std::string::npos);
+  }
+  SECTION("wall time: a limit spent long ago gets the increment from now") {
+    spec.budgets.wall_seconds = 60;
+    auto p = MakePlanner(spec);
+    Script s(p.get());
+    s.StartWithSeed(100);
+    const int64_t t0 = s.events.front().time_ms;
+    const int64_t later = t0 + 3600 * 1000;  // an hour after the start: 59 minutes past the limit
+    REQUIRE(p->Next(later).reason == StopReason::kBudgetWall);
+    BudgetExtension add;
+    add.wall_seconds = 600;
+    auto payload = p->Extension(add, later);
+    REQUIRE(payload.ok());
+    CHECK((*payload)["budgets"]["wall_seconds"] == 3600 + 600);
+    Extend(s, *payload);
+    CHECK(p->Next(later + 599 * 1000).decision.has_value());
+    CHECK(p->Next(later + 600 * 1000).reason == StopReason::kBudgetWall);
+  }
+  SECTION("plateau: the count starts again at the extension, with the window it names") {
+    CampaignSpec one = OneAxisSpec();
+    one.plateau.window = 2;
+    auto p = OneAxisPlanner(one);
+    Script s(p.get());
+    s.StartWithSeed(100);
+    s.Finish(s.Start(*p->Next(0).decision), "no_gain", "c1", 99.9);
+    s.Finish(s.Start(*p->Next(0).decision), "slower", "c2", 130);
+    REQUIRE(p->Next(0).reason == StopReason::kPlateau);
+    BudgetExtension add;
+    add.plateau_window = 3;
+    auto payload = p->Extension(add, 0);
+    REQUIRE(payload.ok());
+    CHECK((*payload)["plateau_window"] == 3);
+    Extend(s, *payload);
+    CHECK(p->plateau_window() == 3);
+    for (int i = 0; i < 3; ++i) {
+      NextStep n = p->Next(0);
+      INFO(i << " " << StopReasonName(n.reason) << " " << n.detail);
+      REQUIRE(n.decision);
+      s.Finish(s.Start(*n.decision), "slower", "c" + std::to_string(i + 3), 130);
+    }
+    NextStep stop = p->Next(0);
+    CHECK(stop.reason == StopReason::kPlateau);
+    CHECK(stop.detail.find("since the budget was extended") != std::string::npos);
+  }
+  SECTION("money: a call the old limit refused is judged again under the new one") {
+    spec.budgets.money_usd = 1.0;
+    auto p = MakePlanner(spec);
+    Script s(p.get());
+    s.StartWithSeed(100);
+    std::string a = s.Start(*p->Next(0).decision);
+    s.LlmCall(a, "llm_a", 0.7);
+    s.Finish(a, "slower", "c1", 120);
+    s.Finish(s.Start(*p->Next(0).decision), "proposal_failed{budget}", "", 0);
+    REQUIRE(p->Next(0).reason == StopReason::kBudgetMoney);
+    BudgetExtension add;
+    add.money_usd = 2;
+    auto payload = p->Extension(add, 0);
+    REQUIRE(payload.ok());
+    CHECK((*payload)["budgets"]["money_usd"] == 3.0);
+    Extend(s, *payload);
+    CHECK(p->Next(0).decision.has_value());
+  }
+}
+
 TEST_CASE("axis choice follows the parent's bottleneck class as a prior", "[planner][selection]") {
   std::map<std::string, int> memory_picks, compute_picks;
   CampaignSpec spec = TestSpec();

@@ -321,6 +321,31 @@ NextStep Stop(StopReason r, std::string detail) {
   return n;
 }
 
+// Attempts that count against the attempts budget.
+int64_t AttemptsUsed(const PlannerState& s) {
+  return s.attempts_started - s.attempts_interrupted - s.attempts_infra_error - s.attempts_llm_error;
+}
+
+// Why no attempt may start under the limits `b` (the plateau rule aside), or
+// nullopt. `money_refused`: a call was refused by the money budget since the
+// limits were last set.
+std::optional<NextStep> BudgetStop(const PlannerState& s, const Budgets& b, bool money_refused, int64_t now_ms) {
+  if (const int64_t used = AttemptsUsed(s); b.attempts > 0 && used >= b.attempts)
+    return Stop(StopReason::kBudgetAttempts,
+                std::to_string(used) + " attempts used (" + std::to_string(s.attempts_started) + " started, " +
+                    std::to_string(s.attempts_interrupted) + " interrupted and retried, " +
+                    std::to_string(s.attempts_infra_error) + " ended by infra_error, " +
+                    std::to_string(s.attempts_llm_error) + " by an LLM endpoint's error)");
+  if (b.money_usd > 0 && s.money_spent >= b.money_usd)
+    return Stop(StopReason::kBudgetMoney, "spent " + std::to_string(s.money_spent) + " USD");
+  if (money_refused)
+    return Stop(StopReason::kBudgetMoney, "a call was refused by the money budget (spent " +
+                                              std::to_string(s.money_spent) + " USD)");
+  if (b.wall_seconds > 0 && now_ms - s.started_ms >= b.wall_seconds * 1000)
+    return Stop(StopReason::kBudgetWall, "wall-time budget spent");
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool Planner::HasProposerBesides(const std::string& endpoint, int64_t now_unix_ms) const {
@@ -353,22 +378,7 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
   if (!s.started) return Stop(StopReason::kNotStarted, "no campaign_started event observed");
   if (s.campaign_state != "running")
     return Stop(StopReason::kCampaignStopped, "campaign is " + s.campaign_state);
-  const Budgets& b = spec_.budgets;
-  if (const int64_t used =
-          s.attempts_started - s.attempts_interrupted - s.attempts_infra_error - s.attempts_llm_error;
-      b.attempts > 0 && used >= b.attempts)
-    return Stop(StopReason::kBudgetAttempts,
-                std::to_string(used) + " attempts used (" + std::to_string(s.attempts_started) + " started, " +
-                    std::to_string(s.attempts_interrupted) + " interrupted and retried, " +
-                    std::to_string(s.attempts_infra_error) + " ended by infra_error, " +
-                    std::to_string(s.attempts_llm_error) + " by an LLM endpoint's error)");
-  if (b.money_usd > 0 && s.money_spent >= b.money_usd)
-    return Stop(StopReason::kBudgetMoney, "spent " + std::to_string(s.money_spent) + " USD");
-  if (s.money_refused)
-    return Stop(StopReason::kBudgetMoney, "a call was refused by the money budget (spent " +
-                                              std::to_string(s.money_spent) + " USD)");
-  if (b.wall_seconds > 0 && now_unix_ms - s.started_ms >= b.wall_seconds * 1000)
-    return Stop(StopReason::kBudgetWall, "wall-time budget spent");
+  if (auto stop = BudgetStop(s, s.budgets, s.money_refused, now_unix_ms)) return *stop;
 
   const Member& seed = s.members.at(s.seed_candidate);
   if (!seed.measured && !s.seed_failure.empty())
@@ -386,10 +396,10 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
     d.mode = "seed";
     return {d, StopReason::kNone, ""};
   }
-  if (spec_.plateau.window > 0 &&
-      s.attempts_finished - s.finished_at_last_best >= spec_.plateau.window)
-    return Stop(StopReason::kPlateau, std::to_string(s.attempts_finished - s.finished_at_last_best) +
-                                          " attempts finished without a new best");
+  if (s.plateau_window > 0 && s.AttemptsSinceProgress() >= s.plateau_window)
+    return Stop(StopReason::kPlateau, std::to_string(s.AttemptsSinceProgress()) +
+                                          " attempts finished without a new best" +
+                                          (s.plateau_from > s.finished_at_last_best ? " since the budget was extended" : ""));
 
   Rng rng(spec_.seed, s.events_seen);
   if (auto r = PickRepair(c)) return {*r, StopReason::kNone, ""};
@@ -429,6 +439,50 @@ NextStep Planner::Next(int64_t now_unix_ms) const {
   d.mode = mode;
   d.parent_bottleneck = p.member->bottleneck;
   return {d, StopReason::kNone, ""};
+}
+
+const Budgets& Planner::budgets() const { return state_->budgets; }
+int Planner::plateau_window() const { return state_->plateau_window; }
+
+Result<nlohmann::json> Planner::Extension(const BudgetExtension& add, int64_t now_unix_ms) const {
+  const PlannerState& s = *state_;
+  if (!s.started) return Status::FailedPrecondition("the campaign has not started");
+  if (add.wall_seconds < 0 || add.attempts < 0 || add.money_usd < 0)
+    return Status::InvalidArgument("an extension cannot take budget away");
+  if (add.empty()) return Status::InvalidArgument("the extension adds nothing (give attempts, wall seconds, money or a plateau window)");
+  // An increment of an unlimited limit would change nothing but restart the
+  // plateau count: say so instead of answering as if it had been granted.
+  const std::pair<const char*, bool> unlimited[] = {
+      {"attempts", add.attempts > 0 && s.budgets.attempts <= 0},
+      {"wall_seconds", add.wall_seconds > 0 && s.budgets.wall_seconds <= 0},
+      {"money_usd", add.money_usd > 0 && s.budgets.money_usd <= 0}};
+  for (const auto& [field, moot] : unlimited)
+    if (moot) return Status::InvalidArgument(std::string(field) + ": the campaign has no such limit (unlimited); there is nothing to add to");
+  // Each limit grows from the larger of itself and what is used, so a spent
+  // limit gets the whole increment; unlimited stays unlimited.
+  auto grow = [](auto limit, auto used, auto more) {
+    return limit > 0 && more > 0 ? std::max(limit, used) + more : limit;
+  };
+  Budgets b = s.budgets;
+  b.attempts = grow(b.attempts, AttemptsUsed(s), add.attempts);
+  b.money_usd = grow(b.money_usd, s.money_spent, add.money_usd);
+  b.wall_seconds = grow(b.wall_seconds, static_cast<double>(now_unix_ms - s.started_ms) / 1000.0, add.wall_seconds);
+  // The campaign must be able to go on under the new limits (the plateau
+  // count starts again at the extension, and a refusal by the money budget is
+  // judged again): otherwise it would stop again at once.
+  if (auto stop = BudgetStop(s, b, false, now_unix_ms))
+    return Status::FailedPrecondition("the campaign would stop again at once (" +
+                                      std::string(StopReasonName(stop->reason)) + ": " + stop->detail +
+                                      "); extend that limit");
+  nlohmann::json added = nlohmann::json::object();
+  if (add.attempts > 0) added["attempts"] = add.attempts;
+  if (add.wall_seconds > 0) added["wall_seconds"] = add.wall_seconds;
+  if (add.money_usd > 0) added["money_usd"] = add.money_usd;
+  if (add.plateau_window >= 0) added["plateau_window"] = add.plateau_window;
+  return nlohmann::json{
+      {"budgets", {{"wall_seconds", b.wall_seconds}, {"attempts", b.attempts}, {"money_usd", b.money_usd}}},
+      {"plateau_window", add.plateau_window >= 0 ? add.plateau_window : s.plateau_window},
+      {"added", added}};
 }
 
 }  // namespace ksearch::planner

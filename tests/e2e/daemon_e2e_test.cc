@@ -314,3 +314,45 @@ TEST_CASE("campaign status --watch --exit-on-pause ends when the daemon pauses t
   CHECK(out.find("best_us=0.00") == std::string::npos);
   CHECK(d.Stop() == 0);
 }
+
+TEST_CASE("ksearch campaign extend runs a campaign that finished on its budget again", "[e2e][cli][budget]") {
+  DaemonProcess d("extend");
+  REQUIRE(d.Start());
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-more", 4)).status == 201);
+  auto done = WaitFor(d, "e2e-more", [](const nlohmann::json& s) { return s.value("state", "") == "finished"; }, 600s);
+  INFO(done.dump(2));
+  REQUIRE(done.value("state_reason", "") == "budget_attempts");
+  const int64_t before = done.value("attempts_finished", 0);
+  const std::vector<std::string> conn = {"--url", "http://127.0.0.1:" + std::to_string(d.target().port),
+                                         "--token-file", d.dir() + "/token"};
+  auto cli = [&](std::vector<std::string> args, int* rc) {
+    args.insert(args.end(), conn.begin(), conn.end());
+    return d.RunCli(args, rc);
+  };
+  int rc = -1;
+  // An increment of a limit the campaign does not have is refused, naming it.
+  std::string moot = cli({"campaign", "extend", "e2e-more", "--money-usd", "2"}, &rc);
+  INFO(moot);
+  CHECK(rc == 1);
+  CHECK(moot.find("money_usd: the campaign has no such limit") != std::string::npos);
+  std::string out = cli({"campaign", "extend", "e2e-more", "--attempts", "2"}, &rc);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("extended: e2e-more (running)") != std::string::npos);
+  // It runs again until the new limit, or until the tuner has nothing left.
+  auto again = WaitFor(
+      d, "e2e-more",
+      [&](const nlohmann::json& s) {
+        return s.value("state", "") == "finished" && s.value("attempts_finished", 0) > before && s.value("in_flight", 1) == 0;
+      },
+      600s);
+  INFO(again.dump(2));
+  CHECK(again.value("state", "") == "finished");
+  CHECK(again.value("attempts_finished", 0) > before);
+  CHECK(again.value("attempts_started", 0) <= before + 2);
+  CHECK(again["budgets"].value("attempts", 0) == 6);
+  std::string status = cli({"campaign", "status", "e2e-more"}, &rc);
+  CHECK(status.find("budgets    attempts 6, wall 1200 s, money unlimited, plateau window off  (last extension {\"attempts\":2})") !=
+        std::string::npos);
+  CHECK(d.Stop() == 0);
+}

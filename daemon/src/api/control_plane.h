@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ksearch/core/status.h"
+#include "ksearch/planner/campaign_spec.h"
 
 namespace ksearch::daemon {
 
@@ -31,6 +32,9 @@ class ControlPlane {
   virtual Status PauseCampaign(const std::string& id) = 0;
   virtual Status ResumeCampaign(const std::string& id) = 0;
   virtual Status StopCampaign(const std::string& id) = 0;
+  // More budget for a running, paused or finished-by-budget/plateau
+  // campaign; a finished one runs again. Answers the new limits.
+  virtual Result<nlohmann::json> ExtendCampaign(const std::string& id, const planner::BudgetExtension& add) = 0;
   virtual nlohmann::json ListCampaigns() = 0;
   virtual Result<nlohmann::json> CampaignStatus(const std::string& id) = 0;
   virtual Result<nlohmann::json> Attempts(const std::string& id, const AttemptQuery& q) = 0;

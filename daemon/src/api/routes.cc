@@ -76,6 +76,39 @@ ApiResponse StartCampaign(const ApiRequest& req, ControlPlane& plane) {
   return ApiResponse::Json(201, r->dump());
 }
 
+// POST /v1/campaigns/{id}/extend: {"attempts": int, "wall_seconds": number,
+// "money_usd": number, "plateau_window": int}, each optional and >= 0, at
+// least one; increments except plateau_window (the new window).
+ApiResponse ExtendCampaign(const ApiRequest& req, const std::string& id, ControlPlane& plane) {
+  json body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    return ApiResponse::Error(400, std::string("body is not JSON: ") + e.what());
+  }
+  if (!body.is_object()) return ApiResponse::Error(400, "body must be a JSON object");
+  planner::BudgetExtension add;
+  for (const auto& [k, v] : body.items()) {
+    const bool whole = v.is_number_integer() && v.get<int64_t>() >= 0;
+    const bool number = v.is_number() && v.get<double>() >= 0;
+    if (k == "attempts") {
+      if (!whole) return ApiResponse::Error(400, "field 'attempts' must be a non-negative integer");
+      add.attempts = v.get<int64_t>();
+    } else if (k == "plateau_window") {
+      if (!whole || v.get<int64_t>() > 1000000000) return ApiResponse::Error(400, "field 'plateau_window' must be an integer 0..1000000000");
+      add.plateau_window = static_cast<int>(v.get<int64_t>());
+    } else if (k == "wall_seconds" || k == "money_usd") {
+      if (!number) return ApiResponse::Error(400, "field '" + k + "' must be a non-negative number");
+      (k == "wall_seconds" ? add.wall_seconds : add.money_usd) = v.get<double>();
+    } else {
+      return ApiResponse::Error(400, "unknown field '" + k + "' (attempts, wall_seconds, money_usd, plateau_window)");
+    }
+  }
+  if (add.empty())
+    return ApiResponse::Error(400, "nothing to extend: give attempts, wall_seconds or money_usd above 0, or plateau_window");
+  return FromResult(plane.ExtendCampaign(id, add));
+}
+
 ApiResponse CampaignRoute(const ApiRequest& req, const std::vector<std::string>& parts,
                           ControlPlane& plane) {
   const std::string& id = parts[2];
@@ -91,6 +124,10 @@ ApiResponse CampaignRoute(const ApiRequest& req, const std::vector<std::string>&
     if (what == "pause") return FromStatus(plane.PauseCampaign(id));
     if (what == "resume") return FromStatus(plane.ResumeCampaign(id));
     return FromStatus(plane.StopCampaign(id));
+  }
+  if (what == "extend") {
+    if (req.method != "POST") return MethodNotAllowed("POST");
+    return ExtendCampaign(req, id, plane);
   }
   if (req.method != "GET") return MethodNotAllowed("GET");
   if (what == "attempts") {

@@ -20,6 +20,13 @@ class RecordingPlane final : public ControlPlane {
   Status PauseCampaign(const std::string& id) override { return Record("pause:" + id); }
   Status ResumeCampaign(const std::string& id) override { return Record("resume:" + id); }
   Status StopCampaign(const std::string& id) override { return Record("stop:" + id); }
+  Result<json> ExtendCampaign(const std::string& id, const planner::BudgetExtension& add) override {
+    calls.push_back("extend:" + id + ":" + std::to_string(add.attempts) + ":" + std::to_string(add.wall_seconds) + ":" +
+                    std::to_string(add.money_usd) + ":" + std::to_string(add.plateau_window));
+    if (id == "missing") return Status::NotFound("no campaign 'missing'");
+    if (id == "done") return Status::FailedPrecondition("campaign 'done' finished: exhausted");
+    return json{{"campaign", id}, {"budgets", {{"attempts", add.attempts}}}};
+  }
   json ListCampaigns() override { return json::array({json{{"campaign", "c1"}}}); }
   Result<json> CampaignStatus(const std::string& id) override { return Lookup("status:" + id, id); }
   Result<json> Attempts(const std::string& id, const AttemptQuery& q) override {
@@ -70,6 +77,7 @@ TEST_CASE("every endpoint refuses a missing or wrong token with 401", "[daemon][
       {"GET", "/v1/campaigns"},          {"POST", "/v1/campaigns"},
       {"GET", "/v1/campaigns/c1"},       {"POST", "/v1/campaigns/c1/pause"},
       {"POST", "/v1/campaigns/c1/resume"}, {"POST", "/v1/campaigns/c1/stop"},
+      {"POST", "/v1/campaigns/c1/extend"},
       {"GET", "/v1/campaigns/c1/attempts"}, {"GET", "/v1/campaigns/c1/best"},
       {"GET", "/v1/campaigns/c1/frontier"}, {"GET", "/v1/campaigns/c1/export"},
       {"GET", "/v1/deadends"},           {"GET", "/metrics"},
@@ -157,6 +165,42 @@ TEST_CASE("a campaign id outside the spec's grammar is still addressed, an encod
   CHECK(HandleApiRequest(Req("GET", "/v1/campaigns/.hidden"), kToken, plane).status == 200);
   CHECK(HandleApiRequest(Req("GET", "/v1/campaigns/bad%20id!/best"), kToken, plane).status == 200);
   CHECK(plane.calls == std::vector<std::string>{"stop:old/run 1+2", "status:.hidden", "best:bad id!"});
+}
+
+TEST_CASE("extend: a body of increments reaches the plane; a malformed one is a 400 naming the field",
+          "[daemon][api][budget]") {
+  RecordingPlane plane;
+  auto ok = HandleApiRequest(
+      Req("POST", "/v1/campaigns/c1/extend", R"({"attempts": 200, "wall_seconds": 3600, "money_usd": 2.5})"), kToken,
+      plane);
+  CHECK(ok.status == 200);
+  CHECK(json::parse(ok.body)["budgets"]["attempts"] == 200);
+  CHECK(HandleApiRequest(Req("POST", "/v1/campaigns/c1/extend", R"({"plateau_window": 0})"), kToken, plane).status ==
+        200);
+  CHECK(plane.calls == std::vector<std::string>{"extend:c1:200:3600.000000:2.500000:-1", "extend:c1:0:0.000000:0.000000:0"});
+  plane.calls.clear();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"not json", "not JSON"},
+      {"[1]", "JSON object"},
+      {"{}", "nothing to extend"},
+      {R"({"attempts": 0})", "nothing to extend"},
+      {R"({"attempts": -1})", "'attempts'"},
+      {R"({"attempts": 1.5})", "'attempts'"},
+      {R"({"money_usd": "3"})", "'money_usd'"},
+      {R"({"wall_seconds": -2})", "'wall_seconds'"},
+      {R"({"plateau_window": -1})", "'plateau_window'"},
+      {R"({"attempts": 5, "hours": 2})", "unknown field 'hours'"}};
+  for (const auto& [body, says] : bad) {
+    INFO(body);
+    auto r = HandleApiRequest(Req("POST", "/v1/campaigns/c1/extend", body), kToken, plane);
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body).value("error", "").find(says) != std::string::npos);
+  }
+  CHECK(plane.calls.empty());
+  CHECK(HandleApiRequest(Req("GET", "/v1/campaigns/c1/extend"), kToken, plane).status == 405);
+  CHECK(HandleApiRequest(Req("POST", "/v1/campaigns/done/extend", R"({"attempts": 1})"), kToken, plane).status == 409);
+  CHECK(HandleApiRequest(Req("POST", "/v1/campaigns/missing/extend", R"({"attempts": 1})"), kToken, plane).status ==
+        404);
 }
 
 TEST_CASE("control plane errors map to status codes", "[daemon][api]") {

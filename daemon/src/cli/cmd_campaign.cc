@@ -93,6 +93,16 @@ void PrintStatus(const json& s, std::ostream& out) {
     out << "\n";
   }
   out << "cost       $" << Fixed(s.value("cost_usd", 0.0), 4) << "\n";
+  const json b = s.value("budgets", json::object());
+  auto limit = [&](const char* key, const std::string& unit, int digits) {
+    const double v = b.value(key, 0.0);
+    return v > 0 ? Fixed(v, digits) + unit : std::string("unlimited");
+  };
+  out << "budgets    attempts " << limit("attempts", "", 0) << ", wall " << limit("wall_seconds", " s", 0) << ", money "
+      << (b.value("money_usd", 0.0) > 0 ? "$" : "") << limit("money_usd", "", 2) << ", plateau window "
+      << (s.value("plateau_window", 0) > 0 ? std::to_string(s.value("plateau_window", 0)) : std::string("off"));
+  if (s.contains("last_extension")) out << "  (last extension " << s["last_extension"].dump() << ")";
+  out << "\n";
 }
 
 int CampaignStart(const Args& args, Io io) {
@@ -203,6 +213,41 @@ int CampaignAction(const Args& args, Io io, const std::string& action) {
               [&](const json&) { io.out << action << ": " << id << "\n"; });
 }
 
+const char* const kExtendUsage =
+    "ksearch campaign extend ID [--attempts N] [--wall-seconds S] [--money-usd X] [--plateau-window W]";
+
+// More budget: each option adds to its limit (a spent one counts from what was
+// used); --plateau-window sets the window. The daemon refuses what would leave
+// the campaign stopped, and names the limit.
+int CampaignExtend(const Args& args, Io io) {
+  if (!NeedId(args, io, kExtendUsage)) return 2;
+  json body = json::object();
+  auto attempts = args.GetInt("attempts", 0, 0, int64_t{1} << 40);
+  auto window = args.GetInt("plateau-window", -1, 0, 1000000000);
+  auto wall = args.GetDouble("wall-seconds", 0, 0, 1e9);
+  auto money = args.GetDouble("money-usd", 0, 0, 1e9);
+  for (const Status& s : {attempts.status(), window.status(), wall.status(), money.status()})
+    if (!s.ok()) {
+      io.err << "ksearch campaign extend: " << s.message() << "\nusage: " << kExtendUsage << "\n";
+      return 2;
+    }
+  if (*attempts > 0) body["attempts"] = *attempts;
+  if (*wall > 0) body["wall_seconds"] = *wall;
+  if (*money > 0) body["money_usd"] = *money;
+  if (args.Has("plateau-window")) body["plateau_window"] = *window;
+  if (body.empty()) {
+    io.err << "ksearch campaign extend: nothing to extend\nusage: " << kExtendUsage << "\n";
+    return 2;
+  }
+  const std::string id = args.positional()[0];
+  return Call(args, io, With({"attempts", "wall-seconds", "money-usd", "plateau-window"}), "POST",
+              "/v1/campaigns/" + PercentEncode(id) + "/extend", body.dump(), [&](const json& r) {
+                io.out << "extended: " << id << " (" << r.value("state", "") << "); limits now "
+                       << r.value("budgets", json::object()).dump() << ", plateau window "
+                       << r.value("plateau_window", 0) << "\n";
+              });
+}
+
 const char* const kAttemptsUsage = "ksearch attempts CAMPAIGN [--limit N] [--verdict V] [--json]";
 
 int Attempts(const Args& args, Io io) {
@@ -296,6 +341,9 @@ KSEARCH_CLI_COMMAND("campaign resume", std::string("ksearch campaign resume ID")
 KSEARCH_CLI_COMMAND("campaign stop", std::string("ksearch campaign stop ID") + kConnUsage,
                     "end a campaign (in-flight attempts finish)", {"json"},
                     [](const Args& a, Io io) { return CampaignAction(a, io, "stop"); });
+KSEARCH_CLI_COMMAND("campaign extend", std::string(kExtendUsage) + kConnUsage,
+                    "more budget for a campaign; one that finished on a budget or plateau runs again", {"json"},
+                    &CampaignExtend);
 KSEARCH_CLI_COMMAND("attempts", std::string("ksearch attempts CAMPAIGN [--limit N] [--verdict V]") + kConnUsage,
                     "list a campaign's attempts, pass or fail", {"json"}, &Attempts);
 KSEARCH_CLI_COMMAND("best", std::string("ksearch best CAMPAIGN [--out FILE]") + kConnUsage,

@@ -443,6 +443,51 @@ Status CampaignService::ResumeCampaign(const std::string& id) {
   return Status::Ok();
 }
 
+Result<json> CampaignService::ExtendCampaign(const std::string& id, const planner::BudgetExtension& add) {
+  const CampaignFacts* c = fold_.campaign(id);
+  if (!c) return Status::NotFound("no campaign '" + id + "'");
+  if (c->state == "stopped")
+    return Status::FailedPrecondition("campaign '" + id + "' was stopped (" + c->state_reason +
+                                      "); a stopped campaign does not run again: start a new one from its best");
+  const bool reopen = c->state == "finished";
+  if (reopen && c->state_reason.rfind("budget_", 0) != 0 && c->state_reason != "plateau")
+    return Status::FailedPrecondition("campaign '" + id + "' finished: " + c->state_reason +
+                                      "; more budget would give it nothing to try");
+  // A finished campaign has no live planner after a restart: rebuild it, as
+  // a resume does, and drop it again if the extension is refused.
+  const bool built_now = FindLive(id) == nullptr;
+  if (built_now) {
+    auto events = CampaignEvents(id);
+    if (!events.ok()) return events.status();
+    if (Status s = MakeLiveFromLog(id, *events); !s.ok())
+      return Status::FailedPrecondition("campaign '" + id + "' cannot be rebuilt: " + s.ToString());
+  } else if (reopen) {
+    if (Status s = CheckTaskUnchanged(*FindLive(id)); !s.ok())
+      return Status::FailedPrecondition("campaign '" + id + "' cannot run again: " + s.message());
+  }
+  Live& live = *FindLive(id);
+  auto payload = live.planner->Extension(add, clock_.UnixMillis());
+  std::vector<Event> batch;
+  if (payload.ok()) {
+    batch.push_back(MakeEvent(id, "", event_kind::kBudgetExtended, *payload));
+    if (reopen) batch.push_back(StateEvent(id, "running", "budget extended"));
+  }
+  Status appended = payload.ok() ? AppendAndObserve(batch) : payload.status();
+  if (!appended.ok()) {
+    if (built_now) live_.erase(id);
+    return appended;
+  }
+  if (built_now) ResumeWork(live);
+  spdlog::info("ksearchd.campaign_extended campaign={} added={} budgets={} plateau_window={} state={}", id,
+               (*payload)["added"].dump(), (*payload)["budgets"].dump(), (*payload)["plateau_window"].dump(),
+               fold_.campaign(id)->state);
+  boost::asio::post(io_, [this] { Pump(); });
+  json out = *payload;
+  out["campaign"] = id;
+  out["state"] = fold_.campaign(id)->state;
+  return out;
+}
+
 Status CampaignService::StopCampaign(const std::string& id) {
   const CampaignFacts* c = fold_.campaign(id);
   if (!c) return Status::NotFound("no campaign '" + id + "'");
@@ -530,7 +575,10 @@ Result<json> CampaignService::CampaignStatus(const std::string& id) {
            {"best_time_us", c->best_time_us},
            {"seed_time_us", c->seed_time_us},
            {"baseline", c->baseline},
-           {"baseline_name", c->started.value("baseline_name", "")}};
+           {"baseline_name", c->started.value("baseline_name", "")},
+           {"budgets", c->budgets},
+           {"plateau_window", c->plateau_window}};
+  if (!c->last_extension.is_null()) out["last_extension"] = c->last_extension;
   if (c->best_time_us > 0 && c->seed_time_us > 0)
     out["speedup_vs_seed"] = c->seed_time_us / c->best_time_us;
   if (c->best_time_us > 0 && c->baseline.is_object() && c->baseline.value("time_us", 0.0) > 0)

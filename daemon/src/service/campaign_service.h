@@ -64,6 +64,7 @@ class CampaignService final : public ControlPlane {
   Status PauseCampaign(const std::string& id) override;
   Status ResumeCampaign(const std::string& id) override;
   Status StopCampaign(const std::string& id) override;
+  Result<nlohmann::json> ExtendCampaign(const std::string& id, const planner::BudgetExtension& add) override;
   nlohmann::json ListCampaigns() override;
   Result<nlohmann::json> CampaignStatus(const std::string& id) override;
   Result<nlohmann::json> Attempts(const std::string& id, const AttemptQuery& q) override;

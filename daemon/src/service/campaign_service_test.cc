@@ -871,6 +871,59 @@ TEST_CASE("a campaign that cannot be rebuilt at a start is paused; the daemon st
   h.CheckLogVerifies();
 }
 
+TEST_CASE("a campaign that finished on its budget runs again when extended, also after a restart",
+          "[daemon][budget]") {
+  Harness h({});
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("more", 6), "more.yaml").ok());
+  RunsToTheEnd(h, "more", 6);
+  REQUIRE(h.service->CampaignStatus("more")->value("state_reason", "") == "budget_attempts");
+
+  // More wall time cannot lift an attempts limit: refused, nothing appended.
+  planner::BudgetExtension wall;
+  wall.wall_seconds = 60;
+  auto refused = h.service->ExtendCampaign("more", wall);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Status::Code::kFailedPrecondition);
+  CHECK(refused.status().message().find("budget_attempts") != std::string::npos);
+  CHECK(h.Events("more", "budget_extended").empty());
+  CHECK(h.service->ExtendCampaign("nobody", wall).status().code() == Status::Code::kNotFound);
+
+  planner::BudgetExtension three;
+  three.attempts = 3;
+  auto extended = h.service->ExtendCampaign("more", three);
+  REQUIRE(extended.ok());
+  CHECK((*extended)["budgets"]["attempts"] == 9);
+  CHECK((*extended)["state"] == "running");
+  RunsToTheEnd(h, "more", 9);
+  CHECK(StateEvents(h, "more", "running", "budget extended") == 1);
+
+  // After a restart the finished campaign is not live; the log still holds
+  // its limits, and a second extension rebuilds it and runs it on.
+  h.RestartService();
+  json status = *h.service->CampaignStatus("more");
+  CHECK(status["state"] == "finished");
+  CHECK(status["budgets"]["attempts"] == 9);
+  CHECK(status["last_extension"] == json{{"attempts", 3}});
+  CHECK_FALSE(status.contains("planner"));  // no live planner
+  auto refused_again = h.service->ExtendCampaign("more", wall);
+  CHECK_FALSE(refused_again.ok());
+  CHECK_FALSE(h.service->CampaignStatus("more")->contains("planner"));  // the rebuild was dropped
+  planner::BudgetExtension two;
+  two.attempts = 2;
+  REQUIRE(h.service->ExtendCampaign("more", two).ok());
+  RunsToTheEnd(h, "more", 11);
+  CHECK(h.Events("more", "budget_extended").size() == 2);
+
+  // A stopped campaign does not run again.
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("halt", 40), "halt.yaml").ok());
+  REQUIRE(h.service->StopCampaign("halt").ok());
+  auto stopped = h.service->ExtendCampaign("halt", three);
+  CHECK(stopped.status().code() == Status::Code::kFailedPrecondition);
+  CHECK(stopped.status().message().find("stopped") != std::string::npos);
+  REQUIRE(RunUntil(h, [&] { return h.service->Idle(); }));
+  h.CheckLogVerifies();
+}
+
 TEST_CASE("a campaign naming a proposer the daemon lacks is refused; one that lost it is paused at a start",
           "[daemon][fault]") {
   // Before, such a campaign was accepted, measured its seed three times, then

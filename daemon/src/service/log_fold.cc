@@ -13,6 +13,10 @@ void LogFold::Observe(const Event& e) {
     c.id = e.campaign_id;
     c.started = p;
     c.started_ms = e.time_ms;
+    if (auto cfg = p.find("config"); cfg != p.end() && cfg->is_object()) {
+      c.budgets = cfg->value("budgets", nlohmann::json::object());
+      if (auto pl = cfg->find("plateau"); pl != cfg->end() && pl->is_object()) c.plateau_window = pl->value("window", 0);
+    }
     campaigns_[e.campaign_id] = std::move(c);
     return;
   }
@@ -22,6 +26,10 @@ void LogFold::Observe(const Event& e) {
   if (e.kind == event_kind::kCampaignState) {
     c.state = p.value("state", c.state);
     c.state_reason = p.value("reason", std::string());
+  } else if (e.kind == event_kind::kBudgetExtended) {
+    if (auto b = p.find("budgets"); b != p.end() && b->is_object()) c.budgets = *b;
+    if (auto w = p.find("plateau_window"); w != p.end() && w->is_number_integer()) c.plateau_window = w->get<int64_t>();
+    c.last_extension = p.value("added", nlohmann::json::object());
   } else if (e.kind == kBaselineMeasured) {
     c.baseline = p;
   } else if (e.kind == event_kind::kAttemptStarted) {

@@ -32,6 +32,12 @@ struct CampaignFacts {
   // mean of its samples, as the planner computes it), the first sample until then.
   double seed_time_us = 0;
   std::string seed_candidate;
+  // The limits in force: the spec's budgets ({wall_seconds, attempts,
+  // money_usd}, 0 = unlimited) and plateau window, as the last
+  // budget_extended event set them (its `added` is the last request).
+  nlohmann::json budgets = nlohmann::json::object();
+  int64_t plateau_window = 0;
+  nlohmann::json last_extension;  // null until the first extension
   bool terminal() const { return state == "stopped" || state == "finished"; }
 };
 

@@ -129,10 +129,14 @@ void PlannerProposalEngine::CancelAll() {
 PlannerProposalEngine::CampaignClients& PlannerProposalEngine::ForCampaign(const std::string& campaign_id,
                                                                            const planner::Planner& plan) {
   auto& slot = campaigns_[campaign_id];
-  if (slot) return *slot;
+  // The limit in force (a budget_extended event may have raised it since).
+  const double limit = plan.budgets().money_usd > 0 ? plan.budgets().money_usd : -1.0;
+  if (slot) {
+    if (slot->budget->limit() != limit) slot->budget->SetLimit(limit);
+    return *slot;
+  }
   slot = std::make_unique<CampaignClients>();
-  const double limit = plan.spec().budgets.money_usd;
-  slot->budget = std::make_unique<llm::MoneyBudget>(limit > 0 ? limit : -1.0);
+  slot->budget = std::make_unique<llm::MoneyBudget>(limit);
   // What the log says this campaign already spent (a restarted daemon).
   slot->budget->Settle(0, plan.Snapshot().value("money_spent", 0.0));
   for (auto* c : clients_) {

@@ -4,8 +4,9 @@
 // the ISA corpus and the skills router; repair prompts carry the failure
 // excerpt built by planner::RepairEvidence from the failed attempt's evidence.
 //
-// Money: each campaign gets an llm::MoneyBudget (limit budgets.money_usd, or
-// unlimited; starting from what the log says was spent), attached to every
+// Money: each campaign gets an llm::MoneyBudget (limit: the planner's
+// budgets().money_usd, which follows budget_extended events, or unlimited;
+// starting from what the log says was spent), attached to every
 // call of that campaign (CompletionRequest::budget), so HttpLlmClient reserves
 // a call's worst-case cost before sending it and refuses (kBudget) a call that
 // does not fit: the money spent never exceeds the budget. A refusal ends the

@@ -63,6 +63,13 @@ inline constexpr std::string_view kRemeasured = "remeasured";
 inline constexpr std::string_view kBestPromoted = "best_promoted";
 // {candidate, from_island, to_island}
 inline constexpr std::string_view kMigration = "migration";
+// More budget for a campaign (`ksearch campaign extend`): the limits in force
+// from this event on, absolute, 0 = unlimited, as the planner computed them
+// from the request: {budgets: {wall_seconds, attempts, money_usd},
+// plateau_window, added: {the request's increments}}. The plateau count
+// starts again here. A finished campaign's extension is followed by a
+// campaign_state "running" in the same append.
+inline constexpr std::string_view kBudgetExtended = "budget_extended";
 }  // namespace event_kind
 
 void to_json(nlohmann::json& j, const Event& e);

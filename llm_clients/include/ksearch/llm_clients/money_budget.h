@@ -23,14 +23,19 @@ class MoneyBudget {
   // Releases `reserved` and adds `actual` to the spent total.
   void Settle(double reserved, double actual);
 
-  double limit() const { return limit_; }
+  // A new limit (a campaign's budget was extended); < 0: unlimited. What is
+  // spent and reserved stays; a call is judged against the limit in force
+  // when it reserves.
+  void SetLimit(double limit_usd);
+
+  double limit() const;
   double spent() const;
   double reserved() const;
   int refused() const;  // TryReserve calls that returned false
 
  private:
-  const double limit_;
   mutable std::mutex mu_;
+  double limit_;         // guarded by mu_
   double spent_ = 0;     // guarded by mu_
   double reserved_ = 0;  // guarded by mu_
   int refused_ = 0;      // guarded by mu_

@@ -38,6 +38,19 @@ struct Budgets {
   double money_usd = 0;     // 0: unlimited; sums llm_call.cost_usd
 };
 
+// More budget for a campaign already under way (a budget_extended event; the
+// planner turns it into new limits, Planner::Extension). Each field adds to
+// its limit, counted from what is already used when the limit is spent (a
+// campaign that ran out of wall time a night ago gets `wall_seconds` from
+// now); a limit that is 0 (unlimited) stays unlimited.
+struct BudgetExtension {
+  double wall_seconds = 0;
+  int64_t attempts = 0;
+  double money_usd = 0;
+  int plateau_window = -1;  // >= 0: the new window (0: off); -1: unchanged
+  bool empty() const { return wall_seconds <= 0 && attempts <= 0 && money_usd <= 0 && plateau_window < 0; }
+};
+
 // Stop when `window` attempts have finished since the last confirmed best
 // (or since the seed was measured) without a new best.
 struct PlateauRule {

@@ -181,6 +181,17 @@ class Planner {
   // Confirmed elites of one island, best first.
   std::vector<std::string> Elites(int island) const;
 
+  // The limits in force: the spec's budgets and plateau window, as the
+  // budget_extended events so far replaced them.
+  const Budgets& budgets() const;
+  int plateau_window() const;
+  // The payload of a budget_extended event granting `add` at `now_unix_ms`
+  // (the new absolute limits; BudgetExtension says how they grow).
+  // InvalidArgument for an empty or negative request; FailedPrecondition
+  // when a budget would still stop the campaign at once (say a campaign out
+  // of attempts given only money), naming that limit.
+  Result<nlohmann::json> Extension(const BudgetExtension& add, int64_t now_unix_ms) const;
+
   // Full state as JSON with deterministic key order (rebuild-equals-live test).
   nlohmann::json Snapshot() const;
 
