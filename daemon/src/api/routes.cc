@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <vector>
 
 #include "api/auth.h"
@@ -54,14 +55,20 @@ ApiResponse MethodNotAllowed(const std::string& allowed) {
   return r;
 }
 
-ApiResponse StartCampaign(const ApiRequest& req, ControlPlane& plane) {
-  json body;
+// The request's body as a JSON object, or the 400 that says why it is not one.
+std::optional<ApiResponse> ParseObjectBody(const ApiRequest& req, json& body) {
   try {
     body = json::parse(req.body);
   } catch (const json::parse_error& e) {
     return ApiResponse::Error(400, std::string("body is not JSON: ") + e.what());
   }
   if (!body.is_object()) return ApiResponse::Error(400, "body must be a JSON object");
+  return std::nullopt;
+}
+
+ApiResponse StartCampaign(const ApiRequest& req, ControlPlane& plane) {
+  json body;
+  if (auto bad = ParseObjectBody(req, body)) return *bad;
   if (!body.contains("spec_yaml") || !body["spec_yaml"].is_string())
     return ApiResponse::Error(400, "field 'spec_yaml' (string) is required");
   std::string source = "request";
@@ -81,12 +88,7 @@ ApiResponse StartCampaign(const ApiRequest& req, ControlPlane& plane) {
 // least one; increments except plateau_window (the new window).
 ApiResponse ExtendCampaign(const ApiRequest& req, const std::string& id, ControlPlane& plane) {
   json body;
-  try {
-    body = json::parse(req.body);
-  } catch (const json::parse_error& e) {
-    return ApiResponse::Error(400, std::string("body is not JSON: ") + e.what());
-  }
-  if (!body.is_object()) return ApiResponse::Error(400, "body must be a JSON object");
+  if (auto bad = ParseObjectBody(req, body)) return *bad;
   planner::BudgetExtension add;
   for (const auto& [k, v] : body.items()) {
     const bool whole = v.is_number_integer() && v.get<int64_t>() >= 0;
