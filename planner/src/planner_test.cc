@@ -286,6 +286,26 @@ TEST_CASE("a source whose attempt ended for the machine's sake is not a duplicat
   CHECK(p->CheckDuplicate("h_c_infra", "", "")->ToString() == "duplicate{source}");
 }
 
+// A campaign with a 1 USD money budget: one call spends 0.7, the next is
+// refused by the budget (proposal_failed{budget}): the rest cannot pay for
+// one worst-case call.
+void SpendThenRefuse(Planner& p, Script& s) {
+  std::string a = s.Start(*p.Next(0).decision);
+  s.LlmCall(a, "llm_a", 0.7);
+  s.Finish(a, "slower", "c1", 120);
+  s.Finish(s.Start(*p.Next(0).decision), "proposal_failed{budget}", "", 0);
+}
+
+// `n` proposals, each finished slower (candidates c<first>, c<first+1>, ...).
+void RunSlower(Planner& p, Script& s, int n, int first) {
+  for (int i = 0; i < n; ++i) {
+    NextStep next = p.Next(0);
+    INFO(i << " " << StopReasonName(next.reason) << " " << next.detail);
+    REQUIRE(next.decision);
+    s.Finish(s.Start(*next.decision), "slower", "c" + std::to_string(first + i), 130);
+  }
+}
+
 TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
   CampaignSpec spec = OneAxisSpec();
   SECTION("attempts") {
@@ -354,11 +374,7 @@ TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
     Script s(p.get());
     s.StartCampaign();
     s.MeasureSeed(100);
-    std::string a = s.Start(*p->Next(0).decision);
-    s.LlmCall(a, "llm_a", 0.7);
-    s.Finish(a, "slower", "c1", 120);
-    std::string b = s.Start(*p->Next(0).decision);
-    s.Finish(b, "proposal_failed{budget}", "", 0);  // the rest cannot pay for one worst-case call
+    SpendThenRefuse(*p, s);
     auto next = p->Next(0);
     CHECK(next.reason == StopReason::kBudgetMoney);
     CHECK(next.detail.find("refused") != std::string::npos);
@@ -413,12 +429,7 @@ TEST_CASE("an extension gives a campaign more budget, from the log", "[planner][
     CHECK((*payload)["added"] == nlohmann::json{{"attempts", 2}});
     Extend(s, *payload);
     CHECK(p->budgets().attempts == kSeedSamples + 3);
-    for (int i = 0; i < 2; ++i) {
-      NextStep n = p->Next(0);
-      INFO(i << " " << StopReasonName(n.reason) << " " << n.detail);
-      REQUIRE(n.decision);
-      s.Finish(s.Start(*n.decision), "slower", "c" + std::to_string(i + 2), 120);
-    }
+    RunSlower(*p, s, 2, 2);
     CHECK(p->Next(0).reason == StopReason::kBudgetAttempts);
     // A planner rebuilt from the same events has the extended limits.
     auto rebuilt = MakePlanner(spec);
@@ -496,12 +507,7 @@ TEST_CASE("an extension gives a campaign more budget, from the log", "[planner][
     CHECK((*payload)["plateau_window"] == 3);
     Extend(s, *payload);
     CHECK(p->plateau_window() == 3);
-    for (int i = 0; i < 3; ++i) {
-      NextStep n = p->Next(0);
-      INFO(i << " " << StopReasonName(n.reason) << " " << n.detail);
-      REQUIRE(n.decision);
-      s.Finish(s.Start(*n.decision), "slower", "c" + std::to_string(i + 3), 130);
-    }
+    RunSlower(*p, s, 3, 3);
     NextStep stop = p->Next(0);
     CHECK(stop.reason == StopReason::kPlateau);
     CHECK(stop.detail.find("since the budget was extended") != std::string::npos);
@@ -511,10 +517,7 @@ TEST_CASE("an extension gives a campaign more budget, from the log", "[planner][
     auto p = MakePlanner(spec);
     Script s(p.get());
     s.StartWithSeed(100);
-    std::string a = s.Start(*p->Next(0).decision);
-    s.LlmCall(a, "llm_a", 0.7);
-    s.Finish(a, "slower", "c1", 120);
-    s.Finish(s.Start(*p->Next(0).decision), "proposal_failed{budget}", "", 0);
+    SpendThenRefuse(*p, s);
     REQUIRE(p->Next(0).reason == StopReason::kBudgetMoney);
     BudgetExtension add;
     add.money_usd = 2;

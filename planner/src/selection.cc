@@ -459,7 +459,7 @@ Result<nlohmann::json> Planner::Extension(const BudgetExtension& add, int64_t no
   for (const auto& [field, moot] : unlimited)
     if (moot) return Status::InvalidArgument(std::string(field) + ": the campaign has no such limit (unlimited); there is nothing to add to");
   // Each limit grows from the larger of itself and what is used, so a spent
-  // limit gets the whole increment; unlimited stays unlimited.
+  // limit gets the whole increment (an unlimited one was refused above).
   auto grow = [](auto limit, auto used, auto more) {
     return limit > 0 && more > 0 ? std::max(limit, used) + more : limit;
   };

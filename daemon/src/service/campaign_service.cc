@@ -466,17 +466,15 @@ Result<json> CampaignService::ExtendCampaign(const std::string& id, const planne
       return Status::FailedPrecondition("campaign '" + id + "' cannot run again: " + s.message());
   }
   Live& live = *FindLive(id);
-  auto payload = live.planner->Extension(add, clock_.UnixMillis());
-  std::vector<Event> batch;
-  if (payload.ok()) {
-    batch.push_back(MakeEvent(id, "", event_kind::kBudgetExtended, *payload));
-    if (reopen) batch.push_back(StateEvent(id, "running", "budget extended"));
-  }
-  Status appended = payload.ok() ? AppendAndObserve(batch) : payload.status();
-  if (!appended.ok()) {
+  auto refuse = [&](Status s) {
     if (built_now) live_.erase(id);
-    return appended;
-  }
+    return s;
+  };
+  auto payload = live.planner->Extension(add, clock_.UnixMillis());
+  if (!payload.ok()) return refuse(payload.status());
+  std::vector<Event> batch{MakeEvent(id, "", event_kind::kBudgetExtended, *payload)};
+  if (reopen) batch.push_back(StateEvent(id, "running", "budget extended"));
+  if (Status s = AppendAndObserve(batch); !s.ok()) return refuse(s);
   if (built_now) ResumeWork(live);
   spdlog::info("ksearchd.campaign_extended campaign={} added={} budgets={} plateau_window={} state={}", id,
                (*payload)["added"].dump(), (*payload)["budgets"].dump(), (*payload)["plateau_window"].dump(),

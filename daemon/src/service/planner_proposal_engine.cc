@@ -132,7 +132,7 @@ PlannerProposalEngine::CampaignClients& PlannerProposalEngine::ForCampaign(const
   // The limit in force (a budget_extended event may have raised it since).
   const double limit = plan.budgets().money_usd > 0 ? plan.budgets().money_usd : -1.0;
   if (slot) {
-    if (slot->budget->limit() != limit) slot->budget->SetLimit(limit);
+    slot->budget->SetLimit(limit);
     return *slot;
   }
   slot = std::make_unique<CampaignClients>();
