@@ -43,6 +43,7 @@ void PlannerState::Fold(const Event& e) {
   if (e.campaign_id != spec_.campaign_id) return;
   ++events_seen;
   last_event_ms = std::max(last_event_ms, e.time_ms);
+  running_time.Observe(e);
   const std::string& k = e.kind;
   if (k == event_kind::kCampaignStarted) OnCampaignStarted(e);
   else if (k == event_kind::kCampaignState) campaign_state = Str(e.payload, "state");

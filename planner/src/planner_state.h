@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ksearch/core/event.h"
+#include "ksearch/core/running_time.h"
 #include "ksearch/planner/axis_catalogue.h"
 #include "ksearch/planner/campaign_spec.h"
 #include "ksearch/planner/promotion.h"
@@ -153,6 +154,9 @@ class PlannerState {
   std::string campaign_state = "running";
   std::string task, arch, backend, seed_candidate, seed_source_blob;
   int64_t started_ms = 0, last_event_ms = 0;
+  // Time spent running (not paused, finished or with the daemon down): what
+  // the wall-time budget counts.
+  RunningTime running_time;
   int64_t attempts_started = 0, attempts_finished = 0;
   // Attempts that ended interrupted (shutdown, restart): retried, so they do
   // not count against the attempts budget.

@@ -35,6 +35,7 @@ nlohmann::json PlannerState::ToJson() const {
   j["seed_failure"] = seed_failure;
   j["started_ms"] = started_ms;
   j["last_event_ms"] = last_event_ms;
+  j["running_time"] = running_time.ToJson();
   j["attempts_started"] = attempts_started;
   j["attempts_interrupted"] = attempts_interrupted;
   j["attempts_infra_error"] = attempts_infra_error;

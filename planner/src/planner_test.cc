@@ -306,7 +306,7 @@ void RunSlower(Planner& p, Script& s, int n, int first) {
   }
 }
 
-TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
+TEST_CASE("budgets and plateau stop the campaign", "[planner][budget]") {
   CampaignSpec spec = OneAxisSpec();
   SECTION("attempts") {
     spec.budgets.attempts = kSeedSamples + 2;
@@ -388,6 +388,36 @@ TEST_CASE("budgets and plateau stop the campaign", "[planner]") {
     int64_t t0 = s.events.front().time_ms;
     CHECK(p->Next(t0 + 59000).decision.has_value());
     CHECK(p->Next(t0 + 60000).reason == StopReason::kBudgetWall);
+  }
+  SECTION("wall time: time paused is not spent") {
+    spec.budgets.wall_seconds = 60;
+    auto p = OneAxisPlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100);
+    const int64_t t0 = s.events.front().time_ms;
+    s.time_ms = t0 + 20'000;
+    s.Emit("campaign_state", "", {{"state", "paused"}, {"reason", "requested"}});
+    s.time_ms = t0 + 8 * 3600'000;  // resumed the next morning: 40 s left
+    s.Emit("campaign_state", "", {{"state", "running"}, {"reason", "resumed"}});
+    CHECK(p->Next(s.time_ms + 39'000).decision.has_value());
+    const NextStep stop = p->Next(s.time_ms + 40'000);
+    CHECK(stop.reason == StopReason::kBudgetWall);
+    CHECK(stop.detail.find("60 s running") != std::string::npos);
+  }
+  SECTION("wall time: the time the daemon was down is not spent") {
+    spec.budgets.wall_seconds = 60;
+    auto p = OneAxisPlanner(spec);
+    Script s(p.get());
+    s.StartCampaign();
+    s.MeasureSeed(100);
+    const int64_t t0 = s.events.front().time_ms;
+    const int64_t last = s.events.back().time_ms;  // then the daemon stopped
+    s.time_ms = last + 3600'000;
+    s.Emit("campaign_state", "", {{"state", "running"}, {"reason", "daemon started"}, {"down_since_ms", last}});
+    const int64_t left_ms = 60'000 - (last - t0);
+    CHECK(p->Next(s.time_ms + left_ms - 1).decision.has_value());
+    CHECK(p->Next(s.time_ms + left_ms).reason == StopReason::kBudgetWall);
   }
   SECTION("plateau") {
     spec.plateau.window = 2;
@@ -490,6 +520,26 @@ TEST_CASE("an extension gives a campaign more budget, from the log", "[planner][
     Extend(s, *payload);
     CHECK(p->Next(later + 599 * 1000).decision.has_value());
     CHECK(p->Next(later + 600 * 1000).reason == StopReason::kBudgetWall);
+  }
+  SECTION("wall time: a campaign that finished on it gets the increment of running time, however late") {
+    spec.budgets.wall_seconds = 60;
+    auto p = MakePlanner(spec);
+    Script s(p.get());
+    s.StartWithSeed(100);
+    const int64_t t0 = s.events.front().time_ms;
+    s.time_ms = t0 + 60'000;  // as the daemon records the stop
+    REQUIRE(p->Next(s.time_ms).reason == StopReason::kBudgetWall);
+    s.Emit("campaign_state", "", {{"state", "finished"}, {"reason", "budget_wall"}});
+    const int64_t morning = t0 + 6 * 3600'000;
+    BudgetExtension add;
+    add.wall_seconds = 600;
+    auto payload = p->Extension(add, morning);
+    REQUIRE(payload.ok());
+    CHECK((*payload)["budgets"]["wall_seconds"] == 60 + 600);
+    s.time_ms = morning;
+    Extend(s, *payload);
+    CHECK(p->Next(morning + 599 * 1000).decision.has_value());
+    CHECK(p->Next(morning + 600 * 1000).reason == StopReason::kBudgetWall);
   }
   SECTION("plateau: the count starts again at the extension, with the window it names") {
     CampaignSpec one = OneAxisSpec();

@@ -341,8 +341,9 @@ std::optional<NextStep> BudgetStop(const PlannerState& s, const Budgets& b, bool
   if (money_refused)
     return Stop(StopReason::kBudgetMoney, "a call was refused by the money budget (spent " +
                                               std::to_string(s.money_spent) + " USD)");
-  if (b.wall_seconds > 0 && now_ms - s.started_ms >= b.wall_seconds * 1000)
-    return Stop(StopReason::kBudgetWall, "wall-time budget spent");
+  if (const int64_t ran_ms = s.running_time.RunningMs(now_ms); b.wall_seconds > 0 && ran_ms >= b.wall_seconds * 1000)
+    return Stop(StopReason::kBudgetWall, "wall-time budget spent (" + std::to_string(ran_ms / 1000) +
+                                             " s running, paused time and daemon downtime not counted)");
   return std::nullopt;
 }
 
@@ -466,7 +467,7 @@ Result<nlohmann::json> Planner::Extension(const BudgetExtension& add, int64_t no
   Budgets b = s.budgets;
   b.attempts = grow(b.attempts, AttemptsUsed(s), add.attempts);
   b.money_usd = grow(b.money_usd, s.money_spent, add.money_usd);
-  b.wall_seconds = grow(b.wall_seconds, static_cast<double>(now_unix_ms - s.started_ms) / 1000.0, add.wall_seconds);
+  b.wall_seconds = grow(b.wall_seconds, static_cast<double>(s.running_time.RunningMs(now_unix_ms)) / 1000.0, add.wall_seconds);
   // The campaign must be able to go on under the new limits (the plateau
   // count starts again at the extension, and a refusal by the money budget is
   // judged again): otherwise it would stop again at once.

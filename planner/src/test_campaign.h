@@ -58,10 +58,13 @@ class Script {
  public:
   explicit Script(Planner* p) : p_(p) {}
 
+  // > 0: the time of every event emitted from now on; 0: one second apart.
+  int64_t time_ms = 0;
+
   void Emit(std::string kind, std::string attempt, nlohmann::json payload) {
     Event e;
     e.seq = ++seq_;
-    e.time_ms = 1000000 + seq_ * 1000;
+    e.time_ms = time_ms > 0 ? time_ms : 1000000 + seq_ * 1000;
     e.campaign_id = p_->spec().campaign_id;
     e.attempt_id = std::move(attempt);
     e.kind = std::move(kind);

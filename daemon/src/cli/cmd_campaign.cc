@@ -98,7 +98,9 @@ void PrintStatus(const json& s, std::ostream& out) {
     const double v = b.value(key, 0.0);
     return v > 0 ? Fixed(v, digits) + unit : std::string("unlimited");
   };
-  out << "budgets    attempts " << limit("attempts", "", 0) << ", wall " << limit("wall_seconds", " s", 0) << ", money "
+  out << "budgets    attempts " << limit("attempts", "", 0) << ", wall " << limit("wall_seconds", " s", 0);
+  if (s.contains("wall_seconds_used")) out << " (" << Fixed(s["wall_seconds_used"].get<double>(), 0) << " s run)";
+  out << ", money "
       << (b.value("money_usd", 0.0) > 0 ? "$" : "") << limit("money_usd", "", 2) << ", plateau window "
       << (s.value("plateau_window", 0) > 0 ? std::to_string(s.value("plateau_window", 0)) : std::string("off"));
   if (s.contains("last_extension")) out << "  (last extension " << s["last_extension"].dump() << ")";

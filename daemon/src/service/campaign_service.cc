@@ -141,7 +141,11 @@ void CampaignService::PauseStagedCampaigns(const Status& refusal) {
   for (const std::string& id : campaigns) {
     const CampaignFacts* c = fold_.campaign(id);
     if (c == nullptr || c->state != "running") continue;
-    fold_.Observe(StateEvent(id, "paused", std::string(kRefusedWriteReason) + refusal.ToString()));
+    // In memory only (the log refuses writes); its time is when the campaign
+    // stopped running, which the resume records as down_since_ms.
+    Event paused = StateEvent(id, "paused", std::string(kRefusedWriteReason) + refusal.ToString());
+    paused.time_ms = clock_.UnixMillis();
+    fold_.Observe(paused);
   }
 }
 
@@ -174,8 +178,12 @@ void CampaignService::ArmLogRetry() {
 void CampaignService::RetryRefusedWrites() {
   if (shutting_down_) return;
   std::vector<Event> resumes;
-  for (const std::string& id : CampaignsPausedBy(kRefusedWriteReason))
+  for (const std::string& id : CampaignsPausedBy(kRefusedWriteReason)) {
+    // The log never held the pause: the resume says since when the campaign
+    // was not running, so the planner's wall time (from the log) agrees.
     resumes.push_back(StateEvent(id, "running", "log writable again"));
+    resumes.back().payload["down_since_ms"] = fold_.campaign(id)->state_since_ms;
+  }
   if (!resumes.empty() || !staged_.events.empty()) {
     const size_t resumed = resumes.size(), kept = staged_.events.size();
     // Refused again: AppendAndObserve armed the next retry.
@@ -276,13 +284,23 @@ Status CampaignService::Recover() {
   // A campaign that cannot be rebuilt (say axes.yaml lost the axis it is
   // restricted to) must not keep the daemon, and the others, from starting:
   // it is paused with the reason until a start or a resume rebuilds it.
+  // A campaign that was running when the previous process stopped gets a
+  // campaign_state carrying down_since_ms (its last event): the time the
+  // daemon was down is not spent from its wall-time budget (RunningTime).
   std::vector<Event> states;
   for (const auto& [id, facts] : fold_.campaigns()) {
     if (facts.terminal()) continue;
+    const bool was_running = facts.state == "running";
+    auto down_since = [&facts](Event e) {
+      e.payload["down_since_ms"] = facts.last_event_ms;
+      return e;
+    };
     if (Status s = MakeLiveFromLog(id, *events); !s.ok()) {
       const std::string why = s.ToString();
       spdlog::error("ksearchd.campaign_not_rebuilt campaign={} error=\"{}\"", id, why);
-      if (facts.state == "running") states.push_back(StateEvent(id, "paused", std::string(kUnbuiltReason) + why));
+      if (was_running) states.push_back(down_since(StateEvent(id, "paused", std::string(kUnbuiltReason) + why)));
+    } else if (was_running) {
+      states.push_back(down_since(StateEvent(id, "running", "daemon started")));
     } else if (PausedBy(&facts, kUnbuiltReason)) {
       states.push_back(StateEvent(id, "running", "rebuilt"));
     }
@@ -575,6 +593,8 @@ Result<json> CampaignService::CampaignStatus(const std::string& id) {
            {"baseline", c->baseline},
            {"baseline_name", c->started.value("baseline_name", "")},
            {"budgets", c->budgets},
+           // What the wall-time budget counts: time running (RunningTime).
+           {"wall_seconds_used", static_cast<double>(c->running_time.RunningMs(clock_.UnixMillis())) / 1000.0},
            {"plateau_window", c->plateau_window}};
   if (!c->last_extension.is_null()) out["last_extension"] = c->last_extension;
   if (c->best_time_us > 0 && c->seed_time_us > 0)

@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "ksearch/core/file_text.h"
 #include "ksearch/core/clock.h"
@@ -723,6 +724,14 @@ TEST_CASE("the daemon retries a refused write on its own and resumes the campaig
   CHECK(h.Events("disk", "attempt_started").size() == 8);
   CheckOneEndPerAttempt(h, "disk");
   CHECK(StateEvents(h, "disk", "running", "log writable again") == 1);
+  // The log never held the pause: the resume says since when the campaign
+  // was not running (the in-memory pause), for the wall-time budget.
+  for (const Event& e : h.Events("disk", "campaign_state"))
+    if (e.payload.value("reason", "") == "log writable again") {
+      const int64_t down_since = e.payload.value("down_since_ms", int64_t{0});
+      CHECK(down_since >= h.Events("disk", "campaign_started").front().time_ms);
+      CHECK(down_since <= e.time_ms);
+    }
   // The user's pause is the user's: the retry did not resume "held".
   CHECK(StateOf(h, "held") == "paused");
   CHECK(StateEvents(h, "held", "running", "") == 0);
@@ -921,6 +930,48 @@ TEST_CASE("a campaign that finished on its budget runs again when extended, also
   CHECK(stopped.status().code() == Status::Code::kFailedPrecondition);
   CHECK(stopped.status().message().find("stopped") != std::string::npos);
   REQUIRE(RunUntil(h, [&] { return h.service->Idle(); }));
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("the time the daemon was down, and time paused, is not spent from the wall-time budget",
+          "[daemon][budget]") {
+  // f's run is held, so the campaign is running (an attempt in flight) when
+  // the daemon stops.
+  Harness h({{{"", 0}, {"f", "95"}}});
+  h.backend.Hold("f", ScriptedBackend::Stage::kRun);
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("down", 6), "down.yaml").ok());
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("rest", 6), "rest.yaml").ok());
+  REQUIRE(h.service->PauseCampaign("rest").ok());
+  CHECK(h.ShutdownWhileHeld());
+  int64_t last_ms = 0;  // the running campaign's last event before the daemon stopped
+  for (const Event& e : h.Events("down", "")) last_ms = std::max(last_ms, e.time_ms);
+  const int64_t started_ms = h.Events("down", "campaign_started").front().time_ms;
+  const int64_t rest_paused_ms = h.Events("rest", "campaign_state").back().time_ms;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the daemon is down
+
+  h.RestartService();
+  // The start records, for the campaign that was running, since when it was not.
+  std::vector<Event> marks;
+  for (const Event& e : h.Events("down", "campaign_state"))
+    if (e.payload.value("reason", "") == "daemon started") marks.push_back(e);
+  REQUIRE(marks.size() == 1);
+  CHECK(marks[0].payload.value("state", "") == "running");
+  CHECK(marks[0].payload.value("down_since_ms", int64_t{0}) == last_ms);
+  CHECK(marks[0].time_ms - last_ms >= 1500);
+  // A paused campaign gets none: it was not running.
+  CHECK(StateEvents(h, "rest", "running", "") == 0);
+
+  // Status: the wall time used leaves out the 1.5 s down, and all of the
+  // paused campaign's time since its pause.
+  const int64_t now_ms = SystemClock::Instance().UnixMillis();
+  const json status = *h.service->CampaignStatus("down");
+  const double used = status.value("wall_seconds_used", -1.0);
+  CHECK(used >= 0);
+  CHECK(used <= static_cast<double>(now_ms - started_ms) / 1000.0 - 1.5);
+  const json rest = *h.service->CampaignStatus("rest");
+  CHECK(rest.value("wall_seconds_used", -1.0) ==
+        static_cast<double>(rest_paused_ms - h.Events("rest", "campaign_started").front().time_ms) / 1000.0);
+  RunsToTheEnd(h, "down", 6);
   h.CheckLogVerifies();
 }
 

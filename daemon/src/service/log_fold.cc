@@ -1,5 +1,7 @@
 #include "service/log_fold.h"
 
+#include <algorithm>
+
 namespace ksearch::daemon {
 
 namespace {
@@ -13,6 +15,8 @@ void LogFold::Observe(const Event& e) {
     c.id = e.campaign_id;
     c.started = p;
     c.started_ms = e.time_ms;
+    c.last_event_ms = e.time_ms;
+    c.running_time.Observe(e);
     if (auto cfg = p.find("config"); cfg != p.end() && cfg->is_object()) {
       c.budgets = cfg->value("budgets", nlohmann::json::object());
       if (auto pl = cfg->find("plateau"); pl != cfg->end() && pl->is_object()) c.plateau_window = pl->value("window", 0);
@@ -23,9 +27,12 @@ void LogFold::Observe(const Event& e) {
   auto cit = campaigns_.find(e.campaign_id);
   if (cit == campaigns_.end()) return;  // events of an unknown campaign are ignored
   CampaignFacts& c = cit->second;
+  c.last_event_ms = std::max(c.last_event_ms, e.time_ms);
+  c.running_time.Observe(e);
   if (e.kind == event_kind::kCampaignState) {
     c.state = p.value("state", c.state);
     c.state_reason = p.value("reason", std::string());
+    c.state_since_ms = e.time_ms;
   } else if (e.kind == event_kind::kBudgetExtended) {
     if (auto b = p.find("budgets"); b != p.end() && b->is_object()) c.budgets = *b;
     if (auto w = p.find("plateau_window"); w != p.end() && w->is_number_integer()) c.plateau_window = w->get<int64_t>();

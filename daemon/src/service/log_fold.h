@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ksearch/core/event.h"
+#include "ksearch/core/running_time.h"
 
 namespace ksearch::daemon {
 
@@ -21,6 +22,10 @@ struct CampaignFacts {
   std::string state = "running";  // running | paused | stopped | finished
   std::string state_reason;
   int64_t started_ms = 0;
+  int64_t state_since_ms = 0;  // the last campaign_state event's time (0: none yet)
+  int64_t last_event_ms = 0;   // the campaign's latest event time, any kind
+  // Time spent running, as the planner counts it for the wall-time budget.
+  RunningTime running_time;
   int64_t attempts_started = 0;
   int64_t attempts_finished = 0;
   std::map<std::string, int64_t> verdicts;  // verdict kind -> count

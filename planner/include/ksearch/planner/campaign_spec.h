@@ -33,7 +33,9 @@ struct SelectionMix {
 };
 
 struct Budgets {
-  double wall_seconds = 0;  // 0: unlimited
+  // 0: unlimited. Counts the campaign's running time (ksearch/core/running_time.h):
+  // time paused, finished or with the daemon down is not spent.
+  double wall_seconds = 0;
   int64_t attempts = 0;     // 0: unlimited; counts attempt_started events
   double money_usd = 0;     // 0: unlimited; sums llm_call.cost_usd
 };
@@ -41,8 +43,9 @@ struct Budgets {
 // More budget for a campaign already under way (a budget_extended event; the
 // planner turns it into new limits, Planner::Extension). Each field adds to
 // its limit, counted from what is already used when the limit is spent (a
-// campaign that ran out of wall time a night ago gets `wall_seconds` from
-// now); a limit that is 0 (unlimited) stays unlimited.
+// campaign that ran out of wall time a night ago gets `wall_seconds` of
+// running time from now); an increment of a limit that is 0 (unlimited) is
+// refused, as it would change nothing.
 struct BudgetExtension {
   double wall_seconds = 0;
   int64_t attempts = 0;

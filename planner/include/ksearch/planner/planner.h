@@ -136,7 +136,7 @@ class Planner {
   void Observe(const Event& e);
 
   // The next attempt, or why there is none. `now_unix_ms` is used only for the
-  // wall-time budget.
+  // wall-time budget (the running time up to it) and endpoint rests.
   NextStep Next(int64_t now_unix_ms) const;
   // Whether a proposal could go elsewhere than `endpoint` at `now_unix_ms`:
   // another LLM endpoint of the campaign is not resting, or the tuner has an
