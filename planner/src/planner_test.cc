@@ -379,45 +379,35 @@ TEST_CASE("budgets and plateau stop the campaign", "[planner][budget]") {
     CHECK(next.reason == StopReason::kBudgetMoney);
     CHECK(next.detail.find("refused") != std::string::npos);
   }
-  SECTION("wall time") {
-    spec.budgets.wall_seconds = 60;
-    auto p = OneAxisPlanner(spec);
-    Script s(p.get());
-    s.StartCampaign();
-    s.MeasureSeed(100);
-    int64_t t0 = s.events.front().time_ms;
-    CHECK(p->Next(t0 + 59000).decision.has_value());
-    CHECK(p->Next(t0 + 60000).reason == StopReason::kBudgetWall);
-  }
-  SECTION("wall time: time paused is not spent") {
+  SECTION("wall time: the campaign's running time") {
     spec.budgets.wall_seconds = 60;
     auto p = OneAxisPlanner(spec);
     Script s(p.get());
     s.StartCampaign();
     s.MeasureSeed(100);
     const int64_t t0 = s.events.front().time_ms;
-    s.time_ms = t0 + 20'000;
-    s.Emit("campaign_state", "", {{"state", "paused"}, {"reason", "requested"}});
-    s.time_ms = t0 + 8 * 3600'000;  // resumed the next morning: 40 s left
-    s.Emit("campaign_state", "", {{"state", "running"}, {"reason", "resumed"}});
-    CHECK(p->Next(s.time_ms + 39'000).decision.has_value());
-    const NextStep stop = p->Next(s.time_ms + 40'000);
-    CHECK(stop.reason == StopReason::kBudgetWall);
-    CHECK(stop.detail.find("60 s running") != std::string::npos);
-  }
-  SECTION("wall time: the time the daemon was down is not spent") {
-    spec.budgets.wall_seconds = 60;
-    auto p = OneAxisPlanner(spec);
-    Script s(p.get());
-    s.StartCampaign();
-    s.MeasureSeed(100);
-    const int64_t t0 = s.events.front().time_ms;
-    const int64_t last = s.events.back().time_ms;  // then the daemon stopped
-    s.time_ms = last + 3600'000;
-    s.Emit("campaign_state", "", {{"state", "running"}, {"reason", "daemon started"}, {"down_since_ms", last}});
-    const int64_t left_ms = 60'000 - (last - t0);
-    CHECK(p->Next(s.time_ms + left_ms - 1).decision.has_value());
-    CHECK(p->Next(s.time_ms + left_ms).reason == StopReason::kBudgetWall);
+    SECTION("from campaign_started") {
+      CHECK(p->Next(t0 + 59000).decision.has_value());
+      CHECK(p->Next(t0 + 60000).reason == StopReason::kBudgetWall);
+    }
+    SECTION("time paused is not spent") {
+      s.time_ms = t0 + 20'000;
+      s.Emit("campaign_state", "", {{"state", "paused"}, {"reason", "requested"}});
+      s.time_ms = t0 + 8 * 3600'000;  // resumed the next morning: 40 s left
+      s.Emit("campaign_state", "", {{"state", "running"}, {"reason", "resumed"}});
+      CHECK(p->Next(s.time_ms + 39'000).decision.has_value());
+      const NextStep stop = p->Next(s.time_ms + 40'000);
+      CHECK(stop.reason == StopReason::kBudgetWall);
+      CHECK(stop.detail.find("60 s running") != std::string::npos);
+    }
+    SECTION("the time the daemon was down is not spent") {
+      const int64_t last = s.events.back().time_ms;  // then the daemon stopped
+      s.time_ms = last + 3600'000;
+      s.Emit("campaign_state", "", {{"state", "running"}, {"reason", "daemon started"}, {"down_since_ms", last}});
+      const int64_t left_ms = 60'000 - (last - t0);
+      CHECK(p->Next(s.time_ms + left_ms - 1).decision.has_value());
+      CHECK(p->Next(s.time_ms + left_ms).reason == StopReason::kBudgetWall);
+    }
   }
   SECTION("plateau") {
     spec.plateau.window = 2;
@@ -504,42 +494,35 @@ TEST_CASE("an extension gives a campaign more budget, from the log", "[planner][
     CHECK(moot.status().code() == Status::Code::kInvalidArgument);
     CHECK(moot.status().message().find("money_usd") != std::string::npos);
   }
-  SECTION("wall time: a limit spent long ago gets the increment from now") {
+  SECTION("wall time: a spent limit gets the increment of running time from now") {
     spec.budgets.wall_seconds = 60;
     auto p = MakePlanner(spec);
     Script s(p.get());
     s.StartWithSeed(100);
     const int64_t t0 = s.events.front().time_ms;
-    const int64_t later = t0 + 3600 * 1000;  // an hour after the start: 59 minutes past the limit
-    REQUIRE(p->Next(later).reason == StopReason::kBudgetWall);
     BudgetExtension add;
     add.wall_seconds = 600;
-    auto payload = p->Extension(add, later);
-    REQUIRE(payload.ok());
-    CHECK((*payload)["budgets"]["wall_seconds"] == 3600 + 600);
-    Extend(s, *payload);
-    CHECK(p->Next(later + 599 * 1000).decision.has_value());
-    CHECK(p->Next(later + 600 * 1000).reason == StopReason::kBudgetWall);
-  }
-  SECTION("wall time: a campaign that finished on it gets the increment of running time, however late") {
-    spec.budgets.wall_seconds = 60;
-    auto p = MakePlanner(spec);
-    Script s(p.get());
-    s.StartWithSeed(100);
-    const int64_t t0 = s.events.front().time_ms;
-    s.time_ms = t0 + 60'000;  // as the daemon records the stop
-    REQUIRE(p->Next(s.time_ms).reason == StopReason::kBudgetWall);
-    s.Emit("campaign_state", "", {{"state", "finished"}, {"reason", "budget_wall"}});
-    const int64_t morning = t0 + 6 * 3600'000;
-    BudgetExtension add;
-    add.wall_seconds = 600;
-    auto payload = p->Extension(add, morning);
-    REQUIRE(payload.ok());
-    CHECK((*payload)["budgets"]["wall_seconds"] == 60 + 600);
-    s.time_ms = morning;
-    Extend(s, *payload);
-    CHECK(p->Next(morning + 599 * 1000).decision.has_value());
-    CHECK(p->Next(morning + 600 * 1000).reason == StopReason::kBudgetWall);
+    // `when`: the extension's time; `ran_s`: the running time then.
+    auto extend_at = [&](int64_t when, double ran_s) {
+      auto payload = p->Extension(add, when);
+      REQUIRE(payload.ok());
+      CHECK((*payload)["budgets"]["wall_seconds"] == ran_s + 600);
+      s.time_ms = when;
+      Extend(s, *payload);
+      CHECK(p->Next(when + 599 * 1000).decision.has_value());
+      CHECK(p->Next(when + 600 * 1000).reason == StopReason::kBudgetWall);
+    };
+    SECTION("still running (no stop recorded): an hour after the start, 59 minutes past the limit") {
+      const int64_t later = t0 + 3600 * 1000;
+      REQUIRE(p->Next(later).reason == StopReason::kBudgetWall);
+      extend_at(later, 3600);
+    }
+    SECTION("finished on it, extended six hours later: the hours finished were not running time") {
+      s.time_ms = t0 + 60'000;  // as the daemon records the stop
+      REQUIRE(p->Next(s.time_ms).reason == StopReason::kBudgetWall);
+      s.Emit("campaign_state", "", {{"state", "finished"}, {"reason", "budget_wall"}});
+      extend_at(t0 + 6 * 3600'000, 60);
+    }
   }
   SECTION("plateau: the count starts again at the extension, with the window it names") {
     CampaignSpec one = OneAxisSpec();
