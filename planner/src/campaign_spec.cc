@@ -102,6 +102,10 @@ Status CampaignSpec::Validate() const {
   return Status::Ok();
 }
 
+nlohmann::json Budgets::ToJson() const {
+  return {{"wall_seconds", wall_seconds}, {"attempts", attempts}, {"money_usd", money_usd}};
+}
+
 nlohmann::json CampaignSpec::ToJson() const {
   nlohmann::json props = nlohmann::json::array();
   for (const auto& p : proposers) props.push_back({{"name", p.name}, {"weight", p.weight}});
@@ -110,8 +114,7 @@ nlohmann::json CampaignSpec::ToJson() const {
           {"elites_per_island", elites_per_island}, {"migration_interval", migration_interval},
           {"selection", {{"exploit", selection.exploit}, {"explore", selection.explore},
                          {"frontier", selection.frontier}}},
-          {"budgets", {{"wall_seconds", budgets.wall_seconds}, {"attempts", budgets.attempts},
-                       {"money_usd", budgets.money_usd}}},
+          {"budgets", budgets.ToJson()},
           {"plateau", {{"window", plateau.window}}}, {"noise_threshold", noise_threshold},
           {"proposers", props},
           {"repair", {{"max_per_lineage", repair.max_per_lineage},

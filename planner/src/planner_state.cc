@@ -64,7 +64,6 @@ void PlannerState::Fold(const Event& e) {
 void PlannerState::OnCampaignStarted(const Event& e) {
   if (started) return;  // a second campaign_started is ignored
   started = true;
-  started_ms = e.time_ms;
   task = Str(e.payload, "task");
   arch = Str(e.payload, "arch");
   backend = Str(e.payload, "backend");

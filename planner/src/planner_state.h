@@ -153,7 +153,7 @@ class PlannerState {
   bool started = false;
   std::string campaign_state = "running";
   std::string task, arch, backend, seed_candidate, seed_source_blob;
-  int64_t started_ms = 0, last_event_ms = 0;
+  int64_t last_event_ms = 0;
   // Time spent running (not paused, finished or with the daemon down): what
   // the wall-time budget counts.
   RunningTime running_time;

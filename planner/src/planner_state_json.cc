@@ -33,7 +33,6 @@ nlohmann::json PlannerState::ToJson() const {
   j["seed_candidate"] = seed_candidate;
   j["seed_attempt"] = seed_attempt;
   j["seed_failure"] = seed_failure;
-  j["started_ms"] = started_ms;
   j["last_event_ms"] = last_event_ms;
   j["running_time"] = running_time.ToJson();
   j["attempts_started"] = attempts_started;
@@ -45,8 +44,7 @@ nlohmann::json PlannerState::ToJson() const {
   j["best_candidate"] = best_candidate;
   j["best_time_us"] = best_time_us;
   j["finished_at_last_best"] = finished_at_last_best;
-  j["budgets"] = {{"wall_seconds", budgets.wall_seconds}, {"attempts", budgets.attempts},
-                  {"money_usd", budgets.money_usd}};
+  j["budgets"] = budgets.ToJson();
   j["plateau_window"] = plateau_window;
   j["plateau_from"] = plateau_from;
   j["money_refused"] = money_refused;

@@ -481,7 +481,7 @@ Result<nlohmann::json> Planner::Extension(const BudgetExtension& add, int64_t no
   if (add.money_usd > 0) added["money_usd"] = add.money_usd;
   if (add.plateau_window >= 0) added["plateau_window"] = add.plateau_window;
   return nlohmann::json{
-      {"budgets", {{"wall_seconds", b.wall_seconds}, {"attempts", b.attempts}, {"money_usd", b.money_usd}}},
+      {"budgets", b.ToJson()},
       {"plateau_window", add.plateau_window >= 0 ? add.plateau_window : s.plateau_window},
       {"added", added}};
 }

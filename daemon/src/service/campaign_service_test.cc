@@ -860,11 +860,16 @@ TEST_CASE("a campaign that cannot be rebuilt at a start is paused; the daemon st
   auto edited = planner::AxisCatalogue::FromAxes(without);
   REQUIRE(edited.ok());
   h.axes = std::move(*edited);
+  int64_t lost_last_ms = 0;  // its last event before the restart
+  for (const Event& e : h.Events("lost", "")) lost_last_ms = std::max(lost_last_ms, e.time_ms);
   h.RestartService();  // Start() must succeed
 
   const json lost = *h.service->CampaignStatus("lost");
   CHECK(lost.value("state", "") == "paused");
   CHECK(lost.value("state_reason", "").rfind("cannot be rebuilt: ", 0) == 0);
+  // Its pause says since when it was down, for the wall-time budget.
+  const Event paused = h.Events("lost", "campaign_state").back();
+  CHECK(paused.payload.value("down_since_ms", int64_t{0}) == lost_last_ms);
   CHECK(lost.value("state_reason", "").find("loop_unrolling") != std::string::npos);
   Status still = h.service->ResumeCampaign("lost");
   CHECK(still.code() == Status::Code::kFailedPrecondition);

@@ -38,6 +38,9 @@ struct Budgets {
   double wall_seconds = 0;
   int64_t attempts = 0;     // 0: unlimited; counts attempt_started events
   double money_usd = 0;     // 0: unlimited; sums llm_call.cost_usd
+  // {wall_seconds, attempts, money_usd}: as the spec's JSON, the planner's
+  // snapshot and a budget_extended event write it.
+  nlohmann::json ToJson() const;
 };
 
 // More budget for a campaign already under way (a budget_extended event; the
