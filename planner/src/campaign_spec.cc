@@ -37,6 +37,14 @@ bool IsHipArch(std::string_view arch) {
   return PrefixThen(arch, "gfx", [](unsigned char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); });
 }
 
+// "c" and the first 12 hex digits of the normalized source's hash.
+bool IsCandidateId(std::string_view id) {
+  if (id.size() != 13 || id.front() != 'c') return false;
+  for (char c : id.substr(1))
+    if (!std::isdigit(static_cast<unsigned char>(c)) && (c < 'a' || c > 'f')) return false;
+  return true;
+}
+
 bool LooksLikeGpuArch(std::string_view arch) {
   return arch.rfind("sm_", 0) == 0 || arch.rfind("compute_", 0) == 0 || arch.rfind("gfx", 0) == 0;
 }
@@ -99,6 +107,17 @@ Status CampaignSpec::Validate() const {
   if (repair.max_per_lineage < 0) return bad("repair.max_per_lineage", "must be >= 0");
   if (repair.min_success_rate < 0 || repair.min_success_rate > 1)
     return bad("repair.min_success_rate", "must be in [0, 1]");
+  if (!start_from.empty()) {
+    if (!IsValidCampaignId(start_from.campaign))
+      return bad("start_from.campaign", "'" + start_from.campaign + "' must be a campaign id: " + grammar);
+    if (start_from.campaign == campaign_id) return bad("start_from.campaign", "a campaign cannot start from itself");
+  }
+  if (!start_from.candidate.empty()) {
+    if (start_from.empty()) return bad("start_from.candidate", "needs start_from.campaign");
+    if (!IsCandidateId(start_from.candidate))
+      return bad("start_from.candidate", "'" + start_from.candidate +
+                                             "' is not a candidate id ('c' and 12 lowercase hex digits, as `ksearch attempts` prints)");
+  }
   return Status::Ok();
 }
 
@@ -109,7 +128,7 @@ nlohmann::json Budgets::ToJson() const {
 nlohmann::json CampaignSpec::ToJson() const {
   nlohmann::json props = nlohmann::json::array();
   for (const auto& p : proposers) props.push_back({{"name", p.name}, {"weight", p.weight}});
-  return {{"campaign_id", campaign_id}, {"task", task}, {"backend", backend}, {"arch", arch},
+  nlohmann::json j = {{"campaign_id", campaign_id}, {"task", task}, {"backend", backend}, {"arch", arch},
           {"axes", axes}, {"exclude_axes", exclude_axes}, {"islands", islands},
           {"elites_per_island", elites_per_island}, {"migration_interval", migration_interval},
           {"selection", {{"exploit", selection.exploit}, {"explore", selection.explore},
@@ -120,6 +139,9 @@ nlohmann::json CampaignSpec::ToJson() const {
           {"repair", {{"max_per_lineage", repair.max_per_lineage},
                       {"min_success_rate", repair.min_success_rate}}},
           {"seed", seed}};
+  // Only when set: a spec without it serializes as it did before the key existed.
+  if (!start_from.empty()) j["start_from"] = {{"campaign", start_from.campaign}, {"candidate", start_from.candidate}};
+  return j;
 }
 
 namespace {
@@ -129,7 +151,7 @@ Status ParseInto(const YAML::Node& root, const YamlReader& r, CampaignSpec* s) {
                                             "exclude_axes", "islands", "elites_per_island",
                                             "migration_interval", "selection", "budgets",
                                             "plateau", "noise_threshold", "proposers",
-                                            "repair", "seed"}));
+                                            "repair", "seed", "start_from"}));
   KS_RETURN_IF_ERROR(r.GetString(root, "", "campaign_id", &s->campaign_id, true));
   KS_RETURN_IF_ERROR(r.GetString(root, "", "task", &s->task, true));
   KS_RETURN_IF_ERROR(r.GetString(root, "", "backend", &s->backend, true));
@@ -174,6 +196,17 @@ Status ParseInto(const YAML::Node& root, const YamlReader& r, CampaignSpec* s) {
     KS_RETURN_IF_ERROR(r.GetInt(rp, "repair", "max_per_lineage", &v));
     s->repair.max_per_lineage = static_cast<int>(v);
     KS_RETURN_IF_ERROR(r.GetDouble(rp, "repair", "min_success_rate", &s->repair.min_success_rate));
+  }
+  if (YAML::Node sf = root["start_from"]; sf.IsDefined()) {
+    if (sf.IsScalar()) {
+      s->start_from.campaign = sf.Scalar();
+    } else if (sf.IsMap()) {
+      KS_RETURN_IF_ERROR(r.CheckKeys(sf, "start_from", {"campaign", "candidate"}));
+      KS_RETURN_IF_ERROR(r.GetString(sf, "start_from", "campaign", &s->start_from.campaign, true));
+      KS_RETURN_IF_ERROR(r.GetString(sf, "start_from", "candidate", &s->start_from.candidate, false));
+    } else {
+      return r.Error(sf, "start_from", "expected a campaign id or {campaign: ID, candidate: cHEX}");
+    }
   }
   if (YAML::Node ps = root["proposers"]; ps.IsDefined()) {
     if (!ps.IsSequence()) return r.Error(ps, "proposers", "expected a list");

@@ -164,3 +164,44 @@ TEST_CASE("a campaign file that cannot be read is named with the reason", "[plan
   CHECK(r.status().IsNotFound());
   CHECK(r.status().message() == path + ": cannot read the campaign file: No such file or directory");
 }
+
+TEST_CASE("start_from names an earlier campaign, and optionally one of its members", "[planner][start_from]") {
+  const std::string base = kGood;
+  SECTION("absent: the task's seed, and the spec's JSON has no such key") {
+    auto r = ParseCampaignSpec(base, "c1.yaml");
+    REQUIRE(r.ok());
+    CHECK(r->start_from.empty());
+    CHECK_FALSE(r->ToJson().contains("start_from"));
+  }
+  SECTION("a campaign id: that campaign's best") {
+    auto r = ParseCampaignSpec(base + "start_from: overnight-sm80\n", "c1.yaml");
+    REQUIRE(r.ok());
+    CHECK(r->start_from.campaign == "overnight-sm80");
+    CHECK(r->start_from.candidate.empty());
+    CHECK(r->ToJson()["start_from"] == nlohmann::json{{"campaign", "overnight-sm80"}, {"candidate", ""}});
+  }
+  SECTION("a campaign and a member of it") {
+    auto r = ParseCampaignSpec(base + "start_from: {campaign: a, candidate: c0123456789ab}\n", "c1.yaml");
+    REQUIRE(r.ok());
+    CHECK(r->start_from.campaign == "a");
+    CHECK(r->start_from.candidate == "c0123456789ab");
+  }
+  // Each error names the file, the line of start_from and the key.
+  const std::pair<std::string, std::string> bad[] = {
+      {"start_from: [a, b]\n", "c1.yaml:18: start_from: expected a campaign id or {campaign: ID, candidate: cHEX}"},
+      {"start_from: {candidate: c0123456789ab}\n", "c1.yaml:18: start_from.campaign: required key is missing"},
+      {"start_from: {campaign: a, cand: c0123456789ab}\n", "start_from.cand: unknown key"},
+      {"start_from: ../x\n", "c1.yaml:18: start_from.campaign: '../x' must be a campaign id"},
+      {"start_from: c1\n", "c1.yaml:18: start_from.campaign: a campaign cannot start from itself"},
+      {"start_from: {campaign: a, candidate: best}\n",
+       "c1.yaml:18: start_from.candidate: 'best' is not a candidate id ('c' and 12 lowercase hex digits"},
+      {"start_from: {campaign: a, candidate: c0123456789AB}\n", "start_from.candidate: 'c0123456789AB' is not"},
+  };
+  for (const auto& [line, want] : bad) {
+    CAPTURE(line);
+    auto r = ParseCampaignSpec(base + line, "c1.yaml");
+    REQUIRE_FALSE(r.ok());
+    CAPTURE(r.status().message());
+    CHECK(r.status().message().find(want) != std::string::npos);
+  }
+}

@@ -232,6 +232,18 @@ std::vector<std::string> Planner::LineageLines(const std::string& candidate, siz
                   m.verdict + "): " + m.change_summary);
     cur = m.parent;
   }
+  const nlohmann::json& origin = state_->seed_origin;
+  if (out.size() < n && cur == state_->seed_candidate && origin.is_object()) {
+    const std::string from_arch = origin.value("arch", "");
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f us", origin.value("time_us", 0.0));
+    std::string line = cur + " (the seed) is " + origin.value("campaign", "") + "'s " +
+                       (origin.value("best", false) ? "best, " : "") + origin.value("candidate", "") +
+                       ", measured at " + buf + " on " + from_arch;
+    if (from_arch != state_->arch)
+      line += "; this campaign targets " + state_->arch + ", so its tuning for " + from_arch + " may not carry over";
+    out.push_back(line);
+  }
   std::reverse(out.begin(), out.end());
   return out;
 }

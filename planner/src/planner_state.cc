@@ -69,6 +69,7 @@ void PlannerState::OnCampaignStarted(const Event& e) {
   backend = Str(e.payload, "backend");
   seed_candidate = Str(e.payload, "seed_candidate");
   seed_source_blob = Str(e.payload, "seed_source_blob");
+  if (auto it = e.payload.find("started_from"); it != e.payload.end() && it->is_object()) seed_origin = *it;
   Member seed;
   seed.id = seed_candidate;
   seed.source_blob = seed_source_blob;

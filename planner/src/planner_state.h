@@ -153,6 +153,9 @@ class PlannerState {
   bool started = false;
   std::string campaign_state = "running";
   std::string task, arch, backend, seed_candidate, seed_source_blob;
+  // campaign_started's `started_from` (the earlier campaign's member the seed
+  // is, CampaignSpec::start_from); null when the seed is the task's.
+  nlohmann::json seed_origin;
   int64_t last_event_ms = 0;
   // Time spent running (not paused, finished or with the daemon down): what
   // the wall-time budget counts.

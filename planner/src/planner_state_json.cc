@@ -33,6 +33,7 @@ nlohmann::json PlannerState::ToJson() const {
   j["seed_candidate"] = seed_candidate;
   j["seed_attempt"] = seed_attempt;
   j["seed_failure"] = seed_failure;
+  j["seed_origin"] = seed_origin;
   j["last_event_ms"] = last_event_ms;
   j["running_time"] = running_time.ToJson();
   j["attempts_started"] = attempts_started;

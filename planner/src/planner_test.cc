@@ -1333,3 +1333,39 @@ TEST_CASE("precise measurements: a child's test asks for samples of its provisio
     CHECK(after["members"] == before["members"]);
   }
 }
+
+TEST_CASE("the lineage a prompt gets says where a seed from an earlier campaign came from", "[planner][start_from]") {
+  // Two campaigns: one from the task's seed, one whose campaign_started names
+  // the member of an earlier campaign (on sm_80) its seed is.
+  auto run = [](nlohmann::json started_from, size_t n = 5) {
+    auto p = MakePlanner();
+    Script s(p.get());
+    nlohmann::json payload = {{"task", "softmax"}, {"arch", "sm_90"}, {"backend", "cuda"},
+                              {"seed_candidate", "seed"}, {"seed_source_blob", "blob_seed"}};
+    if (!started_from.is_null()) payload["started_from"] = started_from;
+    s.Emit("campaign_started", "", payload);
+    s.MeasureSeed(100);
+    s.Finish(s.Start(Fresh("seed", "coalesce")), "improved", "child", 80);
+    return p->LineageLines("child", n);
+  };
+  const auto plain = run(nullptr);
+  REQUIRE(plain.size() == 1);
+  CHECK(plain[0].rfind("seed -> child via coalesce", 0) == 0);
+
+  auto ported_from = [] {
+    return nlohmann::json{{"campaign", "night-a100"}, {"candidate", "c0123456789ab"}, {"best", true},
+                          {"arch", "sm_80"}, {"time_us", 71.25}};
+  };
+  const auto ported = run(ported_from());
+  REQUIRE(ported.size() == 2);
+  CHECK(ported[0] ==
+        "seed (the seed) is night-a100's best, c0123456789ab, measured at 71.250 us on sm_80; this campaign "
+        "targets sm_90, so its tuning for sm_80 may not carry over");
+  CHECK(ported[1] == plain[0]);
+  // The origin is the oldest line: a walk cut at n steps leaves it out first.
+  CHECK(run(ported_from(), 1) == plain);
+  const auto same_arch = run({{"campaign", "yesterday"}, {"candidate", "c0123456789ab"}, {"best", false},
+                              {"arch", "sm_90"}, {"time_us", 90.0}});
+  REQUIRE(same_arch.size() == 2);
+  CHECK(same_arch[0] == "seed (the seed) is yesterday's c0123456789ab, measured at 90.000 us on sm_90");
+}

@@ -356,5 +356,18 @@ TEST_CASE("ksearch campaign extend runs a campaign that finished on its budget a
   // The wall limit with the running time spent from it (a few seconds here).
   CHECK(status.find("budgets    attempts 6, wall 1200 s (") != std::string::npos);
   CHECK(status.find(" s run), money unlimited, plateau window off  (last extension {\"attempts\":2})") != std::string::npos);
+
+  // A new campaign that starts from this one's best (docs/start-from.md); the
+  // status says which member its seed is. Stopped at once: its run is the
+  // service test's subject, not this one's.
+  REQUIRE(d.StartCampaign(TunerCampaign("e2e-next", 2) + "start_from: e2e-more\n").status == 201);
+  std::string next = cli({"campaign", "status", "e2e-next"}, &rc);
+  INFO(next);
+  CHECK(rc == 0);
+  CHECK(next.find("seed       " + again.value("best_candidate", std::string("?")) +
+                  " from campaign e2e-more (its best, ") != std::string::npos);
+  CHECK(next.find(" us on x86_64)") != std::string::npos);
+  cli({"campaign", "stop", "e2e-next"}, &rc);
+  CHECK(rc == 0);
   CHECK(d.Stop() == 0);
 }

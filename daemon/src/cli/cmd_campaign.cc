@@ -79,6 +79,10 @@ void PrintStatus(const json& s, std::ostream& out) {
       << s.value("state_reason", "") << "\n"
       << "attempts   " << s.value("attempts_finished", 0) << " finished, " << s.value("in_flight", 0)
       << " in flight\n";
+  if (const json from = s.value("started_from", json()); from.is_object())
+    out << "seed       " << from.value("candidate", "") << " from campaign " << from.value("campaign", "") << " ("
+        << (from.value("best", false) ? "its best, " : "") << Fixed(from.value("time_us", 0.0), 2) << " us on "
+        << from.value("arch", "") << ")\n";
   out << "verdicts  ";
   const json verdicts = s.value("verdicts", json::object());  // named: items() must not outlive it
   for (const auto& [k, v] : verdicts.items()) out << " " << k << "=" << v;

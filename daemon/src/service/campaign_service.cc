@@ -365,6 +365,48 @@ Status CampaignService::CheckProposersKnown(const planner::CampaignSpec& spec, c
   return Status::Ok();
 }
 
+Result<CampaignService::StartingSeed> CampaignService::ResolveStartFrom(const planner::CampaignSpec& spec,
+                                                                        const std::string& backend,
+                                                                        const std::string& source_name) {
+  const planner::StartFrom& from = spec.start_from;
+  auto bad = [&](Status (*make)(std::string), const std::string& key, const std::string& why) {
+    return make(source_name + ": start_from." + key + ": " + why);
+  };
+  const CampaignFacts* other = fold_.campaign(from.campaign);
+  if (!other) return bad(&Status::NotFound, "campaign", "no campaign '" + from.campaign + "' in the log");
+  const std::string other_task = other->started.value("task", "");
+  const std::string other_backend = other->started.value("backend", "");
+  // The seed is measured against this task's reference and contract, and
+  // built by this backend's compiler: a kernel of another task or backend
+  // would only fail (porting CUDA to HIP is a proposer's job, not a seed's).
+  if (other_task != spec.task)
+    return bad(&Status::InvalidArgument, "campaign",
+               "campaign '" + from.campaign + "' ran task '" + other_task + "'; this campaign's task is '" + spec.task + "'");
+  if (other_backend != backend)
+    return bad(&Status::InvalidArgument, "campaign",
+               "campaign '" + from.campaign + "' ran backend " + other_backend + "; this campaign's is " + backend +
+                   " (a seed must build with this campaign's compiler)");
+  const std::string id = from.candidate.empty() ? other->best_candidate : from.candidate;
+  if (id.empty())
+    return bad(&Status::FailedPrecondition, "campaign",
+               "campaign '" + from.campaign + "' has no best yet (its seed was never measured)");
+  const CandidateFacts* member = fold_.candidate(from.campaign, id);
+  if (!member)
+    return bad(&Status::NotFound, "candidate",
+               "campaign '" + from.campaign + "' measured no candidate '" + id + "'");
+  auto text = log_.GetBlob(member->source_blob);
+  if (!text.ok()) return text.status().WithContext(source_name + ": start_from: reading " + id + "'s source");
+  StartingSeed seed;
+  seed.source = std::move(*text);
+  seed.origin = json{{"campaign", from.campaign},
+                     {"candidate", id},
+                     {"attempt", member->attempt_id},
+                     {"best", id == other->best_candidate},
+                     {"arch", other->started.value("arch", "")},
+                     {"time_us", member->time_us}};
+  return seed;
+}
+
 Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const std::string& source_name) {
   CpuScope cpu(io_cpu_, CpuActivity::kCampaignStart);
   if (shutting_down_) return Status::Unavailable("the daemon is shutting down");
@@ -389,6 +431,13 @@ Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const 
   const auto& files = task->files.at(backend_name);
   auto seed = ReadFileText(files.seed);
   if (!seed.ok()) return seed.status();
+  json started_from;  // null: the task's seed
+  if (!spec->start_from.empty()) {
+    auto from = ResolveStartFrom(*spec, backend_name, source_name);
+    if (!from.ok()) return from.status();
+    *seed = std::move(from->source);
+    started_from = std::move(from->origin);
+  }
   auto baseline = ReadFileText(files.baseline);
   if (!baseline.ok()) return baseline.status();
   auto contract = ReadFileText(task->contract_path);
@@ -418,6 +467,7 @@ Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const 
                    {"baseline_source_blob", *baseline_blob},
                    {"contract_blob", *contract_blob},
                    {"baseline_name", task->baseline_name}};
+  if (!started_from.is_null()) e.payload["started_from"] = started_from;
   auto live = MakeLive(spec->campaign_id, e.payload);
   if (!live.ok()) return live.status();
   std::vector<Event> batch{e};
@@ -597,6 +647,7 @@ Result<json> CampaignService::CampaignStatus(const std::string& id) {
            {"wall_seconds_used", static_cast<double>(c->running_time.RunningMs(clock_.UnixMillis())) / 1000.0},
            {"plateau_window", c->plateau_window}};
   if (!c->last_extension.is_null()) out["last_extension"] = c->last_extension;
+  if (auto from = c->started.find("started_from"); from != c->started.end()) out["started_from"] = *from;
   if (c->best_time_us > 0 && c->seed_time_us > 0)
     out["speedup_vs_seed"] = c->seed_time_us / c->best_time_us;
   if (c->best_time_us > 0 && c->baseline.is_object() && c->baseline.value("time_us", 0.0) > 0)

@@ -90,6 +90,14 @@ class CampaignService final : public ControlPlane {
   // Every proposer the spec names is one the engine serves; InvalidArgument
   // naming the field otherwise.
   Status CheckProposersKnown(const planner::CampaignSpec& spec, const std::string& source_name) const;
+  // The seed a spec's start_from names: the source text, and the payload's
+  // `started_from` (where it came from and how fast it was there).
+  struct StartingSeed {
+    std::string source;
+    nlohmann::json origin;
+  };
+  Result<StartingSeed> ResolveStartFrom(const planner::CampaignSpec& spec, const std::string& backend,
+                                        const std::string& source_name);
   // The campaign's task folder still hashes to campaign_started's task_hash;
   // FailedPrecondition saying so otherwise.
   Status CheckTaskUnchanged(const Live& live) const;

@@ -1095,3 +1095,89 @@ TEST_CASE("a re-measurement the log refuses is kept, acted on, and committed lat
   CheckOneEndPerAttempt(h, "refref");
   h.CheckLogVerifies();
 }
+
+TEST_CASE("a campaign starts from an earlier campaign's best, or a member of it, with its origin in the log",
+          "[daemon][start_from]") {
+  // "night": the task's seed (100 us), f at 80 (its best), then g, f's
+  // child, at 90 (measured, slower), then slow children.
+  Harness h({{{"", 0}, {"f", "80"}}, {{"f", 0}, {"g", "90"}}});
+  const auto night = h.RunOneAxisCampaign("night", 6);
+  const json night_status = *h.service->CampaignStatus("night");
+  REQUIRE(night_status.value("best_candidate", "") == night.id_of.at("f"));
+
+  const std::string f = night.id_of.at("f");
+  std::string f_blob;
+  for (const Event& e : h.Events("night", "attempt_finished"))
+    if (e.payload.value("candidate", "") == f) f_blob = e.payload.value("source_blob", "");
+  REQUIRE_FALSE(f_blob.empty());
+
+  const size_t night_events = h.Events("night", "").size();
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("morning", 5) + "start_from: night\n", "morning.yaml").ok());
+  const Event started = h.Events("morning", "campaign_started").front();
+  CHECK(started.payload.value("seed_candidate", "") == f);  // the same source, so the same id
+  CHECK(started.payload.value("seed_source_blob", "") == f_blob);
+  CHECK(started.payload["started_from"] == json{{"campaign", "night"},
+                                                {"candidate", f},
+                                                {"attempt", night.attempt_of.at("f")},
+                                                {"best", true},
+                                                {"arch", "x86_64"},
+                                                {"time_us", night_status["best_time_us"]}});
+  RunsToTheEnd(h, "morning", 5);
+  const json morning = *h.service->CampaignStatus("morning");
+  CHECK(morning["started_from"] == started.payload["started_from"]);
+  CHECK(morning.value("seed_time_us", 0.0) == 80.0);  // f's script, measured again as this campaign's seed
+  CHECK(morning.value("best_candidate", "") == f);
+  // The earlier campaign is read, not changed.
+  CHECK(h.Events("night", "").size() == night_events);
+  CHECK(StateOf(h, "night") == "finished");
+
+  // A named member that is not the best: measured, and slower than its parent.
+  const std::string g = night.id_of.at("g");
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("sibling", 4) + "start_from: {campaign: night, candidate: " + g + "}\n",
+                                   "sibling.yaml").ok());
+  const json from_g = h.Events("sibling", "campaign_started").front().payload["started_from"];
+  CHECK(from_g.value("candidate", "") == g);
+  CHECK(from_g.value("best", true) == false);
+  CHECK(from_g.value("time_us", 0.0) == 90.0);
+  RunsToTheEnd(h, "sibling", 4);
+
+  // Refusals name the file and the key, and append nothing.
+  const size_t campaigns_before = h.Events("", "campaign_started").size();
+  auto refused = [&](const std::string& extra, const std::string& id) {
+    auto r = h.service->StartCampaign(OneAxisCampaign(id, 4) + extra, id + ".yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(h.service->CampaignStatus(id).status().code() == Status::Code::kNotFound);
+    return r.status();
+  };
+  Status none = refused("start_from: nobody\n", "x1");
+  CHECK(none.code() == Status::Code::kNotFound);
+  CHECK(none.message() == "x1.yaml: start_from.campaign: no campaign 'nobody' in the log");
+  Status member = refused("start_from: {campaign: night, candidate: c0123456789ab}\n", "x2");
+  CHECK(member.code() == Status::Code::kNotFound);
+  CHECK(member.message() == "x2.yaml: start_from.candidate: campaign 'night' measured no candidate 'c0123456789ab'");
+  // A campaign of another task: its kernel does not compute this one.
+  std::string gemm = OneAxisCampaign("gemm-night", 4);
+  gemm.replace(gemm.find("task: softmax"), 13, "task: gemm");
+  REQUIRE(h.service->StartCampaign(gemm, "gemm-night.yaml").ok());
+  REQUIRE(h.service->StopCampaign("gemm-night").ok());
+  Status task = refused("start_from: gemm-night\n", "x3");
+  CHECK(task.code() == Status::Code::kInvalidArgument);
+  CHECK(task.message() == "x3.yaml: start_from.campaign: campaign 'gemm-night' ran task 'gemm'; this campaign's task is 'softmax'");
+  // A campaign of another backend (a log carried from a CUDA machine; the
+  // test has no CUDA slot, so its start event is written by hand).
+  Event cuda;
+  cuda.campaign_id = "cuda-night";
+  cuda.kind = "campaign_started";
+  cuda.time_ms = SystemClock::Instance().UnixMillis();
+  cuda.payload = json{{"task", "softmax"}, {"backend", "cuda"}, {"arch", "sm_90a"}};
+  std::vector<Event> batch{cuda};
+  REQUIRE(h.log->Append(batch, {}).ok());
+  h.RestartService();  // folds it (and pauses it: it cannot be rebuilt)
+  Status backend = refused("start_from: cuda-night\n", "x4");
+  CHECK(backend.code() == Status::Code::kInvalidArgument);
+  CHECK(backend.message() == "x4.yaml: start_from.campaign: campaign 'cuda-night' ran backend cuda; this campaign's "
+                             "is host (a seed must build with this campaign's compiler)");
+  CHECK(h.Events("", "campaign_started").size() == campaigns_before + 2);  // gemm-night and cuda-night only
+  REQUIRE(RunUntil(h, [&] { return h.service->Idle(); }));
+  h.CheckLogVerifies();
+}

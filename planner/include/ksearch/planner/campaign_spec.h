@@ -71,6 +71,16 @@ struct RepairSpec {
   double min_success_rate = 0.15;
 };
 
+// Where the campaign's seed comes from when it is not the task's seed: a
+// kernel an earlier campaign in the same log measured (docs/start-from.md).
+// YAML `start_from: ID` (that campaign's best when this one starts) or
+// `start_from: {campaign: ID, candidate: cHEX}` (one member of it).
+struct StartFrom {
+  std::string campaign;   // "": the task's seed
+  std::string candidate;  // "": the campaign's best
+  bool empty() const { return campaign.empty(); }
+};
+
 struct CampaignSpec {
   std::string campaign_id;
   std::string task;
@@ -88,6 +98,7 @@ struct CampaignSpec {
   std::vector<ProposerSpec> proposers;
   RepairSpec repair;
   uint64_t seed = 1;
+  StartFrom start_from;
 
   // Validates ranges and cross-field rules; errors name the key.
   Status Validate() const;

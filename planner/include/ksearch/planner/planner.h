@@ -167,7 +167,9 @@ class Planner {
 
   // Context for prompts: dead ends for (task, arch, axis) as one-line
   // summaries, most frequent first; the lineage's last `n` steps, oldest first;
-  // a summary of a member's evidence fields from its attempt_finished.
+  // a summary of a member's evidence fields from its attempt_finished. When
+  // the walk reaches a seed that came from an earlier campaign (start_from),
+  // its first line says which member it was and how fast, on which arch.
   std::vector<std::string> DeadEndLines(const std::string& axis, size_t max_lines) const;
   std::vector<std::string> LineageLines(const std::string& candidate, size_t n) const;
   std::string EvidenceSummary(const std::string& candidate) const;
