@@ -237,9 +237,12 @@ std::vector<std::string> Planner::LineageLines(const std::string& candidate, siz
     const std::string from_arch = origin.value("arch", "");
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.3f us", origin.value("time_us", 0.0));
-    std::string line = cur + " (the seed) is " + origin.value("campaign", "") + "'s " +
-                       (origin.value("best", false) ? "best, " : "") + origin.value("candidate", "") +
-                       ", measured at " + buf + " on " + from_arch;
+    // The ids are equal (both hash the same source) unless normalization
+    // changed between the two campaigns: name the other only then.
+    const std::string other = origin.value("candidate", "");
+    std::string line = cur + " (the seed) comes from campaign " + origin.value("campaign", "") +
+                       (origin.value("best", false) ? " (its best)" : "") +
+                       (other != cur ? " as " + other : std::string()) + ", measured there at " + buf + " on " + from_arch;
     if (from_arch != state_->arch)
       line += "; this campaign targets " + state_->arch + ", so its tuning for " + from_arch + " may not carry over";
     out.push_back(line);

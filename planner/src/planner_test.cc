@@ -1359,13 +1359,17 @@ TEST_CASE("the lineage a prompt gets says where a seed from an earlier campaign 
   const auto ported = run(ported_from());
   REQUIRE(ported.size() == 2);
   CHECK(ported[0] ==
-        "seed (the seed) is night-a100's best, c0123456789ab, measured at 71.250 us on sm_80; this campaign "
-        "targets sm_90, so its tuning for sm_80 may not carry over");
+        "seed (the seed) comes from campaign night-a100 (its best) as c0123456789ab, measured there at 71.250 us on "
+        "sm_80; this campaign targets sm_90, so its tuning for sm_80 may not carry over");
   CHECK(ported[1] == plain[0]);
   // The origin is the oldest line: a walk cut at n steps leaves it out first.
   CHECK(run(ported_from(), 1) == plain);
   const auto same_arch = run({{"campaign", "yesterday"}, {"candidate", "c0123456789ab"}, {"best", false},
                               {"arch", "sm_90"}, {"time_us", 90.0}});
   REQUIRE(same_arch.size() == 2);
-  CHECK(same_arch[0] == "seed (the seed) is yesterday's c0123456789ab, measured at 90.000 us on sm_90");
+  CHECK(same_arch[0] == "seed (the seed) comes from campaign yesterday as c0123456789ab, measured there at 90.000 us on sm_90");
+  // The usual case: the same source, so the same id, named once.
+  const auto same_id = run({{"campaign", "yesterday"}, {"candidate", "seed"}, {"best", true}, {"arch", "sm_90"}, {"time_us", 90.0}});
+  REQUIRE(same_id.size() == 2);
+  CHECK(same_id[0] == "seed (the seed) comes from campaign yesterday (its best), measured there at 90.000 us on sm_90");
 }

@@ -24,6 +24,10 @@ namespace {
 
 std::string CandidateId(const std::string& source_hash) { return "c" + source_hash.substr(0, 12); }
 
+// Lines of other campaigns' dead ends a prompt gets (after the campaign's own
+// 12; the prompt cuts dead ends from the last when over budget).
+constexpr size_t kOtherDeadEndLines = 6;
+
 // What a re-measurement records when the rebuild before its run failed: the
 // build's verdict, no time.
 RunResult RunOfFailedBuild(const BuildResult& built) {
@@ -223,6 +227,7 @@ void CampaignService::StartAttempt(Live& live, const planner::Decision& d, const
   if (reads_parent) a->parent_source = in.parent_source;
   in.planner = live.planner.get();
   in.contract = live.contract;
+  if (d.proposer != "tuner") in.other_dead_ends = fold_.OtherCampaignsDeadEnds(live.id, d.axis, kOtherDeadEndLines);
   engine_.Propose(std::move(in), [this, a](ProposalOutput out) { OnProposal(a, std::move(out)); });
 }
 

@@ -169,6 +169,7 @@ class ScriptedEngine final : public ProposalEngine {
       boost::asio::post(io_, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
       return;
     }
+    for (const std::string& line : input.other_dead_ends) other_dead_ends[input.campaign_id].insert(line);
     const std::string parent = ScriptOf(input.parent_source).name;
     const int nth = children_[parent]++;
     out.ok = true;
@@ -190,6 +191,8 @@ class ScriptedEngine final : public ProposalEngine {
   std::set<std::string> down_proposers;  // these endpoints' proposals fail the same way
   // Text put before the scripted line of (parent's script name, nth child).
   std::map<std::pair<std::string, int>, std::string> preludes;
+  // Per campaign, every line of other campaigns' dead ends its proposals were given.
+  std::map<std::string, std::set<std::string>> other_dead_ends;
 
  private:
   boost::asio::io_context& io_;
@@ -1179,5 +1182,40 @@ TEST_CASE("a campaign starts from an earlier campaign's best, or a member of it,
                              "is host (a seed must build with this campaign's compiler)");
   CHECK(h.Events("", "campaign_started").size() == campaigns_before + 2);  // gemm-night and cuda-night only
   REQUIRE(RunUntil(h, [&] { return h.service->Idle(); }));
+  h.CheckLogVerifies();
+}
+
+TEST_CASE("a campaign's proposals are given the dead ends earlier campaigns on its task and arch met",
+          "[daemon][deadends]") {
+  // "first" measures its seed and proposes slow children (104 us against
+  // 100: slower) along loop_unrolling; "second", on the same task and arch,
+  // proposes along the same axis and must be told; "gemm" must not.
+  Harness h({});
+  h.RunOneAxisCampaign("first", 6);
+  CHECK(h.engine.other_dead_ends["first"].empty());  // no other campaign yet
+  std::map<std::string, int> slower;                  // verdict -> count, first's
+  for (const Event& e : h.Events("first", "attempt_finished")) {
+    const std::string v = e.payload.value("verdict", "");
+    if (v == "slower" || v == "no_gain") ++slower[v];
+  }
+  REQUIRE_FALSE(slower.empty());
+  h.RunOneAxisCampaign("second", 5);
+  const std::set<std::string>& told = h.engine.other_dead_ends["second"];
+  INFO(Catch::Detail::stringify(std::vector<std::string>(told.begin(), told.end())));
+  REQUIRE_FALSE(told.empty());
+  bool names_first = false;
+  for (const std::string& line : told) names_first |= line.find("in 1 other campaign (e.g. first-a") != std::string::npos;
+  CHECK(names_first);
+  // One line per verdict kind, with first's count (its own are not in them).
+  for (const auto& [v, count] : slower) {
+    bool found = false;
+    for (const std::string& line : told) found |= line.rfind(v + " x" + std::to_string(count) + " in 1 other campaign", 0) == 0;
+    CHECK(found);
+  }
+  std::string gemm = OneAxisCampaign("gemm", 5);
+  gemm.replace(gemm.find("task: softmax"), 13, "task: gemm");
+  REQUIRE(h.service->StartCampaign(gemm, "gemm.yaml").ok());
+  REQUIRE(RunUntil(h, [&] { return StateOf(h, "gemm") == "finished" && h.service->Idle(); }));
+  CHECK(h.engine.other_dead_ends["gemm"].empty());
   h.CheckLogVerifies();
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ksearch/experiment_log/views.h"
+
 namespace ksearch::daemon {
 
 namespace {
@@ -58,6 +60,14 @@ void LogFold::Observe(const Event& e) {
     c.attempts_finished++;
     std::string verdict = p.value("verdict", std::string("infra_error"));
     c.verdicts[verdict.substr(0, verdict.find('{'))]++;
+    if (experiment_log::IsDeadEndVerdict(p.value("verdict", std::string()))) {
+      DeadEndTally& t = dead_ends_[{c.started.value("task", std::string()), c.started.value("arch", std::string()),
+                                    p.value("axis", std::string())}][verdict][e.campaign_id];
+      if (t.count++ == 0) {
+        t.example_attempt = e.attempt_id;
+        t.example_excerpt = experiment_log::Excerpt(p.value("detail", std::string()));
+      }
+    }
     std::string cand = p.value("candidate", std::string());
     double t = p.value("time_us", 0.0);
     if (!cand.empty() && t > 0) {
@@ -117,6 +127,36 @@ void LogFold::Observe(const Event& e) {
       if (c.best_candidate == c.seed_candidate) c.seed_time_us = c.best_time_us;
     }
   }
+}
+
+std::vector<std::string> LogFold::OtherCampaignsDeadEnds(const std::string& campaign_id, const std::string& axis,
+                                                         size_t max_lines) const {
+  const CampaignFacts* c = campaign(campaign_id);
+  if (!c || max_lines == 0) return {};
+  auto key = dead_ends_.find({c->started.value("task", std::string()), c->started.value("arch", std::string()), axis});
+  if (key == dead_ends_.end()) return {};
+  struct Row {
+    int count = 0, campaigns = 0;
+    std::string line_tail;  // " (e.g. ...)": the first other campaign's example, by id
+  };
+  std::vector<std::pair<std::string, Row>> rows;  // verdict -> row
+  for (const auto& [verdict, by_campaign] : key->second) {
+    Row r;
+    for (const auto& [other, t] : by_campaign) {
+      if (other == campaign_id) continue;
+      if (r.campaigns++ == 0) r.line_tail = " (e.g. " + t.example_attempt + ": " + t.example_excerpt + ")";
+      r.count += t.count;
+    }
+    if (r.count > 0) rows.push_back({verdict, std::move(r)});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows.size() && i < max_lines; ++i) {
+    const Row& r = rows[i].second;
+    out.push_back(rows[i].first + " x" + std::to_string(r.count) + " in " + std::to_string(r.campaigns) +
+                  (r.campaigns == 1 ? " other campaign" : " other campaigns") + r.line_tail);
+  }
+  return out;
 }
 
 const CampaignFacts* LogFold::campaign(const std::string& id) const {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -88,6 +89,12 @@ class LogFold {
     std::string candidate, attempt_id, source_blob;
   };
   std::vector<PendingRemeasure> PendingRemeasures(const std::string& campaign_id) const;
+  // Dead ends that campaigns other than `campaign_id`, on its task and arch,
+  // met along `axis`, as prompt lines, most frequent first: "VERDICT xN in K
+  // other campaign(s) (e.g. ATTEMPT: EXCERPT)". The same attempts and rule as
+  // the log's dead_end_counts (`ksearch deadends --task --arch --axis`).
+  std::vector<std::string> OtherCampaignsDeadEnds(const std::string& campaign_id, const std::string& axis,
+                                                  size_t max_lines) const;
 
  private:
   std::map<std::string, CampaignFacts> campaigns_;
@@ -96,6 +103,13 @@ class LogFold {
   std::map<std::string, std::vector<std::string>> order_;
   std::map<std::string, std::string> retried_by_;  // interrupted attempt -> retry attempt
   std::map<std::string, std::map<std::string, PendingRemeasure>> pending_remeasure_;
+  // (task, arch, axis) -> verdict -> campaign -> its dead ends of that kind.
+  struct DeadEndTally {
+    int count = 0;
+    std::string example_attempt, example_excerpt;  // the campaign's first
+  };
+  using DeadEndKey = std::tuple<std::string, std::string, std::string>;
+  std::map<DeadEndKey, std::map<std::string, std::map<std::string, DeadEndTally>>> dead_ends_;
 };
 
 // Event kind for the campaign's baseline measurement (campaign-level):

@@ -1,5 +1,10 @@
 #include <catch.hpp>
+#include <unistd.h>
 
+#include <filesystem>
+#include <map>
+
+#include "ksearch/experiment_log/experiment_log.h"
 #include "service/log_fold.h"
 
 using namespace ksearch;
@@ -115,4 +120,81 @@ TEST_CASE("a reference sample moves its member's time to the planner's estimate 
   fold.Observe(Ev("", event_kind::kRemeasured,
                   {{"candidate", "u"}, {"attempt", "a1"}, {"reference", true}, {"time_us", 0.0}, {"spread", 0.0}}));
   CHECK(fold.candidate("c", "u")->time_us == 99.4);
+}
+
+namespace {
+Event In(const std::string& campaign, const std::string& attempt, std::string_view kind, json payload) {
+  Event e = Ev(attempt, kind, std::move(payload));
+  e.campaign_id = campaign;
+  e.time_ms = 1000;
+  return e;
+}
+}  // namespace
+
+TEST_CASE("a prompt's dead ends from other campaigns are those the log's dead-end table counts",
+          "[daemon][deadends]") {
+  // Campaigns on softmax/x86_64 (a, b, fresh), one on gemm and one on
+  // softmax/sm_90a; attempts along unroll and tile, through a real log so
+  // the fold reads the events as stored and its counts can be compared with
+  // the log's own (what `ksearch deadends` prints).
+  const auto dir = std::filesystem::temp_directory_path() / ("ksearch-fold-deadends-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto log = experiment_log::ExperimentLog::Open((dir / "log.db").string());
+  REQUIRE(log.ok());
+  std::vector<Event> events;
+  auto start = [&](const std::string& c, const std::string& task, const std::string& arch) {
+    events.push_back(In(c, "", event_kind::kCampaignStarted, {{"task", task}, {"arch", arch}, {"backend", "host"}}));
+  };
+  int n = 0;
+  auto attempt = [&](const std::string& c, const std::string& axis, const std::string& verdict, const std::string& detail) {
+    const std::string id = c + "-a" + std::to_string(++n);
+    events.push_back(In(c, id, event_kind::kAttemptStarted, {{"axis", axis}, {"proposer", "llm"}}));
+    events.push_back(In(c, id, event_kind::kAttemptFinished, {{"axis", axis}, {"verdict", verdict}, {"detail", detail}}));
+    return id;
+  };
+  start("a", "softmax", "x86_64");
+  start("b", "softmax", "x86_64");
+  start("fresh", "softmax", "x86_64");
+  start("g", "gemm", "x86_64");
+  start("h", "softmax", "sm_90a");
+  const std::string a_first = attempt("a", "unroll", "compile_error", "kernel.cc:3: error: 'x' was not declared\nline 2\nline 3\nline 4");
+  attempt("a", "unroll", "compile_error", "another");
+  attempt("a", "unroll", "slower", "0.9x");
+  attempt("a", "unroll", "improved", "1.2x");  // not a dead end
+  attempt("a", "tile", "incorrect{mismatch}", "y[3]");
+  const std::string b_first = attempt("b", "unroll", "no_gain", "1.003x");
+  attempt("b", "unroll", "compile_error", "b's error");
+  attempt("g", "unroll", "compile_error", "gemm");  // another task
+  attempt("h", "unroll", "compile_error", "gpu");   // another arch
+  REQUIRE((*log)->Append(events, {}).ok());
+  auto stored = (*log)->ReadEvents({});
+  REQUIRE(stored.ok());
+  LogFold fold;
+  for (const Event& e : *stored) fold.Observe(e);
+
+  // A campaign with no dead end of its own sees everyone's on its task and arch.
+  CHECK(fold.OtherCampaignsDeadEnds("fresh", "unroll", 10) ==
+        std::vector<std::string>{
+            "compile_error x3 in 2 other campaigns (e.g. " + a_first + ": kernel.cc:3: error: 'x' was not declared\nline 2\nline 3)",
+            "no_gain x1 in 1 other campaign (e.g. " + b_first + ": 1.003x)",
+            "slower x1 in 1 other campaign (e.g. " + std::string("a-a3") + ": 0.9x)"});
+  // Its own are left out (the planner gives those); the axis is matched.
+  CHECK(fold.OtherCampaignsDeadEnds("b", "unroll", 10) ==
+        std::vector<std::string>{
+            "compile_error x2 in 1 other campaign (e.g. " + a_first + ": kernel.cc:3: error: 'x' was not declared\nline 2\nline 3)",
+            "slower x1 in 1 other campaign (e.g. a-a3: 0.9x)"});
+  CHECK(fold.OtherCampaignsDeadEnds("b", "tile", 10) ==
+        std::vector<std::string>{"incorrect{mismatch} x1 in 1 other campaign (e.g. a-a5: y[3])"});
+  CHECK(fold.OtherCampaignsDeadEnds("fresh", "unroll", 1).size() == 1);  // most frequent first, cut at max_lines
+  CHECK(fold.OtherCampaignsDeadEnds("h", "unroll", 10).empty());      // sm_90a: only its own
+  CHECK(fold.OtherCampaignsDeadEnds("nobody", "unroll", 10).empty());
+
+  // The same counts as the log's table, class by class.
+  auto table = (*log)->QueryDeadEnds({"softmax", "x86_64", "unroll", ""});
+  REQUIRE(table.ok());
+  std::map<std::string, int> from_log;
+  for (const auto& d : *table) from_log[d.failure_class] += d.count;
+  CHECK(from_log == std::map<std::string, int>{{"compile_error", 3}, {"no_gain", 1}, {"slower", 1}});
+  std::filesystem::remove_all(dir);
 }

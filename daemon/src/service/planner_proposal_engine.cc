@@ -187,6 +187,7 @@ void PlannerProposalEngine::Propose(ProposalInput input, std::function<void(Prop
     p.source_name = spec.backend == "host" ? "kernel.cc" : (spec.backend == "hip" ? "kernel.hip" : "kernel.cu");
     p.evidence = plan.EvidenceSummary(d.parent);
     p.dead_ends = plan.DeadEndLines(d.axis, 12);
+    for (std::string& line : input.other_dead_ends) p.dead_ends.push_back(std::move(line));
     p.lineage = plan.LineageLines(d.parent, 5);
     p.repair_failure = d.repair_failure;
     if (d.kind == planner::DecisionKind::kRepair) p.repair_evidence = RepairExcerpt(d, input.parent_source, sources_.blob);

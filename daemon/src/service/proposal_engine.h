@@ -24,6 +24,10 @@ struct ProposalInput {
   std::string parent_source;   // text of the parent (or the failed candidate for repairs)
   std::string contract;        // the task's contract.md
   const planner::Planner* planner = nullptr;  // for context (dead ends, lineage); io thread only
+  // Dead ends other campaigns of this task and arch met along the decision's
+  // axis (LogFold::OtherCampaignsDeadEnds): the prompt lists them after the
+  // campaign's own, so they are the first cut when it is over budget.
+  std::vector<std::string> other_dead_ends;
 };
 
 struct LlmCallRecord {

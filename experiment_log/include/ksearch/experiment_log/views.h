@@ -8,6 +8,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -99,6 +100,13 @@ struct DeadEndFilter {
   std::string task, arch, axis, failure_class;  // empty: any; class matches kind prefix too
   int64_t since_ms = 0;
 };
+
+// Which attempt verdicts are dead ends (failures, slower and no_gain), and
+// the excerpt of a detail a dead end keeps: the rules of the log's
+// dead_end_counts, for a reader that folds events itself (the daemon's
+// prompts carry other campaigns' dead ends without a query).
+bool IsDeadEndVerdict(std::string_view verdict_wire);
+std::string Excerpt(std::string_view detail);
 
 std::vector<HistoryRow> BuildHistory(std::span<const Event> events);
 // Axes known to the campaign come from campaign_started.config.axes (list of names);
