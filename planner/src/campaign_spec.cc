@@ -33,17 +33,12 @@ bool IsCudaArch(std::string_view arch) {
   return PrefixThen(arch, "sm_", [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-bool IsHipArch(std::string_view arch) {
-  return PrefixThen(arch, "gfx", [](unsigned char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); });
-}
+bool IsLowerHexDigit(unsigned char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); }
+
+bool IsHipArch(std::string_view arch) { return PrefixThen(arch, "gfx", IsLowerHexDigit); }
 
 // "c" and the first 12 hex digits of the normalized source's hash.
-bool IsCandidateId(std::string_view id) {
-  if (id.size() != 13 || id.front() != 'c') return false;
-  for (char c : id.substr(1))
-    if (!std::isdigit(static_cast<unsigned char>(c)) && (c < 'a' || c > 'f')) return false;
-  return true;
-}
+bool IsCandidateId(std::string_view id) { return id.size() == 13 && PrefixThen(id, "c", IsLowerHexDigit); }
 
 bool LooksLikeGpuArch(std::string_view arch) {
   return arch.rfind("sm_", 0) == 0 || arch.rfind("compute_", 0) == 0 || arch.rfind("gfx", 0) == 0;

@@ -429,15 +429,18 @@ Result<json> CampaignService::StartCampaign(const std::string& spec_yaml, const 
   if (!restricted.ok()) return restricted.status().WithContext(source_name);
   if (Status s = CheckProposersKnown(*spec, source_name); !s.ok()) return s;
   const auto& files = task->files.at(backend_name);
-  auto seed = ReadFileText(files.seed);
-  if (!seed.ok()) return seed.status();
+  // The task's seed file, or the earlier campaign's member start_from names.
+  Result<std::string> seed = std::string();
   json started_from;  // null: the task's seed
-  if (!spec->start_from.empty()) {
-    auto from = ResolveStartFrom(*spec, backend_name, source_name);
-    if (!from.ok()) return from.status();
-    *seed = std::move(from->source);
+  if (spec->start_from.empty()) {
+    seed = ReadFileText(files.seed);
+  } else if (auto from = ResolveStartFrom(*spec, backend_name, source_name); from.ok()) {
+    seed = std::move(from->source);
     started_from = std::move(from->origin);
+  } else {
+    seed = from.status();
   }
+  if (!seed.ok()) return seed.status();
   auto baseline = ReadFileText(files.baseline);
   if (!baseline.ok()) return baseline.status();
   auto contract = ReadFileText(task->contract_path);

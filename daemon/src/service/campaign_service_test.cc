@@ -1158,6 +1158,13 @@ TEST_CASE("a campaign starts from an earlier campaign's best, or a member of it,
   Status member = refused("start_from: {campaign: night, candidate: c0123456789ab}\n", "x2");
   CHECK(member.code() == Status::Code::kNotFound);
   CHECK(member.message() == "x2.yaml: start_from.candidate: campaign 'night' measured no candidate 'c0123456789ab'");
+  // A campaign whose seed has not been measured yet (its attempts wait for
+  // the io loop, which this thread runs only below) has no best.
+  REQUIRE(h.service->StartCampaign(OneAxisCampaign("early", 4), "early.yaml").ok());
+  Status early = refused("start_from: early\n", "x5");
+  CHECK(early.code() == Status::Code::kFailedPrecondition);
+  CHECK(early.message() == "x5.yaml: start_from.campaign: campaign 'early' has no best yet (its seed was never measured)");
+  REQUIRE(h.service->StopCampaign("early").ok());
   // A campaign of another task: its kernel does not compute this one.
   std::string gemm = OneAxisCampaign("gemm-night", 4);
   gemm.replace(gemm.find("task: softmax"), 13, "task: gemm");
@@ -1180,7 +1187,7 @@ TEST_CASE("a campaign starts from an earlier campaign's best, or a member of it,
   CHECK(backend.code() == Status::Code::kInvalidArgument);
   CHECK(backend.message() == "x4.yaml: start_from.campaign: campaign 'cuda-night' ran backend cuda; this campaign's "
                              "is host (a seed must build with this campaign's compiler)");
-  CHECK(h.Events("", "campaign_started").size() == campaigns_before + 2);  // gemm-night and cuda-night only
+  CHECK(h.Events("", "campaign_started").size() == campaigns_before + 3);  // early, gemm-night and cuda-night only
   REQUIRE(RunUntil(h, [&] { return h.service->Idle(); }));
   h.CheckLogVerifies();
 }

@@ -58,9 +58,11 @@ void LogFold::Observe(const Event& e) {
     if (ait == attempts_.end() || !ait->second.finished.is_null()) return;
     ait->second.finished = p;
     c.attempts_finished++;
-    std::string verdict = p.value("verdict", std::string("infra_error"));
+    const std::string wire = p.value("verdict", std::string());
+    const std::string verdict = wire.empty() ? "infra_error" : wire;
     c.verdicts[verdict.substr(0, verdict.find('{'))]++;
-    if (experiment_log::IsDeadEndVerdict(p.value("verdict", std::string()))) {
+    // The log's dead_end_counts reads a missing verdict as "", no dead end.
+    if (experiment_log::IsDeadEndVerdict(wire)) {
       DeadEndTally& t = dead_ends_[{c.started.value("task", std::string()), c.started.value("arch", std::string()),
                                     p.value("axis", std::string())}][verdict][e.campaign_id];
       if (t.count++ == 0) {
